@@ -1,0 +1,3 @@
+"""Expresso: SMS coffee ordering for events."""
+
+__version__ = "0.1.0"
