@@ -208,11 +208,17 @@ class Menu:
             "default_size": self.default_size,
             "default_milk": self.default_milk,
             "sizes": [
-                {"name": s.name, "ml": s.ml, "extra_shots": s.extra_shots, "synonyms": list(s.synonyms)}
+                {
+                    "name": s.name,
+                    "ml": s.ml,
+                    "extra_shots": s.extra_shots,
+                    "synonyms": list(s.synonyms),
+                }
                 for s in self.sizes
             ],
             "milks": [
-                {"name": m.name, "colour": m.colour, "synonyms": list(m.synonyms)} for m in self.milks
+                {"name": m.name, "colour": m.colour, "synonyms": list(m.synonyms)}
+                for m in self.milks
             ],
             "drinks": [
                 {
@@ -236,7 +242,8 @@ class Menu:
                 for e in self.extras
             ],
             "stock_items": [
-                {"name": i.name, "unit": i.unit, "par": i.par, "low": i.low} for i in self.stock_items
+                {"name": i.name, "unit": i.unit, "par": i.par, "low": i.low}
+                for i in self.stock_items
             ],
         }
 

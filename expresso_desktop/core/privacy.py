@@ -1,0 +1,23 @@
+"""Masking customers' phone numbers for screens and logs."""
+
+from __future__ import annotations
+
+import re
+
+_PHONE_RE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+
+
+def mask_phone(phone: str | None) -> str:
+    """``+61400123456`` → ``+61 ••• ••• 456``: enough to tell two customers apart at a glance."""
+    if not phone:
+        return ""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 6:
+        return "•" * len(digits)
+    prefix = ("+" if phone.strip().startswith("+") else "") + digits[:2]
+    return f"{prefix} ••• ••• {digits[-3:]}"
+
+
+def mask_phones_in(text: str) -> str:
+    """Mask anything that looks like a phone number inside free text (log lines)."""
+    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -1,0 +1,128 @@
+"""Station choice: which station makes an order, as a pure function of the stations' state.
+
+Rules (design/product.md, "Station choice"), in order:
+1. the station the customer named, if it is open and can make every drink;
+2. otherwise among open stations that can make every drink (capabilities + stock), the one with
+   the shortest estimated wait — which is also "the only one that can" when just one qualifies;
+3. none → a refusal that says what *can* be made now, or when service next opens.
+VIP orders go ahead of non-VIP orders in their station's queue, so their wait counts VIPs only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.stock import StockState, consumption, missing_for
+
+DEFAULT_MAKE_TIME_S = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class StationView:
+    """What routing needs to know about one station right now."""
+
+    id: str
+    number: int
+    name: str
+    status: str  # "open" | "paused" | "closed" (set by the barista or organiser)
+    drinks: frozenset[str]
+    milks: frozenset[str]
+    extras: frozenset[str]
+    open_windows: Sequence[tuple[datetime, datetime]] | None = None  # None → no schedule applies
+    stock: Mapping[str, StockState] = field(default_factory=dict)
+    queue_length: int = 0  # orders not yet ready
+    vip_queue_length: int = 0
+    make_time_s: float | None = None  # measured median; None → default
+    baristas: int = 1
+
+    def is_open(self, at: datetime) -> bool:
+        if self.status != "open":
+            return False
+        if self.open_windows is None:
+            return True
+        return any(start <= at < end for start, end in self.open_windows)
+
+    def can_make(self, item: DrinkSpec, menu: Menu) -> bool:
+        if item.drink not in self.drinks:
+            return False
+        if item.milk != "none" and item.milk not in self.milks:
+            return False
+        if any(e not in self.extras for e in item.extras):
+            return False
+        return not missing_for(consumption(item, menu), self.stock)
+
+    def wait_s(self, *, vip: bool, drinks: int) -> float:
+        ahead = self.vip_queue_length if vip else self.queue_length
+        per_drink = self.make_time_s or DEFAULT_MAKE_TIME_S
+        return (ahead + drinks) * per_drink / max(1, self.baristas)
+
+    def next_opening(self, after: datetime) -> datetime | None:
+        if self.status != "open" or self.open_windows is None:
+            return None
+        return min((s for s, _ in self.open_windows if s > after), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    station_id: str
+    station_number: int
+    wait_minutes: int
+    reason: str  # why this station, for the order's history
+
+
+@dataclass(frozen=True, slots=True)
+class Unroutable:
+    reason: str  # "closed" | "cannot_make"
+    makeable_now: tuple[str, ...]  # drinks some open station can make now
+    opens_at: datetime | None
+
+
+def route(
+    items: Sequence[DrinkSpec],
+    stations: Sequence[StationView],
+    menu: Menu,
+    *,
+    now: datetime,
+    requested_station: int | None = None,
+    vip: bool = False,
+) -> Routed | Unroutable:
+    drinks = sum(i.quantity for i in items)
+    open_now = [s for s in stations if s.is_open(now)]
+    capable = [s for s in open_now if all(s.can_make(i, menu) for i in items)]
+
+    if requested_station is not None:
+        for s in capable:
+            if s.number == requested_station:
+                return _routed(s, vip, drinks, "customer asked for this station")
+
+    if capable:
+        best = min(capable, key=lambda s: (s.wait_s(vip=vip, drinks=drinks), s.number))
+        if len(capable) == 1:
+            why = "the only open station that can make it"
+        else:
+            why = "shortest estimated wait"
+        if requested_station is not None:
+            why += f" (station {requested_station} can't make it now)"
+        return _routed(best, vip, drinks, why)
+
+    if not open_now:
+        opens = [t for s in stations if (t := s.next_opening(now)) is not None]
+        return Unroutable("closed", (), min(opens, default=None))
+    makeable = tuple(
+        d
+        for d in menu.drink_names
+        if any(
+            s.can_make(DrinkSpec(d, menu.default_size, menu.default_milk_for(d)), menu)
+            for s in open_now
+        )
+    )
+    return Unroutable("cannot_make", makeable, None)
+
+
+def _routed(station: StationView, vip: bool, drinks: int, why: str) -> Routed:
+    minutes = max(1, round(station.wait_s(vip=vip, drinks=drinks) / 60))
+    return Routed(station.id, station.number, minutes, why)

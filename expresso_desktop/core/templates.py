@@ -1,0 +1,145 @@
+"""Customer message templates: ``{placeholder}`` text rendered to plain, SMS-friendly strings.
+
+Values from customers (their name) are flattened to one plain line; nothing is ever interpreted
+as markup. Rendering measures segments so the organiser's editor can warn about cost, and optional
+tails (the sponsor line) are only appended when they cost no extra segment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.sms_segments import SegmentInfo, measure, to_gsm_friendly
+
+# Every placeholder a template may use; the editor rejects anything else up front so a typo never
+# reaches a customer as "{nmae}".
+PLACEHOLDERS = frozenset(
+    {
+        "number",
+        "drink",
+        "name",
+        "name_part",
+        "station",
+        "location",
+        "map",
+        "wait",
+        "wait_text",
+        "status",
+        "reason",
+        "drinks",
+        "milks",
+        "sizes",
+        "alternatives",
+        "opens_text",
+        "event",
+    }
+)
+
+MAX_VALUE_CHARS = 60
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:])")
+_formatter = string.Formatter()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    segments: SegmentInfo
+
+
+def placeholders_in(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in _formatter.parse(template) if name is not None}
+    except ValueError as exc:  # unbalanced braces
+        raise ValidationError(f"template braces don't match: {exc}", field="template") from exc
+
+
+def validate_template(template: str) -> None:
+    names = placeholders_in(template)
+    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(
+            f"unknown placeholder(s): {', '.join('{' + n + '}' for n in unknown)}", field="template"
+        )
+    if any(n == "" or n.isdigit() for n in names):
+        raise ValidationError("placeholders need a name, e.g. {name}", field="template")
+
+
+def plain(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """One plain line: control characters and line breaks removed, whitespace collapsed."""
+    text = "".join(
+        " " if unicodedata.category(ch).startswith(("C", "Z")) else ch for ch in str(value)
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class _Defaults(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(
+    template: str, values: Mapping[str, object], *, optional_tail: Iterable[str] = ()
+) -> Rendered:
+    """Fill ``template``; missing values render empty; tails ride along only if they fit."""
+    validate_template(template)
+    safe = _Defaults({k: plain(v) for k, v in values.items() if v is not None})
+    text = _tidy(_formatter.vformat(template, (), safe))
+    for tail in optional_tail:
+        tail = plain(tail, limit=160)
+        if not tail:
+            continue
+        candidate = f"{text} {to_gsm_friendly(tail)}"
+        # A tail may ride along only while it costs no extra segment.
+        if measure(candidate).segments == measure(text).segments:
+            text = candidate
+    return Rendered(text, measure(text))
+
+
+def _tidy(text: str) -> str:
+    # Empty optional values leave "Station 2 ." behind; close those gaps.
+    return to_gsm_friendly(_SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split())))
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The event's templates by name, over the bundled defaults."""
+
+    templates: Mapping[str, str]
+
+    def get(self, name: str) -> str:
+        try:
+            return self.templates[name]
+        except KeyError:
+            raise KeyError(f"no template named {name!r}") from None
+
+    def render(
+        self, name: str, values: Mapping[str, object], *, optional_tail: Iterable[str] = ()
+    ) -> Rendered:
+        return render(self.get(name), values, optional_tail=optional_tail)
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> TemplateSet:
+        for text in overrides.values():
+            validate_template(text)
+        return TemplateSet({**self.templates, **overrides})
+
+    @classmethod
+    def from_json_file(cls, path: Path) -> TemplateSet:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        for text in data.values():
+            validate_template(text)
+        return cls(dict(data))
+
+
+def load_default_templates() -> TemplateSet:
+    from expresso_desktop.core.resources import resource_path
+
+    return TemplateSet.from_json_file(resource_path("templates.json"))

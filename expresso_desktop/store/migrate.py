@@ -1,0 +1,78 @@
+"""Running the packaged alembic migrations without an alembic.ini.
+
+To write a new migration: change the tables, then call ``autogenerate_revision("what changed",
+"0003")`` from a Python prompt; review the file it writes under ``migrations/versions`` (explicit
+ops, batch mode), and keep ``tests/store/test_migrations.py`` green.
+"""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """A Config pointing at the packaged scripts; ``env.py`` runs on ``connection``."""
+    config = Config()
+    # Config is a ConfigParser: a '%' in the install path must be escaped.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in script_directory().walk_revisions())
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision stamped in the database, or None for an empty (or pre-alembic) file."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Upgrade the database behind ``connection`` to ``revision`` in one transaction.
+
+    The connection must not be inside a transaction, and should have foreign keys off
+    (``PRAGMA foreign_keys`` is ignored inside a transaction, so the caller sets it).
+    """
+    if connection.in_transaction():
+        raise RuntimeError("upgrade() needs a connection outside any transaction")
+    log.info("upgrading database schema to %s", revision)
+    command.upgrade(alembic_config(connection), revision)
+
+
+def autogenerate_revision(message: str, rev_id: str) -> Path:
+    """Write a draft migration from the difference between head and the tables (dev tool)."""
+    from .engine import open_database  # engine imports this module
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_database(Path(folder) / "draft.db", role="master")
+        try:
+            with engine.connect() as connection:
+                config = alembic_config(connection)
+                script = command.revision(config, message, autogenerate=True, rev_id=rev_id)
+        finally:
+            engine.dispose()
+    if script is None or isinstance(script, list):  # pragma: no cover
+        raise RuntimeError("alembic produced no single revision")
+    return Path(script.path)

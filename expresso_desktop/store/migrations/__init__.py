@@ -1,0 +1,1 @@
+"""Alembic migrations, run by ``expresso_desktop.store.migrate`` (there is no alembic.ini)."""
