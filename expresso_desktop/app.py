@@ -39,12 +39,12 @@ def run_gui(mode: Mode, paths: AppPaths) -> int:
     sys.excepthook = _crash_handler
     menu = load_default_menu()
     if mode is Mode.ORGANISER:
-        from expresso_desktop.store.engine import open_database
+        from expresso_desktop.services.organiser import build_organiser_services
         from expresso_desktop.store.errors import StoreError
         from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
         try:
-            engine = open_database(paths.master_db, role="master")
+            services = build_organiser_services(paths)
         except StoreError as exc:
             from PySide6.QtWidgets import QMessageBox
 
@@ -52,7 +52,7 @@ def run_gui(mode: Mode, paths: AppPaths) -> int:
             QMessageBox.critical(None, "Expresso cannot open the event database", str(exc))
             return 2
         window = OrganiserWindow(menu=menu, paths=paths)
-        app.aboutToQuit.connect(engine.dispose)
+        app.aboutToQuit.connect(services.close)
     else:
         from expresso_desktop.ui.barista.main_window import BaristaWindow
 

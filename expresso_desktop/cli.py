@@ -36,7 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the organiser's services headless (no window)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--webhook-port", type=int, default=8787, help="port for /health and /sms")
-    serve.add_argument("--public-url", help="the public URL Twilio calls (tunnel address)")
 
     parse = sub.add_parser(
         "parse-sms",
@@ -59,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         configure_logging(paths.log_dir, verbose=args.verbose)
         if command == "serve":
-            from expresso_desktop.server.headless import run_headless
+            from expresso_desktop.server.headless import ServeOptions, run_headless
 
-            return run_headless(paths, host=args.host, port=args.webhook_port)
+            return run_headless(paths, ServeOptions(host=args.host, webhook_port=args.webhook_port))
         from expresso_desktop.app import run_gui
 
         return run_gui(Mode(command), paths)

@@ -146,7 +146,13 @@ class Lexicon:
             for variant in _deletes(word, 2):
                 self._index.setdefault(variant, []).append(word)
         self._protected = (
-            W.COMMON | W.NAME_STOP | W.GREETING_FILLER | W.STATION_WORDS | W.OPT_OUT | W.OPT_IN
+            W.COMMON
+            | W.NAME_STOP
+            | W.GREETING_FILLER
+            | W.STATION_WORDS
+            | W.OPT_OUT
+            | W.OPT_IN
+            | W.KNOWN_DRINKS
         ) - self.vocab
         self._cache: dict[str, str] = {}
         self._near_cache: dict[tuple[str, ...], tuple[str, ...] | None] = {}

@@ -9,7 +9,6 @@ the first 1000 characters are read, so any input parses in bounded time.
 Intent precedence: a bare carrier word (STOP, CANCEL, START...) first; then "cancel" with anything
 else; opt-out/opt-in phrases; status questions about *my* order; menu questions; then any drink
 makes it an order; otherwise weaker status/menu/help/usual phrases, then a pure greeting.
-
 """
 
 from __future__ import annotations
@@ -98,7 +97,7 @@ _STATUS_WEAK = _rx(
     r"|when will|done yet|is it done|coming soon|on its way"
 )
 _MENU_STRONG = _rx(
-    r"menu|what (?:drinks|coffees|options|milks|milk|sizes|flavou?rs|syrups|extras|teas)"
+    r"menu|what (?:drinks?|coffees?|options?|milks?|sizes?|flavou?rs?|syrups?|extras?|teas?)"
     r"|what (?:do|can|does) (?:you|u|i|we|ya) (?:have|got|serve|make|do|order|get|offer|sell)"
     r"|whats (?:available|on offer|on)|what is (?:available|on offer)|price list|drinks list"
 )
@@ -143,7 +142,8 @@ class SmsParser:
         try:
             return self._parse(text if isinstance(text, str) else "")
         except Exception:  # a parser bug must not drop the SMS pipeline
-            log.exception("SMS parser failed on a %d-character text", len(text or ""))
+            size = len(text) if isinstance(text, str) else -1
+            log.exception("SMS parser failed on a %d-character text", size)
             return ParseResult(Intent.UNKNOWN)
 
     def _parse(self, text: str) -> ParseResult:
@@ -155,7 +155,9 @@ class SmsParser:
         live = [SEP_TOKEN if u else t for t, u in zip(tokens, used, strict=True)]
         lexes = self._lexicon.lex(live, keys)
         lexes = refine(lexes, shot_extra=self._shot_extra, no_milk=self._no_milk)
-        words = [k for t, k, u in zip(tokens, keys, used, strict=True) if t.kind == "word" if not u]
+        words = [
+            k for t, k, u in zip(tokens, keys, used, strict=True) if t.kind == "word" and not u
+        ]
         has_drink = any(lx.kind == W.DRINK for lx in lexes)
         intent = self._intent(words, tokens, has_drink)
         items: tuple[OrderItem, ...] = ()

@@ -149,6 +149,9 @@ GLUE_PHRASES: dict[str, str] = {
     "skip the": NEG,
     "each": EACH,
     "both": EACH,
+    "all": EACH,
+    "all of them": EACH,
+    "for all": EACH,
     "x": TIMES,
     "times": TIMES,
     "and": SEP,
@@ -196,6 +199,15 @@ SUGAR_FREE_PHRASES = ("sugar free", "sugarfree", "no sugar", "zero sugar", "with
 AMBIGUOUS: dict[str, tuple[tuple[str, str], ...]] = {
     "mac": ((DRINK, "macchiato"), (MILK, "macadamia")),
 }
+
+# Drinks (and milks) that exist whether or not this event serves them: never "corrected" into a
+# neighbour on the menu ("mocha" must not become "macha" when an event drops mocha).
+KNOWN_DRINKS = word_set(
+    """mocha mochas macchiato macchiatos cortado piccolo latte lattes cappuccino espresso americano
+    matcha chai affogato ristretto lungo babycino babyccino frappe frappuccino smoothie juice
+    milkshake shake soda lemonade kombucha cocoa chocolate decaf coconut almond macadamia
+    cashew hazelnut vanilla caramel"""
+)
 
 # Drink synonyms that are also everyday words: a drink only when not right after an unknown word.
 WEAK_SYNONYMS = frozenset({"late"})

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from expresso_desktop import __version__
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.menu import Menu
+from expresso_desktop.services.organiser import OrganiserServices
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ServerContext:
-    engine: Engine
-    menu: Menu
-
-
-CONTEXT = web.AppKey("context", ServerContext)
+SERVICES = web.AppKey("services", OrganiserServices)
 routes = web.RouteTableDef()
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,14 +46,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
-    with ctx.engine.connect() as conn:
+    services = request.app[SERVICES]
+    with services.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return web.json_response({"status": "ok", "version": __version__})
 
 
-def create_app(context: ServerContext) -> web.Application:
+def create_app(services: OrganiserServices) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
-    app[CONTEXT] = context
+    app[SERVICES] = services
     app.add_routes(routes)
     return app

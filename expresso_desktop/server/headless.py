@@ -3,53 +3,55 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import signal
+from dataclasses import dataclass
 
-from aiohttp import web
-
-from expresso_desktop.core.menu import load_default_menu
-from expresso_desktop.errors import KnownError
-from expresso_desktop.server.app import ServerContext, create_app
+from expresso_desktop.server.app import create_app
+from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.store.engine import open_database
 
 log = logging.getLogger(__name__)
 
 
-def run_headless(paths: AppPaths, *, host: str, port: int) -> int:
-    engine = open_database(paths.master_db, role="master")
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    webhook_port: int = 8787
+
+
+def run_headless(paths: AppPaths, options: ServeOptions) -> int:
+    services = build_organiser_services(paths)
     try:
-        asyncio.run(_serve(ServerContext(engine=engine, menu=load_default_menu()), host, port))
+        asyncio.run(_serve(services, options))
     finally:
-        engine.dispose()
+        services.close()
     return 0
 
 
-async def _serve(context: ServerContext, host: str, port: int) -> None:
-    runner = web.AppRunner(create_app(context), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
+def build_components(services: OrganiserServices, options: ServeOptions) -> list[Component]:
+    webhook = HttpListener("webhook", create_app(services), options.host, options.webhook_port)
+    return [webhook]
+
+
+async def _serve(services: OrganiserServices, options: ServeOptions) -> None:
+    components = build_components(services, options)
+    started: list[Component] = []
     try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        if exc.errno == errno.EADDRINUSE:
-            raise KnownError(
-                f"port {port} on {host} is already in use",
-                hint="Stop the other program or pass --webhook-port with a free port.",
-            ) from exc
-        raise KnownError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    bound_host, bound_port = runner.addresses[0][:2]  # the real port when 0 was asked for
-    # Print (not log) the address: scripts and tests wait for this line.
-    print(f"Expresso serving on http://{bound_host}:{bound_port} (Ctrl+C to stop)", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
+        for component in components:
+            await component.start()
+            started.append(component)
+            if isinstance(component, HttpListener):
+                # Printed (not logged): scripts and tests wait for these lines.
+                print(f"Expresso {component.name} on {component.url}", flush=True)
+        print("Expresso serving (Ctrl+C to stop)", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
         log.info("shutting down")
-        await runner.cleanup()
+        for component in reversed(started):
+            await component.stop()

@@ -9,24 +9,24 @@ from pathlib import Path
 
 import aiohttp
 
-from expresso_desktop.core.menu import load_default_menu
-from expresso_desktop.server.app import ServerContext, create_app
-from expresso_desktop.store.engine import open_database
+from expresso_desktop.server.app import create_app
+from expresso_desktop.services.organiser import build_organiser_services
+from expresso_desktop.settings import AppPaths
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_health_answers_without_auth(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    engine = open_database(tmp_path / "organiser.db", role="master")
+    services = build_organiser_services(AppPaths(tmp_path))
     try:
-        client = await aiohttp_client(create_app(ServerContext(engine, load_default_menu())))
+        client = await aiohttp_client(create_app(services))
         resp = await client.get("/health")
         assert resp.status == 200
         assert (await resp.json())["status"] == "ok"
         missing = await client.get("/nope")
         assert missing.status == 404
     finally:
-        engine.dispose()
+        services.close()
 
 
 async def test_serve_runs_headless_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ async def test_serve_runs_headless_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        match = re.search(r"webhook on http://127\.0\.0\.1:(\d+)", line)
         assert match, line + proc.stderr.read() if proc.stderr else line
         url = f"http://127.0.0.1:{match.group(1)}/health"
         async with aiohttp.ClientSession() as session, session.get(url) as resp:

@@ -1,0 +1,57 @@
+"""Long-running parts of the organiser (listeners, senders, advertisers) share one lifecycle:
+``start()`` on the asyncio loop, ``stop()`` in reverse order on shutdown."""
+
+from __future__ import annotations
+
+import errno
+from typing import Protocol
+
+from aiohttp import web
+
+from expresso_desktop.errors import KnownError
+
+
+class Component(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class HttpListener:
+    """An aiohttp application on one host:port; ``url`` is known once started."""
+
+    def __init__(self, name: str, app: web.Application, host: str, port: int) -> None:
+        self.name = name
+        self._app = app
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self.bound_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.bound_port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self._app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            if exc.errno == errno.EADDRINUSE:
+                raise KnownError(
+                    f"port {self._port} on {self._host} is already in use ({self.name})",
+                    hint="Stop the other program or choose another port.",
+                ) from exc
+            raise KnownError(f"cannot listen on {self._host}:{self._port}: {exc.strerror}") from exc
+        self.bound_port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

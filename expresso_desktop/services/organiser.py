@@ -1,0 +1,81 @@
+"""The organiser's service container: what the window, the headless server and the tests share.
+
+Built once by the composition root (``app.py`` or ``serve``); components (the SMS webhook, the
+LAN server, senders) receive it and never build their own engine or writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from expresso_desktop.core.menu import Menu, load_default_menu
+from expresso_desktop.core.templates import TemplateSet, load_default_templates
+from expresso_desktop.services.changes import ChangeBus, emit
+from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.store.engine import open_database, read_session
+from expresso_desktop.store.tables import Event
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVENT_NAME = "My coffee event"
+
+
+@dataclass
+class OrganiserServices:
+    paths: AppPaths
+    engine: Engine
+    bus: ChangeBus
+    writer: Writer
+    menu: Menu
+    templates: TemplateSet
+    event_id: int
+    # Components started by the composition root register here to be stopped in reverse order.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()
+
+
+def build_organiser_services(paths: AppPaths) -> OrganiserServices:
+    engine = open_database(paths.master_db, role="master")
+    bus = ChangeBus()
+    writer = Writer(engine, bus)
+    try:
+        event_id = _current_event(engine) or writer.run_sync(_create_default_event)
+    except BaseException:
+        writer.close()
+        engine.dispose()
+        raise
+    return OrganiserServices(
+        paths=paths,
+        engine=engine,
+        bus=bus,
+        writer=writer,
+        menu=load_default_menu(),
+        templates=load_default_templates(),
+        event_id=event_id,
+    )
+
+
+def _current_event(engine: Engine) -> int | None:
+    with read_session(engine) as session:
+        event = session.exec(
+            select(Event).where(Event.deleted == False).order_by(Event.id.desc())  # type: ignore[union-attr]  # noqa: E712
+        ).first()
+        return event.id if event else None
+
+
+def _create_default_event(tx: Tx) -> int:
+    event = Event(name=DEFAULT_EVENT_NAME)
+    tx.session.add(event)
+    emit(tx.session, tx.changes, "events", event)
+    assert event.id is not None
+    log.info("created a new event (id %s)", event.id)
+    return event.id
