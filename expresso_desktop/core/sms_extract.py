@@ -14,22 +14,27 @@ from expresso_desktop.core.sms_lexicon import Lexicon, Token
 
 MAX_STATION = 999
 _GREETING = re.compile(rf"(?:{W.GREETING_RE})")
-# Markers before a name, longest first. Strong ones ("I'm", "name is") accept a lower-case name.
-_STRONG_MARKERS: tuple[tuple[str, ...], ...] = (
+# Markers before a name, longest first, most explicit first. After "name is" a lower-case word
+# is still a name; after the others, in a text that uses capitals, the name must have one too
+# ("I'm Alex" is a name, "I'm starving" is not).
+_EXPLICIT_MARKERS: tuple[tuple[str, ...], ...] = (
     ("my", "name", "is"),
     ("my", "names"),
     ("name", "is"),
     ("names",),
     ("name",),
+    ("call", "me"),
+)
+_SELF_MARKERS: tuple[tuple[str, ...], ...] = (
     ("i", "am"),
     ("im",),
     ("it", "is"),
     ("its",),
     ("this", "is"),
-    ("call", "me"),
 )
 _WEAK_MARKERS: tuple[tuple[str, ...], ...] = (("for",), ("from",))
-_MARKER_STARTS = frozenset(m[0] for m in _STRONG_MARKERS + _WEAK_MARKERS)
+_MARKER_GROUPS = ((_EXPLICIT_MARKERS, True), (_SELF_MARKERS, False), (_WEAK_MARKERS, False))
+_MARKER_STARTS = frozenset(m[0] for group, _ in _MARKER_GROUPS for m in group)
 _THANKS = frozenset({"thanks", "thank", "thx", "ta", "cheers", "thankyou", "ty"})
 _BREAKS = frozenset({"sep", "dash", "colon", "q", "at"})
 
@@ -100,7 +105,7 @@ class NameFinder:
     ) -> str | None:
         mixed = text != text.lower() and text != text.upper()
         starts = [i for i, key in enumerate(keys) if key in _MARKER_STARTS]
-        for markers, strong in ((_STRONG_MARKERS, True), (_WEAK_MARKERS, False)):
+        for markers, strong in _MARKER_GROUPS:
             for i in starts:
                 for marker in markers:
                     end = i + len(marker)
@@ -131,13 +136,15 @@ class NameFinder:
             last -= 1
         if last < 1 or not mixed:
             return None
-        first = last - 1 if last >= 2 and tokens[last - 1].kind == "word" else last
-        for start in sorted({first, last}):
-            before = tokens[start - 1]
-            if before.kind in ("sep", "dash") or keys[start - 1] in _THANKS:
-                found = self._take(tokens, keys, used, start, False, mixed)
-                if found and (start == last or len(found.split()) == 2):
-                    return found
+
+        def after_break(j: int) -> bool:
+            return j > 0 and (tokens[j - 1].kind in ("sep", "dash") or keys[j - 1] in _THANKS)
+
+        pair = after_break(last - 1) and self._is_name(tokens, keys, used, last - 1, False, mixed)
+        if pair and self._is_name(tokens, keys, used, last, False, mixed):
+            return self._take(tokens, keys, used, last - 1, False, mixed)
+        if after_break(last):
+            return self._take(tokens, keys, used, last, False, mixed, single=True)
         return None
 
     def _take(

@@ -40,9 +40,18 @@ class Draft:
 
 
 def refine(lexes: list[Lex], *, shot_extra: str | None, no_milk: bool) -> list[Lex]:
-    """Resolve numbers, sugar, shots, negation, "mac" and split drink names, in that order."""
-    lexes = _sugar(_numbers(lexes), shot_extra)
-    return _merge_drinks(_ambiguity(_negation(lexes, no_milk)))
+    """Resolve numbers, sugar, shots, negation, "mac" and split drink names, in that order.
+    A pass runs only when its trigger words are present (most texts need two or three)."""
+    kinds = {lx.kind for lx in lexes}
+    if kinds & {W.TIMES, W.TIMEWORD, W.PLACE}:
+        lexes = _numbers(lexes)
+    if kinds & {W.SUGARWORD, W.SHOTWORD, W.UNIT, W.WITH}:
+        lexes = _sugar(lexes, shot_extra)
+    if W.NEG in kinds:
+        lexes = _negation(lexes, no_milk)
+    if W.AMBIG in kinds:
+        lexes = _ambiguity(lexes)
+    return _merge_drinks(lexes) if W.DRINK in kinds else lexes
 
 
 def _numbers(lexes: list[Lex]) -> list[Lex]:

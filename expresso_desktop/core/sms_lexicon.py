@@ -3,7 +3,9 @@
 A ``Lexicon`` is built once per menu. It holds a phrase table keyed by token tuples (menu names and
 synonyms, plus the glue words of ``sms_words``) and a deletion index for typo correction against
 the menu's own vocabulary only: edit distance 1 for words of 5+ letters, 2 for 8+, never for short
-words and never for common English words.
+words and never for common English words or names of drinks this menu lacks. Inside a multi-word
+menu phrase whose first word is exact, the other words may be one edit off whatever their length
+("flat whte", "long blak").
 """
 
 from __future__ import annotations
@@ -77,7 +79,12 @@ def tokenise(text: str) -> list[Token]:
         text = unicodedata.normalize("NFKC", text)
     if "<" in text:
         text = _MARKUP.sub(" ", text)  # "<img src=x>" is not a customer called Img
-    text = _DASH_IN_WORD.sub(" ", _TIMES_SIGN.sub(" x ", _W_SLASH.sub("with ", text)))
+    if "/" in text:
+        text = _W_SLASH.sub("with ", text)
+    if "*" in text or "×" in text:
+        text = _TIMES_SIGN.sub(" x ", text)
+    if not text.isascii() or "-" in text:
+        text = _DASH_IN_WORD.sub(" ", text)
     out: list[Token] = []
     for m in _TOKEN.finditer(text):
         kind = _KINDS[m.lastindex or 0] or "sep"
@@ -254,14 +261,20 @@ class Lexicon:
 
     def _near_phrase(self, written: tuple[str, ...]) -> tuple[str, ...] | None:
         """A menu phrase whose first word is exact and whose other words are one typo off, however
-        short ("flat whte", "long blak"): the first word makes the guess safe."""
+        short ("flat whte", "long blak"): the first word makes the guess safe. A written word that
+        is itself menu vocabulary is never bent into another ("an extra hot" is not "an extra
+        shot")."""
         if written in self._near_cache:
             return self._near_cache[written]
         found = None
         for phrase in self._heads.get(written[0], ()):
             if len(phrase) <= len(written) and all(
                 have == want
-                or (min(len(have), len(want)) >= 3 and osa_distance(have, want, 1) <= 1)
+                or (
+                    min(len(have), len(want)) >= 3
+                    and not self.is_menu_word(have)
+                    and osa_distance(have, want, 1) <= 1
+                )
                 for have, want in zip(written[1:], phrase[1:], strict=False)
             ):
                 found = phrase

@@ -90,7 +90,9 @@ _STATUS_STRONG = _rx(
     r"status|eta|(?:wheres|where is|where are|hows|how is|whats happening with) (?:my|our|the)"
     r"|(?:is|are) (?:my|our|the|it|they)\b.*\bready|any (?:news|update)|update on|still waiting"
     r"|how long (?:is|will|till|until|for|on) (?:my|our|the)|(?:my|our) order ready"
-    r"|has (?:my|our) (?:\w+ )?(?:order|coffee|drink|coffees|drinks)"
+    r"|has (?:my|our) (?:\w+ )?(?:order|coffee|drink|coffees|drinks)|(?:i|we|already) ordered"
+    r"|ordered .* ago|(?:wheres|where is) (?:it|that)"
+    r"|(?:havent|not) (?:got|received|here) (?:it|yet)"
 )
 _STATUS_WEAK = _rx(
     r"ready|how long|waiting|wait time|the wait|how much longer|taking (?:ages|forever|so long)"

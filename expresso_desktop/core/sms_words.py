@@ -195,7 +195,7 @@ GLUE_PHRASES: dict[str, str] = {
 # Numbers written with these after them are not sugar (they are handled as written).
 SUGAR_FREE_PHRASES = ("sugar free", "sugarfree", "no sugar", "zero sugar", "without sugar")
 
-# "mac": macchiato or macadamia? Readings are (kind, canonical name); see SmsParser._resolve_ambig.
+# "mac": macchiato or macadamia? Readings are (kind, canonical name); sms_grammar._ambiguity picks.
 AMBIGUOUS: dict[str, tuple[tuple[str, str], ...]] = {
     "mac": ((DRINK, "macchiato"), (MILK, "macadamia")),
 }
@@ -245,7 +245,10 @@ NAME_STOP = word_set(
     waiting ready running late sorry outside inside nearby back front desk the anyone name is am
     are was be been at in on of to and or so do go get got can will would could should what when
     where who why how if but not no off out up down over with too very really also just only
-    still"""
+    still heaps lots muchly champ buddy pal love darl hun babe dear sir maam bro sis cuz chief gang
+    fam barista baristas starving tired dying desperate wondering new sick done finished leaving
+    parched exhausted freezing stuck lost confused interested allergic vegan intolerant pregnant
+    wanting needing craving hoping ordering urgent quick sweetie everybody"""
 )
 
 # Common words typo correction must never turn into menu words ("later" -> latte, "there" ->

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import ssl
 from typing import Protocol
 
 from aiohttp import web
@@ -20,10 +21,20 @@ class Component(Protocol):
 
 
 class HttpListener:
-    """An aiohttp application on one host:port; ``url`` is known once started."""
+    """An aiohttp application on one host:port; ``url`` is known once started. With an
+    ``ssl_context`` it serves HTTPS only (the LAN API)."""
 
-    def __init__(self, name: str, app: web.Application, host: str, port: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: web.Application,
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.name = name
+        self._ssl = ssl_context
         self._app = app
         self._host = host
         self._port = port
@@ -32,12 +43,13 @@ class HttpListener:
 
     @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.bound_port}"
+        scheme = "https" if self._ssl is not None else "http"
+        return f"{scheme}://{self._host}:{self.bound_port}"
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
+        site = web.TCPSite(self._runner, self._host, self._port, ssl_context=self._ssl)
         try:
             await site.start()
         except OSError as exc:

@@ -1,0 +1,212 @@
+"""Order services: place an order (numbered, routed, stored) and move it along its lifecycle.
+
+Every function runs inside the single writer: it takes the writer's ``Tx`` and records each row
+it writes through ``changes.emit``, so the change log (the stations' feed) stays complete. The SMS
+conversation, the LAN API and the sync layer all call these same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, func, select
+
+from expresso_desktop.core.errors import DomainError
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transition
+from expresso_desktop.core.routing import Routed, Unroutable, route
+from expresso_desktop.services.changes import emit
+from expresso_desktop.services.station_views import Floor, load_floor
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.tables import (
+    Order,
+    OrderCreate,
+    OrderItem,
+    OrderItemCreate,
+    OrderSource,
+    Station,
+)
+from expresso_desktop.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# A station's make time is the median of its last drinks; fewer samples than this say nothing.
+MAKE_TIME_SAMPLES = 20
+MAKE_TIME_MIN_SAMPLES = 3
+
+
+class OrderNotFound(DomainError):
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """A stored order, the station it went to, and the wait promised to the customer."""
+
+    order: Order
+    items: Sequence[OrderItem]
+    station: Station
+    wait_minutes: int
+    reason: str
+
+
+def place_order(
+    tx: Tx,
+    *,
+    event_id: int,
+    menu: Menu,
+    items: Sequence[DrinkSpec],
+    customer_id: int | None = None,
+    customer_name: str | None = None,
+    source: OrderSource = "sms",
+    requested_station: int | None = None,
+    vip: bool = False,
+    now: datetime | None = None,
+) -> PlacedOrder | Unroutable:
+    """Route ``items`` to a station and store the order, or say why no station can take it.
+
+    Nothing is written when the order cannot be routed (no number is used up).
+    """
+    if not items:
+        raise DomainError("an order needs at least one drink", code="empty_order")
+    now = now or utcnow()
+    floor = load_floor(tx.session, event_id, now)
+    decision = route(
+        items, floor.views, menu, now=now, requested_station=requested_station, vip=vip
+    )
+    if isinstance(decision, Unroutable):
+        return decision
+    return _store(tx, floor, decision, event_id, items, customer_id, customer_name, source, vip)
+
+
+def _store(
+    tx: Tx,
+    floor: Floor,
+    routed: Routed,
+    event_id: int,
+    items: Sequence[DrinkSpec],
+    customer_id: int | None,
+    customer_name: str | None,
+    source: OrderSource,
+    vip: bool,
+) -> PlacedOrder:
+    session = tx.session
+    station = floor.station(routed.station_id)
+    data = OrderCreate(
+        event_id=event_id,
+        customer_id=customer_id,
+        customer_name=customer_name,
+        station_id=station.id,
+        source=source,
+        vip=vip,
+        items=[
+            OrderItemCreate(
+                drink=i.drink,
+                size=i.size,
+                milk=i.milk,
+                sugar=i.sugar,
+                quantity=i.quantity,
+                extras_json=list(i.extras),
+            )
+            for i in items
+        ],
+    )
+    order = orders_repo.create(data, session=session)
+    emit(session, tx.changes, "orders", order)
+    rows = list(orders_repo.items(order.id, session=session))
+    for row in rows:
+        emit(session, tx.changes, "order_items", row)
+    log.info("order %s → station %s (%s)", order.number, station.number, routed.reason)
+    return PlacedOrder(order, rows, station, routed.wait_minutes, routed.reason)
+
+
+def start_order(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
+    return _move(tx, order_id, Action.START, now)
+
+
+def mark_ready(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
+    order = _move(tx, order_id, Action.READY, now)
+    _update_make_time(tx, order)
+    return order
+
+
+def collect_order(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
+    return _move(tx, order_id, Action.COLLECT, now)
+
+
+def cancel_order(tx: Tx, order_id: str, reason: str, *, now: datetime | None = None) -> Order:
+    return _move(tx, order_id, Action.CANCEL, now, reason=reason)
+
+
+def _move(
+    tx: Tx, order_id: str, action: Action, now: datetime | None, *, reason: str | None = None
+) -> Order:
+    """Apply ``action`` through the core state machine (IllegalTransition if it may not),
+    stamp the time the order reached its new status, and record the change."""
+    session = tx.session
+    order = orders_repo.get(order_id, session=session)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    status = transition(OrderStatus(order.status), action)
+    stamps = _timestamps(order).stamped(status, now or utcnow())
+    order.status = status.value
+    order.started_at = stamps.started_at
+    order.ready_at = stamps.ready_at
+    order.collected_at = stamps.collected_at
+    order.cancelled_at = stamps.cancelled_at
+    if reason is not None:
+        order.cancel_reason = reason
+    session.add(order)
+    emit(session, tx.changes, "orders", order)
+    return order
+
+
+def _timestamps(order: Order) -> Timestamps:
+    return Timestamps(
+        created_at=order.created_at,
+        started_at=order.started_at,
+        ready_at=order.ready_at,
+        collected_at=order.collected_at,
+        cancelled_at=order.cancelled_at,
+    )
+
+
+def _update_make_time(tx: Tx, order: Order) -> None:
+    """Keep the station's measured seconds-per-drink (the median of its recent drinks) fresh:
+    it is what wait estimates multiply the queue by."""
+    if order.station_id is None:
+        return
+    session = tx.session
+    recent = session.exec(
+        select(Order.created_at, Order.started_at, Order.ready_at, func.sum(OrderItem.quantity))
+        .join(OrderItem, col(OrderItem.order_id) == col(Order.id))
+        .where(
+            Order.station_id == order.station_id,
+            col(Order.ready_at).is_not(None),
+            Order.deleted == False,  # noqa: E712
+        )
+        .group_by(col(Order.id))
+        .order_by(col(Order.ready_at).desc())
+        .limit(MAKE_TIME_SAMPLES)
+    ).all()
+    samples = []
+    for created_at, started_at, ready_at, drinks in recent:
+        seconds = Timestamps(created_at, started_at, ready_at).make_seconds()
+        if seconds is not None and drinks:
+            samples.append(seconds / drinks)
+    if len(samples) < MAKE_TIME_MIN_SAMPLES:
+        return
+    station = session.get(Station, order.station_id)
+    if station is None:
+        return
+    median = round(statistics.median(samples), 1)
+    if station.make_time_s != median:
+        station.make_time_s = median
+        session.add(station)
+        emit(session, tx.changes, "stations", station)
