@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from expresso_desktop.core import sms_words as W
+from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import NO_MILK, Menu, load_default_menu
 from expresso_desktop.core.sms_extract import NameFinder, find_station
 from expresso_desktop.core.sms_grammar import Draft, build, refine
@@ -46,24 +47,8 @@ class Intent(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class OrderItem:
-    drink: str
-    size: str
-    milk: str
-    sugar: int
-    quantity: int
-    extras: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "drink": self.drink,
-            "size": self.size,
-            "milk": self.milk,
-            "sugar": self.sugar,
-            "quantity": self.quantity,
-            "extras": list(self.extras),
-        }
+# A parsed item is the core's drink line: one type from the text to the order and its stock.
+OrderItem = DrinkSpec
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import json
 
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
-from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.sms_parser import SmsParser
 from expresso_desktop.ui.common.widgets import plain_label
@@ -40,17 +39,10 @@ class ParserPanel(QWidget):
     def _update(self, text: str) -> None:
         result = self._parser.parse(text)
         if result.intent == "order":
-            lines = [
-                "• " + DrinkSpec(**_spec_fields(i.to_dict())).summary(self._menu)
-                for i in result.items
-            ]
+            lines = ["• " + item.summary(self._menu) for item in result.items]
             who = f"for {result.name}" if result.name else "no name given"
             where = f"station {result.station}" if result.station else "any station"
             self.summary.setText("Order " + who + ", " + where + "\n" + "\n".join(lines))
         else:
             self.summary.setText(f"Not an order: {result.intent}")
         self.json_view.setText(json.dumps(result.to_dict(), ensure_ascii=False))
-
-
-def _spec_fields(item: dict[str, object]) -> dict[str, object]:
-    return {**item, "extras": tuple(item["extras"])}  # type: ignore[arg-type]
