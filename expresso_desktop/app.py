@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import partial
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from expresso_desktop.settings import AppPaths, Mode
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from expresso_desktop.server.headless import ServeOptions
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +33,9 @@ def _crash_handler(
         )
 
 
-def run_gui(mode: Mode, paths: AppPaths) -> int:
+def run_gui(mode: Mode, paths: AppPaths, options: ServeOptions | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from expresso_desktop.core.menu import load_default_menu
     from expresso_desktop.ui.common.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -37,25 +43,54 @@ def run_gui(mode: Mode, paths: AppPaths) -> int:
     app.setApplicationName("Expresso")
     apply_theme(app)
     sys.excepthook = _crash_handler
-    menu = load_default_menu()
     if mode is Mode.ORGANISER:
-        from expresso_desktop.services.organiser import build_organiser_services
-        from expresso_desktop.store.errors import StoreError
-        from expresso_desktop.ui.organiser.main_window import OrganiserWindow
+        from expresso_desktop.server.headless import ServeOptions
 
-        try:
-            services = build_organiser_services(paths)
-        except StoreError as exc:
-            from PySide6.QtWidgets import QMessageBox
+        return _run_organiser(app, paths, options or ServeOptions())
+    return _run_barista(app, paths)
 
-            log.error("cannot open the event database: %s", exc)
-            QMessageBox.critical(None, "Expresso cannot open the event database", str(exc))
-            return 2
-        window = OrganiserWindow(menu=menu, paths=paths)
-        app.aboutToQuit.connect(services.close)
-    else:
-        from expresso_desktop.ui.barista.main_window import BaristaWindow
 
-        window = BaristaWindow(menu=menu, paths=paths)
+def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
+    from expresso_desktop.server.headless import build_components
+    from expresso_desktop.services.demo import seed_demo
+    from expresso_desktop.services.organiser import build_organiser_services
+    from expresso_desktop.store.errors import StoreError
+    from expresso_desktop.ui.common.bridge import ChangeBridge
+    from expresso_desktop.ui.common.service_host import ServiceHost
+    from expresso_desktop.ui.organiser.main_window import OrganiserWindow
+
+    try:
+        services = build_organiser_services(paths)
+    except StoreError as exc:
+        log.error("cannot open the event database: %s", exc)
+        QMessageBox.critical(None, "Expresso cannot open the event database", str(exc))
+        return 2
+    if options.demo:
+        services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
+    bridge = ChangeBridge(services.bus)
+    host = ServiceHost(partial(build_components, services, options))
+    window = OrganiserWindow(services=services, host=host, bridge=bridge)
+    host.failed.connect(
+        lambda message: QMessageBox.critical(
+            window, "Expresso could not start its servers", message
+        )
+    )
+    window.show()
+    host.start()
+    try:
+        return app.exec()
+    finally:
+        host.stop()
+        bridge.close()
+        services.close()
+
+
+def _run_barista(app: QApplication, paths: AppPaths) -> int:
+    from expresso_desktop.core.menu import load_default_menu
+    from expresso_desktop.ui.barista.main_window import BaristaWindow
+
+    window = BaristaWindow(menu=load_default_menu(), paths=paths)
     window.show()
     return app.exec()

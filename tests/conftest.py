@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,29 @@ SHARED = REPO.parent / "shared"
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing a test does may land in the developer's real data folder.
     monkeypatch.setenv("EXPRESSO_DATA_DIR", str(tmp_path / "data"))
+    # `serve` started by any test (a subprocess inherits these): the LAN API on loopback, on a
+    # free port, and mDNS on loopback only — never multicast off this machine (platform.md).
+    monkeypatch.setenv("EXPRESSO_LAN_HOST", "127.0.0.1")
+    monkeypatch.setenv("EXPRESSO_LAN_PORT", "0")
+    monkeypatch.setenv("EXPRESSO_MDNS_INTERFACES", "127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # No test may read the developer's keyring or reach their Twilio account: Twilio settings
+    # come only from what a test sets, and subprocesses get keyring's null backend.
+    import keyring
+    from keyring.backends import null
+
+    from expresso_desktop.sms.credentials import API_BASE_ENV, ENV_NAMES
+
+    for name in (*ENV_NAMES.values(), API_BASE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_PHONE_RE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+# Customers' numbers arrive in E.164 ("+61400123456", maybe spaced); bare runs of 9+ digits are
+# masked too. Dotted quads, dates and times are left alone so logs stay readable.
+_PHONE_RE = re.compile(r"\+\d(?:[ -]?\d){6,14}|(?<![\d.:-])\d{9,15}(?![\d.:-])")
 
 
 def mask_phone(phone: str | None) -> str:

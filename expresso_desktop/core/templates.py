@@ -86,11 +86,21 @@ class _Defaults(dict[str, str]):
 
 
 def render(
-    template: str, values: Mapping[str, object], *, optional_tail: Iterable[str] = ()
+    template: str,
+    values: Mapping[str, object],
+    *,
+    optional_tail: Iterable[str] = (),
+    limits: Mapping[str, int] | None = None,
 ) -> Rendered:
-    """Fill ``template``; missing values render empty; tails ride along only if they fit."""
+    """Fill ``template``; missing values render empty; tails ride along only if they fit.
+
+    Each value is cut to ``MAX_VALUE_CHARS`` unless ``limits`` allows a placeholder more (the
+    drinks list of a MENU reply is ours, not a customer's, and useless cut short)."""
     validate_template(template)
-    safe = _Defaults({k: plain(v) for k, v in values.items() if v is not None})
+    limits = limits or {}
+    safe = _Defaults(
+        {k: plain(v, limits.get(k, MAX_VALUE_CHARS)) for k, v in values.items() if v is not None}
+    )
     text = _tidy(_formatter.vformat(template, (), safe))
     for tail in optional_tail:
         tail = plain(tail, limit=160)
@@ -121,9 +131,14 @@ class TemplateSet:
             raise KeyError(f"no template named {name!r}") from None
 
     def render(
-        self, name: str, values: Mapping[str, object], *, optional_tail: Iterable[str] = ()
+        self,
+        name: str,
+        values: Mapping[str, object],
+        *,
+        optional_tail: Iterable[str] = (),
+        limits: Mapping[str, int] | None = None,
     ) -> Rendered:
-        return render(self.get(name), values, optional_tail=optional_tail)
+        return render(self.get(name), values, optional_tail=optional_tail, limits=limits)
 
     def with_overrides(self, overrides: Mapping[str, str]) -> TemplateSet:
         for text in overrides.values():

@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from expresso_desktop import __version__
 from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.server import webhook as sms_webhook
+from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.services.organiser import OrganiserServices
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,15 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "version": __version__})
 
 
-def create_app(services: OrganiserServices) -> web.Application:
+def create_app(
+    services: OrganiserServices, *, webhook: WebhookAuth | None = None
+) -> web.Application:
+    """The webhook listener's app: ``/health`` and Twilio's ``/sms`` + ``/sms/status`` only
+    (it may face the internet through a tunnel). Without ``webhook`` auth every SMS request is
+    refused (403)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
     app[SERVICES] = services
     app.add_routes(routes)
+    app.add_routes(sms_webhook.routes)
+    sms_webhook.install(app, services, webhook)
     return app

@@ -105,17 +105,17 @@ def create_pairing_code(
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     expires_at = utcnow() + ttl
     session.add(
-        PairingCode(
-            code_hash=digest(code), role=role, station_id=station_id, expires_at=expires_at
-        )  # type: ignore[arg-type]
+        PairingCode(code_hash=digest(code), role=role, station_id=station_id, expires_at=expires_at)  # type: ignore[arg-type]
     )
     session.flush()
     return IssuedCode(code, role, station_id, expires_at)
 
 
-def redeem_pairing_code(code: str, *, session: Session, name: str) -> IssuedToken:
-    """Exchange a live code for a device token. Every refusal reads the same, so a guesser
-    learns nothing about which codes exist."""
+def redeem_pairing_code(code: str, *, session: Session, name: str) -> IssuedToken | None:
+    """Exchange a live code for a device token; None when refused. A refusal is *returned*, not
+    raised, so that the caller commits the guess it cost every live code (raise
+    ``PairingRefused`` after the commit). Every refusal reads the same: a guesser learns
+    nothing about which codes exist."""
     now = utcnow()
     row = session.get(PairingCode, digest(normalise_code(code)))
     if (
@@ -130,7 +130,7 @@ def redeem_pairing_code(code: str, *, session: Session, name: str) -> IssuedToke
             .where(col(PairingCode.used_at).is_(None), col(PairingCode.expires_at) > now)
             .values(attempts=PairingCode.attempts + 1)
         )
-        raise PairingRefused("invalid or expired pairing code")
+        return None
     row.used_at = now
     session.add(row)
     return _new_device(session, name=name, role=row.role, station_id=row.station_id)

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 # A station's make time is the median of its last drinks; fewer samples than this say nothing.
 MAKE_TIME_SAMPLES = 20
 MAKE_TIME_MIN_SAMPLES = 3
+# The reason stored when customers cancel by text. Their reply already confirms it, so whoever
+# texts cancellations (the outbound notifier) can tell these apart and stay quiet.
+CUSTOMER_CANCEL_REASON = "cancelled by the customer"
 
 
 class OrderNotFound(DomainError):

@@ -15,9 +15,13 @@ log is the stations' sync feed); neither do customer rows. Orders they touch do.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.privacy import mask_phone
@@ -48,13 +52,21 @@ _RANK = {
     DELIVERED: 5,
     "read": 6,
 }
-# Once here, nothing moves a message again (``read`` is WhatsApp's and comes after delivered).
-TERMINAL = frozenset({"read", FAILED, UNDELIVERED, "canceled", EXPIRED, SKIPPED_OPTED_OUT})
+# Once here, nothing moves a message again.
+TERMINAL = frozenset(
+    {DELIVERED, "read", FAILED, UNDELIVERED, "canceled", EXPIRED, SKIPPED_OPTED_OUT}
+)
 # Not yet handed to Twilio: what the organiser's "queue depth" counts.
 WAITING = (PENDING, CLAIMED)
 
 # Twilio: "Attempt to send to unsubscribed recipient" — the carrier has the customer opted out.
 ERROR_UNSUBSCRIBED = "21610"
+
+# Settings (``Setting`` rows; these are the defaults when a key is absent).
+SETTING_RATE = "sms_rate_per_second"  # per sending number; one long code does about 1/s
+DEFAULT_RATE_PER_SECOND = 1.0
+SETTING_REMINDER_MINUTES = "reminder_minutes"  # a ready order not collected after this: remind once
+DEFAULT_REMINDER_MINUTES = 10.0
 
 
 def enqueue(
@@ -77,7 +89,7 @@ def enqueue(
     """
     session = tx.session
     key = dedupe_key or f"manual:{uuid.uuid4()}"
-    if session.exec(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)).first():
+    if already_queued(tx, key):
         log.debug("not queueing %s: already queued once", key)
         return None
     customer = session.exec(select(Customer).where(Customer.phone == to)).first()
@@ -104,12 +116,51 @@ def enqueue(
     session.flush()
     if opted_out:
         log.info("not texting %s (%s): opted out", mask_phone(to), kind)
+    else:
+        _announce_after_commit(session)
     return row
+
+
+# Called (on the writer's thread, after the commit) when texts were queued: the sender's ``wake``.
+# Whoever queues a text (the notifier, the API, a late webhook reply) wakes the sender this way
+# without knowing it exists.
+_enqueue_listeners: list[Callable[[], None]] = []
+
+
+def on_enqueued(listener: Callable[[], None]) -> Callable[[], None]:
+    """Register ``listener``; returns the function that unregisters it."""
+    _enqueue_listeners.append(listener)
+
+    def unregister() -> None:
+        if listener in _enqueue_listeners:
+            _enqueue_listeners.remove(listener)
+
+    return unregister
+
+
+def _announce_after_commit(session: Session) -> None:
+    if session.info.get("expresso_sms_queued"):
+        return
+    session.info["expresso_sms_queued"] = True
+
+    def announce(_session: Session) -> None:
+        for listener in list(_enqueue_listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("outbound queue listener failed")
+
+    sa_event.listen(session, "after_commit", announce, once=True)
+
+
+def already_queued(tx: Tx, dedupe_key: str) -> bool:
+    query = select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key)
+    return tx.session.exec(query).first() is not None
 
 
 def can_move(current: str, new: str) -> bool:
     """Forward only: terminal states stay; failures end anything not yet final."""
-    if current == new or current in TERMINAL or current == DELIVERED:
+    if current == new or current in TERMINAL:
         return False
     if new in (FAILED, UNDELIVERED, "canceled"):
         return True
@@ -121,27 +172,62 @@ def can_move(current: str, new: str) -> bool:
 def record_status(tx: Tx, sid: str, status: str, error_code: str | None = None) -> bool:
     """Apply a Twilio status callback (``MessageSid``, ``MessageStatus``, ``ErrorCode``).
 
-    Returns True when the message moved; False for an unknown sid or a stale/out-of-order
-    callback (delivered, then a late "sent", stays delivered). Idempotent: a replayed callback
-    changes nothing.
+    Returns True when the message moved; False for a stale/out-of-order callback (delivered,
+    then a late "sent", stays delivered) or a sid we do not know yet. Idempotent: a replayed
+    callback changes nothing.
     """
     session = tx.session
+    status = status.strip().lower()
     row = session.exec(select(SmsMessage).where(SmsMessage.sid == sid)).first()
     if row is None:
-        log.debug("status %s for an unknown message", status)
+        # Twilio can call back before the sender has committed the sid it just got (the
+        # writer may be busy): keep the news until then (see ``apply_status``).
+        _early_status(sid, status, error_code)
         return False
-    status = status.strip().lower()
-    if not can_move(row.status, status):
+    return apply_status(tx, row, status, error_code)
+
+
+def apply_status(tx: Tx, row: SmsMessage, status: str, error_code: str | None = None) -> bool:
+    """Move ``row`` to ``status`` if that is forward; also apply any callback that arrived
+    before the row had its sid."""
+    moved = False
+    for new, code in [(status, error_code), *_take_early(row.sid)]:
+        if not can_move(row.status, new):
+            continue
+        row.status = new
+        if code:
+            row.error_code = str(code)
+        moved = True
+    if not moved:
         return False
-    row.status = status
-    if error_code:
-        row.error_code = str(error_code)
     row.updated_at = utcnow()
-    session.add(row)
+    tx.session.add(row)
     if row.error_code == ERROR_UNSUBSCRIBED:
         mark_opted_out(tx, row.to_number)
-    session.flush()
+    tx.session.flush()
     return True
+
+
+# sid -> callbacks that arrived before the sid was stored. In memory on purpose: the window is the
+# few milliseconds between Twilio's 201 and our commit, in this process; bounded so that callbacks
+# for texts we never sent (a TwiML reply's) cannot grow it.
+_EARLY_MAX = 512
+_early: OrderedDict[str, list[tuple[str, str | None]]] = OrderedDict()
+_early_lock = threading.Lock()
+
+
+def _early_status(sid: str, status: str, error_code: str | None) -> None:
+    with _early_lock:
+        _early.setdefault(sid, []).append((status, error_code))
+        while len(_early) > _EARLY_MAX:
+            _early.popitem(last=False)
+
+
+def _take_early(sid: str | None) -> list[tuple[str, str | None]]:
+    if sid is None:
+        return []
+    with _early_lock:
+        return _early.pop(sid, [])
 
 
 def mark_opted_out(tx: Tx, phone: str) -> None:

@@ -50,3 +50,7 @@ def test_phone_masking() -> None:
     assert mask_phone("+61400123456") == "+61 ••• ••• 456"
     assert mask_phone(None) == ""
     assert "123456" not in mask_phones_in("sms from +61400123456 ok")
+    assert "400 123" not in mask_phones_in("from +61 400 123 456.")
+    assert "0412345678" not in mask_phones_in("call 0412345678 now")
+    untouched = "listening on 127.0.0.1:8443 since 2026-11-24 22:01:14"
+    assert mask_phones_in(untouched) == untouched

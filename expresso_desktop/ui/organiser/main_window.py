@@ -1,31 +1,53 @@
-"""The organiser's window. For now: the order-language tester and the event's menu; the event
-screens (dashboard, stations, inventory, SMS console...) arrive with their issues."""
+"""The organiser's window: live orders, the phone simulator, the order-language tester and the
+menu. Built by the composition root with the services, the service host and the change bridge."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QTableView, QTabWidget
 
-from expresso_desktop.core.menu import Menu
-from expresso_desktop.settings import AppPaths
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.sms.simulator import Target
+from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.menu_model import MenuTableModel
+from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.organiser.orders_panel import OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
+from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 
 
 class OrganiserWindow(QMainWindow):
-    def __init__(self, *, menu: Menu, paths: AppPaths) -> None:
+    def __init__(
+        self, *, services: OrganiserServices, host: ServiceHost, bridge: ChangeBridge
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Expresso — Organiser")
-        self.resize(1100, 720)
-        tabs = QTabWidget()
-        self.parser_panel = ParserPanel(menu)
-        tabs.addTab(self.parser_panel, "Order language")
-        self.menu_view = QTableView()
-        self.menu_view.setModel(MenuTableModel(menu))
-        self.menu_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
+        self.resize(1180, 760)
+        data_dir = services.paths.data_dir
+        self.tabs = QTabWidget()
+        self.orders_panel = OrdersPanel(services, bridge)
+        self.tabs.addTab(self.orders_panel, "Orders")
+        self.simulator = SimulatorPanel(
+            host, services.engine, lambda: Target.for_data_dir(data_dir)
         )
-        self.menu_view.horizontalHeader().setStretchLastSection(True)
+        self.tabs.addTab(self.simulator, "Phone simulator")
+        self.parser_panel = ParserPanel(services.menu)
+        self.tabs.addTab(self.parser_panel, "Order language")
+        self.menu_view = QTableView()
+        self.menu_view.setModel(MenuTableModel(services.menu))
+        header = self.menu_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.menu_view.verticalHeader().setVisible(False)
-        tabs.addTab(self.menu_view, "Menu")
-        self.setCentralWidget(tabs)
-        self.statusBar().showMessage(f"Event data: {paths.master_db}")
+        self.tabs.addTab(self.menu_view, "Menu")
+        self.setCentralWidget(self.tabs)
+        self.statusBar().showMessage(f"Starting servers… Event data: {services.paths.master_db}")
+        host.started.connect(self._on_started)
+        bridge.committed.connect(self._on_committed)
+
+    def _on_started(self, lines: list[str]) -> None:
+        self.statusBar().showMessage("  ·  ".join(lines))
+        self.simulator.refresh()
+
+    def _on_committed(self, _event: ChangesCommitted) -> None:
+        if self.tabs.currentWidget() is self.simulator:
+            self.simulator.refresh()

@@ -1,0 +1,262 @@
+"""/api/v1/inventory: per-station stock, consume, restock, counts, thresholds, mark out/in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+from sqlmodel import Session
+
+from expresso_desktop.core.staff import Permission
+from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.services import station_admin
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.tables import StockItem
+
+api = Api("inventory")
+Amount = Annotated[float, Field(gt=0, le=1_000_000)]
+
+
+class StockQuery(Strict):
+    station_id: int | None = None
+
+
+class StockItemIn(Strict):
+    station_id: int
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60, to_lower=True)]
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=12)]
+    level: float = Field(default=0, ge=0, le=1_000_000)
+    low_threshold: float = Field(default=0, ge=0, le=1_000_000)
+    par: float = Field(default=0, ge=0, le=1_000_000)
+
+
+class StockItemPatch(Strict):
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=12)] | None = None
+    low_threshold: float | None = Field(default=None, ge=0, le=1_000_000)
+    par: float | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class QtyIn(Strict):
+    qty: Amount
+    order_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class CountIn(Strict):
+    level: float = Field(ge=0, le=1_000_000)
+
+
+class ConsumeOrderIn(Strict):
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class StockOut(BaseModel):
+    id: int
+    station_id: int
+    name: str
+    unit: str
+    level: float
+    low_threshold: float
+    par: float
+    generation: int
+    out_of_stock: bool
+    low: bool
+    row_version: int
+
+    @classmethod
+    def of(cls, i: StockItem) -> StockOut:
+        assert i.id is not None
+        return cls(
+            id=i.id,
+            station_id=i.station_id,
+            name=i.name,
+            unit=i.unit,
+            level=i.level,
+            low_threshold=i.low_threshold,
+            par=i.par,
+            generation=i.generation,
+            out_of_stock=i.out_of_stock,
+            low=i.out_of_stock or i.level <= i.low_threshold,
+            row_version=i.row_version,
+        )
+
+
+def _client(ctx: Ctx) -> str:
+    return f"device:{ctx.device.id}"
+
+
+@api.op(
+    "GET",
+    "/inventory",
+    "Stock levels (a barista sees its own station's)",
+    permission=Permission.STOCK_USE,
+    query=StockQuery,
+    response=list[StockOut],
+)
+async def list_stock(ctx: Ctx) -> list[StockOut]:
+    station_id = ctx.query.station_id
+    if not ctx.is_organiser:
+        station_id = ctx.device.station_id
+
+    def read(session: Session) -> list[StockOut]:
+        rows = station_admin.list_items(session, ctx.services.event_id, station_id)
+        return [StockOut.of(i) for i in rows]
+
+    return await ctx.read(read)
+
+
+@api.op(
+    "POST",
+    "/inventory",
+    "Track a stock item at a station",
+    permission=Permission.MANAGE_EVENT,
+    body=StockItemIn,
+    response=StockOut,
+    status=201,
+    errors=(404, 422),
+)
+async def create_item(ctx: Ctx) -> StockOut:
+    fields = ctx.body.model_dump(exclude={"station_id"})
+    station_id = ctx.body.station_id
+    return await ctx.write(
+        lambda tx: StockOut.of(station_admin.create_item(tx, station_id=station_id, fields=fields))
+    )
+
+
+@api.op(
+    "PATCH",
+    "/inventory/{item_id}",
+    "Change an item's unit, low threshold or par level",
+    permission=Permission.MANAGE_EVENT,
+    body=StockItemPatch,
+    response=StockOut,
+    errors=(404, 422),
+)
+async def update_item(ctx: Ctx) -> StockOut:
+    item_id = ctx.id_param("item_id")
+    fields = ctx.body.model_dump(exclude_unset=True, exclude_none=True)
+
+    def write(tx: Tx) -> StockOut:
+        item = station_admin.get_item(tx.session, item_id)
+        return StockOut.of(station_admin.update_item(tx, item, fields))
+
+    return await ctx.write(write)
+
+
+def _own_item(ctx: Ctx, tx: Tx) -> StockItem:
+    item = station_admin.get_item(tx.session, ctx.id_param("item_id"))
+    ctx.require_station(item.station_id)
+    return item
+
+
+@api.op(
+    "POST",
+    "/inventory/{item_id}/consume",
+    "Use some stock",
+    permission=Permission.STOCK_USE,
+    body=QtyIn,
+    response=StockOut,
+    errors=(403, 404),
+)
+async def consume(ctx: Ctx) -> StockOut:
+    body: QtyIn = ctx.body
+
+    def write(tx: Tx) -> StockOut:
+        item = _own_item(ctx, tx)
+        return StockOut.of(
+            station_admin.move_stock(
+                tx,
+                item,
+                -body.qty,
+                client_id=_client(ctx),
+                reason="consume",
+                order_id=body.order_id,
+            )
+        )
+
+    return await ctx.write(write)
+
+
+@api.op(
+    "POST",
+    "/inventory/{item_id}/restock",
+    "Add stock",
+    permission=Permission.STOCK_USE,
+    body=QtyIn,
+    response=StockOut,
+    errors=(403, 404),
+)
+async def restock(ctx: Ctx) -> StockOut:
+    qty = ctx.body.qty
+
+    def write(tx: Tx) -> StockOut:
+        item = _own_item(ctx, tx)
+        return StockOut.of(
+            station_admin.move_stock(tx, item, qty, client_id=_client(ctx), reason="restock")
+        )
+
+    return await ctx.write(write)
+
+
+@api.op(
+    "POST",
+    "/inventory/{item_id}/count",
+    "Record a physical count (starts a new generation)",
+    permission=Permission.STOCK_COUNT,
+    body=CountIn,
+    response=StockOut,
+    errors=(404,),
+)
+async def count(ctx: Ctx) -> StockOut:
+    level = ctx.body.level
+
+    def write(tx: Tx) -> StockOut:
+        item = station_admin.get_item(tx.session, ctx.id_param("item_id"))
+        return StockOut.of(station_admin.count_item(tx, item, level))
+
+    return await ctx.write(write)
+
+
+def _mark(out: bool) -> None:
+    word = "out" if out else "in"
+
+    @api.op(
+        "POST",
+        f"/inventory/{{item_id}}/{word}",
+        "Mark an item out of stock" if out else "Mark an item back in stock",
+        permission=Permission.STOCK_USE,
+        response=StockOut,
+        errors=(403, 404),
+    )
+    async def mark(ctx: Ctx) -> StockOut:
+        return await ctx.write(
+            lambda tx: StockOut.of(station_admin.set_out(tx, _own_item(ctx, tx), out))
+        )
+
+
+_mark(True)
+_mark(False)
+
+
+@api.op(
+    "POST",
+    "/inventory/consume-order",
+    "Take an order's recipe out of its station's stock",
+    permission=Permission.STOCK_USE,
+    body=ConsumeOrderIn,
+    response=list[StockOut],
+    errors=(403, 404, 409),
+)
+async def consume_order(ctx: Ctx) -> list[StockOut]:
+    order_id = ctx.body.order_id
+    menu = ctx.services.menu
+
+    def write(tx: Tx) -> list[StockOut]:
+        from expresso_desktop.store.repositories import orders_repo
+
+        order = orders_repo.get(order_id, session=tx.session)
+        if order is not None:
+            ctx.require_station(order.station_id)
+        changed = station_admin.consume_order(tx, order_id, menu, client_id=_client(ctx))
+        return [StockOut.of(i) for i in changed]
+
+    return await ctx.write(write)

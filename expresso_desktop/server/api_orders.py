@@ -1,0 +1,301 @@
+"""/api/v1/orders: the queue, one order with its texts, walk-ins, taps, undo, moves, batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+from sqlmodel import Session, col, select
+
+from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.core.staff import Permission, allowed
+from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Strict
+from expresso_desktop.server.schemas import (
+    BatchOut,
+    BatchResult,
+    MessageOut,
+    OrderDetail,
+    OrderOut,
+    OrderStatus,
+)
+from expresso_desktop.services import order_actions, orders
+from expresso_desktop.services.orders import OrderNotFound
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.tables import Order, SmsMessage
+
+api = Api("orders")
+Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class OrderQuery(Strict):
+    station_id: int | None = None
+    status: str | None = Field(default=None, description="comma-separated statuses")
+    since: int | None = Field(default=None, ge=0, description="only rows changed after version")
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class ItemIn(Strict):
+    drink: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    size: str | None = Field(default=None, max_length=20)
+    milk: str | None = Field(default=None, max_length=30)
+    sugar: int = Field(default=0, ge=0, le=10)
+    quantity: int = Field(default=1, ge=1, le=20)
+    extras: list[Annotated[str, StringConstraints(max_length=30)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class WalkInIn(Strict):
+    items: list[ItemIn] = Field(min_length=1, max_length=20)
+    customer_name: Name | None = None
+    station_id: int | None = Field(
+        default=None, description="default: the calling barista's station, else routed"
+    )
+    notes: str | None = Field(default=None, max_length=200)
+    vip: bool = False
+    id: Annotated[str, StringConstraints(min_length=8, max_length=64)] | None = Field(
+        default=None, description="client-generated id: re-sending it is idempotent"
+    )
+
+
+class CancelIn(Strict):
+    reason: Reason
+
+
+class MoveIn(Strict):
+    station_id: int
+
+
+class BatchIn(Strict):
+    action: Literal["start", "ready", "collect", "cancel", "undo"]
+    order_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=50
+    )
+    reason: Reason | None = None
+
+
+def _out(session: Session, order: Order) -> OrderOut:
+    return OrderOut.of(order, list(orders_repo.items(order.id, session=session)))
+
+
+@api.op(
+    "GET",
+    "/orders",
+    "List orders",
+    permission=Permission.READ_BOARD,
+    query=OrderQuery,
+    response=list[OrderOut],
+)
+async def list_orders(ctx: Ctx) -> list[OrderOut]:
+    q: OrderQuery = ctx.query
+    statuses = [s.strip() for s in q.status.split(",")] if q.status else []
+    for s in statuses:
+        if s not in OrderStatus.__args__:  # type: ignore[attr-defined]
+            raise ValidationError(f"unknown status {s!r}", field="status")
+
+    def read(session: Session) -> list[OrderOut]:
+        query = select(Order).where(Order.deleted == False, Order.event_id == ctx.services.event_id)  # noqa: E712
+        if q.station_id is not None:
+            query = query.where(Order.station_id == q.station_id)
+        if statuses:
+            query = query.where(col(Order.status).in_(statuses))
+        if q.since is not None:
+            query = query.where(Order.row_version > q.since)
+        rows = session.exec(query.order_by(col(Order.created_at), col(Order.id)).limit(q.limit))
+        return [_out(session, o) for o in rows.all()]
+
+    return await ctx.read(read)
+
+
+@api.op(
+    "GET",
+    "/orders/{order_id}",
+    "One order with its items and texts",
+    permission=Permission.READ_BOARD,
+    response=OrderDetail,
+    errors=(404,),
+)
+async def get_order(ctx: Ctx) -> OrderDetail:
+    order_id = ctx.str_param("order_id")
+
+    def read(session: Session) -> OrderDetail:
+        order = orders_repo.get(order_id, session=session)
+        if order is None:
+            raise OrderNotFound(f"no order {order_id}")
+        texts = session.exec(
+            select(SmsMessage)
+            .where(SmsMessage.order_id == order_id)
+            .order_by(col(SmsMessage.created_at), col(SmsMessage.id))
+        ).all()
+        messages = [MessageOut.of(m, reveal=ctx.is_organiser) for m in texts]
+        return OrderDetail(**_out(session, order).model_dump(), messages=messages)
+
+    return await ctx.read(read)
+
+
+@api.op(
+    "POST",
+    "/orders",
+    "Create a walk-in order",
+    permission=Permission.ORDER_CREATE,
+    body=WalkInIn,
+    response=OrderOut,
+    status=201,
+    errors=(409, 422),
+)
+async def create_order(ctx: Ctx) -> OrderOut:
+    body: WalkInIn = ctx.body
+    services = ctx.services
+    station_id = body.station_id
+    if station_id is None and not ctx.is_organiser:
+        station_id = ctx.device.station_id
+    if station_id is not None:
+        ctx.require_station(station_id)
+    specs = order_actions.drink_specs([i.model_dump() for i in body.items], services.menu)
+
+    def write(tx: Tx) -> OrderOut:
+        if station_id is not None:
+            order = order_actions.create_at_station(
+                tx,
+                event_id=services.event_id,
+                station_id=station_id,
+                specs=specs,
+                customer_name=body.customer_name,
+                notes=body.notes,
+                vip=body.vip,
+                order_id=body.id,
+            )
+        else:
+            placed = orders.place_order(
+                tx,
+                event_id=services.event_id,
+                menu=services.menu,
+                items=specs,
+                customer_name=body.customer_name,
+                source="walk_in",
+                vip=body.vip,
+            )
+            if not isinstance(placed, orders.PlacedOrder):
+                raise DomainError(
+                    f"no station can take this order ({placed.reason})", code="unroutable"
+                )
+            order = placed.order
+        return _out(tx.session, order)
+
+    return await ctx.write(write)
+
+
+_PERMISSION = {
+    "start": Permission.ORDER_PROGRESS,
+    "ready": Permission.ORDER_PROGRESS,
+    "undo": Permission.ORDER_PROGRESS,
+    "collect": Permission.ORDER_COLLECT,
+    "cancel": Permission.ORDER_CANCEL,
+}
+
+
+def _action(ctx: Ctx, action: str, reason: str | None) -> Callable[[Tx, str], Order]:
+    """The writer-side function for one tap, with the station check for baristas."""
+    if not allowed(ctx.device.role, _PERMISSION[action]):
+        raise Forbidden(f"this device may not {action} orders")
+
+    def apply(tx: Tx, order_id: str) -> Order:
+        order = orders_repo.get(order_id, session=tx.session)
+        if order is None:
+            raise OrderNotFound(f"no order {order_id}")
+        if ctx.device.role == "barista":
+            ctx.require_station(order.station_id)
+        if action == "start":
+            return orders.start_order(tx, order_id)
+        if action == "ready":
+            return orders.mark_ready(tx, order_id)
+        if action == "collect":
+            return orders.collect_order(tx, order_id)
+        if action == "cancel":
+            if not reason:
+                raise ValidationError("say why the order is cancelled", field="reason")
+            return orders.cancel_order(tx, order_id, reason)
+        return order_actions.undo_last(tx, order_id)
+
+    return apply
+
+
+def _tap(action: str, summary: str, body: type[BaseModel] | None = None) -> None:
+    @api.op(
+        "POST",
+        f"/orders/{{order_id}}/{action}",
+        summary,
+        permission=_PERMISSION[action],
+        body=body,
+        response=OrderOut,
+        errors=(404, 409),
+    )
+    async def tap(ctx: Ctx) -> OrderOut:
+        apply = _action(ctx, action, getattr(ctx.body, "reason", None))
+        order_id = ctx.str_param("order_id")
+        return await ctx.write(lambda tx: _out(tx.session, apply(tx, order_id)))
+
+
+_tap("start", "Start making an order")
+_tap("ready", "Mark an order ready (the customer is texted)")
+_tap("collect", "Mark an order collected")
+_tap("cancel", "Cancel an order, saying why", CancelIn)
+_tap("undo", "Take back the last tap on an order")
+
+
+@api.op(
+    "POST",
+    "/orders/{order_id}/move",
+    "Move an order to another station",
+    permission=Permission.ORDER_MOVE,
+    body=MoveIn,
+    response=OrderOut,
+    errors=(404, 409, 422),
+)
+async def move_order(ctx: Ctx) -> OrderOut:
+    order_id, to = ctx.str_param("order_id"), ctx.body.station_id
+
+    def write(tx: Tx) -> OrderOut:
+        order = orders_repo.get(order_id, session=tx.session)
+        if order is None:
+            raise OrderNotFound(f"no order {order_id}")
+        ctx.require_station(order.station_id)  # a barista moves its own orders away
+        return _out(tx.session, order_actions.move_order(tx, order_id, to))
+
+    return await ctx.write(write)
+
+
+@api.op(
+    "POST",
+    "/orders/batch",
+    "Apply one tap to several orders",
+    permission=Permission.ORDER_PROGRESS,
+    body=BatchIn,
+    response=BatchOut,
+)
+async def batch(ctx: Ctx) -> BatchOut:
+    body: BatchIn = ctx.body
+    apply = _action(ctx, body.action, body.reason)
+
+    def write(tx: Tx) -> BatchOut:
+        results = []
+        for order_id in dict.fromkeys(body.order_ids):
+            emitted = len(tx.changes.changes)
+            try:
+                # One savepoint per order: a refused one leaves the others applied.
+                with tx.session.begin_nested():
+                    order = apply(tx, order_id)
+                results.append(
+                    BatchResult(order_id=order_id, ok=True, order=_out(tx.session, order))
+                )
+            except DomainError as exc:
+                del tx.changes.changes[emitted:]  # rolled back: never announce it
+                results.append(
+                    BatchResult(order_id=order_id, ok=False, error=exc.code, message=exc.reason)
+                )
+        return BatchOut(results=results)
+
+    return await ctx.write(write)

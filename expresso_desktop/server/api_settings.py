@@ -1,0 +1,155 @@
+"""/api/v1/event and /api/v1/settings: name, branding, milk colours, templates, sponsor line,
+VIP codes, reminder timing, per-station settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
+from sqlmodel import Session
+
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.staff import Permission
+from expresso_desktop.server.api_base import Api, Ctx, NotFound, Strict
+from expresso_desktop.services import event_settings
+from expresso_desktop.services.changes import emit
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.tables import Event
+
+api = Api("settings")
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{3,20}$")]
+
+
+class EventOut(BaseModel):
+    id: int
+    name: str
+    primary_colour: str
+    accent_colour: str
+    logo_path: str | None
+    timezone: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    row_version: int
+
+
+class EventPatch(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    primary_colour: Colour | None = None
+    accent_colour: Colour | None = None
+    logo_path: Annotated[str, StringConstraints(max_length=500)] | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError("not an IANA time zone name, e.g. Australia/Sydney")
+        return value
+
+
+class SettingsOut(BaseModel):
+    milk_colours: dict[str, str]
+    templates: dict[str, str] = Field(description="overrides of the bundled templates")
+    sponsor_line: str
+    vip_codes: list[str] | None = Field(description="null unless the caller is the organiser")
+    reminder_minutes: int
+    station_settings: dict[str, dict[str, Any]]
+
+
+class SettingsPatch(Strict):
+    milk_colours: dict[Annotated[str, StringConstraints(max_length=30)], Colour] | None = None
+    templates: dict[str, Annotated[str, StringConstraints(max_length=640)]] | None = None
+    sponsor_line: Annotated[str, StringConstraints(max_length=160)] | None = None
+    vip_codes: list[Code] | None = Field(default=None, max_length=200)
+    reminder_minutes: int | None = Field(default=None, ge=1, le=120)
+    station_settings: dict[str, dict[str, bool | int | str]] | None = None
+
+
+def _event(session: Session, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("no event")
+    return event
+
+
+@api.op(
+    "GET",
+    "/event",
+    "The event: name, branding, time zone",
+    permission=Permission.READ_BOARD,
+    response=EventOut,
+)
+async def get_event(ctx: Ctx) -> EventOut:
+    return await ctx.read(
+        lambda s: EventOut.model_validate(_event(s, ctx.services.event_id), from_attributes=True)
+    )
+
+
+@api.op(
+    "PATCH",
+    "/event",
+    "Change the event's name, branding or time zone",
+    permission=Permission.MANAGE_EVENT,
+    body=EventPatch,
+    response=EventOut,
+    errors=(422,),
+)
+async def update_event(ctx: Ctx) -> EventOut:
+    fields = ctx.body.model_dump(exclude_unset=True)
+    if "name" in fields and fields["name"] is None:
+        raise ValidationError("the event needs a name", field="name")
+
+    def write(tx: Tx) -> EventOut:
+        event = _event(tx.session, ctx.services.event_id)
+        for key, value in fields.items():
+            setattr(event, key, value)
+        if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
+            raise ValidationError("the event ends before it starts", field="ends_at")
+        tx.session.add(event)
+        emit(tx.session, tx.changes, "events", event)
+        return EventOut.model_validate(event, from_attributes=True)
+
+    return await ctx.write(write)
+
+
+def _out(ctx: Ctx, values: dict[str, Any]) -> SettingsOut:
+    if not ctx.is_organiser:
+        values = {**values, "vip_codes": None}
+    return SettingsOut(**values)
+
+
+@api.op(
+    "GET",
+    "/settings",
+    "The event's settings",
+    permission=Permission.READ_BOARD,
+    response=SettingsOut,
+)
+async def get_settings(ctx: Ctx) -> SettingsOut:
+    values = await ctx.read(lambda s: event_settings.current(s, ctx.services.menu))
+    return _out(ctx, values)
+
+
+@api.op(
+    "PATCH",
+    "/settings",
+    "Change settings (only the keys given)",
+    permission=Permission.MANAGE_EVENT,
+    body=SettingsPatch,
+    response=SettingsOut,
+    errors=(422,),
+)
+async def update_settings(ctx: Ctx) -> SettingsOut:
+    changes = ctx.body.model_dump(exclude_unset=True, exclude_none=True)
+    services = ctx.services
+
+    def write(tx: Tx) -> dict[str, Any]:
+        event_settings.update(tx, changes, services.menu, services.templates)
+        return event_settings.current(tx.session, services.menu)
+
+    return _out(ctx, await ctx.write(write))

@@ -1,0 +1,267 @@
+"""``GET /api/v1/ws``: every committed change, pushed to the devices it concerns.
+
+The change bus calls us on the writer thread right after a commit; the events are classified
+there and handed to the event loop with ``call_soon_threadsafe`` (commit order is kept: one
+writer thread, FIFO callbacks). Each socket has its own queue and sender task, so one slow
+station never delays the others. ``?since=V`` or ``{"type": "resume", "since": V}`` replays the
+change log after V; live events that arrive meanwhile wait until the replay has been sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from sqlalchemy import text
+
+from expresso_desktop.services.changes import Change, ChangeSet
+from expresso_desktop.services.devices import DeviceInfo, revoked_among
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.store.engine import read_session
+
+from .live_events import Audience, Event, events_for
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 20.0
+REPLAY_LIMIT = 20_000  # beyond this a client should re-snapshot (sync), not replay
+QUEUE_LIMIT = 50_000
+REVOKED_CLOSE = 4401  # application close code: the device's token was revoked
+# Tokens revoked by another process (``expresso devices revoke`` while serving) are noticed by
+# this check; revocation through the API closes sockets at once.
+REVALIDATE_S = 5.0
+
+
+@dataclass(eq=False)
+class Client:
+    ws: web.WebSocketResponse
+    device: DeviceInfo
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    held: list[Event] | None = None  # live events held back while a replay is sent
+
+
+class LiveHub:
+    def __init__(self, services: OrganiserServices) -> None:
+        self.services = services
+        self.clients: set[Client] = set()
+        self.audience = Audience()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._revalidator: asyncio.Task[None] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._unsubscribe = self.services.bus.subscribe(self._on_commit)
+        self._revalidator = asyncio.create_task(self._revalidate_forever())
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._revalidator:
+            self._revalidator.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._revalidator
+        for client in list(self.clients):
+            await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+    # -- writer thread → loop ---------------------------------------------------------------
+    def _on_commit(self, changeset: ChangeSet) -> None:
+        if not self.clients or self._loop is None:
+            return
+        events = events_for(changeset.changes, self.services.engine)
+        with contextlib.suppress(RuntimeError):  # the loop is closing: nobody to tell
+            self._loop.call_soon_threadsafe(self._dispatch, events)
+
+    def _dispatch(self, events: list[Event]) -> None:
+        for event in events:
+            self.audience.remember(event)
+            for client in list(self.clients):
+                if not self.audience.concerns(client.device, event):
+                    continue
+                if client.held is not None:
+                    client.held.append(event)
+                else:
+                    self._enqueue(client, event)
+
+    def _enqueue(self, client: Client, event: Event) -> None:
+        if client.queue.qsize() >= QUEUE_LIMIT:
+            log.warning("device %s is not keeping up; closing its socket", client.device.id)
+            client.queue.put_nowait(None)
+            return
+        client.queue.put_nowait(json.dumps(event, separators=(",", ":")))
+
+    # -- revocation -------------------------------------------------------------------------
+    async def close_device(self, device_id: int) -> None:
+        for client in [c for c in self.clients if c.device.id == device_id]:
+            await client.ws.close(code=REVOKED_CLOSE, message=b"device revoked")
+
+    async def _revalidate_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REVALIDATE_S)
+            ids = sorted({c.device.id for c in self.clients})
+            if not ids:
+                continue
+            try:
+                revoked = await asyncio.to_thread(self._revoked, ids)
+            except Exception:
+                log.exception("checking device revocations failed")
+                continue
+            for device_id in revoked:
+                await self.close_device(device_id)
+
+    def _revoked(self, ids: list[int]) -> set[int]:
+        with read_session(self.services.engine) as session:
+            return revoked_among(ids, session=session)
+
+    # -- replay -----------------------------------------------------------------------------
+    def _read_since(self, since: int) -> tuple[int, list[Event] | None]:
+        with read_session(self.services.engine) as session:
+            conn = session.connection()
+            head = conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM change_log")).scalar()
+            rows = conn.execute(
+                text(
+                    "SELECT version, entity, entity_id, op, data_json FROM change_log"
+                    " WHERE version > :since ORDER BY version LIMIT :limit"
+                ),
+                {"since": since, "limit": REPLAY_LIMIT + 1},
+            ).all()
+        if len(rows) > REPLAY_LIMIT:
+            return int(head or 0), None
+        changes = [
+            Change(r[0], r[1], r[2], r[3], json.loads(r[4]) if isinstance(r[4], str) else r[4])
+            for r in rows
+        ]
+        return int(head or 0), events_for(changes, self.services.engine)
+
+    async def replay(self, client: Client, since: int) -> None:
+        client.held = []
+        head = since
+        try:
+            head, events = await asyncio.to_thread(self._read_since, since)
+            if events is None or since > head:
+                why = "too far behind" if events is None else "server history is older"
+                self._send_now(client, {"type": "reset", "head": head, "reason": why})
+                return
+            for event in events:
+                self.audience.remember(event)
+                if self.audience.concerns(client.device, event):
+                    self._enqueue(client, event)
+            self._send_now(client, {"type": "resumed", "since": since, "head": head})
+        finally:
+            held, client.held = client.held or [], None
+            for event in held:
+                if event["version"] > head:
+                    self._enqueue(client, event)
+
+    def _send_now(self, client: Client, message: dict[str, Any]) -> None:
+        client.queue.put_nowait(json.dumps(message, separators=(",", ":")))
+
+    def head_and_epoch(self) -> tuple[int, str | None]:
+        with read_session(self.services.engine) as session:
+            conn = session.connection()
+            head = conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM change_log")).scalar()
+            epoch = conn.execute(text("SELECT v FROM sync_meta WHERE k = 'epoch'")).scalar()
+        return int(head or 0), epoch
+
+
+HUB = web.AppKey("live_hub", LiveHub)
+
+
+async def hub_context(app: web.Application) -> AsyncIterator[None]:
+    from .api_base import SERVICES
+
+    hub = LiveHub(app[SERVICES])
+    app[HUB] = hub
+    await hub.start()
+    yield
+    await hub.stop()
+
+
+async def _sender(client: Client) -> None:
+    while True:
+        message = await client.queue.get()
+        if message is None:
+            await client.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+            return
+        await client.ws.send_str(message)
+
+
+async def serve_socket(request: web.Request, device: DeviceInfo) -> web.WebSocketResponse:
+    hub = request.app[HUB]
+    since_raw = request.query.get("since")
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    client = Client(ws, device)
+    head, epoch = await asyncio.to_thread(hub.head_and_epoch)
+    hello = {
+        "type": "hello",
+        "head": head,
+        "epoch": epoch,
+        "device_id": device.id,
+        "role": device.role,
+        "station_id": device.station_id,
+    }
+    client.queue.put_nowait(json.dumps(hello))
+    hub.clients.add(client)
+    sender = asyncio.create_task(_sender(client))
+    try:
+        if since_raw is not None:
+            await hub.replay(client, _since(since_raw))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            await _on_message(hub, client, msg.data)
+    finally:
+        hub.clients.discard(client)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await sender
+    return ws
+
+
+def _since(raw: Any) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    return value if value >= 0 else 0
+
+
+async def _on_message(hub: LiveHub, client: Client, data: str) -> None:
+    try:
+        message = json.loads(data)
+    except json.JSONDecodeError:
+        message = None
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "resume" and isinstance(message, dict):
+        since = message.get("since")
+        if isinstance(since, int) and not isinstance(since, bool) and since >= 0:
+            await hub.replay(client, since)
+            return
+        hub._send_now(
+            client,
+            {
+                "type": "error",
+                "error": "invalid",
+                "field": "since",
+                "message": "since must be a version (a whole number >= 0)",
+            },
+        )
+    elif kind == "ping":
+        hub._send_now(client, {"type": "pong"})
+    else:
+        hub._send_now(
+            client,
+            {
+                "type": "error",
+                "error": "unknown_message",
+                "message": "expected {'type': 'resume' | 'ping'}",
+            },
+        )

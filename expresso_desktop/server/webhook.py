@@ -1,0 +1,201 @@
+"""Twilio's webhooks: ``POST /sms`` (a customer's text) and ``POST /sms/status`` (delivery news).
+
+Every request must carry a valid ``X-Twilio-Signature``, computed over the *configured* public URL
++ the request's path and query (a tunnel delivers to ``http://127.0.0.1:PORT``; the request's own
+URL and forwarded headers are never trusted) and every form field. A missing or wrong signature is
+a 403 and nothing is stored. With no Twilio account the simulator's secret signs instead (see
+``sms.simulator``); with an account but no auth token the webhook refuses to start.
+
+Malformed requests get a 4xx, never a 5xx. The reply is TwiML, answered as soon as the writer has
+committed the text and its order; if that ever takes longer than ``REPLY_DEADLINE_S`` the reply
+goes out through the outbound queue instead, so Twilio never waits on us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from multidict import MultiDict
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.twiml.messaging_response import MessagingResponse
+
+from expresso_desktop.errors import KnownError
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.sms import outbound
+from expresso_desktop.sms.conversation import Conversation
+from expresso_desktop.sms.credentials import TwilioConfig
+from expresso_desktop.sms.inbound import InboundQueue, InboundResult, InboundText
+from expresso_desktop.sms.simulator import simulator_secret
+from expresso_desktop.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+REPLY_DEADLINE_S = 1.5  # Twilio waits 15 s; we promise 2
+MAX_FIELDS = 64
+MAX_SID = 64
+MAX_NUMBER = 40
+MAX_BODY = 1600  # Twilio's own limit for one text
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class WebhookAuth:
+    """Who may call the webhook: the secret signatures are made with, and the public base URL
+    they are made for. ``public_url`` may be set after start (the port, a tunnel's URL)."""
+
+    mode: Literal["twilio", "simulator"]
+    token: str = field(repr=False)
+    public_url: str | None = None
+    validator: RequestValidator = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.validator = RequestValidator(self.token)
+
+    def url_for(self, path_qs: str) -> str | None:
+        return None if not self.public_url else self.public_url.rstrip("/") + path_qs
+
+
+def resolve_auth(
+    data_dir: Path, config: TwilioConfig | None, public_url: str | None
+) -> WebhookAuth:
+    """Twilio's auth token when an account is configured, else the simulator's secret."""
+    if config is None:
+        return WebhookAuth("simulator", simulator_secret(data_dir) or "", public_url)
+    if not config.can_check_signatures or not config.auth_token:
+        raise KnownError(
+            "Twilio is configured without an auth token, so the SMS webhook cannot check that "
+            "requests really come from Twilio; it will not start without one",
+            hint="Add the auth token (TWILIO_AUTH_TOKEN or `expresso twilio set`).",
+        )
+    return WebhookAuth("twilio", config.auth_token, public_url)
+
+
+WEBHOOK_AUTH = web.AppKey("webhook_auth", WebhookAuth)
+INBOUND = web.AppKey("inbound", InboundQueue)
+routes = web.RouteTableDef()
+
+
+def install(app: web.Application, services: OrganiserServices, auth: WebhookAuth | None) -> None:
+    """Add the webhook's state to ``app`` (its routes are in the app's route table)."""
+    if auth is not None:
+        app[WEBHOOK_AUTH] = auth
+    conversation = Conversation(
+        event_id=services.event_id, menu=services.menu, templates=services.templates
+    )
+    app[INBOUND] = InboundQueue(services.writer, conversation)
+
+
+@routes.post("/sms")
+async def sms(request: web.Request) -> web.Response:
+    form = await _signed_form(request)
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
+    sender = form.get("From", "")
+    if not _ok(sid, MAX_SID) or not _ok(sender, MAX_NUMBER):
+        raise web.HTTPBadRequest(text="MessageSid and From are required")
+    text = InboundText(
+        sid, sender, form.get("To", "")[:MAX_NUMBER], form.get("Body", "")[:MAX_BODY]
+    )
+    queue = request.app[INBOUND]
+    pending = asyncio.ensure_future(queue.submit(text))
+    try:
+        result = await asyncio.wait_for(asyncio.shield(pending), REPLY_DEADLINE_S)
+    except TimeoutError:
+        log.warning("reply took longer than %.1f s; it will follow as a text", REPLY_DEADLINE_S)
+        pending.add_done_callback(partial(_send_late, queue, text))
+        return _twiml(None)
+    except StoreError as exc:
+        log.error("could not store an inbound text: %s", exc)
+        raise web.HTTPServiceUnavailable(text="the organiser's database is unavailable") from None
+    return _twiml(result.reply)
+
+
+@routes.post("/sms/status")
+async def sms_status(request: web.Request) -> web.Response:
+    form = await _signed_form(request)
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    if not _ok(sid, MAX_SID) or not _ok(status, 32):
+        raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
+    error_code = form.get("ErrorCode", "")[:16] or None
+    try:
+        await request.app[INBOUND].writer.run(
+            partial(outbound.record_status, sid=sid, status=status, error_code=error_code)
+        )
+    except StoreError as exc:
+        log.error("could not record a delivery status: %s", exc)
+        raise web.HTTPServiceUnavailable(text="the organiser's database is unavailable") from None
+    return web.Response(status=204)
+
+
+async def _signed_form(request: web.Request) -> MultiDict[str]:
+    """The form fields, once the signature over them is checked; 4xx for anything else."""
+    auth = request.app.get(WEBHOOK_AUTH)
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature or auth is None:
+        raise web.HTTPForbidden(text="missing signature")
+    if request.content_type != FORM:
+        raise web.HTTPUnsupportedMediaType(text=f"expected {FORM}")
+    raw = await request.read()  # bounded by the app's client_max_size (413 beyond it)
+    try:
+        pairs = parse_qsl(
+            raw.decode("ascii"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text="the body is not a valid form") from None
+    form: MultiDict[str] = MultiDict(pairs)
+    url = auth.url_for(request.path_qs)
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER, ""))
+    if url is None:
+        log.warning("webhook called before its public URL is known: refused")
+        raise web.HTTPForbidden(text="invalid signature")
+    if not auth.validator.validate(url, form, signature, algorithm):
+        raise web.HTTPForbidden(text="invalid signature")
+    return form
+
+
+def _ok(value: str, limit: int) -> bool:
+    return 0 < len(value) <= limit and value.isprintable()
+
+
+def _twiml(reply: str | None) -> web.Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return web.Response(text=str(response), content_type="text/xml")
+
+
+def _send_late(queue: InboundQueue, text: InboundText, done: asyncio.Future[InboundResult]) -> None:
+    """The reply missed the webhook's deadline: queue it as an ordinary outbound text."""
+    if done.cancelled() or done.exception() is not None or not done.result().reply:
+        return
+    reply = done.result().reply or ""
+    work = partial(
+        outbound.enqueue,
+        to=text.from_number,
+        body=reply,
+        kind="reply",
+        from_number=text.to_number,
+        dedupe_key=f"late-reply:{text.sid}",
+    )
+    task = asyncio.ensure_future(queue.writer.run(work))
+    _LATE.add(task)
+    task.add_done_callback(_LATE.discard)
+
+
+_LATE: set[asyncio.Future[object]] = set()

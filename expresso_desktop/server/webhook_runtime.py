@@ -1,0 +1,79 @@
+"""The inbound half of ``serve``: the webhook listener, what tells the simulator where it is,
+and the optional stream of simulated customers."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from expresso_desktop.server.app import create_app
+from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.sms.credentials import load_twilio_config
+from expresso_desktop.sms.simulated_customers import SimulatedCustomers
+from expresso_desktop.sms.simulator import Runtime, Target, clear_runtime, write_runtime
+
+log = logging.getLogger(__name__)
+
+AUTH_KEY = "webhook_auth"  # in OrganiserServices.extras: a tunnel may set its public_url later
+
+
+class WebhookRuntime:
+    """Once the listener is bound: settles the public URL (the simulator's is the listener's
+    own) and writes ``webhook.json`` for ``sms-sim``; removes it on stop."""
+
+    name = "webhook runtime"
+
+    def __init__(self, services: OrganiserServices, listener: HttpListener, auth: WebhookAuth):
+        self._services = services
+        self._listener = listener
+        self.auth = auth
+        self.status_line: str | None = None
+
+    async def start(self) -> None:
+        if self.auth.public_url is None and self.auth.mode == "simulator":
+            self.auth.public_url = self._listener.url
+        if self.auth.mode == "simulator":
+            self.status_line = "SMS simulator: no Twilio account; try `expresso sms-sim TEXT`"
+        elif self.auth.public_url is None:
+            self.status_line = "SMS webhook: no public URL yet, so Twilio cannot reach us"
+        write_runtime(
+            self._services.paths.data_dir,
+            Runtime(
+                url=self._listener.url,
+                public_url=self.auth.public_url or "",
+                mode=self.auth.mode,
+                pid=os.getpid(),
+            ),
+        )
+
+    async def stop(self) -> None:
+        clear_runtime(self._services.paths.data_dir)
+
+    def target(self) -> Target:
+        return Target(
+            self._listener.url, self.auth.public_url or self._listener.url, self.auth.token
+        )
+
+
+def build_webhook_components(
+    services: OrganiserServices,
+    *,
+    host: str,
+    port: int,
+    public_url: str | None,
+    simulate_customers: float = 0,
+) -> list[Component]:
+    """Raises ``KnownError`` when the webhook must not start (Twilio without an auth token)."""
+    auth = resolve_auth(services.paths.data_dir, load_twilio_config(), public_url)
+    services.extras[AUTH_KEY] = auth
+    listener = HttpListener("webhook", create_app(services, webhook=auth), host, port)
+    runtime = WebhookRuntime(services, listener, auth)
+    components: list[Component] = [listener, runtime]
+    if simulate_customers > 0:
+        if auth.mode != "simulator":
+            log.warning("--simulate-customers needs the simulator (Twilio is configured): off")
+        else:
+            components.append(SimulatedCustomers(runtime.target, services.menu, simulate_customers))
+    return components

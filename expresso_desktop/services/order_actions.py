@@ -1,0 +1,233 @@
+"""Order actions beyond placing and the four taps (those are ``services.orders``): walk-ins at a
+given station, undo of the last tap, moving to another station, group orders.
+
+Like ``services.orders`` every function runs inside the single writer (``Tx``) and records each
+row it writes through ``changes.emit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from expresso_desktop.core import group_orders
+from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.orders import OrderStatus, undo_target
+from expresso_desktop.services.changes import emit
+from expresso_desktop.services.orders import OrderNotFound
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.tables import (
+    GroupOrder,
+    Order,
+    OrderCreate,
+    OrderItemCreate,
+    OrderSource,
+    Station,
+)
+
+log = logging.getLogger(__name__)
+
+# Which timestamp records reaching each status: undo clears it again.
+_STAMP = {
+    OrderStatus.IN_PROGRESS: "started_at",
+    OrderStatus.READY: "ready_at",
+    OrderStatus.COLLECTED: "collected_at",
+}
+
+
+def drink_specs(raw_items: Sequence[dict[str, Any]], menu: Menu) -> list[DrinkSpec]:
+    """Validate API/UI items against the menu; a problem names ``items[i].field``."""
+    if not raw_items:
+        raise ValidationError("an order needs at least one drink", field="items")
+    specs = []
+    for index, raw in enumerate(raw_items):
+        try:
+            specs.append(drink_spec_from_dict(raw, menu))
+        except ValidationError as exc:
+            sub = (exc.field or "items").removeprefix("items").lstrip(".")
+            where = f"items[{index}]" + (f".{sub}" if sub else "")
+            raise ValidationError(exc.reason, field=where) from None
+    return specs
+
+
+def live_station(session: Session, station_id: int, *, field: str = "station_id") -> Station:
+    station = session.get(Station, station_id)
+    if station is None or station.deleted:
+        raise ValidationError(f"there is no station with id {station_id}", field=field)
+    return station
+
+
+def _check_capable(station: Station, specs: Sequence[DrinkSpec]) -> None:
+    caps = station.capabilities_json or {}
+    for index, spec in enumerate(specs):
+        for kind, value in (("drinks", spec.drink), ("milks", spec.milk)):
+            allowed = caps.get(kind) or []
+            if allowed and value != "none" and value not in allowed:
+                raise ValidationError(
+                    f"station {station.number} does not make {value}",
+                    field=f"items[{index}].{kind.removesuffix('s')}",
+                )
+
+
+def create_at_station(
+    tx: Tx,
+    *,
+    event_id: int,
+    station_id: int,
+    specs: Sequence[DrinkSpec],
+    customer_name: str | None = None,
+    notes: str | None = None,
+    vip: bool = False,
+    source: OrderSource = "walk_in",
+    group_id: str | None = None,
+    order_id: str | None = None,
+) -> Order:
+    """Store an order at a chosen station (a walk-in taken there). Re-sending the same
+    ``order_id`` returns the stored order instead of making a second one."""
+    session = tx.session
+    if order_id is not None:
+        existing = session.get(Order, order_id)
+        if existing is not None:
+            return existing
+    station = live_station(session, station_id)
+    _check_capable(station, specs)
+    data = OrderCreate(
+        event_id=event_id,
+        station_id=station_id,
+        customer_name=customer_name,
+        notes=notes,
+        vip=vip,
+        source=source,
+        group_id=group_id,
+        items=[
+            OrderItemCreate(
+                drink=s.drink,
+                size=s.size,
+                milk=s.milk,
+                sugar=s.sugar,
+                quantity=s.quantity,
+                extras_json=list(s.extras),
+            )
+            for s in specs
+        ],
+        **({"id": order_id} if order_id else {}),
+    )
+    order = orders_repo.create(data, session=session)
+    emit(session, tx.changes, "orders", order)
+    for row in orders_repo.items(order.id, session=session):
+        emit(session, tx.changes, "order_items", row)
+    return order
+
+
+def _order(session: Session, order_id: str) -> Order:
+    order = orders_repo.get(order_id, session=session)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return order
+
+
+def undo_last(tx: Tx, order_id: str) -> Order:
+    """Take back the last tap (a mis-tap on Done): one step back, never out of cancelled."""
+    session = tx.session
+    order = _order(session, order_id)
+    current = OrderStatus(order.status)
+    if current is OrderStatus.COLLECTED:
+        previous = OrderStatus.READY
+    elif current is OrderStatus.READY and order.started_at is not None:
+        previous = OrderStatus.IN_PROGRESS
+    else:
+        previous = OrderStatus.NEW
+    target = undo_target(current, previous)
+    stamp = _STAMP.get(current)
+    if stamp is not None:
+        setattr(order, stamp, None)
+    order.status = target.value
+    session.add(order)
+    emit(session, tx.changes, "orders", order)
+    return order
+
+
+def move_order(tx: Tx, order_id: str, to_station_id: int) -> Order:
+    """Hand an order to another station while it is not made yet (sync.md 4.5: the organiser's
+    authority, so no compare-and-set here; every move bumps ``assign_version``)."""
+    session = tx.session
+    order = _order(session, order_id)
+    if OrderStatus(order.status).rank >= OrderStatus.READY.rank:
+        raise DomainError(f"order is already {order.status}", code="too_late_to_move")
+    live_station(session, to_station_id)
+    if order.station_id == to_station_id:
+        return order
+    order.station_id = to_station_id
+    order.assign_version += 1
+    session.add(order)
+    emit(session, tx.changes, "orders", order)
+    return order
+
+
+@dataclass(frozen=True)
+class GroupMemberIn:
+    name: str
+    item: dict[str, Any]
+
+
+def create_group(
+    tx: Tx,
+    *,
+    event_id: int,
+    menu: Menu,
+    organiser_name: str,
+    station_id: int,
+    members: Sequence[GroupMemberIn],
+) -> tuple[GroupOrder, list[Order]]:
+    """One person ordering for a team: one linked order per drink, at one station."""
+    specs = []
+    for index, member in enumerate(members):
+        try:
+            specs.append(drink_spec_from_dict(member.item, menu))
+        except ValidationError as exc:
+            sub = (exc.field or "").removeprefix("items").lstrip(".")
+            raise ValidationError(
+                exc.reason, field=f"members[{index}].item" + (f".{sub}" if sub else "")
+            ) from None
+    group_orders.validate_group(
+        [group_orders.GroupMember(m.name, s) for m, s in zip(members, specs, strict=True)]
+    )
+    session = tx.session
+    live_station(session, station_id)
+    group = GroupOrder(event_id=event_id, organiser_name=organiser_name)
+    session.add(group)
+    emit(session, tx.changes, "group_orders", group)
+    orders = [
+        create_at_station(
+            tx,
+            event_id=event_id,
+            station_id=station_id,
+            specs=[spec],
+            customer_name=member.name,
+            source="group",
+            group_id=group.id,
+        )
+        for member, spec in zip(members, specs, strict=True)
+    ]
+    return group, orders
+
+
+def group_members(session: Session, group_id: str) -> list[Order]:
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.group_id == group_id, Order.deleted == False)  # noqa: E712
+            .order_by(col(Order.created_at), col(Order.id))
+        ).all()
+    )
+
+
+def group_progress(orders: Sequence[Order]) -> group_orders.GroupProgress:
+    return group_orders.progress([OrderStatus(o.status) for o in orders])

@@ -1,0 +1,175 @@
+"""Shifts, breaks, operating hours and staff, checked by core.schedules / core.staff.
+
+A shift or break is validated together with the rest of the roster (overlaps, operating hours);
+every problem concerning it is reported at once (``ScheduleInvalid.reasons``). Writer-only.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from expresso_desktop.core import schedules
+from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.core.orders import Timestamps
+from expresso_desktop.core.staff import hash_pin
+from expresso_desktop.services.changes import emit
+from expresso_desktop.services.station_views import event_zone
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.tables import Break, OperatingHours, Order, Shift, StaffUser, Station
+
+
+class Missing(DomainError):
+    code = "not_found"
+
+
+class ScheduleInvalid(ValidationError):
+    code = "invalid_schedule"
+
+    def __init__(self, problems: Sequence[schedules.ShiftProblem]) -> None:
+        super().__init__("; ".join(p.reason for p in problems), field=problems[0].field)
+        self.reasons = [
+            {"shift_id": p.shift_id, "field": p.field, "reason": p.reason} for p in problems
+        ]
+
+
+def live(session: Session, table: Any, row_id: int, what: str) -> Any:
+    row = session.get(table, row_id)
+    if row is None or row.deleted:
+        raise Missing(f"no {what} {row_id}")
+    return row
+
+
+def _save(tx: Tx, entity: str, row: Any) -> Any:
+    tx.session.add(row)
+    emit(tx.session, tx.changes, entity, row)
+    return row
+
+
+# -- roster validation ---------------------------------------------------------------------
+
+
+def _core_roster(
+    session: Session, event_id: int
+) -> tuple[list[schedules.Shift], list[schedules.OperatingHours]]:
+    rows = session.exec(select(Shift).where(Shift.deleted == False)).all()  # noqa: E712
+    breaks: dict[int, list[schedules.Break]] = {}
+    for b in session.exec(select(Break).where(Break.deleted == False)).all():  # noqa: E712
+        breaks.setdefault(b.shift_id, []).append(schedules.Break(b.starts_at, b.ends_at))
+    shifts = [
+        schedules.Shift(
+            str(s.id),
+            str(s.staff_id),
+            None if s.station_id is None else str(s.station_id),
+            s.starts_at,
+            s.ends_at,
+            tuple(breaks.get(s.id or 0, ())),
+        )
+        for s in rows
+    ]
+    zone = event_zone(session, event_id)
+    hours = [
+        schedules.OperatingHours(
+            datetime(h.day.year, h.day.month, h.day.day, tzinfo=zone),
+            h.opens,
+            h.closes,
+            None if h.station_id is None else str(h.station_id),
+        )
+        for h in session.exec(
+            select(OperatingHours).where(
+                OperatingHours.event_id == event_id,
+                OperatingHours.deleted == False,  # noqa: E712
+            )
+        ).all()
+    ]
+    return shifts, hours
+
+
+def check_shift(session: Session, event_id: int, shift_id: int) -> None:
+    """Validate the (flushed) roster; refuse if anything concerns ``shift_id``."""
+    shifts, hours = _core_roster(session, event_id)
+    key = str(shift_id)
+    problems = [
+        p
+        for p in schedules.validate_shifts(shifts, hours)
+        if p.shift_id == key or f"shift {key} " in p.reason + " "
+    ]
+    if problems:
+        raise ScheduleInvalid(problems)
+
+
+def save_shift(tx: Tx, event_id: int, shift: Shift) -> Shift:
+    session = tx.session
+    live(session, StaffUser, shift.staff_id, "staff member")
+    if shift.station_id is not None:
+        live(session, Station, shift.station_id, "station")
+    if shift.ends_at <= shift.starts_at:
+        raise ScheduleInvalid(
+            [schedules.ShiftProblem(str(shift.id), "ends_at", "shift ends before it starts")]
+        )
+    session.add(shift)
+    session.flush()
+    assert shift.id is not None
+    check_shift(session, event_id, shift.id)
+    return _save(tx, "shifts", shift)
+
+
+def save_break(tx: Tx, event_id: int, brk: Break) -> Break:
+    session = tx.session
+    live(session, Shift, brk.shift_id, "shift")
+    if brk.ends_at <= brk.starts_at:
+        raise ValidationError("break ends before it starts", field="ends_at")
+    session.add(brk)
+    session.flush()
+    check_shift(session, event_id, brk.shift_id)
+    return _save(tx, "breaks", brk)
+
+
+def save_hours(tx: Tx, hours: OperatingHours) -> OperatingHours:
+    if hours.station_id is not None:
+        live(tx.session, Station, hours.station_id, "station")
+    return _save(tx, "operating_hours", hours)
+
+
+def tombstone(tx: Tx, entity: str, row: Any) -> Any:
+    row.deleted = True
+    return _save(tx, entity, row)
+
+
+# -- staff ---------------------------------------------------------------------------------
+
+
+def save_staff(tx: Tx, person: StaffUser, pin: str | None) -> StaffUser:
+    if pin is not None:
+        person.pin_hash = hash_pin(pin)  # raises ValidationError(field="pin")
+    return _save(tx, "staff_users", person)
+
+
+def staff_stats(session: Session, staff_id: int) -> tuple[int, float | None]:
+    """Orders made during this person's shifts at their station, and the median make time
+    (seconds, start or arrival to ready). Attribution is by shift: orders carry no maker."""
+    shifts = session.exec(
+        select(Shift).where(
+            Shift.staff_id == staff_id,
+            Shift.deleted == False,  # noqa: E712
+            col(Shift.station_id).is_not(None),
+        )
+    ).all()
+    made: dict[str, float | None] = {}
+    for shift in shifts:
+        rows = session.exec(
+            select(Order).where(
+                Order.station_id == shift.station_id,
+                col(Order.ready_at) >= shift.starts_at,
+                col(Order.ready_at) < shift.ends_at,
+                Order.deleted == False,  # noqa: E712
+            )
+        ).all()
+        for o in rows:
+            made[o.id] = Timestamps(o.created_at, o.started_at, o.ready_at).make_seconds()
+    times = [t for t in made.values() if t is not None]
+    return len(made), (round(statistics.median(times), 1) if times else None)

@@ -1,0 +1,215 @@
+"""The event's Twilio account: where its credentials come from and how they are kept out of sight.
+
+Each value comes from the environment if set there (``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``,
+``TWILIO_API_KEY``, ``TWILIO_API_SECRET``, ``EXPRESSO_TWILIO_NUMBER``), else from the OS keyring
+(service ``expresso-twilio``). Nothing configured at all means the built-in simulator; a half
+configuration is an error that says what is missing, never a silent fall-back to the simulator.
+
+Sending authenticates with the API key + secret when both are set, else with the auth token. The
+auth token is also what checks the webhooks' signatures, so a key-only setup can send but the
+webhook refuses to start (server/webhook.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from expresso_desktop.errors import KnownError
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "expresso-twilio"
+API_BASE_ENV = "EXPRESSO_TWILIO_API_BASE"
+# The field names are the keyring "usernames" under KEYRING_SERVICE.
+ENV_NAMES: Mapping[str, str] = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+    "number": "EXPRESSO_TWILIO_NUMBER",
+}
+SECRET_FIELDS = frozenset({"auth_token", "api_secret"})
+
+
+class TwilioConfigError(KnownError):
+    pass
+
+
+def _hint() -> str:
+    names = ", ".join(ENV_NAMES.values())
+    return f"Run `expresso twilio set`, or set {names} in the environment."
+
+
+def redact(value: str | None) -> str:
+    """``ACxxxx…cdef``-style: enough to recognise an id, never a usable secret."""
+    if not value:
+        return "not set"
+    return f"{value[:2]}…{value[-4:]}" if len(value) > 8 else "…"
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    """Credentials for one Twilio number. ``repr`` never shows a secret."""
+
+    account_sid: str
+    number: str
+    auth_token: str | None = field(default=None, repr=False)
+    api_key: str | None = None
+    api_secret: str | None = field(default=None, repr=False)
+    api_base: str | None = None  # e.g. http://127.0.0.1:PORT (a fake Twilio in tests)
+    # field name -> "environment" | "keyring"
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.account_sid.startswith("AC"):
+            problems.append("the account SID starts with AC (an API key starts with SK)")
+        if self.api_key and not self.api_key.startswith("SK"):
+            problems.append("an API key starts with SK")
+        if bool(self.api_key) != bool(self.api_secret):
+            problems.append("an API key needs its secret, and a secret its key")
+        if not (self.auth_token or (self.api_key and self.api_secret)):
+            problems.append("sending needs the auth token or an API key and secret")
+        if not self.number.startswith("+"):
+            problems.append("the Twilio number is in E.164 form, e.g. +61400000000")
+        if problems:
+            raise TwilioConfigError("Twilio settings are incomplete: " + "; ".join(problems) + ".")
+
+    @property
+    def rest_auth(self) -> tuple[str, str]:
+        """(username, password) for the REST API."""
+        if self.api_key and self.api_secret:
+            return self.api_key, self.api_secret
+        assert self.auth_token is not None
+        return self.account_sid, self.auth_token
+
+    @property
+    def can_check_signatures(self) -> bool:
+        return bool(self.auth_token)
+
+    def __repr__(self) -> str:
+        return (
+            f"TwilioConfig(account_sid={redact(self.account_sid)!r}, number={self.number!r}, "
+            f"auth_token={'set' if self.auth_token else 'not set'}, "
+            f"api_key={redact(self.api_key)!r}, "
+            f"api_secret={'set' if self.api_secret else 'not set'}, api_base={self.api_base!r})"
+        )
+
+
+def load_twilio_config(
+    environ: Mapping[str, str] | None = None, *, api_base: str | None = None
+) -> TwilioConfig | None:
+    """The configured account, or None when nothing is configured (simulator mode).
+
+    ``api_base`` is the organiser's setting; ``EXPRESSO_TWILIO_API_BASE`` overrides it.
+    Raises ``TwilioConfigError`` for a partial configuration.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, env_name in ENV_NAMES.items():
+        if env.get(env_name, "").strip():
+            values[name] = env[env_name].strip()
+            sources[name] = "environment"
+    missing = [name for name in ENV_NAMES if name not in values]
+    if missing:
+        for name, value in _read_keyring(missing).items():
+            values[name] = value
+            sources[name] = "keyring"
+    if not values:
+        return None
+    if "account_sid" not in values or "number" not in values:
+        absent = [ENV_NAMES[n] for n in ("account_sid", "number") if n not in values]
+        raise TwilioConfigError(
+            f"Twilio is half configured: {', '.join(absent)} not set.", hint=_hint()
+        )
+    base = (env.get(API_BASE_ENV, "").strip() or api_base or "").rstrip("/") or None
+    try:
+        return TwilioConfig(
+            account_sid=values["account_sid"],
+            number=values["number"],
+            auth_token=values.get("auth_token"),
+            api_key=values.get("api_key"),
+            api_secret=values.get("api_secret"),
+            api_base=base,
+            sources=sources,
+        )
+    except TwilioConfigError as exc:
+        raise TwilioConfigError(exc.message, hint=_hint()) from None
+
+
+def save_to_keyring(
+    *,
+    account_sid: str,
+    number: str,
+    auth_token: str | None = None,
+    api_key: str | None = None,
+    api_secret: str | None = None,
+) -> TwilioConfig:
+    """Validate and store the account in the OS keyring, replacing whatever was there."""
+    config = TwilioConfig(
+        account_sid=account_sid.strip(),
+        number=number.strip(),
+        auth_token=(auth_token or "").strip() or None,
+        api_key=(api_key or "").strip() or None,
+        api_secret=(api_secret or "").strip() or None,
+    )
+    wanted = {
+        "account_sid": config.account_sid,
+        "auth_token": config.auth_token,
+        "api_key": config.api_key,
+        "api_secret": config.api_secret,
+        "number": config.number,
+    }
+    import keyring
+
+    try:
+        for name, value in wanted.items():
+            if value is None:
+                _delete(name)
+            else:
+                keyring.set_password(KEYRING_SERVICE, name, value)
+    except Exception as exc:
+        raise TwilioConfigError(
+            f"could not store the Twilio credentials in the OS keyring ({type(exc).__name__})",
+            hint="Set them in the environment instead: " + ", ".join(ENV_NAMES.values()),
+        ) from None
+    return config
+
+
+def clear_keyring() -> None:
+    for name in ENV_NAMES:
+        try:
+            _delete(name)
+        except Exception as exc:
+            raise TwilioConfigError(
+                f"could not clear the OS keyring ({type(exc).__name__})"
+            ) from None
+
+
+def _delete(name: str) -> None:
+    import keyring
+    import keyring.errors
+
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):  # was not there
+        keyring.delete_password(KEYRING_SERVICE, name)
+
+
+def _read_keyring(names: list[str]) -> dict[str, str]:
+    try:
+        import keyring
+
+        found = {}
+        for name in names:
+            value = keyring.get_password(KEYRING_SERVICE, name)
+            if value and value.strip():
+                found[name] = value.strip()
+        return found
+    except Exception as exc:  # no backend (headless Linux), locked or broken keyring
+        # The exception's text is not logged: some backends echo what they were asked for.
+        log.info("OS keyring not available (%s); using the environment only", type(exc).__name__)
+        return {}

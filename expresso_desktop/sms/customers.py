@@ -1,0 +1,135 @@
+"""Customers as the conversation sees them: found by phone, with a small typed state.
+
+``Customer.conversation_state_json`` holds where a multi-text conversation stands (a drink waiting
+for the customer's name) and the times of their recent texts (the flood limit), so both survive a
+restart. Customer rows are organiser-only (they carry phone numbers): they are never emitted to the
+change log, which is the stations' sync feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.store.tables import Customer
+
+# A drink asked about but never completed with a name is forgotten after this.
+PENDING_TTL = timedelta(minutes=30)
+FLOOD_WINDOW = timedelta(minutes=1)
+FLOOD_LIMIT = 10  # texts per window; the next one gets one "slow down" reply per window
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An order waiting for the customer's name."""
+
+    items: tuple[dict[str, Any], ...]
+    station: int | None
+    at: datetime
+
+    def specs(self, menu: Menu) -> list[DrinkSpec]:
+        return specs_from_dicts(self.items, menu)
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    pending: Pending | None = None
+    recent: tuple[float, ...] = ()  # POSIX times of recent texts (the flood window)
+    flood_notice_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # keys we don't know: kept as they were
+
+    @classmethod
+    def load(cls, data: dict[str, Any] | None) -> ConversationState:
+        data = dict(data or {})
+        pending = None
+        raw = data.pop("pending", None)
+        if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+            try:
+                pending = Pending(
+                    items=tuple(i for i in raw["items"] if isinstance(i, dict)),
+                    station=raw.get("station") if isinstance(raw.get("station"), int) else None,
+                    at=datetime.fromisoformat(str(raw["at"])),
+                )
+            except (KeyError, ValueError):
+                pending = None
+        recent = data.pop("recent", [])
+        notice = data.pop("flood_notice_at", None)
+        return cls(
+            pending=pending,
+            recent=tuple(float(t) for t in recent if isinstance(t, int | float))
+            if isinstance(recent, list)
+            else (),
+            flood_notice_at=float(notice) if isinstance(notice, int | float) else None,
+            extra=data,
+        )
+
+    def dump(self) -> dict[str, Any] | None:
+        data: dict[str, Any] = dict(self.extra)
+        if self.pending is not None:
+            data["pending"] = {
+                "items": list(self.pending.items),
+                "station": self.pending.station,
+                "at": self.pending.at.isoformat(),
+            }
+        if self.recent:
+            data["recent"] = list(self.recent)
+        if self.flood_notice_at is not None:
+            data["flood_notice_at"] = self.flood_notice_at
+        return data or None
+
+    def with_pending(self, pending: Pending | None) -> ConversationState:
+        return replace(self, pending=pending)
+
+    def live_pending(self, now: datetime) -> Pending | None:
+        if self.pending is None or now - self.pending.at > PENDING_TTL:
+            return None
+        return self.pending
+
+    def count_text(self, now: datetime) -> tuple[ConversationState, bool, bool]:
+        """Record one text at ``now``. Returns the new state, whether the number is over the
+        limit, and whether it should be told so (once per window)."""
+        stamp = now.timestamp()
+        horizon = stamp - FLOOD_WINDOW.total_seconds()
+        recent = (*[t for t in self.recent if t > horizon][-FLOOD_LIMIT:], stamp)
+        if len(recent) <= FLOOD_LIMIT:
+            return replace(self, recent=recent), False, False
+        if self.flood_notice_at is not None and self.flood_notice_at > horizon:
+            return replace(self, recent=recent), True, False
+        return replace(self, recent=recent, flood_notice_at=stamp), True, True
+
+
+def specs_from_dicts(items: Any, menu: Menu) -> list[DrinkSpec]:
+    """Stored items (a usual, a pending order) as drinks of today's menu; entries the menu no
+    longer has are dropped rather than failing the whole order."""
+    specs = []
+    for item in items if isinstance(items, list | tuple) else ():
+        try:
+            specs.append(drink_spec_from_dict(item, menu))
+        except ValidationError:
+            continue
+    return specs
+
+
+def get_or_create(session: Session, phone: str, now: datetime) -> Customer:
+    customer = session.exec(select(Customer).where(Customer.phone == phone)).first()
+    if customer is None:
+        customer = Customer(phone=phone, created_at=now)
+    customer.last_seen = now
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def state_of(customer: Customer) -> ConversationState:
+    return ConversationState.load(customer.conversation_state_json)
+
+
+def save_state(customer: Customer, state: ConversationState) -> None:
+    # A new dict every time: JSON columns don't track in-place edits.
+    customer.conversation_state_json = state.dump()

@@ -1,0 +1,160 @@
+"""Inbound texts: stored once per ``MessageSid``, answered once, the answer kept for replays.
+
+``receive`` runs inside the writer: it looks the sid up (a retried or replayed webhook gets the
+stored reply and creates nothing), stores the inbound text, runs the conversation in a savepoint
+and stores the reply beside it, all in the caller's transaction. ``InboundQueue`` is the async
+front door: texts that arrive while the writer is busy are handled together in one transaction
+(group commit: one fsync for the batch), so the webhook keeps up when Twilio bursts.
+
+SMS rows are organiser-only (they carry phone numbers) and are never emitted to the change log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from sqlmodel import select
+
+from expresso_desktop.core.privacy import mask_phone
+from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.sms.conversation import Conversation, Outcome
+from expresso_desktop.store.tables import SmsMessage
+from expresso_desktop.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+RECEIVED = "received"
+# A reply that went back inside the webhook's TwiML: never queued, so the sender never sees it.
+REPLIED = "replied"
+MAX_BATCH = 32
+
+
+@dataclass(frozen=True)
+class InboundText:
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    reply: str | None
+    order_id: str | None = None
+    duplicate: bool = False
+
+
+def reply_key(sid: str) -> str:
+    return f"reply:{sid}"
+
+
+def receive(
+    tx: Tx, conversation: Conversation, text: InboundText, *, now: datetime | None = None
+) -> InboundResult:
+    session = tx.session
+    if session.exec(select(SmsMessage.id).where(SmsMessage.sid == text.sid)).first() is not None:
+        stored = session.exec(
+            select(SmsMessage).where(SmsMessage.dedupe_key == reply_key(text.sid))
+        ).first()
+        log.info("replayed webhook for a text from %s", mask_phone(text.from_number))
+        return InboundResult(
+            stored.body if stored else None, stored.order_id if stored else None, True
+        )
+    now = now or utcnow()
+    inbound = SmsMessage(
+        direction="in",
+        kind="inbound",
+        from_number=text.from_number,
+        to_number=text.to_number,
+        body=text.body,
+        sid=text.sid,
+        status=RECEIVED,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(inbound)
+    session.flush()
+    outcome = _converse(tx, conversation, text, now)
+    order_id = outcome.order.id if outcome.order is not None else None
+    inbound.customer_id = outcome.customer_id
+    inbound.order_id = order_id
+    session.add(inbound)
+    if outcome.reply:
+        session.add(
+            SmsMessage(
+                direction="out",
+                kind="confirmation" if outcome.intent == "order" else "reply",
+                from_number=text.to_number,
+                to_number=text.from_number,
+                body=outcome.reply,
+                order_id=order_id,
+                customer_id=outcome.customer_id,
+                dedupe_key=reply_key(text.sid),
+                status=REPLIED,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.flush()
+    log.debug("text from %s: %s", mask_phone(text.from_number), outcome.intent)
+    return InboundResult(outcome.reply, order_id)
+
+
+def _converse(tx: Tx, conversation: Conversation, text: InboundText, now: datetime) -> Outcome:
+    """The conversation in a savepoint: a bug in it costs this text a polite apology, not the
+    whole batch its transaction (nor Twilio a 500 it would retry into the same bug)."""
+    mark = len(tx.changes.changes), len(tx.changes.alerts)
+    try:
+        with tx.session.begin_nested():
+            return conversation.handle(tx, text.from_number, text.body, now=now)
+    except Exception:
+        log.exception("the conversation failed on a text from %s", mask_phone(text.from_number))
+        del tx.changes.changes[mark[0] :]
+        del tx.changes.alerts[mark[1] :]
+        return Outcome(conversation.replies.text("error"), "error")
+
+
+def receive_many(
+    tx: Tx, conversation: Conversation, texts: Sequence[InboundText]
+) -> list[InboundResult]:
+    return [receive(tx, conversation, text) for text in texts]
+
+
+class InboundQueue:
+    """Hands texts to the writer, batching those that arrive while it is busy."""
+
+    def __init__(self, writer: Writer, conversation: Conversation, max_batch: int = MAX_BATCH):
+        self.writer = writer
+        self.conversation = conversation
+        self.max_batch = max_batch
+        self._waiting: list[tuple[InboundText, asyncio.Future[InboundResult]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def submit(self, text: InboundText) -> InboundResult:
+        future: asyncio.Future[InboundResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((text, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self.max_batch]
+            del self._waiting[: self.max_batch]
+            texts = [text for text, _ in batch]
+            work = partial(receive_many, conversation=self.conversation, texts=texts)
+            try:
+                results = await self.writer.run(work)
+            except Exception as exc:  # the store failed: every text in the batch hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)

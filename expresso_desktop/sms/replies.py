@@ -1,0 +1,125 @@
+"""The texts the conversation sends back, rendered from the event's templates.
+
+Everything here is formatting: what to say was decided by ``conversation``. Drink summaries use
+"2x" rather than "2×" so a reply stays in the GSM-7 alphabet (one character outside it would
+halve the room in a segment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.routing import Unroutable
+from expresso_desktop.core.templates import TemplateSet
+from expresso_desktop.store.tables import Order, OrderItem, Station
+
+# Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
+_LIST_LIMITS = {"drinks": 400, "milks": 200, "sizes": 100, "alternatives": 400}
+STATUS_WORDS = {"new": "in the queue", "in_progress": "being made", "ready": "ready"}
+
+
+class Replies:
+    def __init__(self, templates: TemplateSet, menu: Menu) -> None:
+        self.templates = templates
+        self.menu = menu
+
+    def text(self, template: str, **values: object) -> str:
+        return self.templates.render(template, values, limits=_LIST_LIMITS).text
+
+    # -- pieces --------------------------------------------------------------------------------
+    def drinks(self, items: Sequence[DrinkSpec]) -> str:
+        return " + ".join(i.summary(self.menu).replace("×", "x") for i in items)
+
+    def order_drinks(self, rows: Sequence[OrderItem]) -> str:
+        return self.drinks(
+            [
+                DrinkSpec(r.drink, r.size, r.milk, r.sugar, r.quantity, tuple(r.extras_json))
+                for r in rows
+            ]
+        )
+
+    @staticmethod
+    def station_label(station: Station | None) -> str:
+        if station is None:
+            return "the station"
+        return station.name or f"Station {station.number}"
+
+    @staticmethod
+    def location(station: Station) -> str:
+        """ "(near the east doors, map: https://…)"; the map link is dropped rather than cut
+        when the two together are too long for one value."""
+        parts = [p for p in (station.location.strip(), station.map_url) if p]
+        if station.map_url:
+            parts[-1] = f"map: {station.map_url}"
+        text = ", ".join(parts)
+        if len(text) > 58 and station.location.strip():
+            text = station.location.strip()
+        return f"({text})" if text else ""
+
+    # -- whole replies ---------------------------------------------------------------------------
+    def confirmation(
+        self,
+        *,
+        order: Order,
+        items: Sequence[DrinkSpec],
+        station: Station,
+        wait_minutes: int,
+        sponsor: str | None,
+    ) -> str:
+        values = {
+            "number": order.number,
+            "drink": self.drinks(items),
+            "name": order.customer_name,
+            "station": self.station_label(station),
+            "location": self.location(station),
+            "wait": wait_minutes,
+        }
+        tail = [sponsor] if sponsor else []
+        return self.templates.render("confirmation", values, optional_tail=tail).text
+
+    def refusal(
+        self, refusal: Unroutable, items: Sequence[DrinkSpec], zone: tzinfo, now: datetime
+    ) -> str:
+        if refusal.reason == "closed":
+            opens = ""
+            if refusal.opens_at is not None:
+                opens = f"Service opens {_when(refusal.opens_at, zone, now)}."
+            return self.text("closed", opens_text=opens)
+        if refusal.makeable_now:
+            alternatives = "Available now: " + ", ".join(refusal.makeable_now) + "."
+        else:
+            alternatives = "Please try again a little later."
+        return self.text("unavailable", drink=self.drinks(items), alternatives=alternatives)
+
+    def status(
+        self, order: Order, rows: Sequence[OrderItem], station: Station | None, wait: int | None
+    ) -> str:
+        wait_text = f"About {wait} min." if wait is not None and order.status != "ready" else ""
+        return self.text(
+            "status",
+            number=order.number,
+            drink=self.order_drinks(rows),
+            status=STATUS_WORDS.get(order.status, order.status),
+            station=self.station_label(station),
+            wait_text=wait_text,
+        )
+
+    def menu_text(self, drinks: Sequence[str], milks: Sequence[str]) -> str:
+        return self.text(
+            "menu",
+            drinks=", ".join(drinks),
+            milks=", ".join(milks) or "none today",
+            sizes=", ".join(self.menu.size_names),
+        )
+
+
+def _when(at: datetime, zone: tzinfo, now: datetime) -> str:
+    local = at.astimezone(zone)
+    today = now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return f"at {clock}"
+    return f"{local.strftime('%a')} at {clock}"
