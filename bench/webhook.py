@@ -44,7 +44,10 @@ async def hello(request):
     return web.Response(text="hello")
 app = web.Application()
 app.router.add_post("/sms", hello)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=lambda *a: print("ready", flush=True), access_log=None)
+web.run_app(
+    app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None,
+    print=lambda *a: print("ready", flush=True),
+)
 """
 
 Request = tuple[bytes, dict[str, str]]
@@ -123,9 +126,10 @@ async def flat_out(url: str, requests: list[Request], concurrency: int) -> float
 
 
 def start_serve(data: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, str(REPO / "main.py"), "--data-dir", str(data), "serve", "--demo"]
+    lan_off = ["--lan-host", "127.0.0.1", "--lan-port", "0", "--no-mdns"]  # not measured here
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "main.py"), "--data-dir", str(data), "serve", "--demo"]
-        + ["--webhook-port", "0"],
+        [*command, "--webhook-port", "0", *lan_off],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -95,14 +95,11 @@ async def post_chat(ctx: Ctx) -> ChatOut:
     allowed = _channels(ctx)
     if allowed is not None and body.channel not in allowed:
         raise Forbidden("this device may not post to that channel")
-    fields = {"id": body.id} if body.id else {}
     message = ChatMessage(
-        channel=body.channel,
-        author=ctx.device.name,
-        body=body.body,
-        client_ts=body.client_ts,
-        **fields,
+        channel=body.channel, author=ctx.device.name, body=body.body, client_ts=body.client_ts
     )
+    if body.id:
+        message.id = body.id
 
     def write(tx: Tx) -> ChatMessage:
         if body.channel.startswith("station:"):

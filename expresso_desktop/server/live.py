@@ -82,20 +82,22 @@ class LiveHub:
     def _dispatch(self, events: list[Event]) -> None:
         for event in events:
             self.audience.remember(event)
+            text: str | None = None  # serialised once, for however many clients hear it
             for client in list(self.clients):
                 if not self.audience.concerns(client.device, event):
                     continue
                 if client.held is not None:
                     client.held.append(event)
-                else:
-                    self._enqueue(client, event)
+                    continue
+                text = text or _dumps(event)
+                self._enqueue(client, event, text)
 
-    def _enqueue(self, client: Client, event: Event) -> None:
+    def _enqueue(self, client: Client, event: Event, text: str | None = None) -> None:
         if client.queue.qsize() >= QUEUE_LIMIT:
             log.warning("device %s is not keeping up; closing its socket", client.device.id)
             client.queue.put_nowait(None)
             return
-        client.queue.put_nowait(json.dumps(event, separators=(",", ":")))
+        client.queue.put_nowait(text or _dumps(event))
 
     # -- revocation -------------------------------------------------------------------------
     async def close_device(self, device_id: int) -> None:
@@ -172,6 +174,10 @@ class LiveHub:
 
 
 HUB = web.AppKey("live_hub", LiveHub)
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
 
 
 async def hub_context(app: web.Application) -> AsyncIterator[None]:

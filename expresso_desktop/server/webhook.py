@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -33,6 +33,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from expresso_desktop.errors import KnownError
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.sms import outbound
 from expresso_desktop.sms.conversation import Conversation
 from expresso_desktop.sms.credentials import TwilioConfig
@@ -91,10 +92,16 @@ def install(app: web.Application, services: OrganiserServices, auth: WebhookAuth
     """Add the webhook's state to ``app`` (its routes are in the app's route table)."""
     if auth is not None:
         app[WEBHOOK_AUTH] = auth
+    cache = ReadCache(services.bus)
     conversation = Conversation(
-        event_id=services.event_id, menu=services.menu, templates=services.templates
+        event_id=services.event_id, menu=services.menu, templates=services.templates, cache=cache
     )
     app[INBOUND] = InboundQueue(services.writer, conversation)
+
+    async def close_cache(_: web.Application) -> None:
+        cache.close()
+
+    app.on_cleanup.append(close_cache)
 
 
 @routes.post("/sms")
@@ -198,4 +205,4 @@ def _send_late(queue: InboundQueue, text: InboundText, done: asyncio.Future[Inbo
     task.add_done_callback(_LATE.discard)
 
 
-_LATE: set[asyncio.Future[object]] = set()
+_LATE: set[asyncio.Future[Any]] = set()  # keeps late replies' tasks alive until done

@@ -126,7 +126,7 @@ def redeem_pairing_code(code: str, *, session: Session, name: str) -> IssuedToke
     ):
         # Every live code pays for a wrong guess: the cap holds across restarts.
         session.exec(
-            update(PairingCode)  # type: ignore[call-overload]
+            update(PairingCode)
             .where(col(PairingCode.used_at).is_(None), col(PairingCode.expires_at) > now)
             .values(attempts=PairingCode.attempts + 1)
         )

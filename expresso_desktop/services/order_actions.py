@@ -117,8 +117,9 @@ def create_at_station(
             )
             for s in specs
         ],
-        **({"id": order_id} if order_id else {}),
     )
+    if order_id is not None:
+        data.id = order_id
     order = orders_repo.create(data, session=session)
     emit(session, tx.changes, "orders", order)
     for row in orders_repo.items(order.id, session=session):

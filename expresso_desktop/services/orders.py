@@ -21,17 +21,11 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transition
 from expresso_desktop.core.routing import Routed, Unroutable, route
 from expresso_desktop.services.changes import emit
+from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import Floor, load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
-from expresso_desktop.store.tables import (
-    Order,
-    OrderCreate,
-    OrderItem,
-    OrderItemCreate,
-    OrderSource,
-    Station,
-)
+from expresso_desktop.store.tables import Order, OrderItem, OrderSource, Station
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -71,21 +65,25 @@ def place_order(
     requested_station: int | None = None,
     vip: bool = False,
     now: datetime | None = None,
+    cache: ReadCache | None = None,
 ) -> PlacedOrder | Unroutable:
     """Route ``items`` to a station and store the order, or say why no station can take it.
 
-    Nothing is written when the order cannot be routed (no number is used up).
+    Nothing is written when the order cannot be routed (no number is used up). ``cache`` keeps
+    the stations, stock and schedule between calls (a hot path: the SMS webhook).
     """
     if not items:
         raise DomainError("an order needs at least one drink", code="empty_order")
     now = now or utcnow()
-    floor = load_floor(tx.session, event_id, now)
+    floor = load_floor(tx.session, event_id, now, cache=cache, pending=tx.changes)
     decision = route(
         items, floor.views, menu, now=now, requested_station=requested_station, vip=vip
     )
     if isinstance(decision, Unroutable):
         return decision
-    return _store(tx, floor, decision, event_id, items, customer_id, customer_name, source, vip)
+    return _store(
+        tx, floor, decision, event_id, items, customer_id, customer_name, source, vip, now
+    )
 
 
 def _store(
@@ -98,33 +96,37 @@ def _store(
     customer_name: str | None,
     source: OrderSource,
     vip: bool,
+    now: datetime,
 ) -> PlacedOrder:
     session = tx.session
     station = floor.station(routed.station_id)
-    data = OrderCreate(
+    order = Order(
         event_id=event_id,
+        number=orders_repo.next_order_number(event_id, session=session),
         customer_id=customer_id,
         customer_name=customer_name,
         station_id=station.id,
         source=source,
         vip=vip,
-        items=[
-            OrderItemCreate(
-                drink=i.drink,
-                size=i.size,
-                milk=i.milk,
-                sugar=i.sugar,
-                quantity=i.quantity,
-                extras_json=list(i.extras),
-            )
-            for i in items
-        ],
+        created_at=now,
     )
-    order = orders_repo.create(data, session=session)
-    emit(session, tx.changes, "orders", order)
-    rows = list(orders_repo.items(order.id, session=session))
-    for row in rows:
+    session.add(order)
+    emit(session, tx.changes, "orders", order)  # flushed before its items reference it
+    rows = []
+    for position, item in enumerate(items):
+        row = OrderItem(
+            order_id=order.id,
+            position=position,
+            drink=item.drink,
+            size=item.size,
+            milk=item.milk,
+            sugar=item.sugar,
+            quantity=item.quantity,
+            extras_json=list(item.extras),
+        )
+        session.add(row)
         emit(session, tx.changes, "order_items", row)
+        rows.append(row)
     log.info("order %s → station %s (%s)", order.number, station.number, routed.reason)
     return PlacedOrder(order, rows, station, routed.wait_minutes, routed.reason)
 

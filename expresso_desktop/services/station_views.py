@@ -20,6 +20,8 @@ from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.routing import StationView
 from expresso_desktop.core.stock import StockState
+from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.store.tables import (
     Break,
     Event,
@@ -70,20 +72,46 @@ class Floor:
         )
 
 
-def load_floor(session: Session, event_id: int, now: datetime) -> Floor:
-    stations = session.exec(
-        select(Station)
-        .where(Station.event_id == event_id, Station.deleted == False)  # noqa: E712
-        .order_by(col(Station.number))
-    ).all()
-    if not stations:
+# What the slow-changing part of a floor is derived from (for ``ReadCache`` invalidation).
+FLOOR_ENTITIES = frozenset(
+    {"events", "stations", "stock_items", "shifts", "breaks", "operating_hours"}
+)
+
+
+@dataclass(frozen=True)
+class _Static:
+    stations: Sequence[Station]
+    stock: dict[int, dict[str, StockState]]
+    schedule: schedules.Schedule | None
+    windows: dict[str, list[schedules.Interval]]  # open windows per station (schedule applies)
+
+
+def load_floor(
+    session: Session,
+    event_id: int,
+    now: datetime,
+    *,
+    cache: ReadCache | None = None,
+    pending: ChangeSet | None = None,
+) -> Floor:
+    """The event's stations as routing sees them at ``now``. Stations, stock and the schedule
+    come from ``cache`` when given (``pending``: the caller's change set); queues are always
+    read fresh."""
+
+    def load() -> _Static:
+        return _load_static(session, event_id, now)
+
+    static = (
+        cache.get(("floor", event_id), FLOOR_ENTITIES, load, pending=pending)
+        if cache is not None
+        else load()
+    )
+    if not static.stations:
         return Floor((), {})
-    ids = [s.id for s in stations]
-    stock = _stock(session, ids)
     queues = _queues(session, event_id)
-    schedule = _schedule(session, event_id, ids, now)
+    schedule = static.schedule
     views = []
-    for station in stations:
+    for station in static.stations:
         key = str(station.id)
         caps = station.capabilities_json or {}
         on_shift = len(schedule.on_shift(now, key)) if schedule is not None else 0
@@ -97,15 +125,29 @@ def load_floor(session: Session, event_id: int, now: datetime) -> Floor:
                 drinks=frozenset(caps.get("drinks", ())),
                 milks=frozenset(caps.get("milks", ())),
                 extras=frozenset(caps.get("extras", ())),
-                open_windows=schedule.open_windows(key) if schedule is not None else None,
-                stock=stock.get(station.id or 0, {}),
+                open_windows=static.windows.get(key) if schedule is not None else None,
+                stock=static.stock.get(station.id or 0, {}),
                 queue_length=drinks,
                 vip_queue_length=vip_drinks,
                 make_time_s=station.make_time_s,
                 baristas=max(1, on_shift),
             )
         )
-    return Floor(tuple(views), {str(s.id): s for s in stations})
+    return Floor(tuple(views), {str(s.id): s for s in static.stations})
+
+
+def _load_static(session: Session, event_id: int, now: datetime) -> _Static:
+    stations = session.exec(
+        select(Station)
+        .where(Station.event_id == event_id, Station.deleted == False)  # noqa: E712
+        .order_by(col(Station.number))
+    ).all()
+    if not stations:
+        return _Static((), {}, None, {})
+    ids = [s.id for s in stations]
+    schedule = _schedule(session, event_id, ids, now)
+    windows = {str(i): schedule.open_windows(str(i)) for i in ids} if schedule else {}
+    return _Static(stations, _stock(session, ids), schedule, windows)
 
 
 def event_zone(session: Session, event_id: int) -> ZoneInfo:

@@ -26,6 +26,7 @@ from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.sms_parser import Intent, ParseResult, SmsParser
 from expresso_desktop.core.templates import TemplateSet, plain
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, cancel_order, place_order
+from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import event_zone, load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import customers
@@ -39,6 +40,7 @@ from expresso_desktop.store.types import utcnow
 log = logging.getLogger(__name__)
 
 SPONSOR_SETTING = "sponsor_line"
+SETTINGS = frozenset({"settings"})
 MAX_NAME_CHARS = 30
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\- ])*$")
 _NAME_PREFIX = re.compile(r"^(?:(?:my )?name(?: is|:)?|it'?s|i'?m|i am|this is|call me)\s+", re.I)
@@ -78,11 +80,14 @@ class Conversation:
         menu: Menu,
         templates: TemplateSet,
         parser: SmsParser | None = None,
+        cache: ReadCache | None = None,
     ) -> None:
         self.event_id = event_id
         self.menu = menu
         self.parser = parser or SmsParser(menu)
         self.replies = Replies(templates, menu)
+        # Stations, stock, schedule and settings between texts (see services.read_cache).
+        self.cache = cache
 
     def handle(self, tx: Tx, phone: str, body: str, *, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
@@ -181,12 +186,13 @@ class Conversation:
             customer_name=name,
             requested_station=station,
             now=turn.now,
+            cache=self.cache,
         )
         if isinstance(result, Unroutable):
             zone = event_zone(session, self.event_id)
             return Outcome(self.replies.refusal(result, items, zone, turn.now), "unroutable")
         turn.customer.usual_json = [i.to_dict() for i in items]
-        sponsor = settings_repo.get(SPONSOR_SETTING, None, session=session)
+        sponsor = self._setting(turn.tx, SPONSOR_SETTING)
         reply = self.replies.confirmation(
             order=result.order,
             items=items,
@@ -240,7 +246,9 @@ class Conversation:
 
     def _menu(self, turn: _Turn) -> Outcome:
         session = turn.tx.session
-        floor = load_floor(session, self.event_id, turn.now)
+        floor = load_floor(
+            session, self.event_id, turn.now, cache=self.cache, pending=turn.tx.changes
+        )
         if not floor.open_now(turn.now):
             opens = [t for v in floor.views if (t := v.next_opening(turn.now)) is not None]
             refusal = Unroutable("closed", (), min(opens, default=None))
@@ -249,6 +257,14 @@ class Conversation:
         drinks = floor.makeable_now(self.menu, turn.now)
         milks = floor.milks_now(self.menu, turn.now)
         return Outcome(self.replies.menu_text(drinks, milks), Intent.MENU)
+
+    def _setting(self, tx: Tx, key: str) -> object:
+        def load() -> object:
+            return settings_repo.get(key, None, session=tx.session)
+
+        if self.cache is None:
+            return load()
+        return self.cache.get(("setting", key), SETTINGS, load, pending=tx.changes)
 
 
 def name_from_reply(parsed: ParseResult, body: str) -> str | None:

@@ -66,24 +66,25 @@ def receive(
             stored.body if stored else None, stored.order_id if stored else None, True
         )
     now = now or utcnow()
-    inbound = SmsMessage(
-        direction="in",
-        kind="inbound",
-        from_number=text.from_number,
-        to_number=text.to_number,
-        body=text.body,
-        sid=text.sid,
-        status=RECEIVED,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(inbound)
-    session.flush()
     outcome = _converse(tx, conversation, text, now)
     order_id = outcome.order.id if outcome.order is not None else None
-    inbound.customer_id = outcome.customer_id
-    inbound.order_id = order_id
-    session.add(inbound)
+    # Stored after the conversation, in one go: a replay in the same batch still finds it
+    # (queries flush first), and a failed conversation still leaves its text on record.
+    session.add(
+        SmsMessage(
+            direction="in",
+            kind="inbound",
+            from_number=text.from_number,
+            to_number=text.to_number,
+            body=text.body,
+            sid=text.sid,
+            status=RECEIVED,
+            order_id=order_id,
+            customer_id=outcome.customer_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     if outcome.reply:
         session.add(
             SmsMessage(

@@ -8,11 +8,12 @@ racing the change bus, or a restart replaying both can never text a customer twi
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import and_, col, or_, select
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
@@ -22,7 +23,7 @@ from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import outbound
 from expresso_desktop.store.repositories import orders_repo, settings_repo
-from expresso_desktop.store.tables import Customer, Order, Station
+from expresso_desktop.store.tables import Customer, Order, SmsMessage, Station
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ def sweep(tx: Tx, *, texts: Texts, now: datetime | None = None) -> int:
     recent = select(Order.id).where(
         col(Order.customer_id).is_not(None),
         Order.deleted == False,  # noqa: E712
-        (
-            ((Order.status == "ready") & (col(Order.ready_at) >= now - CATCH_UP))
-            | ((Order.status == "cancelled") & (col(Order.cancelled_at) >= now - CATCH_UP))
+        or_(
+            and_(col(Order.status) == "ready", col(Order.ready_at) >= now - CATCH_UP),
+            and_(col(Order.status) == "cancelled", col(Order.cancelled_at) >= now - CATCH_UP),
         ),
     )
     queued = notify_orders(tx, order_ids=session.exec(recent).all(), texts=texts)
@@ -97,6 +98,26 @@ def send_reminders(tx: Tx, *, texts: Texts, now: datetime) -> int:
         )
         count += row is not None
     return count
+
+
+def renotify(tx: Tx, *, order_id: str, texts: Texts) -> SmsMessage | None:
+    """The barista's "re-notify" tap: the ready text again, on purpose (its own key, so it is
+    never mistaken for a duplicate). None when the order is not ready or has nobody to text."""
+    order = orders_repo.get(order_id, session=tx.session)
+    customer = _customer(tx, order) if order is not None else None
+    if order is None or customer is None or order.status != "ready":
+        return None
+    return outbound.enqueue(
+        tx,
+        to=customer.phone,
+        body=_render(tx, "ready", order, customer, texts),
+        kind="ready",
+        from_number=texts.from_number,
+        order_id=order.id,
+        customer_id=customer.id,
+        dedupe_key=f"renotify:{order.id}:{uuid.uuid4()}",
+        expires_at=utcnow() + READY_TTL,
+    )
 
 
 def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:

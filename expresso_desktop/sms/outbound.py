@@ -19,10 +19,10 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import event as sa_event
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, and_, col, func, or_, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx
@@ -42,12 +42,14 @@ DELIVERED = "delivered"
 
 # Twilio's delivery states in the order a message moves through them. A callback may only move a
 # message forward along this ladder; callbacks arrive out of order (platform.md, "Twilio").
+# Our claim shares the name "sending" with Twilio's state; a claim has no sid, and a callback
+# (the only thing ranked here) always comes with one, so the two never meet.
 _RANK = {
     PENDING: 0,
     "accepted": 1,
     "scheduled": 1,
-    CLAIMED: 2,
-    "queued": 3,
+    "queued": 2,
+    "sending": 3,
     "sent": 4,
     DELIVERED: 5,
     "read": 6,
@@ -56,8 +58,6 @@ _RANK = {
 TERMINAL = frozenset(
     {DELIVERED, "read", FAILED, UNDELIVERED, "canceled", EXPIRED, SKIPPED_OPTED_OUT}
 )
-# Not yet handed to Twilio: what the organiser's "queue depth" counts.
-WAITING = (PENDING, CLAIMED)
 
 # Twilio: "Attempt to send to unsubscribed recipient" — the carrier has the customer opted out.
 ERROR_UNSUBSCRIBED = "21610"
@@ -250,10 +250,12 @@ def queue_depth(session: Session) -> int:
     query = (
         select(func.count())
         .select_from(SmsMessage)
-        .where(SmsMessage.direction == "out", col(SmsMessage.status).in_(WAITING))
+        .where(
+            SmsMessage.direction == "out",
+            or_(
+                SmsMessage.status == PENDING,
+                and_(SmsMessage.status == CLAIMED, col(SmsMessage.sid).is_(None)),
+            ),
+        )
     )
     return int(session.exec(query).one())
-
-
-def expiry_after(minutes: float) -> datetime:
-    return utcnow() + timedelta(minutes=minutes)

@@ -71,9 +71,9 @@ def claim_next(tx: Tx, *, now: datetime, number: str) -> Claim:
         SmsMessage.status == outbound.PENDING,
         col(SmsMessage.expires_at) <= now,
     )
-    for row in session.exec(stale).all():
-        _finish(tx, row, outbound.EXPIRED, None)
-        log.info("text %s (%s) expired unsent", row.id, row.kind)
+    for old in session.exec(stale).all():
+        _finish(tx, old, outbound.EXPIRED, None)
+        log.info("text %s (%s) expired unsent", old.id, old.kind)
     due = (
         select(SmsMessage)
         .where(
@@ -123,10 +123,13 @@ def mark_sent(tx: Tx, *, message_id: int, result: SendResult) -> None:
         return
     row.sid = result.sid
     row.error_code = None
-    if not outbound.apply_status(tx, row, result.status) and row.status == outbound.CLAIMED:
-        _finish(tx, row, "queued", None)  # "accepted" and friends: it is Twilio's now
+    if row.status == outbound.CLAIMED:  # our claim ends: it stands wherever Twilio says
+        row.status = result.status
+        row.next_attempt_at = None
+        row.updated_at = utcnow()
     tx.session.add(row)
     tx.session.flush()
+    outbound.apply_status(tx, row, row.status)  # callbacks that arrived before the sid did
 
 
 def mark_failed(tx: Tx, *, message_id: int, error: SendError, retry_at: datetime | None) -> str:

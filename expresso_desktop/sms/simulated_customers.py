@@ -24,6 +24,8 @@ OPENERS = ("", "", "", "hi, ", "can I get a ", "could I please have ", "morning!
 CLOSERS = ("", "", " please", " thanks", " cheers")
 FOLLOW_UPS = ("STATUS", "where's my coffee?", "MENU", "the usual please", "cancel my order")
 POOL = 200  # distinct simulated phones
+# Australia's range for fiction (0491 570 xxx): never a real customer, nor one typed into sms-sim.
+PHONE_PREFIX = "+61491570"
 
 
 def realistic_text(rng: random.Random, menu: Menu, *, name: str | None) -> str:
@@ -70,7 +72,7 @@ class SimulatedCustomers:
             self._task = None
 
     def next_text(self) -> tuple[str, str]:
-        phone = f"+614{self._rng.randrange(POOL):08d}"
+        phone = f"{PHONE_PREFIX}{self._rng.randrange(POOL):03d}"
         if phone in self._known and self._rng.random() < 0.3:
             return phone, self._rng.choice(FOLLOW_UPS)
         name = None if phone in self._known else self._rng.choice(NAMES)

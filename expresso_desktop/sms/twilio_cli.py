@@ -84,8 +84,6 @@ def _show(out: TextIO) -> None:
 
 
 def _secret(prompt: str) -> str | None:
-    if sys.stdin.isatty():
-        value = getpass.getpass(prompt)
-    else:
-        value = sys.stdin.readline().rstrip("\r\n")
+    # Without a terminal (a script, a pipe): one secret per line on standard input.
+    value = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()
     return value.strip() or None

@@ -72,7 +72,7 @@ class _HttpClient(AsyncHttpClient):
             await self._session.close()
             self._session = None
 
-    async def request(  # type: ignore[override]
+    async def request(
         self,
         method: str,
         url: str,
@@ -136,7 +136,7 @@ class TwilioGateway:
             # Twilio drops it from its own queue too if it is still there when it goes stale.
             kwargs["validity_period"] = max(1, min(MAX_VALIDITY_S, valid_for_s))
         try:
-            message = await self._client.messages.create_async(**kwargs)  # type: ignore[arg-type]
+            message = await self._client.messages.create_async(**kwargs)
         except Exception as exc:
             raise classify(exc) from None
         if not message.sid:

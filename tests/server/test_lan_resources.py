@@ -67,7 +67,9 @@ async def test_inventory(lan: Lan) -> None:
         201,
     )
     other = await lan.organiser.ok(
-        "POST", "/inventory", {"station_id": s2, "name": "milk:oat", "unit": "ml", "level": 100},
+        "POST",
+        "/inventory",
+        {"station_id": s2, "name": "milk:oat", "unit": "ml", "level": 100},
         201,
     )
     iid = item["id"]

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 3
 ACKS_BEFORE_KILL = 40
 WORKERS = 8
+LAN_OFF = ("--lan-host", "127.0.0.1", "--lan-port", "0", "--no-mdns")  # not under test here
 
 
 @asynccontextmanager
@@ -37,6 +38,7 @@ async def serve(data: Path) -> AsyncIterator[asyncio.subprocess.Process]:
         "--demo",
         "--webhook-port",
         "0",
+        *LAN_OFF,
         stdout=asyncio.subprocess.PIPE,
         stderr=log,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},

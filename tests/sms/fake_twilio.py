@@ -103,9 +103,17 @@ class FakeTwilio:
     # --- status callbacks -------------------------------------------------------------------
 
     async def send_status_callback(
-        self, url: str, sid: str, status: str, *, error_code: str | None = None
+        self,
+        url: str,
+        sid: str,
+        status: str,
+        *,
+        error_code: str | None = None,
+        signed_for: str | None = None,
     ) -> int:
-        """POST a status callback to ``url`` signed exactly as Twilio signs it."""
+        """POST a status callback to ``url`` signed exactly as Twilio signs it, for
+        ``signed_for`` (the public URL Twilio was given) when the request goes elsewhere (a
+        tunnel's far end)."""
         message = next((m for m in self.messages if m["sid"] == sid), {})
         params = {
             "MessageSid": sid,
@@ -119,7 +127,7 @@ class FakeTwilio:
         }
         if error_code:
             params["ErrorCode"] = error_code
-        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        signature = RequestValidator(self.auth_token).compute_signature(signed_for or url, params)
         async with (
             aiohttp.ClientSession() as session,
             session.post(url, data=params, headers={"X-Twilio-Signature": signature}) as resp,

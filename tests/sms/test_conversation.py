@@ -250,6 +250,19 @@ def test_flood_limit_one_slow_down_per_window_and_it_survives_a_restart(
     assert other.order is not None  # the limit is per number
 
 
+def test_opting_out_is_recorded_even_over_the_flood_limit(
+    demo: OrganiserServices, conversation: Conversation
+) -> None:
+    start = utcnow()
+    for i in range(FLOOD_LIMIT + 3):
+        say(demo, conversation, "hello", now=start + timedelta(seconds=i))
+    assert say(demo, conversation, "STOP", now=start + timedelta(seconds=20)).reply is None
+    assert customer(demo).opted_out
+    back = say(demo, conversation, "START", now=start + timedelta(seconds=21))
+    assert back.reply is not None and "subscribed again" in back.reply
+    assert not customer(demo).opted_out
+
+
 def test_routing_prefers_the_shortest_queue(
     demo: OrganiserServices, conversation: Conversation
 ) -> None:

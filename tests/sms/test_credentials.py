@@ -1,4 +1,4 @@
-"""Twilio credentials: environment over keyring, nothing means the simulator, secrets never shown."""
+"""Twilio credentials: environment over keyring, nothing means the simulator, no secret shown."""
 
 from __future__ import annotations
 
@@ -78,7 +78,11 @@ def test_the_setting_points_the_api_elsewhere_unless_the_environment_does(
         ({"TWILIO_AUTH_TOKEN": TOKEN}, "TWILIO_ACCOUNT_SID, EXPRESSO_TWILIO_NUMBER not set"),
         ({"TWILIO_ACCOUNT_SID": SID, "EXPRESSO_TWILIO_NUMBER": NUMBER}, "needs the auth token"),
         (
-            {"TWILIO_ACCOUNT_SID": KEY, "TWILIO_AUTH_TOKEN": TOKEN, "EXPRESSO_TWILIO_NUMBER": NUMBER},
+            {
+                "TWILIO_ACCOUNT_SID": KEY,
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "EXPRESSO_TWILIO_NUMBER": NUMBER,
+            },
             "starts with AC",
         ),
         (
@@ -114,7 +118,11 @@ def test_a_broken_keyring_falls_back_to_the_environment(monkeypatch: pytest.Monk
     keyring.set_keyring(fail.Keyring())
     try:
         assert load_twilio_config({}) is None
-        env = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "EXPRESSO_TWILIO_NUMBER": NUMBER}
+        env = {
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "EXPRESSO_TWILIO_NUMBER": NUMBER,
+        }
         assert load_twilio_config(env) is not None
         with pytest.raises(TwilioConfigError, match="could not store"):
             save_to_keyring(account_sid=SID, number=NUMBER, auth_token=TOKEN)
@@ -122,9 +130,7 @@ def test_a_broken_keyring_falls_back_to_the_environment(monkeypatch: pytest.Monk
         keyring.set_keyring(previous)
 
 
-def test_cli_set_show_clear(
-    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_set_show_clear(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{TOKEN}\n{SECRET}\n"))
     out = io.StringIO()
     args = build_parser().parse_args(

@@ -26,9 +26,7 @@ from tests.sms.helpers import add_customer, add_order, outbound_rows, put_settin
 
 
 @pytest.fixture
-async def running(
-    services: OrganiserServices, twilio_env: FakeTwilio
-) -> AsyncIterator[Notifier]:
+async def running(services: OrganiserServices, twilio_env: FakeTwilio) -> AsyncIterator[Notifier]:
     """The notifier and a sender into the fake Twilio, as ``serve`` wires them."""
     put_setting(services, outbound.SETTING_RATE, 50)
     config = load_twilio_config()
@@ -158,3 +156,17 @@ def _orders_changeset(services: OrganiserServices, order_id: str) -> ChangeSet:
         assert order is not None
         data = order.model_dump(mode="json")
     return ChangeSet([Change(order.row_version, "orders", order_id, "upsert", data)])
+
+
+def test_renotify_sends_the_ready_text_again_on_purpose(services: OrganiserServices) -> None:
+    texts = Texts(services.templates, services.menu)
+    order_id = add_order(services, add_customer(services))
+    again = partial(notifications.renotify, order_id=order_id, texts=texts)
+    assert services.writer.run_sync(again) is None  # not ready yet
+    move(services, orders.mark_ready, order_id)
+    first = partial(notifications.notify_orders, order_ids=[order_id], texts=texts)
+    services.writer.run_sync(first)
+    assert services.writer.run_sync(again) is not None
+    assert services.writer.run_sync(again) is not None  # each tap is one more text
+    rows = outbound_rows(services)
+    assert [r.kind for r in rows] == ["ready"] * 3 and len({r.body for r in rows}) == 1

@@ -18,10 +18,10 @@ from expresso_desktop.store.types import utcnow
 from tests.sms.helpers import CUSTOMER_PHONE, add_customer, outbound_rows
 
 
-def queue(services: OrganiserServices, key: str | None = None, body: str = "hi") -> SmsMessage | None:
-    work = partial(
-        outbound.enqueue, to=CUSTOMER_PHONE, body=body, kind="ready", dedupe_key=key
-    )
+def queue(
+    services: OrganiserServices, key: str | None = None, body: str = "hi"
+) -> SmsMessage | None:
+    work = partial(outbound.enqueue, to=CUSTOMER_PHONE, body=body, kind="ready", dedupe_key=key)
     return services.writer.run_sync(work)
 
 
@@ -86,6 +86,8 @@ def test_queueing_wakes_listeners_after_commit_only(services: OrganiserServices)
         (["sent", "delivered"], "delivered"),
         (["delivered", "sent"], "delivered"),  # out of order: never backwards
         (["sent", "queued"], "sent"),
+        (["sending", "sent"], "sent"),  # Twilio's own "sending": after queued, before sent
+        (["sent", "sending"], "sent"),
         (["sent", "undelivered", "delivered"], "undelivered"),
         (["failed", "sent"], "failed"),
         (["delivered", "delivered"], "delivered"),

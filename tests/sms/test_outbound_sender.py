@@ -4,6 +4,7 @@ pacing, retries, permanent failures, opt-outs, expiry, and restarts without loss
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from functools import partial
@@ -36,7 +37,9 @@ async def make_sender(
     started: list[OutboundSender] = []
     put_setting(services, outbound.SETTING_RATE, 50)
 
-    def make(on: OrganiserServices | None = None, settings: SenderSettings = FAST) -> OutboundSender:
+    def make(
+        on: OrganiserServices | None = None, settings: SenderSettings = FAST
+    ) -> OutboundSender:
         config = load_twilio_config()
         assert config is not None
         sender = OutboundSender((on or services).writer, TwilioGateway(config), settings)
@@ -82,7 +85,7 @@ async def test_texts_are_paced_per_sending_number(
     await make_sender().start()
     await wait_until(lambda: len(fake_twilio.messages) == 6)
     arrivals = [r.at for r in fake_twilio.sends()]
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     # Arrival times jitter by a few ms around the send times the limiter spaced exactly.
     assert min(gaps) >= 0.9 / rate, gaps
     assert arrivals[-1] - arrivals[0] >= 5 / rate * 0.97
@@ -104,7 +107,9 @@ async def test_transient_failures_are_retried_then_sent_once(
 
 
 async def test_backoff_grows_and_is_jittered() -> None:
-    sender = OutboundSender(None, SimulatorGateway(), SenderSettings(backoff_base_s=2.0), jitter=lambda: 1.0)  # type: ignore[arg-type]
+    sender = OutboundSender(
+        None, SimulatorGateway(), SenderSettings(backoff_base_s=2.0), jitter=lambda: 1.0
+    )  # type: ignore[arg-type]
     assert [sender._backoff(n) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
     sender._jitter = lambda: 0.0
     assert sender._backoff(3) == 4.0  # half the delay is random
@@ -168,7 +173,7 @@ async def test_stale_texts_expire_instead_of_going_out_late(
     await make_sender(settings=SenderSettings(backoff_base_s=0.05, max_attempts=1000)).start()
     await wait_until(lambda: statuses(services) == ["expired", "expired"])
     assert all(r.form["Body"] != "too late" for r in fake_twilio.sends())
-    assert 1 <= len(fake_twilio.sends()) and fake_twilio.messages == []
+    assert len(fake_twilio.sends()) >= 1 and fake_twilio.messages == []
 
 
 async def test_gives_up_after_the_attempt_limit(

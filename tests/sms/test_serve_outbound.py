@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from expresso_desktop.services.organiser import build_organiser_services
+from expresso_desktop.server.components import HttpListener
+from expresso_desktop.server.webhook_runtime import build_webhook_components
+from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms import outbound
+from expresso_desktop.sms.outbound_wiring import build_outbound_components
 from tests.conftest import REPO
 from tests.sms.fake_twilio import FakeTwilio
-from tests.sms.helpers import put_setting, wait_until
+from tests.sms.helpers import outbound_rows, put_setting, wait_until
 
 PUBLIC = "https://coffee.example.net"
 
@@ -41,6 +44,12 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
             "serve",
             "--webhook-port",
             "0",
+            # The stations' LAN API is not under test here: loopback, any port, no mDNS.
+            "--lan-host",
+            "127.0.0.1",
+            "--lan-port",
+            "0",
+            "--no-mdns",
             *extra,
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
@@ -126,7 +135,6 @@ async def test_kill_9_while_sending_loses_and_doubles_nothing(
     await wait_until(lambda: _unsent(db) == 0, timeout=60)
     assert await _terminate(proc) == 0
 
-    print("reconciliation lookups:", sum(r.method == "GET" for r in fake.requests))
     sent = Counter(fake.bodies())
     assert sorted(sent) == sorted(bodies), "every queued text reached Twilio"
     assert max(sent.values()) == 1, [b for b, n in sent.items() if n > 1]
@@ -140,3 +148,45 @@ def _unsent(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         query = "SELECT count(*) FROM sms_messages WHERE direction = 'out' AND sid IS NULL"
         return int(conn.execute(query).fetchone()[0])
+
+
+async def test_signed_status_callbacks_move_a_text_forward_only(
+    services: OrganiserServices, twilio_env: FakeTwilio
+) -> None:
+    """The SMS half of ``serve`` in-process: a text goes out, Twilio's signed callbacks come
+    back through the webhook listener (as through a tunnel) and only ever move it forward."""
+    put_setting(services, outbound.SETTING_RATE, 50)
+    components = [
+        *build_webhook_components(services, host="127.0.0.1", port=0, public_url=PUBLIC),
+        *build_outbound_components(services, public_url=PUBLIC),
+    ]
+    for component in components:
+        await component.start()
+    try:
+        [listener] = [c for c in components if isinstance(c, HttpListener)]
+        work = partial(outbound.enqueue, to="+61400123456", body="ready", kind="ready")
+        services.writer.run_sync(work)
+        await wait_until(lambda: twilio_env.messages)
+        [message] = twilio_env.messages
+        assert twilio_env.sends()[0].form["StatusCallback"] == f"{PUBLIC}/sms/status"
+
+        async def callback(status: str, **kwargs: str) -> int:
+            return await twilio_env.send_status_callback(
+                listener.url + "/sms/status",
+                message["sid"],
+                status,
+                signed_for=f"{PUBLIC}/sms/status",
+                **kwargs,
+            )
+
+        assert await callback("delivered") < 300
+        assert await callback("sent") < 300  # late and out of order
+        forged = await twilio_env.send_status_callback(
+            listener.url + "/sms/status", message["sid"], "failed"
+        )  # signed for the wrong URL
+        assert forged == 403
+        [row] = outbound_rows(services)
+        assert (row.sid, row.status) == (message["sid"], "delivered")
+    finally:
+        for component in reversed(components):
+            await component.stop()

@@ -1,0 +1,264 @@
+"""Local (optimistic) mutators: what a tap does to the station's replica before the organiser
+has seen it. One per mutation name, mirroring the organiser's handlers
+(``services/sync_mutations*.py``), but working on row images through ``Local``.
+
+They must be deterministic and re-runnable (sync.md 4.4): rebasing re-runs every pending one
+on top of fresh organiser state. So they read only the replica and their arguments (times
+come from the outbox row's ``client_ts``, never from the clock), and in ``strict`` mode — the
+tap itself — they refuse what cannot work; when rebasing they quietly do nothing instead (the
+organiser will say why with a rejection).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from expresso_desktop.core.errors import DomainError, IllegalTransition
+from expresso_desktop.core.orders import Action, OrderStatus, transition
+from expresso_desktop.services.sync_mutations_more import movement_id
+from expresso_desktop.store import sync_rows
+
+from .replica import save_base
+
+ITEM_NS = uuid.UUID("0c5e2a6b-5f43-4a4e-9a57-1d2b0ffee001")
+
+
+class LocalRefusal(DomainError):
+    """The tap cannot work on what this station knows (shown at once, nothing queued)."""
+
+    code = "refused_locally"
+
+
+@dataclass
+class Local:
+    """The replica as a mutator sees it: rows as images; every write saves a base first."""
+
+    conn: Connection
+    client_id: str
+    station_id: int | None
+    seq: int
+    client_ts: str
+    strict: bool
+
+    def get(self, entity: str, entity_id: Any) -> dict[str, Any] | None:
+        return sync_rows.read_image(self.conn, entity, str(entity_id))
+
+    def put(self, entity: str, image: Mapping[str, Any]) -> None:
+        key = str(image[sync_rows.pk_column(entity).name])
+        save_base(self.conn, entity, key)
+        sync_rows.upsert(self.conn, entity, image)
+
+    def refuse(self, reason: str) -> None:
+        if self.strict:
+            raise LocalRefusal(reason)
+
+
+Mutator = Callable[[Local, Mapping[str, Any]], None]
+MUTATORS: dict[str, Mutator] = {}
+
+
+def mutator(name: str) -> Callable[[Mutator], Mutator]:
+    def decorate(fn: Mutator) -> Mutator:
+        MUTATORS[name] = fn
+        return fn
+
+    return decorate
+
+
+def run(local: Local, name: str, args: Mapping[str, Any]) -> None:
+    """Apply ``name``; an unknown name has no local effect (the organiser decides)."""
+    fn = MUTATORS.get(name.partition("@")[0])
+    if fn is not None:
+        fn(local, args)
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+@mutator("order.create")
+def order_create(local: Local, args: Mapping[str, Any]) -> None:
+    order_id = str(args["order_id"])
+    if local.get("orders", order_id) is not None:
+        return  # insert-or-ignore, as on the organiser
+    station_id = args.get("station_id") or local.station_id
+    station = local.get("stations", station_id) if station_id is not None else None
+    if station is None:
+        return local.refuse(f"there is no station {station_id} here")
+    local.put(
+        "orders",
+        {
+            "id": order_id,
+            "event_id": station["event_id"],
+            "number": None,  # the organiser numbers it
+            "customer_id": None,
+            "customer_name": args.get("customer_name"),
+            "station_id": station_id,
+            "source": "walk_in",
+            "vip": False,
+            "group_id": None,
+            "notes": args.get("notes"),
+            "status": "new",
+            "assign_version": 0,
+            "cancel_reason": None,
+            "created_at": local.client_ts,
+            "row_version": 0,
+            "deleted": False,
+        },
+    )
+    for position, item in enumerate(args.get("items") or []):
+        local.put(
+            "order_items",
+            {
+                "id": str(uuid.uuid5(ITEM_NS, f"{order_id}/{position}")),
+                "order_id": order_id,
+                "position": position,
+                "drink": item["drink"],
+                "size": item.get("size") or "medium",
+                "milk": item.get("milk") or "full cream",
+                "sugar": int(item.get("sugar") or 0),
+                "quantity": int(item.get("quantity") or 1),
+                "extras_json": list(item.get("extras") or []),
+                "row_version": 0,
+                "deleted": False,
+            },
+        )
+
+
+_STAMP = {
+    OrderStatus.IN_PROGRESS: "started_at",
+    OrderStatus.READY: "ready_at",
+    OrderStatus.COLLECTED: "collected_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
+
+
+def _progress(action: Action) -> Mutator:
+    def apply(local: Local, args: Mapping[str, Any]) -> None:
+        order = local.get("orders", args["order_id"])
+        if order is None or order["deleted"]:
+            return local.refuse("this station does not know that order")
+        mine = local.station_id
+        if order["station_id"] not in (None, mine):
+            return local.refuse("that order belongs to another station")
+        try:
+            status = transition(OrderStatus(order["status"]), action)
+        except IllegalTransition as exc:
+            return local.refuse(exc.reason)
+        order = dict(order, status=status.value)
+        if order["station_id"] is None and action is Action.START:
+            order["station_id"] = mine
+            order["assign_version"] += 1
+        stamp = _STAMP[status]
+        order[stamp] = order.get(stamp) or local.client_ts
+        if action is Action.CANCEL:
+            order["cancel_reason"] = args.get("reason")
+        local.put("orders", order)
+
+    return apply
+
+
+for _action in Action:
+    mutator(f"order.{_action.value}")(_progress(_action))
+
+
+@mutator("order.reassign")
+def order_reassign(local: Local, args: Mapping[str, Any]) -> None:
+    order = local.get("orders", args["order_id"])
+    if order is None or OrderStatus(order["status"]).rank >= OrderStatus.READY.rank:
+        return local.refuse("too late to move that order")
+    if order["assign_version"] != args.get("base_assign_version"):
+        return local.refuse("the order was moved meanwhile")
+    local.put(
+        "orders",
+        dict(order, station_id=args["to_station"], assign_version=order["assign_version"] + 1),
+    )
+
+
+# -- stock, settings, chat -----------------------------------------------------------------
+
+
+def _stock(local: Local, args: Mapping[str, Any], delta: float, generation: int | None) -> None:
+    item = local.get("stock_items", args["item_id"])
+    if item is None or item["deleted"]:
+        return local.refuse("this station does not track that item")
+    generation = item["generation"] if generation is None else generation
+    order_id = args.get("order_id")
+    if order_id is not None and local.get("orders", order_id) is None:
+        order_id = None
+    counted = generation >= item["generation"]
+    local.put(
+        "stock_movements",
+        {
+            "id": movement_id(local.client_id, local.seq, item["id"]),
+            "item_id": item["id"],
+            "client_id": local.client_id,
+            "seq": local.seq,
+            "delta": delta,
+            "generation": item["generation"] if counted else generation,
+            "order_id": order_id,
+            "reason": "consume" if delta < 0 else "restock",
+            "counted": counted,
+            "created_at": local.client_ts,
+            "row_version": 0,
+            "deleted": False,
+        },
+    )
+    if counted:
+        local.put("stock_items", dict(item, level=item["level"] + delta))
+
+
+@mutator("stock.consume")
+def stock_consume(local: Local, args: Mapping[str, Any]) -> None:
+    _stock(local, args, -float(args["qty"]), args.get("generation"))
+
+
+@mutator("stock.restock")
+def stock_restock(local: Local, args: Mapping[str, Any]) -> None:
+    _stock(local, args, float(args["qty"]), None)
+
+
+@mutator("stock.reset")
+def stock_reset(local: Local, args: Mapping[str, Any]) -> None:
+    item = local.get("stock_items", args["item_id"])
+    if item is None:
+        return local.refuse("unknown stock item")
+    counted = float(args["counted_level"])
+    local.put(
+        "stock_items",
+        dict(item, generation=item["generation"] + 1, baseline=counted, level=counted),
+    )
+
+
+@mutator("settings.set")
+def settings_set(local: Local, args: Mapping[str, Any]) -> None:
+    row = local.get("settings", args["key"])
+    current = row["row_version"] if row is not None else 0
+    if args.get("base_version") != current:
+        return local.refuse("that setting was changed meanwhile")
+    image = dict(row or {"key": args["key"], "row_version": 0})
+    image.update(value_json=args["value"], updated_at=local.client_ts, deleted=False)
+    local.put("settings", image)
+
+
+@mutator("chat.post")
+def chat_post(local: Local, args: Mapping[str, Any]) -> None:
+    if local.get("chat_messages", args["message_id"]) is not None:
+        return
+    local.put(
+        "chat_messages",
+        {
+            "id": args["message_id"],
+            "channel": args["channel"],
+            "author": "me",
+            "body": args["body"],
+            "client_ts": args.get("client_ts") or local.client_ts,
+            "created_at": local.client_ts,
+            "row_version": 0,
+            "deleted": False,
+        },
+    )

@@ -1,0 +1,201 @@
+"""The outbox: every tap is ONE local transaction — the optimistic mutator, the outbox row with
+the next gapless seq, and ``next_seq`` bumped (sync.md 4.2). Rows are never deleted while the
+event runs: acked ones are the journal a restored organiser is refilled from (4.7).
+
+Row states: ``pending`` (its effect is not yet in the pulled organiser state; ``server_version``
+set once the organiser has applied it), ``acked`` (its effect arrived with a pull), ``rejected``
+(the organiser refused it; ``reason`` says why and its effect is gone at the next rebase).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from expresso_desktop.core.errors import DomainError
+from expresso_desktop.store.tables import Outbox
+from expresso_desktop.store.types import utcnow
+
+from . import mutators
+from .replica import Replica, get, get_int, put
+
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+
+
+class NotBootstrapped(DomainError):
+    code = "not_bootstrapped"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    seq: int
+    name: str
+    args: dict[str, Any]
+    client_ts: datetime
+    status: str
+    reason: str | None
+    server_version: int | None
+    attempts: int
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "name": self.name,
+            "args": self.args,
+            "client_ts": self.client_ts.isoformat(),
+        }
+
+
+def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
+    """Apply a tap locally and queue it; returns its seq. Refuses (``LocalRefusal``) what
+    cannot work on this station's data, and anything before the first download (4.8)."""
+    with replica.write() as conn:
+        if get(conn, "epoch") is None:
+            raise NotBootstrapped("this station has not downloaded the event yet")
+        seq = get_int(conn, "next_seq", 1)
+        now = utcnow()
+        run_mutator(conn, seq, name, args, now.isoformat(), strict=True)
+        conn.execute(
+            sa.insert(OUTBOX).values(seq=seq, name=name, args_json=dict(args), client_ts=now)
+        )
+        put(conn, "next_seq", str(seq + 1))
+    return seq
+
+
+def run_mutator(
+    conn: Connection, seq: int, name: str, args: Mapping[str, Any], client_ts: str, *, strict: bool
+) -> None:
+    station = get(conn, "station_id")
+    local = mutators.Local(
+        conn,
+        client_id=get(conn, "client_id") or "",
+        station_id=int(station) if station else None,
+        seq=seq,
+        client_ts=client_ts,
+        strict=strict,
+    )
+    mutators.run(local, name, args)
+
+
+def rows(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    unpushed: bool = False,
+    limit: int = 0,
+    seq: int | None = None,
+) -> list[Row]:
+    query = sa.select(OUTBOX).order_by(OUTBOX.c.seq)
+    if seq is not None:
+        query = query.where(OUTBOX.c.seq == seq)
+    if status is not None:
+        query = query.where(OUTBOX.c.status == status)
+    if unpushed:
+        query = query.where(OUTBOX.c.server_version.is_(None))
+    if limit:
+        query = query.limit(limit)
+    return [
+        Row(
+            r.seq,
+            r.name,
+            r.args_json,
+            r.client_ts,
+            r.status,
+            r.reason,
+            r.server_version,
+            r.attempts,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def rebase(conn: Connection) -> int:
+    """Re-run every pending mutator, in seq order, on the current tables."""
+    pending = rows(conn, status="pending")
+    for row in pending:
+        run_mutator(conn, row.seq, row.name, row.args, row.client_ts.isoformat(), strict=False)
+    return len(pending)
+
+
+def mark_results(conn: Connection, results: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """Record a push's answers; returns the rows newly rejected (to tell the barista)."""
+    newly_rejected = []
+    for result in results:
+        seq = result["seq"]
+        status = result["status"]
+        if status == "duplicate":
+            status = result.get("original", "applied")
+        where = (OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending")
+        if status == "rejected":
+            done = conn.execute(
+                sa.update(OUTBOX)
+                .where(where)
+                .values(status="rejected", reason=result.get("reason") or "rejected",
+                        server_version=result.get("version"), attempts=OUTBOX.c.attempts + 1)
+            )  # fmt: skip
+            if done.rowcount:
+                newly_rejected.extend(rows(conn, seq=seq))
+        else:
+            conn.execute(
+                sa.update(OUTBOX)
+                .where(where)
+                .values(server_version=result.get("version") or 0, attempts=OUTBOX.c.attempts + 1)
+            )
+    return newly_rejected
+
+
+def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]]) -> list[Row]:
+    """A pulled page reflects every mutation up to ``last_seq``: those are no longer pending.
+    Returns the rows it marked rejected (their push answer never arrived)."""
+    newly = []
+    for seq, reason in rejected:
+        done = conn.execute(
+            sa.update(OUTBOX)
+            .where((OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending"))
+            .values(status="rejected", reason=reason or "rejected")
+        )
+        if done.rowcount:
+            newly.extend(rows(conn, seq=seq))
+    conn.execute(
+        sa.update(OUTBOX)
+        .where((OUTBOX.c.seq <= last_seq) & (OUTBOX.c.status == "pending"))
+        .values(status="acked")
+    )
+    return newly
+
+
+def reopen(conn: Connection, after_seq: int) -> int:
+    """The organiser does not have what we sent after ``after_seq`` (restored, or it forgot
+    us): queue it all again. Idempotency by (client_id, seq) makes that safe."""
+    done = conn.execute(
+        sa.update(OUTBOX)
+        .where(
+            (OUTBOX.c.seq > after_seq)
+            & ((OUTBOX.c.status != "pending") | OUTBOX.c.server_version.is_not(None))
+        )
+        .values(
+            status="pending",
+            server_version=None,
+            last_error=sa.func.coalesce(OUTBOX.c.reason, OUTBOX.c.last_error),
+            reason=None,
+        )
+    )
+    return done.rowcount or 0
+
+
+def first_pending_seq(conn: Connection) -> int | None:
+    return conn.execute(
+        sa.select(sa.func.min(OUTBOX.c.seq)).where(OUTBOX.c.status == "pending")
+    ).scalar()
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    found = conn.execute(sa.select(OUTBOX.c.status, sa.func.count()).group_by(OUTBOX.c.status))
+    out = {"pending": 0, "acked": 0, "rejected": 0}
+    out.update({status: n for status, n in found})
+    return out

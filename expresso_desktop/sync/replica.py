@@ -1,0 +1,166 @@
+"""A station's local database: the replica rows, ``sync_state`` and the outbox (sync.md 4.2).
+
+The replica tables hold the organiser's rows *plus* the optimistic effects of this station's
+pending mutations. Before a mutator first touches a row, the row's server image is saved as a
+*base* (``sync_state`` keys ``base/<entity>/<id>``; JSON, or ``null`` for "did not exist").
+Rebasing (Replicache's rebase, done in SQL) is: put every base back — the tables then hold
+exactly the organiser's state at ``cursor`` — apply the pulled changes, then re-run the pending
+mutators. All of that, the new cursor and the acknowledgements happen in ONE local
+transaction (I3): a crash anywhere in between leaves the previous consistent state.
+
+``synchronous=FULL`` here too (the store's default for replicas is NORMAL): a tap shown to the
+barista must survive a power cut, and a lost outbox tail would reuse seq numbers the organiser
+has already applied — those taps would then be swallowed as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from expresso_desktop.store import sync_rows
+from expresso_desktop.store.engine import open_database, write_connection
+
+BASE = "base/"
+Fault = Callable[[str], None]
+
+
+class Replica:
+    def __init__(self, path: Path, *, fault: Fault | None = None) -> None:
+        self.path = Path(path)
+        self.engine = open_database(self.path, role="replica")
+
+        @event.listens_for(self.engine, "connect")
+        def _durable(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+        self.engine.dispose()  # connections made while migrating predate the listener
+        self.fault = fault
+        with self.write() as conn:
+            if get(conn, "client_id") is None:  # once per file, never reused after a wipe
+                put(conn, "client_id", str(uuid.uuid4()))
+                put(conn, "next_seq", "1")
+                put(conn, "cursor", "0")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One local transaction (``BEGIN IMMEDIATE``). Foreign keys are checked at COMMIT:
+        mid-way through a rebase a child may briefly precede its parent."""
+        with write_connection(self.engine) as conn:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+            conn.rollback()
+
+    def hit(self, point: str) -> None:
+        """Crash-injection point (tests): the fault may raise to abort the transaction."""
+        if self.fault is not None:
+            self.fault(point)
+
+    # -- convenience reads -----------------------------------------------------------------
+    def state(self, key: str, default: str | None = None) -> str | None:
+        with self.read() as conn:
+            value = get(conn, key)
+        return default if value is None else value
+
+    @property
+    def client_id(self) -> str:
+        value = self.state("client_id")
+        assert value is not None
+        return value
+
+    @property
+    def epoch(self) -> str | None:
+        return self.state("epoch")
+
+    @property
+    def cursor(self) -> int:
+        return int(self.state("cursor", "0") or 0)
+
+    def state_hash(self) -> str:
+        with self.read() as conn:
+            return sync_rows.state_hash(conn)
+
+
+# -- sync_state ----------------------------------------------------------------------------
+
+
+def get(conn: Connection, key: str) -> str | None:
+    row = conn.execute(text("SELECT v FROM sync_state WHERE k = :k"), {"k": key}).first()
+    return None if row is None else str(row[0])
+
+
+def put(conn: Connection, key: str, value: str) -> None:
+    conn.execute(
+        text("INSERT INTO sync_state (k, v) VALUES (:k, :v) ON CONFLICT(k) DO UPDATE SET v = :v"),
+        {"k": key, "v": value},
+    )
+
+
+def get_int(conn: Connection, key: str, default: int = 0) -> int:
+    value = get(conn, key)
+    return default if value is None else int(value)
+
+
+# -- bases: the organiser's image of every row pending mutations have touched ---------------
+
+
+def save_base(conn: Connection, entity: str, entity_id: str) -> None:
+    key = f"{BASE}{entity}/{entity_id}"
+    if get(conn, key) is None:
+        put(conn, key, json.dumps(sync_rows.read_image(conn, entity, entity_id)))
+
+
+def restore_bases(conn: Connection) -> int:
+    """Undo every optimistic effect: the tables return to the organiser's state at cursor."""
+    rows = conn.execute(
+        text("SELECT k, v FROM sync_state WHERE k >= :lo AND k < :hi ORDER BY k"),
+        {"lo": BASE, "hi": BASE[:-1] + chr(ord(BASE[-1]) + 1)},
+    ).all()
+    # Parents first when putting rows back, children first when removing them.
+    order = {name: i for i, name in enumerate(sync_rows.ORDERED)}
+    entries = []
+    for key, value in rows:
+        entity, _, entity_id = key[len(BASE) :].partition("/")
+        entries.append((order.get(entity, 0), entity, entity_id, json.loads(value)))
+    for _, entity, entity_id, image in sorted(entries, key=lambda e: -e[0]):
+        if image is None:
+            sync_rows.delete_row(conn, entity, entity_id)
+    for _, entity, _entity_id, image in sorted(entries, key=lambda e: e[0]):
+        if image is not None:
+            sync_rows.upsert(conn, entity, image)
+    clear_bases(conn)
+    return len(entries)
+
+
+def clear_bases(conn: Connection) -> None:
+    conn.execute(
+        text("DELETE FROM sync_state WHERE k >= :lo AND k < :hi"),
+        {"lo": BASE, "hi": BASE[:-1] + chr(ord(BASE[-1]) + 1)},
+    )
+
+
+def apply_changes(conn: Connection, changes: list[Mapping[str, Any]]) -> None:
+    for change in changes:
+        entity = change["entity"]
+        if entity not in sync_rows.TABLES:
+            continue  # a table this version does not know (forward compatible)
+        if change["op"] == "delete":
+            sync_rows.tombstone(conn, entity, change["id"], change["v"])
+        else:
+            sync_rows.upsert(conn, entity, change["data"])

@@ -1,0 +1,265 @@
+"""In-process pieces for sync tests: a real organiser (services + SyncServer on a SQLite file),
+real stations (Replica + SyncEngine on their own files) and a fake network between them whose
+every drop, duplicate and late delivery is decided by a seeded RNG."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services import order_actions
+from expresso_desktop.services.demo import seed_demo
+from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
+from expresso_desktop.services.sync_journal import Journal
+from expresso_desktop.services.sync_mutations import Caller
+from expresso_desktop.services.sync_server import SyncServer
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.store import sync_rows
+from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.tables import Order, Station, StockItem
+from expresso_desktop.sync import outbox
+from expresso_desktop.sync.engine import Notice, SyncEngine
+from expresso_desktop.sync.replica import Replica, put
+from expresso_desktop.sync.transport import JSON, TransportError
+
+LATTE = DrinkSpec("latte", "medium", "full cream")
+
+
+class Organiser:
+    """The organiser process: crash() drops everything in memory and reopens the file."""
+
+    def __init__(self, root: Path, *, journal: bool = True, clock: Callable[[], float] | None = None):
+        self.root = root
+        self.journal_path = root / "journal" / "mutations.jsonl" if journal else None
+        self.clock = clock
+        self.services: OrganiserServices
+        self.sync: SyncServer
+        self._open()
+
+    def _open(self) -> None:
+        self.services = build_organiser_services(AppPaths(self.root / "organiser"))
+        journal = Journal(self.journal_path) if self.journal_path else None
+        kwargs: dict[str, Any] = {"clock": self.clock} if self.clock else {}
+        self.sync = SyncServer(
+            self.services.engine,
+            self.services.writer,
+            event_id=self.services.event_id,
+            menu=self.services.menu,
+            journal=journal,
+            fault="",
+            **kwargs,
+        )
+
+    @property
+    def db(self) -> Path:
+        return self.services.paths.master_db
+
+    def close(self) -> None:
+        self.services.close()
+
+    def crash(self) -> None:
+        self.close()
+        self._open()
+
+    def backup(self, target: Path) -> None:
+        raw = self.services.engine.raw_connection()
+        try:
+            out = sqlite3.connect(target)
+            raw.driver_connection.backup(out)  # type: ignore[union-attr]
+            out.close()
+        finally:
+            raw.close()
+
+    def restore(self, backup: Path) -> None:
+        """The organiser's laptop comes back from a backup: rotate the epoch, replay the journal."""
+        from expresso_desktop.services.sync_journal import replay
+
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.db) + suffix).unlink(missing_ok=True)
+        shutil.copy(backup, self.db)
+        self._open()
+        self.sync.rotate_epoch()
+        if self.sync.journal is not None:
+            replay(self.sync, self.sync.journal)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def seed(self) -> None:
+        self.services.writer.run_sync(
+            partial(seed_demo, event_id=self.services.event_id, menu=self.services.menu)
+        )
+
+    def station_ids(self) -> list[int]:
+        with read_session(self.services.engine) as s:
+            rows = s.exec(select(Station).order_by(col(Station.number))).all()
+            return [r.id for r in rows if r.id is not None]
+
+    def stock_items(self, station_id: int) -> list[StockItem]:
+        with read_session(self.services.engine) as s:
+            return list(
+                s.exec(select(StockItem).where(StockItem.station_id == station_id)).all()
+            )
+
+    def add_order(self, station_id: int | None, name: str = "Sam") -> str:
+        def write(tx: Any) -> str:
+            sid = station_id if station_id is not None else self.station_ids()[0]
+            order = order_actions.create_at_station(
+                tx, event_id=self.services.event_id, station_id=sid, specs=[LATTE],
+                customer_name=name, source="sms",
+            )  # fmt: skip
+            if station_id is None:  # unassigned: any station may claim it
+                order.station_id = None
+                tx.session.add(order)
+                from expresso_desktop.services.changes import emit
+
+                emit(tx.session, tx.changes, "orders", order)
+            return order.id
+
+        return self.services.writer.run_sync(write)
+
+    def order(self, order_id: str) -> Order:
+        with read_session(self.services.engine) as s:
+            order = s.get(Order, order_id)
+            assert order is not None
+            return order
+
+    def state_hash(self) -> str:
+        with read_session(self.services.engine) as s:
+            return sync_rows.state_hash(s.connection())
+
+    def head(self) -> int:
+        from expresso_desktop.services.sync_server import head
+
+        with read_session(self.services.engine) as s:
+            return head(s.connection())
+
+    def do(self, name: str, **args: Any) -> JSON:
+        return self.sync.apply_local(name, args)
+
+
+@dataclass
+class Net:
+    """The fake network for one station. Probabilities apply per request."""
+
+    rng: random.Random
+    up: bool = True
+    drop_request: float = 0.0
+    drop_response: float = 0.0
+    duplicate: float = 0.0
+    late: float = 0.0  # a copy of this push is delivered again later (reordering)
+    delayed: list[JSON] = field(default_factory=list)
+
+    def calm(self) -> None:
+        self.up = True
+        self.drop_request = self.drop_response = self.duplicate = self.late = 0.0
+
+
+class FakeTransport:
+    def __init__(self, organiser: Organiser, caller: Caller, net: Net) -> None:
+        self.organiser, self.caller, self.net = organiser, caller, net
+        self.calls: list[str] = []
+
+    async def _call(self, op: str, body: JSON) -> JSON:
+        net = self.net
+        if not net.up or net.rng.random() < net.drop_request:
+            raise TransportError(f"{op}: request lost")
+        self.calls.append(op)
+        server = self.organiser.sync
+        if op == "push" and net.delayed and net.rng.random() < 0.5:
+            getattr(server, op)(net.delayed.pop(0), self.caller)  # an old copy arrives late
+        answer = getattr(server, op)(body, self.caller)
+        if op == "push" and net.rng.random() < net.duplicate:
+            answer = getattr(server, op)(body, self.caller)
+        if op == "push" and net.rng.random() < net.late:
+            net.delayed.append(body)
+        if net.rng.random() < net.drop_response:
+            raise TransportError(f"{op}: response lost")
+        return answer
+
+    async def hello(self, body: JSON) -> JSON:
+        return await self._call("hello", body)
+
+    async def push(self, body: JSON) -> JSON:
+        return await self._call("push", body)
+
+    async def pull(self, params: JSON) -> JSON:
+        return await self._call("pull", params)
+
+    async def snapshot(self, params: JSON) -> JSON:
+        return await self._call("snapshot", params)
+
+    async def pokes(self) -> AsyncIterator[int]:  # the simulation drives rounds itself
+        return
+        yield 0
+
+    async def close(self) -> None:
+        return None
+
+
+class StationNode:
+    """One station: its replica file, engine and network. crash() = dispose + reopen."""
+
+    def __init__(
+        self,
+        organiser: Organiser,
+        path: Path,
+        station_id: int | None,
+        *,
+        rng: random.Random | None = None,
+        role: str = "barista",
+        name: str = "",
+    ) -> None:
+        self.organiser, self.path, self.station_id, self.role = organiser, path, station_id, role
+        self.net = Net(rng or random.Random(0))
+        self.notices: list[Notice] = []
+        self.name = name or f"station {station_id}"
+        self.fault: Callable[[str], None] | None = None
+        self._open()
+
+    def _open(self) -> None:
+        self.replica = Replica(self.path, fault=lambda point: self.fault and self.fault(point))
+        with self.replica.write() as conn:
+            if self.station_id is not None:
+                put(conn, "station_id", str(self.station_id))
+        caller = Caller("", self.role, self.station_id, self.name)
+        self.transport = FakeTransport(self.organiser, caller, self.net)
+        self.engine = SyncEngine(self.replica, self.transport, on_notice=self.notices.append)
+
+    def crash(self) -> None:
+        self.replica.close()
+        self._open()
+
+    def close(self) -> None:
+        self.replica.close()
+
+    async def sync(self) -> bool:
+        try:
+            await self.engine.sync_once()
+            return True
+        except TransportError:
+            self.engine.link_lost()
+            return False
+
+    def tap(self, name: str, **args: Any) -> int:
+        return outbox.record(self.replica, name, args)
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        with self.replica.read() as conn:
+            return sync_rows.read_image(conn, "orders", order_id)
+
+    def image(self, entity: str, entity_id: Any) -> dict[str, Any] | None:
+        with self.replica.read() as conn:
+            return sync_rows.read_image(conn, entity, str(entity_id))
+
+    def outbox(self) -> list[outbox.Row]:
+        with self.replica.read() as conn:
+            return outbox.rows(conn)
