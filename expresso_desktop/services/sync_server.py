@@ -17,22 +17,21 @@ Wall-clock time is stamped for display and the recovery window only, never to or
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.services import sync_reads
 from expresso_desktop.services.epoch import get_or_create_epoch
 from expresso_desktop.services.sync_journal import Journal
 from expresso_desktop.services.sync_mutations import (
@@ -46,41 +45,31 @@ from expresso_desktop.services.sync_mutations import (
     check_role,
     resolve,
 )
+from expresso_desktop.services.sync_reads import (
+    aware,
+    client_id_of,
+    field,
+    head,
+    last_seq,
+    meta,
+    mutation_of,
+    stored_result,
+)
 from expresso_desktop.services.writer import Tx, Writer
-from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.errors import StoreError
 from expresso_desktop.store.tables import MutationLog, SyncClient, SyncMeta
 from expresso_desktop.store.types import utcnow
 
+if TYPE_CHECKING:
+    from expresso_desktop.services.organiser import OrganiserServices
+
 log = logging.getLogger(__name__)
 
 PROTO = 1
 MAX_BATCH = 100
-PAGE_DEFAULT, PAGE_MAX = 500, 2000
 RECOVERY_WINDOW_S = 60.0  # after a restore, unknown entities are "deferred" this long (4.7)
 FAULT_ENV = "SYNC_FAULT"  # test hook: kill this process at a chosen point (see _fault)
-_SYNCED = tuple(sync_rows.ORDERED)
-
-
-def head(conn: Connection) -> int:
-    """The newest change_log version ever allocated (AUTOINCREMENT's high-water mark)."""
-    row = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")).first()
-    return int(row[0]) if row else 0
-
-
-def meta(conn: Connection, key: str, default: str | None = None) -> str | None:
-    row = conn.execute(text("SELECT v FROM sync_meta WHERE k = :k"), {"k": key}).first()
-    return str(row[0]) if row else default
-
-
-def _field(req: Mapping[str, Any], key: str, kind: type, *, optional: bool = False) -> Any:
-    value = req.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ValidationError(f"{key} must be a {kind.__name__}", field=key)
-    return value
 
 
 class SyncServer:
@@ -106,7 +95,7 @@ class SyncServer:
     # -- hello -------------------------------------------------------------------------------
     def hello(self, req: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
         """Register (or refresh) the client; tell it where the server stands (4.3, 4.7)."""
-        client_id = _client_id(req)
+        client_id = client_id_of(req)
 
         def register(tx: Tx) -> None:
             row = tx.session.get(SyncClient, client_id) or SyncClient(client_id=client_id)
@@ -128,18 +117,18 @@ class SyncServer:
                 "schema_min": SCHEMA_MIN,
                 "schema_max": SCHEMA_VERSION,
                 "head": head(conn),
-                "last_mutation_seq": _last_seq(conn, client_id),
+                "last_mutation_seq": last_seq(conn, client_id),
                 "min_retained_version": int(meta(conn, "min_retained_version", "0") or 0),
             }
 
     # -- push --------------------------------------------------------------------------------
     def push(self, req: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
-        client_id = _client_id(req)
-        epoch = _field(req, "epoch", str)
-        raw = _field(req, "mutations", list)
+        client_id = client_id_of(req)
+        epoch = field(req, "epoch", str)
+        raw = field(req, "mutations", list)
         if len(raw) > MAX_BATCH:
             raise ValidationError(f"at most {MAX_BATCH} mutations per push", field="mutations")
-        mutations = sorted((_mutation(m) for m in raw), key=lambda m: m["seq"])
+        mutations = sorted((mutation_of(m) for m in raw), key=lambda m: m["seq"])
         caller = Caller(client_id, caller.role, caller.station_id, caller.name)
         try:
             outcome = self.writer.run_sync(
@@ -177,7 +166,7 @@ class SyncServer:
         for index, m in enumerate(mutations, start=1):
             last = client.last_mutation_seq
             if m["seq"] <= last:
-                results.append(_stored(tx.session, caller.client_id, m["seq"]))
+                results.append(stored_result(tx.session, caller.client_id, m["seq"]))
                 continue
             if m["seq"] != last + 1:
                 error = {"error": "Gap", "expected": last + 1}
@@ -197,7 +186,7 @@ class SyncServer:
                     status=result["status"],
                     reason=result.get("reason"),
                     version=result["version"],
-                    client_ts=_aware(m.get("client_ts")),
+                    client_ts=aware(m.get("client_ts")),
                     received_at=utcnow(),
                 )
             )
@@ -276,80 +265,18 @@ class SyncServer:
             )
         return out["results"][0] if out.get("results") else out
 
-    # -- pull --------------------------------------------------------------------------------
+    # -- pull and snapshot: one read snapshot each ------------------------------------------
     def pull(self, req: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
-        client_id = _client_id(req)
-        epoch = _field(req, "epoch", str)
-        cursor = _int_param(req, "cursor", 0)
-        limit = max(1, min(PAGE_MAX, _int_param(req, "limit", PAGE_DEFAULT)))
-        since_seq = _int_param(req, "since_seq", 0)
-        with read_session(self.engine) as session:
-            conn = session.connection()
-            current, top = meta(conn, "epoch"), head(conn)
-            retained = int(meta(conn, "min_retained_version", "0") or 0)
-            reason = None
-            if epoch != current:
-                reason = "epoch"
-            elif cursor > top:
-                reason = "cursor_ahead"  # the server's history regressed
-            elif cursor < retained:
-                reason = "below_retention"
-            if reason is not None:
-                return {"reset": True, "reason": reason, "epoch": current, "head": top}
-            rows = conn.execute(
-                text(
-                    "SELECT version, entity, entity_id, op, data_json FROM change_log"
-                    " WHERE version > :c ORDER BY version LIMIT :n"
-                ),
-                {"c": cursor, "n": limit + 1},
-            ).all()
-            has_more = len(rows) > limit
-            rows = rows[:limit]
-            next_cursor = rows[-1][0] if has_more else top
-            changes = [
-                {"v": v, "entity": e, "id": i, "op": op, "data": _json(data)}
-                for v, e, i, op, data in rows
-                if e in _SYNCED
-            ]
-            last_seq = _last_seq(conn, client_id, next_cursor)
-            rejected = conn.execute(
-                text(
-                    "SELECT seq, reason FROM mutation_log WHERE client_id = :c AND seq > :s"
-                    " AND seq <= :l AND status = 'rejected' ORDER BY seq"
-                ),
-                {"c": client_id, "s": since_seq, "l": last_seq},
-            ).all()
-        return {
-            "epoch": current,
-            "changes": changes,
-            "next_cursor": next_cursor,
-            "head": top,
-            "has_more": has_more,
-            "last_mutation_seq": last_seq,
-            "rejected": [[s, r] for s, r in rejected],
-        }
+        return sync_reads.pull(self.engine, req)
 
-    # -- snapshot ----------------------------------------------------------------------------
     def snapshot(self, req: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
-        client_id = _client_id(req)
+        return sync_reads.snapshot(self.engine, req)
+
+    def hello_info(self) -> dict[str, Any]:
+        """What the poke socket says first: which history this is and where it stands."""
         with read_session(self.engine) as session:
             conn = session.connection()
-            top = head(conn)
-            last_seq = _last_seq(conn, client_id, top)
-            rejected = conn.execute(
-                text(
-                    "SELECT seq, reason FROM mutation_log WHERE client_id = :c"
-                    " AND status = 'rejected' ORDER BY seq"
-                ),
-                {"c": client_id},
-            ).all()
-            return {
-                "epoch": meta(conn, "epoch"),
-                "head": top,
-                "last_mutation_seq": last_seq,
-                "rejected": [[s, r] for s, r in rejected],
-                "tables": sync_rows.read_raw(conn),
-            }
+            return {"epoch": meta(conn, "epoch"), "boot_id": self.boot_id, "head": head(conn)}
 
     # -- restore (4.7) -----------------------------------------------------------------------
     def rotate_epoch(self, *, recovery_window_s: float = RECOVERY_WINDOW_S) -> str:
@@ -380,76 +307,22 @@ class SyncServer:
         self._fault(point)
 
 
-def _client_id(req: Mapping[str, Any]) -> str:
-    value = _field(req, "client_id", str)
-    if not 1 <= len(value) <= 64:
-        raise ValidationError("client_id must be 1-64 characters", field="client_id")
-    return value
+JOURNAL_DIR_ENV = "EXPRESSO_SYNC_JOURNAL_DIR"  # put it on a second disk / USB stick
 
 
-def _int_param(req: Mapping[str, Any], key: str, default: int) -> int:
-    value = req.get(key, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{key} must be a whole number", field=key) from None
-    if number < 0:
-        raise ValidationError(f"{key} must be >= 0", field=key)
-    return number
-
-
-def _mutation(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ValidationError("each mutation must be an object", field="mutations")
-    seq, name, args = raw.get("seq"), raw.get("name"), raw.get("args", {})
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise ValidationError("seq must be a whole number >= 1", field="mutations.seq")
-    if not isinstance(name, str) or not 1 <= len(name) <= 64:
-        raise ValidationError("name must be text", field="mutations.name")
-    if not isinstance(args, dict):
-        raise ValidationError("args must be an object", field="mutations.args")
-    client_ts = raw.get("client_ts")
-    return {"seq": seq, "name": name, "args": args, "client_ts": client_ts}
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _aware(value: Any) -> Any:
-    from datetime import datetime
-
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.utcoffset() is not None else None
-
-
-def _last_seq(conn: Connection, client_id: str, upto: int | None = None) -> int:
-    if upto is None:
-        row = conn.execute(
-            text("SELECT last_mutation_seq FROM sync_clients WHERE client_id = :c"),
-            {"c": client_id},
-        ).first()
-    else:
-        row = conn.execute(
-            text("SELECT MAX(seq) FROM mutation_log WHERE client_id = :c AND version <= :v"),
-            {"c": client_id, "v": upto},
-        ).first()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
-def _stored(session: Session, client_id: str, seq: int) -> dict[str, Any]:
-    row = session.get(MutationLog, (client_id, seq))
-    if row is None:  # compacted away: it was processed, that is all we know
-        return {"seq": seq, "status": "duplicate", "original": "applied"}
-    return {
-        "seq": seq,
-        "status": "duplicate",
-        "original": row.status,
-        "reason": row.reason,
-        "version": row.version,
-    }
+def for_services(services: OrganiserServices) -> SyncServer:
+    """The organiser's one SyncServer (its journal, its boot id), made on first use."""
+    server = services.extras.get("sync_server")
+    if server is None:
+        folder = os.environ.get(JOURNAL_DIR_ENV) or services.paths.data_dir / "journal"
+        journal = Journal(Path(folder) / f"mutations-{services.event_id}.jsonl")
+        server = SyncServer(
+            services.engine,
+            services.writer,
+            event_id=services.event_id,
+            menu=services.menu,
+            journal=journal,
+        )
+        services.extras["sync_server"] = server
+    assert isinstance(server, SyncServer)
+    return server

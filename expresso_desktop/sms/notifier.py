@@ -73,7 +73,8 @@ class Notifier:
         ]
         loop = self._loop
         if ids and loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._spawn, ids)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the sweep will
+                loop.call_soon_threadsafe(self._spawn, ids)
 
     def _spawn(self, ids: list[str]) -> None:
         task = asyncio.create_task(self._notify(ids))

@@ -105,36 +105,45 @@ class OutboundSender:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+            except Exception:
+                log.exception("the SMS sender had failed")
             self._task = None
         await self.gateway.close()
 
     def wake(self) -> None:
-        """Something was queued: look now rather than at the next poll."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
+        """Something was queued: look now rather than at the next poll. Any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
-        interrupted = await self.writer.run(partial(queue.interrupted, number=self._number))
-        for job in interrupted:
-            await self._reconcile(job)
+        try:
+            interrupted = await self.writer.run(partial(queue.interrupted, number=self._number))
+            for job in interrupted:
+                await self._reconcile(job)
+        except Exception:  # left claimed: the next start looks again
+            log.exception("could not recover the text in flight when the sender last stopped")
         while not self._stopping:
+            # Cleared before looking, so a text queued while we look still wakes the wait.
+            self._wake.clear()
             try:
-                claim = await self.writer.run(
-                    partial(queue.claim_next, now=utcnow(), number=self._number)
-                )
-            except Exception:  # the database is busy or full: say so, keep the queue, try again
-                log.exception("could not read the outbound queue")
+                await self._step()
+            except Exception:  # the database is busy or full: say so, keep the queue, go on
+                log.exception("the SMS sender hit a problem; it will try again")
                 await self._idle(None)
-                continue
-            if claim.job is None:
-                await self._idle(claim.next_due)
-                continue
-            assert self._limiter is not None
-            await self._limiter.wait(self._number, claim.rate)
-            if self._stopping:  # asked to stop while waiting our turn: leave it for next time
-                await self.writer.run(partial(queue.release, message_id=claim.job.id))
-                break
-            await self._deliver(claim.job)
+
+    async def _step(self) -> None:
+        claim = await self.writer.run(partial(queue.claim_next, now=utcnow(), number=self._number))
+        if claim.job is None:
+            await self._idle(claim.next_due)
+            return
+        assert self._limiter is not None
+        await self._limiter.wait(self._number, claim.rate)
+        if self._stopping:  # asked to stop while waiting our turn: leave it for next time
+            await self.writer.run(partial(queue.release, message_id=claim.job.id))
+            return
+        await self._deliver(claim.job)
 
     @property
     def _number(self) -> str:
@@ -144,7 +153,8 @@ class OutboundSender:
         timeout = self.settings.idle_poll_s
         if next_due is not None:
             timeout = min(timeout, max(0.0, (next_due - utcnow()).total_seconds()))
-        self._wake.clear()
+        if self._stopping:
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 

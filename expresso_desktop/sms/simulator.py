@@ -19,7 +19,7 @@ import secrets
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -123,7 +123,7 @@ class Target:
 
     url: str
     public_url: str
-    secret: str
+    secret: str = field(repr=False)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, url: str | None = None) -> Target:

@@ -13,8 +13,8 @@ Two encodings travel between organiser and station:
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -80,25 +80,31 @@ def image_of(row: Mapping[str, Any]) -> dict[str, Any]:
 def upsert(conn: Connection, entity: str, image: Mapping[str, Any]) -> None:
     """Insert or update one row from its image. Never ``INSERT OR REPLACE``: replacing deletes
     first, and the delete would cascade to the row's children."""
+    values = db_values(entity, image)
+    conn.execute(_upsert_statement(entity, frozenset(values)), values)
+
+
+@functools.cache
+def _upsert_statement(entity: str, columns: frozenset[str]) -> Any:
+    # Built once per table and column set: constructing statements dominated applying pages.
     from sqlalchemy.dialects.sqlite import insert
 
-    values = db_values(entity, image)
     pk = pk_column(entity).name
-    statement = insert(table(entity)).values(values)
-    updates = {k: statement.excluded[k] for k in values if k != pk}
+    statement = insert(table(entity))
+    updates = {k: statement.excluded[k] for k in sorted(columns) if k != pk}
     if updates:
-        statement = statement.on_conflict_do_update(index_elements=[pk], set_=updates)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=[pk])
-    conn.execute(statement)
+        return statement.on_conflict_do_update(index_elements=[pk], set_=updates)
+    return statement.on_conflict_do_nothing(index_elements=[pk])
+
+
+@functools.cache
+def _select_by_pk(entity: str) -> Any:
+    return sa.select(table(entity)).where(pk_column(entity) == sa.bindparam("pk"))
 
 
 def read_image(conn: Connection, entity: str, entity_id: str) -> dict[str, Any] | None:
-    t = table(entity)
     row = (
-        conn.execute(sa.select(t).where(pk_column(entity) == pk_value(entity, entity_id)))
-        .mappings()
-        .first()
+        conn.execute(_select_by_pk(entity), {"pk": pk_value(entity, entity_id)}).mappings().first()
     )
     return None if row is None else image_of(row)
 
@@ -156,19 +162,16 @@ def write_raw(conn: Connection, tables: Mapping[str, Mapping[str, Any]]) -> int:
 # -- convergence -----------------------------------------------------------------------------
 
 
-def live_rows(conn: Connection, entity: str) -> list[dict[str, Any]]:
-    t = table(entity)
-    rows = conn.execute(
-        sa.select(t).where(t.c.deleted == sa.false()).order_by(pk_column(entity))
-    ).mappings()
-    return [image_of(r) for r in rows]
-
-
 def state_hash(conn: Connection, entities: Iterable[str] = ORDERED) -> str:
-    """A canonical hash of every live synced row: equal on two databases iff they agree."""
+    """A canonical hash of every live synced row: equal on two databases iff they agree.
+
+    Hashes the stored values: both sides write rows through the same column types, so equal
+    rows are stored identically (a snapshot copies them verbatim)."""
     digest = hashlib.sha256()
     for name in entities:
-        for row in live_rows(conn, name):
-            digest.update(name.encode())
-            digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+        pk = pk_column(name).name
+        rows = conn.exec_driver_sql(f'SELECT * FROM "{name}" WHERE deleted = 0 ORDER BY "{pk}"')
+        digest.update(name.encode())
+        for row in rows:
+            digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()

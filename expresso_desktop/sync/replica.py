@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import open_database, write_connection
@@ -34,15 +34,21 @@ Fault = Callable[[str], None]
 
 
 class Replica:
-    def __init__(self, path: Path, *, fault: Fault | None = None) -> None:
+    def __init__(
+        self, path: Path, *, fault: Fault | None = None, engine: Engine | None = None
+    ) -> None:
+        """``engine``: reuse one already opened on ``path`` (tests simulate a crash by closing
+        every connection of it, which is what reopening the file amounts to for SQLite)."""
         self.path = Path(path)
-        self.engine = open_database(self.path, role="replica")
+        if engine is None:
+            engine = open_database(self.path, role="replica")
 
-        @event.listens_for(self.engine, "connect")
-        def _durable(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-            dbapi_connection.execute("PRAGMA synchronous = FULL")
+            @event.listens_for(engine, "connect")
+            def _durable(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+                dbapi_connection.execute("PRAGMA synchronous = FULL")
 
-        self.engine.dispose()  # connections made while migrating predate the listener
+            engine.dispose()  # connections made while migrating predate the listener
+        self.engine = engine
         self.fault = fault
         with self.write() as conn:
             if get(conn, "client_id") is None:  # once per file, never reused after a wipe

@@ -110,7 +110,10 @@ async def test_kill_9_mid_storm_loses_nothing_acknowledged_and_doubles_nothing(
             stop = asyncio.Event()
             before = len(acked)
             workers = [asyncio.create_task(worker(session, target, stop)) for _ in range(WORKERS)]
+            deadline = asyncio.get_running_loop().time() + 30
             while len(acked) < before + ACKS_BEFORE_KILL:
+                assert asyncio.get_running_loop().time() < deadline, "the storm stalled"
+                assert proc.returncode is None and not any(w.done() for w in workers)
                 await asyncio.sleep(0.005)
             proc.kill()  # SIGKILL, with requests in flight
             await proc.wait()

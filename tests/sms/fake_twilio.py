@@ -45,7 +45,7 @@ class Number:
 
 @dataclass
 class FakeTwilio:
-    account_sid: str = "AC" + "1" * 32
+    account_sid: str = "ACfake" + "0" * 28  # clearly not a real account
     auth_token: str = "fake-auth-token"
     api_key: str | None = None
     api_secret: str | None = None

@@ -21,9 +21,9 @@ from expresso_desktop.sms.twilio_cli import run_twilio
 from tests.conftest import REPO
 from tests.sms.conftest import MemoryKeyring
 
-SID = "AC" + "a" * 30 + "1234"
+SID = "ACfake" + "0" * 24 + "1234"
 TOKEN = "token-0123456789abcdef"
-KEY = "SK" + "b" * 30 + "5678"
+KEY = "SKfake" + "0" * 24 + "5678"
 SECRET = "secret-0123456789abcdef"
 NUMBER = "+61400000999"
 

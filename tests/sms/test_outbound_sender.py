@@ -213,7 +213,7 @@ async def test_a_restart_continues_the_queue_without_loss_or_doubles(
 async def test_a_text_in_flight_when_the_process_died_is_not_sent_twice(
     services: OrganiserServices, make_sender: SenderFactory, fake_twilio: FakeTwilio
 ) -> None:
-    fake_twilio.response_delay_s = 5.0  # Twilio stores it, we never hear back
+    fake_twilio.response_delay_s = 1.5  # Twilio stores it; we stop before hearing back
     queue(services, "in flight")
     first = make_sender(settings=SenderSettings(stop_grace_s=0.2, idle_poll_s=0.2))
     await first.start()

@@ -46,7 +46,7 @@ async def test_send_posts_the_message_with_auth_and_status_callback(
 
 
 async def test_api_key_and_secret_authenticate_sending(fake_twilio: FakeTwilio) -> None:
-    fake_twilio.api_key, fake_twilio.api_secret = "SK" + "2" * 32, "key-secret"
+    fake_twilio.api_key, fake_twilio.api_secret = "SKfake" + "2" * 28, "key-secret"
     config = TwilioConfig(
         account_sid=fake_twilio.account_sid,
         number=TWILIO_NUMBER,
@@ -99,7 +99,7 @@ async def test_wrong_credentials_keep_texts_queued(fake_twilio: FakeTwilio) -> N
 
 async def test_unreachable_twilio_is_transient(unused_tcp_port: int) -> None:
     config = TwilioConfig(
-        account_sid="AC" + "1" * 32,
+        account_sid="ACfake" + "1" * 28,
         number=TWILIO_NUMBER,
         auth_token="t",
         api_base=f"http://127.0.0.1:{unused_tcp_port}",

@@ -47,6 +47,9 @@ class Organiser:
 
     def _open(self) -> None:
         self.services = build_organiser_services(AppPaths(self.root / "organiser"))
+        self._make_sync()
+
+    def _make_sync(self) -> None:
         journal = Journal(self.journal_path) if self.journal_path else None
         kwargs: dict[str, Any] = {"clock": self.clock} if self.clock else {}
         self.sync = SyncServer(
@@ -66,9 +69,22 @@ class Organiser:
     def close(self) -> None:
         self.services.close()
 
-    def crash(self) -> None:
-        self.close()
-        self._open()
+    def crash(self, *, reuse_engine: bool = False) -> None:
+        """Drop the writer, the sync server and every connection; reopen. ``reuse_engine``
+        keeps the Engine object (cheap enough for the simulation's many crashes)."""
+        if not reuse_engine:
+            self.close()
+            self._open()
+            return
+        from expresso_desktop.services.changes import ChangeBus
+        from expresso_desktop.services.writer import Writer
+
+        services = self.services
+        services.writer.close()
+        services.engine.dispose()
+        services.bus = ChangeBus()
+        services.writer = Writer(services.engine, services.bus)
+        self._make_sync()
 
     def backup(self, target: Path) -> None:
         raw = self.services.engine.raw_connection()
@@ -225,8 +241,10 @@ class StationNode:
         self.fault: Callable[[str], None] | None = None
         self._open()
 
-    def _open(self) -> None:
-        self.replica = Replica(self.path, fault=lambda point: self.fault and self.fault(point))
+    def _open(self, engine: Any = None) -> None:
+        self.replica = Replica(
+            self.path, fault=lambda point: self.fault and self.fault(point), engine=engine
+        )
         with self.replica.write() as conn:
             if self.station_id is not None:
                 put(conn, "station_id", str(self.station_id))
@@ -234,9 +252,13 @@ class StationNode:
         self.transport = FakeTransport(self.organiser, caller, self.net)
         self.engine = SyncEngine(self.replica, self.transport, on_notice=self.notices.append)
 
-    def crash(self) -> None:
+    def crash(self, *, reuse_engine: bool = False) -> None:
+        """Every connection to the file is closed (uncommitted work rolls back) and every
+        object in memory is dropped. ``reuse_engine`` keeps SQLAlchemy's Engine (and its
+        compiled-statement cache): the simulation crashes hundreds of times."""
+        engine = self.replica.engine
         self.replica.close()
-        self._open()
+        self._open(engine if reuse_engine else None)
 
     def close(self) -> None:
         self.replica.close()

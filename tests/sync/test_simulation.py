@@ -11,6 +11,7 @@ or ``--hypothesis-seed`` replays it exactly.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shutil
 import tempfile
@@ -126,11 +127,14 @@ class SyncSimulation(RuleBasedStateMachine):
             pass  # refused on the spot: nothing was queued
 
     def _pick(self, node: StationNode, entity: str, k: int, where: str = "1=1") -> object:
+        # A deterministic order (organiser-made ids are random uuid4s): numbers, then the
+        # station's own walk-ins, whose ids come from the seeded RNG.
+        order = "number IS NULL, number, id" if entity == "orders" else "id"
         with node.replica.read() as conn:
             ids = [
                 r[0]
                 for r in conn.execute(
-                    text(f"SELECT id FROM {entity} WHERE deleted = 0 AND {where} ORDER BY id")
+                    text(f"SELECT id FROM {entity} WHERE deleted = 0 AND {where} ORDER BY {order}")
                 )
             ]
         return ids[k % len(ids)] if ids else None
@@ -202,7 +206,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
     @rule(i=NODE)
     def crash_station(self, i: int) -> None:
-        self.nodes[i].crash()
+        self.nodes[i].crash(reuse_engine=True)
 
     @rule(i=NODE, point=st.sampled_from(CRASH_POINTS))
     def crash_station_mid_apply(self, i: int, point: str) -> None:
@@ -218,7 +222,7 @@ class SyncSimulation(RuleBasedStateMachine):
         except SimulatedCrash:
             pass
         node.fault = None
-        node.crash()
+        node.crash(reuse_engine=True)
 
     # -- organiser rules -------------------------------------------------------------------
     @rule(k=ANY, action=st.sampled_from(["cancel", "collect", "ready"]))
@@ -241,7 +245,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
     @rule()
     def crash_organiser(self) -> None:
-        self.organiser.crash()
+        self.organiser.crash(reuse_engine=True)
 
     @rule()
     def take_backup(self) -> None:
@@ -272,7 +276,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
 
 SyncSimulation.TestCase.settings = settings(
-    max_examples=120,
+    max_examples=int(os.environ.get('SYNC_SIM_EXAMPLES', '100')),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

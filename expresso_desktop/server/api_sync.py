@@ -1,0 +1,174 @@
+"""/api/v1/sync/*: stations' hello, push, pull, snapshot and the poke WebSocket (sync.md 4.3).
+
+The routes sit on the LAN app, behind its device-token auth and TLS; the work is
+``services.sync_server.SyncServer``'s (blocking: run in a worker thread; pushes then queue on
+the single writer). Refusals the engine acts on (``EpochMismatch``, ``ClientStateNotFound``,
+``Gap``) answer 409, transient ones 503 with ``Retry-After``; the JSON body says which.
+
+Pokes: after every commit the WebSocket sends ``{"type": "poke", "head": N}`` — no data, the
+station pulls. A slow station gets one poke with the newest head, never a backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.staff import Permission
+from expresso_desktop.server.api_base import PREFIX, SERVICES, Api, Ctx, read_json
+from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services.sync_mutations import Caller
+from expresso_desktop.services.sync_server import SyncServer, for_services
+
+log = logging.getLogger(__name__)
+
+api = Api("sync")
+_CONFLICT = {"EpochMismatch", "ClientStateNotFound", "Gap"}
+_RETRY = {"Unavailable", "Deferred"}
+
+
+class PokeHub:
+    """Tells every connected station the newest head after each commit."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[web.WebSocketResponse, asyncio.Event] = {}
+        self.head = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def on_commit(self, changeset: ChangeSet) -> None:  # the writer thread
+        head = changeset.head
+        if head is None or self._loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # loop closing: nobody left to poke
+            self._loop.call_soon_threadsafe(self._poke, head)
+
+    def _poke(self, head: int) -> None:
+        self.head = max(self.head, head)
+        for wake in self.sockets.values():
+            wake.set()
+
+
+SYNC = web.AppKey("sync_server", SyncServer)
+POKES = web.AppKey("sync_pokes", PokeHub)
+
+
+async def sync_context(app: web.Application) -> AsyncIterator[None]:
+    services = app[SERVICES]
+    app[SYNC] = for_services(services)
+    hub = PokeHub()
+    hub.attach(asyncio.get_running_loop())
+    app[POKES] = hub
+    unsubscribe = services.bus.subscribe(hub.on_commit)
+    yield
+    unsubscribe()
+    for ws in list(hub.sockets):
+        await ws.close(message=b"server stopping")
+
+
+def install(app: web.Application) -> None:
+    """Add the sync routes and state to a LAN app (until ``lan_app.APIS`` lists them)."""
+    paths = {route.resource.canonical for route in app.router.routes() if route.resource}
+    if PREFIX + "/sync/hello" not in paths:
+        app.add_routes(api.routes)
+    app.cleanup_ctx.append(sync_context)
+
+
+def _caller(ctx: Ctx) -> Caller:
+    device = ctx.device
+    return Caller("", device.role, device.station_id, device.name)
+
+
+async def _body(ctx: Ctx) -> dict[str, Any]:
+    body = await read_json(ctx.request)
+    if not isinstance(body, dict):
+        raise ValidationError("expected a JSON object", field="body")
+    return body
+
+
+def _answer(out: dict[str, Any]) -> web.Response:
+    error = out.get("error")
+    status = 409 if error in _CONFLICT else 503 if error in _RETRY else 200
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return web.json_response(out, status=status, headers=headers)
+
+
+async def _run(ctx: Ctx, method: Callable[..., dict[str, Any]], req: dict[str, Any]) -> Any:
+    return await asyncio.to_thread(method, req, _caller(ctx))
+
+
+@api.op("POST", "/sync/hello", "Sync: register and learn the epoch",
+        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+async def hello(ctx: Ctx) -> web.StreamResponse:
+    return _answer(await _run(ctx, ctx.request.app[SYNC].hello, await _body(ctx)))
+
+
+@api.op("POST", "/sync/push", "Sync: apply a station's mutations (<= 100, ascending seq)",
+        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+async def push(ctx: Ctx) -> web.StreamResponse:
+    server = ctx.request.app[SYNC]
+    out = await _run(ctx, server.push, await _body(ctx))
+    if out.get("results"):
+        server.fault_point("after_commit_before_response")
+    return _answer(out)
+
+
+@api.op("GET", "/sync/pull", "Sync: changes after a cursor (one page)",
+        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+async def pull(ctx: Ctx) -> web.StreamResponse:
+    return _answer(await _run(ctx, ctx.request.app[SYNC].pull, dict(ctx.request.query)))
+
+
+@api.op("GET", "/sync/snapshot", "Sync: every synced row, with the head it was read at",
+        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+async def snapshot(ctx: Ctx) -> web.StreamResponse:
+    server, req, caller = ctx.request.app[SYNC], dict(ctx.request.query), _caller(ctx)
+
+    def read() -> str:  # 10,000s of rows: encode off the event loop too
+        return json.dumps(server.snapshot(req, caller), separators=(",", ":"), default=str)
+
+    return web.Response(text=await asyncio.to_thread(read), content_type="application/json")
+
+
+@api.op("GET", "/sync/ws", "Sync: pokes (WebSocket)", permission=Permission.READ_BOARD,
+        raw="websocket")  # fmt: skip
+async def pokes(ctx: Ctx) -> web.StreamResponse:
+    app = ctx.request.app
+    server, hub = app[SYNC], app[POKES]
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
+    await ws.prepare(ctx.request)
+    hello = await asyncio.to_thread(server.hello_info)
+    await ws.send_json({"type": "hello", **hello})
+    wake = asyncio.Event()
+    hub.sockets[ws] = wake
+    sent = hello["head"]
+
+    async def sender() -> None:
+        nonlocal sent
+        while not ws.closed:
+            await wake.wait()
+            wake.clear()
+            if hub.head > sent:
+                sent = hub.head
+                await ws.send_json({"type": "poke", "head": sent})
+
+    task = asyncio.create_task(sender())
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
+                await ws.send_json({"type": "pong"})
+    finally:
+        hub.sockets.pop(ws, None)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task
+    return ws
