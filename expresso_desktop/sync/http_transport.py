@@ -1,0 +1,157 @@
+"""The engine's transport over the organiser's LAN API: HTTPS with the organiser's certificate
+pinned by its SHA-256 fingerprint (``aiohttp.Fingerprint``: no CA can vouch for a laptop's
+self-signed certificate, so we trust exactly the one we paired with — a second organiser on
+the network cannot even complete the handshake), and a device token on every request."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from .transport import JSON, TransportError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1/sync"
+_ANSWERED = {200, 409, 503}  # the sync routes' own answers: the body says what happened
+
+
+class Unauthorized(TransportError):
+    """The organiser no longer accepts this station's token (revoked): pair again."""
+
+
+def ssl_for(url: str, fingerprint: bytes | None) -> aiohttp.Fingerprint | bool:
+    if not url.startswith("https://"):
+        return False  # plain HTTP (tests of the routes only); never what a station uses
+    if fingerprint is None:
+        raise ValueError("an https organiser needs its certificate fingerprint to pin")
+    return aiohttp.Fingerprint(fingerprint)
+
+
+class HttpTransport:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        fingerprint: bytes | None,
+        *,
+        timeout_s: float = 10.0,
+        snapshot_timeout_s: float = 120.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._ssl = ssl_for(self.base_url, fingerprint)
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(5.0, timeout_s))
+        self._snapshot_timeout = aiohttp.ClientTimeout(total=snapshot_timeout_s, connect=5.0)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _request(
+        self, method: str, path: str, *, body: JSON | None = None, params: JSON | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> JSON:  # fmt: skip
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            async with self._client().request(
+                method,
+                self.base_url + PREFIX + path,
+                json=body,
+                params=query or None,
+                ssl=self._ssl,
+                timeout=timeout or self._timeout,
+            ) as resp:
+                raw = await resp.read()
+                status = resp.status
+        except aiohttp.ServerFingerprintMismatch as exc:
+            raise TransportError("the server's certificate is not the paired organiser's") from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        if status in (401, 403):
+            raise Unauthorized(f"the organiser refused this station ({status}); pair it again")
+        try:
+            data: Any = json.loads(raw) if raw else None
+        except ValueError as exc:
+            raise TransportError(f"{path}: HTTP {status}, not JSON") from exc
+        if status in _ANSWERED and isinstance(data, dict):
+            return data
+        raise TransportError(f"{path}: HTTP {status}: {str(data)[:200]}")
+
+    async def hello(self, body: JSON) -> JSON:
+        return await self._request("POST", "/hello", body=body)
+
+    async def push(self, body: JSON) -> JSON:
+        return await self._request("POST", "/push", body=body)
+
+    async def pull(self, params: JSON) -> JSON:
+        return await self._request("GET", "/pull", params=params)
+
+    async def snapshot(self, params: JSON) -> JSON:
+        return await self._request(
+            "GET", "/snapshot", params=params, timeout=self._snapshot_timeout
+        )
+
+    async def pokes(self) -> AsyncIterator[int]:
+        """Heads from ``/sync/ws`` until the socket closes (then raises ``TransportError``)."""
+        try:
+            async with self._client().ws_connect(
+                self.base_url + PREFIX + "/ws", ssl=self._ssl, heartbeat=20.0, timeout=self._timeout
+            ) as ws:
+                async for msg in ws:
+                    if msg.type is not aiohttp.WSMsgType.TEXT:
+                        continue
+                    data = json.loads(msg.data)
+                    if data.get("type") in ("poke", "hello") and isinstance(data.get("head"), int):
+                        yield data["head"]
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            raise TransportError(f"pokes: {type(exc).__name__}: {exc}") from exc
+        raise TransportError("pokes: the organiser closed the socket")
+
+
+async def pair(
+    base_url: str, code: str, name: str, fingerprint: bytes | None
+) -> tuple[JSON, bytes]:
+    """Exchange a pairing code for a device token. Returns the answer and the fingerprint to
+    pin: the one given, or (trust on first use) the certificate this very connection saw,
+    which must match the fingerprint the organiser reports."""
+    import hashlib
+
+    url = base_url.rstrip("/") + "/api/v1/pair"
+    seen: bytes | None = None
+    ssl: Any = aiohttp.Fingerprint(fingerprint) if fingerprint else False
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json={"code": code, "name": name}, ssl=ssl,
+                         timeout=aiohttp.ClientTimeout(total=15)) as resp,
+        ):  # fmt: skip
+            ssl_object = (
+                resp.connection.transport.get_extra_info("ssl_object") if resp.connection else None
+            )
+            if ssl_object is not None:
+                der = ssl_object.getpeercert(binary_form=True)
+                seen = hashlib.sha256(der).digest() if der else None
+            data = await resp.json(content_type=None)
+            status = resp.status
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+        raise TransportError(f"pairing with {base_url} failed: {exc}") from exc
+    if status != 201 or not isinstance(data, dict) or "token" not in data:
+        message = data.get("message") if isinstance(data, dict) else data
+        raise TransportError(f"pairing refused ({status}): {message}")
+    reported = bytes.fromhex(str(data.get("fingerprint", "")).replace(":", ""))
+    pinned = fingerprint or seen
+    if base_url.startswith("https://") and (pinned is None or pinned != reported):
+        raise TransportError("the organiser's certificate does not match what it reports")
+    return data, pinned or b""

@@ -1,0 +1,134 @@
+"""When the station syncs: a round runs on a poke from the organiser, after a local write (in
+this process or another — the ``station`` command writes the same outbox), and at least every
+``interval_s`` (pokes can be lost; they are never trusted alone). When the organiser cannot
+be reached, rounds back off from 0.5 s to 10 s with jitter, so a room full of stations does
+not reconnect in lockstep.
+
+The station's link state is kept in ``sync_state`` (``online``, ``since``, ``last_error``) so
+that ``station status`` in another process can show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+
+from expresso_desktop.store.types import utcnow
+
+from .engine import ForeignServer, SyncEngine
+from .replica import get, put
+from .transport import TransportError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.5, 10.0
+
+
+def backoff(failures: int, rng: random.Random) -> float:
+    upper = min(BACKOFF_MAX_S, BACKOFF_MIN_S * 2 ** max(0, failures - 1))
+    return max(BACKOFF_MIN_S, rng.uniform(upper / 2, upper))
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        interval_s: float = 5.0,
+        poll_s: float = 0.1,
+        rng: random.Random | None = None,
+        on_status: Callable[[bool, str], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.interval_s, self.poll_s = interval_s, poll_s
+        self.rng = rng or random.Random()
+        self.on_status = on_status or (lambda online, detail: None)
+        self.online: bool | None = None
+        self._wake = asyncio.Event()
+        self.rounds = 0
+
+    def trigger(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tasks = [
+            asyncio.create_task(self._pokes(stop)),
+            asyncio.create_task(self._watch_outbox(stop)),
+        ]
+        try:
+            await self._rounds(stop)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.engine.transport.close()
+
+    async def _rounds(self, stop: asyncio.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.engine.sync_once()
+                failures = 0
+                self._set_online(True, "")
+            except (TransportError, ForeignServer) as exc:
+                failures += 1
+                self.engine.link_lost()
+                self._set_online(False, str(exc))
+                log.info("sync round failed (%s); retrying", exc)
+            self.rounds += 1
+            if failures:
+                await _wait(stop, None, backoff(failures, self.rng))
+            else:
+                await _wait(stop, self._wake, self.interval_s)
+
+    async def _pokes(self, stop: asyncio.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                async for head in self.engine.transport.pokes():
+                    failures = 0
+                    if head > self.engine.replica.cursor:
+                        self.trigger()
+            except TransportError as exc:
+                log.debug("poke socket: %s", exc)
+            failures += 1
+            await _wait(stop, None, backoff(failures, self.rng))
+
+    async def _watch_outbox(self, stop: asyncio.Event) -> None:
+        last = None
+        while not stop.is_set():
+            seq = await asyncio.to_thread(self.engine.replica.state, "next_seq")
+            if last is not None and seq != last:
+                self.trigger()
+            last = seq
+            await _wait(stop, None, self.poll_s)
+
+    def _set_online(self, online: bool, detail: str) -> None:
+        if online == self.online and online:
+            return
+        changed = online != self.online
+        self.online = online
+        with self.engine.replica.write() as conn:
+            if changed or get(conn, "online") != ("1" if online else "0"):
+                put(conn, "online", "1" if online else "0")
+                put(conn, "since", utcnow().isoformat())
+            put(conn, "last_error", detail[:300])
+        if changed:
+            self.on_status(online, detail)
+
+
+async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,199 @@
+"""A barista station without a window (``expresso barista --headless``): pair once, then keep
+the replica in sync until stopped. The window (later) runs the same pieces.
+
+Pairing stores what is not secret in ``sync_state`` (organiser URL, certificate fingerprint,
+station id, role) and the device token in the OS keyring. Where no keyring works (a headless
+kiosk, CI) the token goes to ``station-token`` in the data folder, readable by its owner only —
+like the organiser's TLS key; ``EXPRESSO_STATION_TOKEN`` overrides both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from expresso_desktop.errors import KnownError
+from expresso_desktop.settings import AppPaths
+
+from .engine import Notice, SyncEngine
+from .http_transport import HttpTransport, pair
+from .replica import Replica, put
+from .runner import SyncRunner
+from .transport import TransportError
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "EXPRESSO_STATION_TOKEN"
+TOKEN_FILE = "station-token"
+KEYRING_SERVICE = "Expresso station"
+
+
+@dataclass(frozen=True)
+class StationOptions:
+    server: str | None = None  # https://host:port; default: the paired one, else mDNS
+    pair: str | None = None  # a pairing code, or the QR payload expresso://pair?code=…
+    fingerprint: str | None = None  # the organiser's certificate, if known before pairing
+    name: str | None = None  # this device's name on the organiser
+    mdns_interfaces: tuple[str, ...] = ()
+
+
+# -- the token ------------------------------------------------------------------------------
+
+
+def save_token(paths: AppPaths, token: str) -> None:
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, str(paths.data_dir), token)
+        if keyring.get_password(KEYRING_SERVICE, str(paths.data_dir)) == token:
+            return
+    except Exception as exc:  # no usable keyring here: fall back to the file
+        log.info("no keyring (%s); keeping the station token in the data folder", exc)
+    path = paths.data_dir / TOKEN_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token)
+    os.chmod(path, 0o600)
+
+
+def load_token(paths: AppPaths) -> str | None:
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV]
+    with contextlib.suppress(Exception):
+        import keyring
+
+        token = keyring.get_password(KEYRING_SERVICE, str(paths.data_dir))
+        if token:
+            return token
+    path = paths.data_dir / TOKEN_FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+# -- pairing and finding the organiser ------------------------------------------------------
+
+
+def parse_pairing(text: str, server: str | None, fingerprint: str | None) -> tuple[str, str, str]:
+    """(code, url, fingerprint hex) from a bare code plus --server, or a QR payload."""
+    if text.startswith("expresso://"):
+        query = parse_qs(urlparse(text).query)
+        code = query.get("code", [""])[0]
+        server = server or query.get("url", [None])[0]
+        fingerprint = fingerprint or query.get("fp", [None])[0]
+    else:
+        code = text
+    if not server:
+        raise KnownError("pairing needs the organiser's address", hint="add --server https://HOST:PORT")
+    return code, server, fingerprint or ""
+
+
+async def pair_station(replica: Replica, paths: AppPaths, options: StationOptions) -> str:
+    assert options.pair is not None
+    code, url, fp_hex = parse_pairing(options.pair, options.server, options.fingerprint)
+    fingerprint = bytes.fromhex(fp_hex.replace(":", "")) if fp_hex else None
+    name = options.name or f"{socket.gethostname()} station"
+    try:
+        answer, pinned = await pair(url, code, name, fingerprint)
+    except TransportError as exc:
+        raise KnownError(str(exc)) from exc
+    save_token(paths, answer["token"])
+    device = answer["device"]
+    with replica.write() as conn:
+        put(conn, "server_url", url.rstrip("/"))
+        put(conn, "fingerprint", pinned.hex())
+        put(conn, "device_id", str(device["id"]))
+        put(conn, "role", device["role"])
+        put(conn, "device_name", device["name"])
+        if device.get("station_id") is not None:
+            put(conn, "station_id", str(device["station_id"]))
+    log.info("paired with %s as device %s", url, device["id"])
+    return url
+
+
+def choose_organiser(
+    found: Sequence[object], fingerprint_hex: str | None, epoch: str | None
+) -> object | None:
+    """Among organisers seen on mDNS, the one we are paired with: same certificate, and our
+    epoch if we have one. Another organiser (another certificate or epoch) is never picked by
+    itself: switching needs the operator to pair again (sync.md 4.3, T15)."""
+    want_fp = (fingerprint_hex or "").replace(":", "").lower()
+    for candidate in found:
+        txt = getattr(candidate, "txt", {})
+        if want_fp and txt.get("fp", "").lower() != want_fp:
+            continue
+        if epoch is not None and txt.get("epoch") != epoch:
+            log.warning("organiser %s has epoch %s, ours is %s: restored?", candidate, txt, epoch)
+        return candidate
+    if found:
+        log.warning("organisers on the network are not the one this station is paired with")
+    return None
+
+
+async def locate(replica: Replica, options: StationOptions) -> str:
+    if options.server:
+        return options.server.rstrip("/")
+    stored = replica.state("server_url")
+    if stored:
+        return stored
+    from expresso_desktop.server.mdns import discover
+
+    found = await discover(3.0, options.mdns_interfaces or None)
+    chosen = choose_organiser(found, replica.state("fingerprint"), replica.epoch)
+    if chosen is None:
+        raise KnownError("no organiser found", hint="pair with --server URL --pair CODE")
+    return str(getattr(chosen, "url"))  # noqa: B009
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def run_headless(paths: AppPaths, options: StationOptions) -> int:
+    replica = Replica(paths.replica_db)
+    try:
+        asyncio.run(_main(replica, paths, options))
+    finally:
+        replica.close()
+    return 0
+
+
+async def _main(replica: Replica, paths: AppPaths, options: StationOptions) -> None:
+    if options.pair:
+        await pair_station(replica, paths, options)
+    url = await locate(replica, options)
+    token = load_token(paths)
+    if token is None:
+        raise KnownError("this station is not paired", hint="run it with --server URL --pair CODE")
+    fp_hex = replica.state("fingerprint") or options.fingerprint or ""
+    fingerprint = bytes.fromhex(fp_hex.replace(":", "")) if fp_hex else None
+    transport = HttpTransport(url, token, fingerprint)
+    engine = SyncEngine(replica, transport, on_notice=_tell)
+    runner = SyncRunner(engine, on_status=_status)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with replica.write() as conn:
+        put(conn, "server_url", url)
+    # Printed, not logged: scripts and tests wait for this line.
+    print(f"Expresso station {replica.client_id} syncing with {url}", flush=True)
+    await runner.run(stop)
+
+
+def _tell(notice: Notice) -> None:
+    log.warning("%s", notice.message)
+    print(f"Expresso notice: {notice.kind}: {notice.message}", flush=True)
+
+
+def _status(online: bool, detail: str) -> None:
+    print(f"Expresso station {'online' if online else 'offline'} {detail}".rstrip(), flush=True)
+
+
+def replica_path(paths: AppPaths) -> Path:
+    return paths.replica_db
