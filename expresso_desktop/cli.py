@@ -16,6 +16,13 @@ from expresso_desktop.devices_cli import add_devices_parser, run_devices
 from expresso_desktop.errors import KnownError
 from expresso_desktop.settings import AppPaths, Mode
 from expresso_desktop.sms.twilio_cli import add_twilio_parser, run_twilio
+from expresso_desktop.sync.cli_options import (
+    add_barista_options,
+    add_station_parser,
+    run_station_cli,
+    run_station_headless,
+    station_options,
+)
 
 if TYPE_CHECKING:
     from expresso_desktop.server.headless import ServeOptions
@@ -39,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     organiser = sub.add_parser("organiser", help="run the organiser window (the default)")
     _add_server_options(organiser)
-    sub.add_parser("barista", help="run a barista station window")
+    barista = sub.add_parser("barista", help="run a barista station window")
+    add_barista_options(barista)
+    add_station_parser(sub)
     serve = sub.add_parser("serve", help="run the organiser's services headless (no window)")
     _add_server_options(serve)
 
@@ -126,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_headless(paths, options)
         if command == "devices":
             return run_devices(paths, args)
+        if command == "station":
+            return run_station_cli(paths, args)
+        if command == "barista" and args.headless:
+            return run_station_headless(paths, station_options(args))
         if command == "sms-sim":
             return _sms_sim(paths, args.phone, args.texts, url=args.url, show_inbox=args.inbox)
         from expresso_desktop.app import run_gui
@@ -134,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # No subcommand at all: the organiser with its defaults.
             given = list(sys.argv[1:] if argv is None else argv)
             args = build_parser().parse_args([*given, "organiser"])
-        options = _serve_options(args) if command == "organiser" else None
-        return run_gui(Mode(command), paths, options)
+        gui_options = _serve_options(args) if command == "organiser" else None
+        return run_gui(Mode(command), paths, gui_options)
     except KnownError as exc:
         print(f"expresso: {exc}", file=sys.stderr)
         return 2

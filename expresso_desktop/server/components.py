@@ -42,6 +42,11 @@ class HttpListener:
         self.bound_port: int | None = None
 
     @property
+    def app(self) -> web.Application:
+        """The application, for adding routes before ``start`` (the router freezes then)."""
+        return self._app
+
+    @property
     def url(self) -> str:
         scheme = "https" if self._ssl is not None else "http"
         return f"{scheme}://{self._host}:{self.bound_port}"

@@ -8,6 +8,7 @@ import signal
 from dataclasses import dataclass
 from functools import partial
 
+from expresso_desktop.server import api_sync
 from expresso_desktop.server.components import Component, HttpListener
 from expresso_desktop.server.lan_server import build_lan_components
 from expresso_desktop.server.webhook_runtime import build_webhook_components
@@ -62,6 +63,9 @@ def build_components(services: OrganiserServices, options: ServeOptions) -> list
         mdns_interfaces=options.mdns_interfaces or None,
         mdns=options.mdns,
     )
+    for component in lan:  # station sync rides on the LAN API (its auth and TLS)
+        if isinstance(component, HttpListener) and component.name == "lan":
+            api_sync.install(component.app)
     return [*webhook, *outbound, *lan]
 
 

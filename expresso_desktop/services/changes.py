@@ -87,7 +87,7 @@ def emit(
     session.flush()  # allocates the version inside this write transaction
     assert entry.version is not None
     if hasattr(row, "row_version"):
-        row.row_version = entry.version  # type: ignore[attr-defined]
+        row.row_version = entry.version
         session.add(row)
         session.flush()
     data = row_image(row) if op == "upsert" else None

@@ -49,6 +49,7 @@ class MutationCtx:
     event_id: int
     menu: Menu
     recovering: bool = False  # just restored: unknown entities may still be re-pushed
+    client_ts: str | None = None  # the station's clock when tapped: display only (I6)
 
 
 class Refused(DomainError):

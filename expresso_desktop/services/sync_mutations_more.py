@@ -184,9 +184,10 @@ def chat_post(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
         if station is None or station.deleted:
             raise unknown(ctx, f"station {number}")
     client_ts = None
-    if isinstance(args.get("client_ts"), str):
+    sent = args.get("client_ts") or ctx.client_ts
+    if isinstance(sent, str):
         try:
-            client_ts = datetime.fromisoformat(args["client_ts"])
+            client_ts = datetime.fromisoformat(sent)
         except ValueError:
             client_ts = None
         if client_ts is not None and client_ts.utcoffset() is None:

@@ -208,7 +208,9 @@ class SyncServer:
     ) -> dict[str, Any]:
         session = tx.session
         before = len(tx.changes.changes)
-        ctx = MutationCtx(tx, caller, m["seq"], self.event_id, self.menu, recovering)
+        ctx = MutationCtx(
+            tx, caller, m["seq"], self.event_id, self.menu, recovering, m.get("client_ts")
+        )
         rejected: tuple[str, str] | None = None
         try:
             with session.begin_nested():

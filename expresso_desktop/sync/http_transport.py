@@ -5,10 +5,12 @@ the network cannot even complete the handshake), and a device token on every req
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
 
@@ -51,7 +53,9 @@ class HttpTransport:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self._headers)
+            # Requests set their own total timeout; this bounds connecting (the poke socket).
+            default = aiohttp.ClientTimeout(total=None, connect=5.0, sock_connect=5.0)
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=default)
         return self._session
 
     async def close(self) -> None:
@@ -107,7 +111,7 @@ class HttpTransport:
         """Heads from ``/sync/ws`` until the socket closes (then raises ``TransportError``)."""
         try:
             async with self._client().ws_connect(
-                self.base_url + PREFIX + "/ws", ssl=self._ssl, heartbeat=20.0, timeout=self._timeout
+                self.base_url + PREFIX + "/ws", ssl=self._ssl, heartbeat=20.0
             ) as ws:
                 async for msg in ws:
                     if msg.type is not aiohttp.WSMsgType.TEXT:
@@ -120,38 +124,56 @@ class HttpTransport:
         raise TransportError("pokes: the organiser closed the socket")
 
 
+async def peer_fingerprint(base_url: str) -> bytes:
+    """SHA-256 of the certificate ``base_url`` presents (trust on first use, when pairing
+    without a QR code; the pairing answer must then report the same fingerprint)."""
+    import hashlib
+    import ssl as ssl_module
+
+    parsed = urlparse(base_url)
+    context = ssl_module.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl_module.CERT_NONE
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(parsed.hostname, parsed.port or 443, ssl=context), 10
+        )
+    except (OSError, TimeoutError) as exc:
+        raise TransportError(f"cannot reach {base_url}: {exc}") from exc
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+    return hashlib.sha256(der).digest()
+
+
 async def pair(
     base_url: str, code: str, name: str, fingerprint: bytes | None
 ) -> tuple[JSON, bytes]:
     """Exchange a pairing code for a device token. Returns the answer and the fingerprint to
-    pin: the one given, or (trust on first use) the certificate this very connection saw,
-    which must match the fingerprint the organiser reports."""
-    import hashlib
-
+    pin: the one given (from the QR code), or the one the organiser presented just now —
+    which its answer must confirm."""
     url = base_url.rstrip("/") + "/api/v1/pair"
-    seen: bytes | None = None
-    ssl: Any = aiohttp.Fingerprint(fingerprint) if fingerprint else False
+    https = base_url.startswith("https://")
+    if https and fingerprint is None:
+        fingerprint = await peer_fingerprint(base_url)
+    ssl: Any = aiohttp.Fingerprint(fingerprint) if https and fingerprint else False
     try:
         async with (
             aiohttp.ClientSession() as session,
             session.post(url, json={"code": code, "name": name}, ssl=ssl,
                          timeout=aiohttp.ClientTimeout(total=15)) as resp,
         ):  # fmt: skip
-            ssl_object = (
-                resp.connection.transport.get_extra_info("ssl_object") if resp.connection else None
-            )
-            if ssl_object is not None:
-                der = ssl_object.getpeercert(binary_form=True)
-                seen = hashlib.sha256(der).digest() if der else None
             data = await resp.json(content_type=None)
             status = resp.status
+    except aiohttp.ServerFingerprintMismatch as exc:
+        raise TransportError("the organiser's certificate is not the one expected") from exc
     except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
         raise TransportError(f"pairing with {base_url} failed: {exc}") from exc
     if status != 201 or not isinstance(data, dict) or "token" not in data:
         message = data.get("message") if isinstance(data, dict) else data
         raise TransportError(f"pairing refused ({status}): {message}")
     reported = bytes.fromhex(str(data.get("fingerprint", "")).replace(":", ""))
-    pinned = fingerprint or seen
-    if base_url.startswith("https://") and (pinned is None or pinned != reported):
+    if https and fingerprint != reported:
         raise TransportError("the organiser's certificate does not match what it reports")
-    return data, pinned or b""
+    return data, fingerprint or b""

@@ -11,6 +11,7 @@ organiser will say why with a rejection).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from expresso_desktop.store import sync_rows
 
 from .replica import save_base
 
+log = logging.getLogger(__name__)
 ITEM_NS = uuid.UUID("0c5e2a6b-5f43-4a4e-9a57-1d2b0ffee001")
 
 
@@ -71,10 +73,22 @@ def mutator(name: str) -> Callable[[Mutator], Mutator]:
 
 
 def run(local: Local, name: str, args: Mapping[str, Any]) -> None:
-    """Apply ``name``; an unknown name has no local effect (the organiser decides)."""
+    """Apply ``name``; an unknown name has no local effect (the organiser decides).
+
+    Malformed arguments are refused at the tap; when rebasing, a mutator that cannot run is
+    skipped — it must never stop the pulled state from being applied (the organiser will
+    reject the mutation and say why)."""
     fn = MUTATORS.get(name.partition("@")[0])
-    if fn is not None:
+    if fn is None:
+        return
+    try:
         fn(local, args)
+    except LocalRefusal:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if local.strict:
+            raise LocalRefusal(f"{name}: invalid arguments ({exc})") from exc
+        log.warning("mutator %s #%s skipped while rebasing: %s", name, local.seq, exc)
 
 
 # -- orders ----------------------------------------------------------------------------------

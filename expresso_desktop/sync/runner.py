@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 
 from expresso_desktop.store.types import utcnow
@@ -25,6 +26,7 @@ from .transport import TransportError
 log = logging.getLogger(__name__)
 
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.5, 10.0
+HEARTBEAT_S = 2.0  # how often an online station refreshes last_contact
 
 
 def backoff(failures: int, rng: random.Random) -> float:
@@ -48,6 +50,7 @@ class SyncRunner:
         self.on_status = on_status or (lambda online, detail: None)
         self.online: bool | None = None
         self._wake = asyncio.Event()
+        self._beat = 0.0
         self.rounds = 0
 
     def trigger(self) -> None:
@@ -110,14 +113,19 @@ class SyncRunner:
             await _wait(stop, None, self.poll_s)
 
     def _set_online(self, online: bool, detail: str) -> None:
-        if online == self.online and online:
-            return
+        """Persist the link state; while online, a heartbeat at most every few seconds."""
         changed = online != self.online
-        self.online = online
+        now = time.monotonic()
+        if not changed and online and now - self._beat < HEARTBEAT_S:
+            return
+        self.online, self._beat = online, now
         with self.engine.replica.write() as conn:
-            if changed or get(conn, "online") != ("1" if online else "0"):
-                put(conn, "online", "1" if online else "0")
-                put(conn, "since", utcnow().isoformat())
+            stamp = utcnow().isoformat()
+            put(conn, "online", "1" if online else "0")
+            if changed or get(conn, "since") is None:
+                put(conn, "since", stamp)
+            if online:
+                put(conn, "last_contact", stamp)
             put(conn, "last_error", detail[:300])
         if changed:
             self.on_status(online, detail)

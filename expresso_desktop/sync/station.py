@@ -17,7 +17,6 @@ import signal
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from expresso_desktop.errors import KnownError
@@ -90,7 +89,9 @@ def parse_pairing(text: str, server: str | None, fingerprint: str | None) -> tup
     else:
         code = text
     if not server:
-        raise KnownError("pairing needs the organiser's address", hint="add --server https://HOST:PORT")
+        raise KnownError(
+            "pairing needs the organiser's address", hint="add --server https://HOST:PORT"
+        )
     return code, server, fingerprint or ""
 
 
@@ -193,7 +194,3 @@ def _tell(notice: Notice) -> None:
 
 def _status(online: bool, detail: str) -> None:
     print(f"Expresso station {'online' if online else 'offline'} {detail}".rstrip(), flush=True)
-
-
-def replica_path(paths: AppPaths) -> Path:
-    return paths.replica_db

@@ -37,7 +37,9 @@ LATTE = DrinkSpec("latte", "medium", "full cream")
 class Organiser:
     """The organiser process: crash() drops everything in memory and reopens the file."""
 
-    def __init__(self, root: Path, *, journal: bool = True, clock: Callable[[], float] | None = None):
+    def __init__(
+        self, root: Path, *, journal: bool = True, clock: Callable[[], float] | None = None
+    ):
         self.root = root
         self.journal_path = root / "journal" / "mutations.jsonl" if journal else None
         self.clock = clock
@@ -121,9 +123,7 @@ class Organiser:
 
     def stock_items(self, station_id: int) -> list[StockItem]:
         with read_session(self.services.engine) as s:
-            return list(
-                s.exec(select(StockItem).where(StockItem.station_id == station_id)).all()
-            )
+            return list(s.exec(select(StockItem).where(StockItem.station_id == station_id)).all())
 
     def add_order(self, station_id: int | None, name: str = "Sam") -> str:
         def write(tx: Any) -> str:
@@ -273,6 +273,21 @@ class StationNode:
 
     def tap(self, name: str, **args: Any) -> int:
         return outbox.record(self.replica, name, args)
+
+    def force_tap(self, name: str, **args: Any) -> int:
+        """Queue a mutation without its local mutator (what an older, laxer app version
+        might have queued): only the organiser judges it."""
+        import sqlalchemy as sa
+
+        from expresso_desktop.store.types import utcnow
+        from expresso_desktop.sync.replica import get_int
+
+        with self.replica.write() as conn:
+            seq = get_int(conn, "next_seq", 1)
+            conn.execute(sa.insert(outbox.OUTBOX).values(seq=seq, name=name, args_json=args,
+                                                         client_ts=utcnow()))  # fmt: skip
+            put(conn, "next_seq", str(seq + 1))
+        return seq
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         with self.replica.read() as conn:

@@ -75,9 +75,7 @@ def check_outboxes(organiser: Organiser, nodes: Sequence[StationNode]) -> None:
                 if row.status == "rejected":
                     assert row.reason and row.reason == reason
             movements = conn.execute(
-                text(
-                    "SELECT seq, COUNT(*) FROM stock_movements WHERE client_id = :c GROUP BY seq"
-                ),
+                text("SELECT seq, COUNT(*) FROM stock_movements WHERE client_id = :c GROUP BY seq"),
                 {"c": cid},
             ).all()
             for seq, count in movements:
@@ -88,13 +86,18 @@ def check_outboxes(organiser: Organiser, nodes: Sequence[StationNode]) -> None:
 def check_status_monotone(organiser: Organiser) -> None:
     with read_session(organiser.services.engine) as s:
         rows = s.connection().execute(
-            text("SELECT entity_id, data_json FROM change_log WHERE entity = 'orders' ORDER BY version")
+            text(
+                "SELECT entity_id, data_json FROM change_log"
+                " WHERE entity = 'orders' ORDER BY version"
+            )
         )
         seen: dict[str, OrderStatus] = {}
         for order_id, data in rows:
             if data is None:
                 continue
-            status = OrderStatus(json.loads(data)["status"] if isinstance(data, str) else data["status"])
+            status = OrderStatus(
+                json.loads(data)["status"] if isinstance(data, str) else data["status"]
+            )
             before = seen.get(order_id)
             if before is not None:
                 assert status.rank >= before.rank, f"order {order_id}: {before} -> {status}"
@@ -106,15 +109,21 @@ def check_status_monotone(organiser: Organiser) -> None:
 def check_stock(organiser: Organiser) -> None:
     """level == baseline(generation) + Σ counted deltas of that generation, for every item."""
     with read_session(organiser.services.engine) as s:
-        items = s.connection().execute(
-            text("SELECT id, level, baseline, generation FROM stock_items")
-        ).all()
+        items = (
+            s.connection()
+            .execute(text("SELECT id, level, baseline, generation FROM stock_items"))
+            .all()
+        )
         for item_id, level, baseline, generation in items:
-            total = s.connection().execute(
-                text(
-                    "SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE item_id = :i"
-                    " AND generation = :g AND counted = 1 AND deleted = 0"
-                ),
-                {"i": item_id, "g": generation},
-            ).scalar()
+            total = (
+                s.connection()
+                .execute(
+                    text(
+                        "SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE item_id = :i"
+                        " AND generation = :g AND counted = 1 AND deleted = 0"
+                    ),
+                    {"i": item_id, "g": generation},
+                )
+                .scalar()
+            )
             assert abs(level - (baseline + total)) < 1e-6, (item_id, level, baseline, total)

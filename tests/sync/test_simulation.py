@@ -11,6 +11,7 @@ or ``--hypothesis-seed`` replays it exactly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -121,10 +122,8 @@ class SyncSimulation(RuleBasedStateMachine):
         return self.loop.run_until_complete(node.sync())
 
     def _tap(self, node: StationNode, name: str, **args: object) -> None:
-        try:
+        with contextlib.suppress(LocalRefusal, DomainError):  # refused: nothing queued
             node.tap(name, **args)
-        except (LocalRefusal, DomainError):
-            pass  # refused on the spot: nothing was queued
 
     def _pick(self, node: StationNode, entity: str, k: int, where: str = "1=1") -> object:
         # A deterministic order (organiser-made ids are random uuid4s): numbers, then the
@@ -152,8 +151,9 @@ class SyncSimulation(RuleBasedStateMachine):
     def walk_in(self, i: int) -> None:
         node = self.nodes[i]
         order_id = str(uuid.UUID(int=self.rng.getrandbits(128)))
+        items = [{"drink": "latte", "milk": "full cream"}]
         self._tap(node, "order.create", order_id=order_id, station_id=node.station_id,
-                  items=[{"drink": "latte", "milk": "full cream"}], customer_name="Walk")  # fmt: skip
+                  items=items, customer_name="Walk")  # fmt: skip
 
     @rule(i=NODE, k=ANY, qty=st.integers(1, 400), restock=st.booleans())
     def use_stock(self, i: int, k: int, qty: int, restock: bool) -> None:
@@ -217,10 +217,8 @@ class SyncSimulation(RuleBasedStateMachine):
                 raise SimulatedCrash(at)
 
         node.fault = fault
-        try:
+        with contextlib.suppress(SimulatedCrash):
             self._sync(node)
-        except SimulatedCrash:
-            pass
         node.fault = None
         node.crash(reuse_engine=True)
 
@@ -276,7 +274,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
 
 SyncSimulation.TestCase.settings = settings(
-    max_examples=int(os.environ.get('SYNC_SIM_EXAMPLES', '100')),
+    max_examples=int(os.environ.get("SYNC_SIM_EXAMPLES", "100")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -55,7 +55,9 @@ class SimulatorPanel(QWidget):
         self.phone.setMaximumWidth(220)
         self.message = QLineEdit(placeholderText="Type a text, e.g. large oat flat white for Sam")
         self.send_button = QPushButton("Send")
-        self.screen = QPlainTextEdit(readOnly=True)  # plain text: customer input never renders
+        self.conversation = QPlainTextEdit(
+            readOnly=True
+        )  # plain text: customer input never renders
         self.error = plain_label(object_name="subtitle")
 
         row = QHBoxLayout()
@@ -71,7 +73,7 @@ class SimulatorPanel(QWidget):
             )
         )
         layout.addLayout(row)
-        layout.addWidget(self.screen, 1)
+        layout.addWidget(self.conversation, 1)
         layout.addWidget(self.error)
 
         self.send_button.clicked.connect(self.send)
@@ -109,8 +111,10 @@ class SimulatorPanel(QWidget):
             who = "Expresso" if row.direction == "out" else "You"
             when = row.created_at.astimezone().strftime("%H:%M")
             lines.append(f"{when}  {who}: {row.body}")
-        self.screen.setPlainText("\n".join(lines))
-        self.screen.verticalScrollBar().setValue(self.screen.verticalScrollBar().maximum())
+        self.conversation.setPlainText("\n".join(lines))
+        self.conversation.verticalScrollBar().setValue(
+            self.conversation.verticalScrollBar().maximum()
+        )
 
 
 def _error_of(future: object) -> str:

@@ -1,0 +1,201 @@
+"""``expresso station <command>``: act on a station's local replica through the same outbox the
+screen uses — online or offline; a running ``barista --headless`` sends it on.
+
+ID is the number customers see (``A042``, ``a42``, ``#A-42``) or the internal id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from expresso_desktop.core.errors import DomainError
+from expresso_desktop.core.orders import parse_order_number
+from expresso_desktop.errors import KnownError
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.store import sync_rows
+
+from . import outbox
+from .replica import Replica, get
+
+ONLINE_WITHIN = timedelta(seconds=20)  # a running station refreshes last_contact far more often
+
+
+def run_station_cli(paths: AppPaths, args: argparse.Namespace) -> int:
+    if not paths.replica_db.exists():
+        raise KnownError(f"no station in {paths.data_dir}", hint="pair it: barista --headless")
+    replica = Replica(paths.replica_db)
+    try:
+        return _run(replica, args)
+    except DomainError as exc:
+        raise KnownError(exc.reason) from exc
+    finally:
+        replica.close()
+
+
+def _run(replica: Replica, args: argparse.Namespace) -> int:
+    command = args.station_command
+    if command == "status":
+        return _print(status(replica), as_json=args.json)
+    if command == "orders":
+        return _print(list_orders(replica, every=args.all), as_json=args.json)
+    if command in ("start", "ready", "collect", "cancel"):
+        order = find_order(replica, args.id)
+        extra = {"reason": args.reason} if command == "cancel" else {}
+        seq = outbox.record(replica, f"order.{command}", {"order_id": order["id"], **extra})
+        print(f"{command} {order['number'] or order['id']}: queued (#{seq})")
+        return 0
+    if command == "walk-in":
+        return _walk_in(replica, args.text, args.name)
+    if command == "consume":
+        return _consume(replica, args.item, args.qty)
+    raise KnownError(f"unknown command {command}")  # pragma: no cover - argparse refuses first
+
+
+def _print(data: Any, *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(data, default=str))
+    elif isinstance(data, list):
+        for row in data:
+            items = ", ".join(i["drink"] for i in row["items"])
+            who = row["customer_name"] or ""
+            print(f"{row['number'] or '(new)':>6}  {row['status']:<11} {who}: {items}")
+    else:
+        for key, value in data.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def status(replica: Replica) -> dict[str, Any]:
+    with replica.read() as conn:
+        counts = outbox.counts(conn)
+        since = get(conn, "since")
+        contact = get(conn, "last_contact")
+        online = get(conn, "online") == "1" and contact is not None
+        if online and contact:  # the station process may have died while online
+            online = datetime.now(UTC) - datetime.fromisoformat(contact) < ONLINE_WITHIN
+        rejected = [
+            {"seq": r.seq, "name": r.name, "reason": r.reason}
+            for r in outbox.rows(conn, status="rejected")
+        ]
+        return {
+            "online": online,
+            "pending": counts["pending"],
+            "rejected": counts["rejected"],
+            "cursor": int(get(conn, "cursor") or 0),
+            "epoch": get(conn, "epoch") or "",
+            "server": get(conn, "server_url") or "",
+            "client_id": get(conn, "client_id"),
+            "station_id": int(get(conn, "station_id") or 0) or None,
+            "since": since,
+            "last_error": get(conn, "last_error") or "",
+            "rejections": rejected,
+        }
+
+
+def _order_json(conn: Connection, order: dict[str, Any]) -> dict[str, Any]:
+    items_t = sync_rows.table("order_items")
+    items = conn.execute(
+        sa.select(items_t)
+        .where(items_t.c.order_id == order["id"], items_t.c.deleted == sa.false())
+        .order_by(items_t.c.position)
+    ).mappings()
+    station = (
+        sync_rows.read_image(conn, "stations", str(order["station_id"]))
+        if order["station_id"]
+        else None
+    )
+    return {
+        "id": order["id"],
+        "number": order["number"],
+        "status": order["status"],
+        "station": station["number"] if station else None,
+        "customer_name": order["customer_name"],
+        "items": [
+            {
+                "drink": i.drink,
+                "size": i.size,
+                "milk": i.milk,
+                "sugar": i.sugar,
+                "quantity": i.quantity,
+                "extras": list(i.extras_json or []),
+            }
+            for i in items
+        ],
+        "created_at": order["created_at"],
+    }
+
+
+def list_orders(replica: Replica, *, every: bool = False) -> list[dict[str, Any]]:
+    t = sync_rows.table("orders")
+    with replica.read() as conn:
+        query = sa.select(t).where(t.c.deleted == sa.false())
+        mine = get(conn, "station_id")
+        if not every:
+            query = query.where(t.c.status.in_(("new", "in_progress", "ready")))
+            if mine:
+                query = query.where(t.c.station_id == int(mine))
+        rows = conn.execute(query.order_by(t.c.created_at, t.c.id)).mappings()
+        return [_order_json(conn, sync_rows.image_of(r)) for r in rows]
+
+
+def find_order(replica: Replica, ident: str) -> dict[str, Any]:
+    t = sync_rows.table("orders")
+    number = parse_order_number(ident)
+    with replica.read() as conn:
+        where = t.c.id == ident if number is None else (t.c.number == number) | (t.c.id == ident)
+        row = conn.execute(sa.select(t).where(where, t.c.deleted == sa.false())).mappings().first()
+    if row is None:
+        raise KnownError(f"this station has no order {ident}")
+    return sync_rows.image_of(row)
+
+
+def _walk_in(replica: Replica, text: str, name: str | None) -> int:
+    from expresso_desktop.core.sms_parser import parse_sms
+
+    parsed = parse_sms(text)
+    if not parsed.items:
+        raise KnownError(f"could not read a drink in {text!r}", hint='e.g. "large oat latte"')
+    station = replica.state("station_id")
+    order_id = str(uuid.uuid4())
+    args = {
+        "order_id": order_id,
+        "station_id": int(station) if station else None,
+        "items": [item.to_dict() for item in parsed.items],
+        "customer_name": name or parsed.name,
+    }
+    seq = outbox.record(replica, "order.create", args)
+    print(json.dumps({"id": order_id, "seq": seq, "items": args["items"], "status": "new"}))
+    return 0
+
+
+def _consume(replica: Replica, ident: str, qty: float) -> int:
+    if qty <= 0:
+        raise KnownError("the quantity must be more than 0")
+    t = sync_rows.table("stock_items")
+    station = replica.state("station_id")
+    with replica.read() as conn:
+        query = sa.select(t).where(t.c.deleted == sa.false())
+        if station:
+            query = query.where(t.c.station_id == int(station))
+        wanted = ident.strip().lower()
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    match = [
+        r for r in rows if str(r["id"]) == wanted or r["name"].lower() in (wanted, f"milk:{wanted}")
+    ]
+    if not match:
+        raise KnownError(f"this station does not track {ident!r}")
+    item = match[0]
+    seq = outbox.record(
+        replica,
+        "stock.consume",
+        {"item_id": item["id"], "qty": qty, "generation": item["generation"]},
+    )
+    print(f"used {qty:g} {item['unit']} of {item['name']}: queued (#{seq})")
+    return 0
