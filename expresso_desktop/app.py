@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from expresso_desktop.server.headless import ServeOptions
+    from expresso_desktop.sync.station import StationOptions
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ def _crash_handler(
         )
 
 
-def run_gui(mode: Mode, paths: AppPaths, options: ServeOptions | None = None) -> int:
+def run_gui(
+    mode: Mode, paths: AppPaths, options: ServeOptions | StationOptions | None = None
+) -> int:
     from PySide6.QtWidgets import QApplication
 
     from expresso_desktop.ui.common.theme import apply_theme
@@ -46,8 +49,12 @@ def run_gui(mode: Mode, paths: AppPaths, options: ServeOptions | None = None) ->
     if mode is Mode.ORGANISER:
         from expresso_desktop.server.headless import ServeOptions
 
+        assert options is None or isinstance(options, ServeOptions)
         return _run_organiser(app, paths, options or ServeOptions())
-    return _run_barista(app, paths)
+    from expresso_desktop.sync.station import StationOptions
+
+    assert options is None or isinstance(options, StationOptions)
+    return _run_barista(app, paths, options or StationOptions())
 
 
 def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) -> int:
@@ -87,10 +94,13 @@ def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) ->
         services.close()
 
 
-def _run_barista(app: QApplication, paths: AppPaths) -> int:
-    from expresso_desktop.core.menu import load_default_menu
-    from expresso_desktop.ui.barista.main_window import BaristaWindow
+def _run_barista(app: QApplication, paths: AppPaths, options: StationOptions) -> int:
+    from expresso_desktop.ui.barista.station_app import StationApp
 
-    window = BaristaWindow(menu=load_default_menu(), paths=paths)
-    window.show()
-    return app.exec()
+    station = StationApp(paths, options)
+    station.start()
+    station.window.show()
+    try:
+        return app.exec()
+    finally:
+        station.close()

@@ -147,8 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # No subcommand at all: the organiser with its defaults.
             given = list(sys.argv[1:] if argv is None else argv)
             args = build_parser().parse_args([*given, "organiser"])
-        gui_options = _serve_options(args) if command == "organiser" else None
-        return run_gui(Mode(command), paths, gui_options)
+        if command == "organiser":
+            return run_gui(Mode.ORGANISER, paths, _serve_options(args))
+        return run_gui(Mode.BARISTA, paths, station_options(args))
     except KnownError as exc:
         print(f"expresso: {exc}", file=sys.stderr)
         return 2

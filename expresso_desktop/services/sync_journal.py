@@ -111,7 +111,7 @@ def replay(server: SyncServer, journal: Journal) -> int:
 
             epoch = meta(tx.session.connection(), "epoch") or ""
             recovering = None if caller.client_id != ORGANISER_CLIENT else False
-            return server._apply_batch(tx, caller, epoch, [m], recovering=recovering)
+            return server.batch_job(tx, caller, epoch, [m], recovering=recovering)
 
         out = server.writer.run_sync(one)
         if out.get("error"):

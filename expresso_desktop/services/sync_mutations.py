@@ -162,8 +162,6 @@ def _station_number(ctx: MutationCtx, station_id: int | None) -> str:
 def order_create(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
     """A walk-in taken at a station; insert-or-ignore by the client's order id."""
     order_id = arg_str(args, "order_id", max_len=64)
-    if ctx.tx.session.get(Order, order_id) is not None:
-        return
     station_id = arg_int(args, "station_id", optional=True) or ctx.caller.station_id
     if station_id is None:
         raise Refused("invalid_args", "station_id is required")

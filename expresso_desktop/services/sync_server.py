@@ -17,6 +17,7 @@ Wall-clock time is stamped for display and the recovery window only, never to or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -65,6 +66,11 @@ if TYPE_CHECKING:
     from expresso_desktop.services.organiser import OrganiserServices
 
 log = logging.getLogger(__name__)
+
+
+class _Unguarded(Exception):
+    """A mutation failed in the fast path: redo the batch with savepoints."""
+
 
 PROTO = 1
 MAX_BATCH = 100
@@ -131,9 +137,7 @@ class SyncServer:
         mutations = sorted((mutation_of(m) for m in raw), key=lambda m: m["seq"])
         caller = Caller(client_id, caller.role, caller.station_id, caller.name)
         try:
-            outcome = self.writer.run_sync(
-                lambda tx: self._apply_batch(tx, caller, epoch, mutations)
-            )
+            outcome = self.writer.run_sync(lambda tx: self.batch_job(tx, caller, epoch, mutations))
         except (StoreError, sqlalchemy.exc.OperationalError) as exc:
             log.warning("push from %s rolled back (will be retried): %s", client_id[:8], exc)
             return {"error": "Unavailable", "message": str(exc)}
@@ -143,7 +147,7 @@ class SyncServer:
             )
         return outcome
 
-    def _apply_batch(
+    def batch_job(
         self,
         tx: Tx,
         caller: Caller,
@@ -151,6 +155,28 @@ class SyncServer:
         mutations: list[dict[str, Any]],
         *,
         recovering: bool | None = None,
+    ) -> dict[str, Any]:
+        """Apply a batch in the writer's transaction. First without a savepoint per mutation
+        (refusals are rare and the handlers check before they write); if any mutation is
+        refused or fails, the whole attempt is rolled back and the batch re-run with one
+        savepoint each, so that only the refused mutation's effects are undone."""
+        changes, alerts = len(tx.changes.changes), len(tx.changes.alerts)
+        try:
+            with tx.session.begin_nested():  # one savepoint for the whole fast attempt
+                return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=False)
+        except _Unguarded:
+            del tx.changes.changes[changes:], tx.changes.alerts[alerts:]
+            return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=True)
+
+    def _apply_batch(
+        self,
+        tx: Tx,
+        caller: Caller,
+        epoch: str,
+        mutations: list[dict[str, Any]],
+        recovering: bool | None,
+        *,
+        guarded: bool,
     ) -> dict[str, Any]:
         conn = tx.session.connection()
         current = meta(conn, "epoch")
@@ -162,39 +188,40 @@ class SyncServer:
         if recovering is None:
             recovering = float(meta(conn, "recovering_until", "0") or 0) > self.clock()
         results: list[dict[str, Any]] = []
+        logged: list[dict[str, Any]] = []
         error: dict[str, Any] | None = None
+        last = client.last_mutation_seq
         for index, m in enumerate(mutations, start=1):
-            last = client.last_mutation_seq
             if m["seq"] <= last:
-                results.append(stored_result(tx.session, caller.client_id, m["seq"]))
+                earlier = next((r for r in results if r["seq"] == m["seq"]), None)
+                results.append(
+                    {**earlier, "status": "duplicate", "original": earlier["status"]}
+                    if earlier
+                    else stored_result(tx.session, caller.client_id, m["seq"])
+                )
                 continue
             if m["seq"] != last + 1:
                 error = {"error": "Gap", "expected": last + 1}
                 break
             try:
-                result = self._apply_one(tx, caller, m, recovering)
+                result = self._apply_one(tx, caller, m, recovering, guarded)
             except Deferred as exc:
                 error = {"error": "Deferred", "message": f"waiting for {exc}", "seq": m["seq"]}
                 break
             self._fault(f"mid_batch:{index}")
-            tx.session.add(
-                MutationLog(
-                    client_id=caller.client_id,
-                    seq=m["seq"],
-                    name=m["name"],
-                    args_json=m["args"],
-                    status=result["status"],
-                    reason=result.get("reason"),
-                    version=result["version"],
-                    client_ts=aware(m.get("client_ts")),
-                    received_at=utcnow(),
-                )
-            )
-            client.last_mutation_seq = m["seq"]
+            logged.append(_log_row(caller.client_id, m, result))
+            last = m["seq"]
+            results.append(result)
+        # The bookkeeping of the whole batch in three statements, still inside its transaction.
+        if logged:
+            conn.execute(MutationLog.__table__.insert(), logged)  # type: ignore[attr-defined]
+            origins = [o for r in results if (o := r.pop("_origin", None))]
+            if origins:
+                conn.execute(_ORIGIN, origins)
+            client.last_mutation_seq = last
             client.last_seen = utcnow()
             tx.session.add(client)
             tx.session.flush()
-            results.append(result)
         out = {
             "epoch": current,
             "last_mutation_seq": client.last_mutation_seq,
@@ -204,7 +231,7 @@ class SyncServer:
         return {**error, **out} if error else out
 
     def _apply_one(
-        self, tx: Tx, caller: Caller, m: dict[str, Any], recovering: bool
+        self, tx: Tx, caller: Caller, m: dict[str, Any], recovering: bool, guarded: bool
     ) -> dict[str, Any]:
         session = tx.session
         before = len(tx.changes.changes)
@@ -213,22 +240,21 @@ class SyncServer:
         )
         rejected: tuple[str, str] | None = None
         try:
-            with session.begin_nested():
+            with session.begin_nested() if guarded else contextlib.nullcontext():
                 spec = resolve(m["name"])
                 if spec is None:
                     raise Refused("unsupported_mutation", f"this organiser cannot run {m['name']}")
                 check_role(ctx, spec)
                 spec.handler(ctx, m["args"])
                 session.flush()
-        except (Deferred, StoreError, sqlalchemy.exc.OperationalError):
+        except (StoreError, sqlalchemy.exc.OperationalError):
             raise
-        except DomainError as exc:
-            rejected = (exc.code, exc.reason)
-            if isinstance(exc, Refused) and exc.alert is not None:
-                tx.changes.alerts.append(exc.alert)
-        except Exception as exc:  # a poison mutation (bad args, a bug): refuse, never stick
-            log.exception("mutation %s/%s failed; rejecting it", caller.client_id[:8], m["seq"])
-            rejected = ("invalid", f"{type(exc).__name__}: {exc}"[:300])
+        except Exception as exc:
+            if not guarded:
+                raise _Unguarded from exc
+            if isinstance(exc, Deferred):
+                raise
+            rejected = self._refusal(tx, caller, m, exc)
         if rejected is not None:
             del tx.changes.changes[before:]  # rolled back with the savepoint: never announce
             version = head(session.connection())
@@ -237,11 +263,19 @@ class SyncServer:
         new = tx.changes.changes[before:]
         if not new:
             return {"seq": m["seq"], "status": "applied", "version": head(session.connection())}
-        session.connection().execute(
-            text("UPDATE change_log SET origin_client = :c, origin_seq = :s WHERE version >= :v"),
-            {"c": caller.client_id, "s": m["seq"], "v": new[0].version},
-        )
-        return {"seq": m["seq"], "status": "applied", "version": new[-1].version}
+        origin = {"c": caller.client_id, "s": m["seq"], "lo": new[0].version, "hi": new[-1].version}
+        return {"seq": m["seq"], "status": "applied", "version": new[-1].version, "_origin": origin}
+
+    @staticmethod
+    def _refusal(tx: Tx, caller: Caller, m: dict[str, Any], exc: Exception) -> tuple[str, str]:
+        if isinstance(exc, DomainError):
+            if isinstance(exc, Refused) and exc.alert is not None:
+                tx.changes.alerts.append(exc.alert)
+            return exc.code, exc.reason
+        # A poison mutation (bad args, a bug): refused with the reason, never stuck.
+        log.error("mutation %s/%s failed; rejecting it", caller.client_id[:8], m["seq"],
+                  exc_info=exc)  # fmt: skip
+        return "invalid", f"{type(exc).__name__}: {exc}"[:300]
 
     # -- the organiser's own writes ------------------------------------------------------------
     def apply_local(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -256,7 +290,7 @@ class SyncServer:
                 tx.session.flush()
             epoch = meta(tx.session.connection(), "epoch") or ""
             m = {"seq": client.last_mutation_seq + 1, "name": name, "args": dict(args)}
-            out = self._apply_batch(tx, caller, epoch, [m])
+            out = self.batch_job(tx, caller, epoch, [m])
             out["mutation"] = m
             return out
 
@@ -307,6 +341,26 @@ class SyncServer:
     def fault_point(self, point: str) -> None:
         """For the transport: ``after_commit_before_response`` and the like."""
         self._fault(point)
+
+
+_ORIGIN = text(
+    "UPDATE change_log SET origin_client = :c, origin_seq = :s WHERE version BETWEEN :lo AND :hi"
+)
+
+
+def _log_row(client_id: str, m: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    client_ts = aware(m.get("client_ts"))
+    return {
+        "client_id": client_id,
+        "seq": m["seq"],
+        "name": m["name"],
+        "args_json": m["args"],
+        "status": result["status"],
+        "reason": result.get("reason"),
+        "version": result["version"],
+        "client_ts": client_ts,
+        "received_at": utcnow(),
+    }
 
 
 JOURNAL_DIR_ENV = "EXPRESSO_SYNC_JOURNAL_DIR"  # put it on a second disk / USB stick

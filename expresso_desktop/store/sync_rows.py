@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from .tables import SYNCED_TABLES
 from .types import UtcDateTime
@@ -73,7 +73,7 @@ def to_image(value: Any) -> Any:
     return value
 
 
-def image_of(row: Mapping[str, Any]) -> dict[str, Any]:
+def image_of(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {key: to_image(value) for key, value in row.items()}
 
 

@@ -74,6 +74,7 @@ class SyncEngine:
         self.server_epoch: str | None = None
         self.ready = False  # a hello on this link has been answered and acted on
         self._recover_next = False
+        outbox.ensure_rebased(replica)
 
     async def sync_once(self) -> None:
         """One round; raises ``TransportError`` (or ``ServerBusy``) when it could not finish."""
@@ -223,7 +224,13 @@ class SyncEngine:
             put(conn, "cursor", str(page["next_cursor"]))
             rejected = outbox.apply_acks(conn, page["last_mutation_seq"], page["rejected"])
             self.replica.hit("pull:acked")
-            outbox.rebase(conn)
+            if page["has_more"]:
+                # Mid catch-up: the pending mutators run once, after the last page, not after
+                # every page (they dominated long catch-ups). Until then the flag says so, and
+                # whoever opens the replica first rebases (outbox.ensure_rebased).
+                outbox.defer_rebase(conn)
+            else:
+                outbox.rebase(conn)
             self.replica.hit("pull:rebased")
         return rejected
 

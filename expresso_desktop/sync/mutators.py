@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -24,7 +24,7 @@ from expresso_desktop.core.orders import Action, OrderStatus, transition
 from expresso_desktop.services.sync_mutations_more import movement_id
 from expresso_desktop.store import sync_rows
 
-from .replica import save_base
+from .replica import Bases
 
 log = logging.getLogger(__name__)
 ITEM_NS = uuid.UUID("0c5e2a6b-5f43-4a4e-9a57-1d2b0ffee001")
@@ -46,13 +46,17 @@ class Local:
     seq: int
     client_ts: str
     strict: bool
+    bases: Bases = field(default_factory=Bases)
+    _read: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def get(self, entity: str, entity_id: Any) -> dict[str, Any] | None:
-        return sync_rows.read_image(self.conn, entity, str(entity_id))
+        image = sync_rows.read_image(self.conn, entity, str(entity_id))
+        self._read.setdefault((entity, str(entity_id)), image)
+        return None if image is None else dict(image)
 
     def put(self, entity: str, image: Mapping[str, Any]) -> None:
         key = str(image[sync_rows.pk_column(entity).name])
-        save_base(self.conn, entity, key)
+        self.bases.save(self.conn, entity, key, self._read.get((entity, key), ...))
         sync_rows.upsert(self.conn, entity, image)
 
     def refuse(self, reason: str) -> None:

@@ -22,9 +22,10 @@ from expresso_desktop.store.tables import Outbox
 from expresso_desktop.store.types import utcnow
 
 from . import mutators
-from .replica import Replica, get, get_int, put
+from .replica import Bases, Replica, get, get_int, put
 
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+REBASE_DUE = "rebase_due"  # sync_state: "1" while pending mutators await a rebase
 
 
 class NotBootstrapped(DomainError):
@@ -57,6 +58,8 @@ def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
     with replica.write() as conn:
         if get(conn, "epoch") is None:
             raise NotBootstrapped("this station has not downloaded the event yet")
+        if get(conn, REBASE_DUE) == "1":
+            rebase(conn)
         seq = get_int(conn, "next_seq", 1)
         now = utcnow()
         run_mutator(conn, seq, name, args, now.isoformat(), strict=True)
@@ -68,18 +71,32 @@ def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
 
 
 def run_mutator(
-    conn: Connection, seq: int, name: str, args: Mapping[str, Any], client_ts: str, *, strict: bool
+    conn: Connection,
+    seq: int,
+    name: str,
+    args: Mapping[str, Any],
+    client_ts: str,
+    *,
+    strict: bool,
+    bases: Bases | None = None,
+    identity: tuple[str, int | None] | None = None,
 ) -> None:
-    station = get(conn, "station_id")
+    client_id, station_id = identity or _identity(conn)
     local = mutators.Local(
         conn,
-        client_id=get(conn, "client_id") or "",
-        station_id=int(station) if station else None,
+        client_id=client_id,
+        station_id=station_id,
         seq=seq,
         client_ts=client_ts,
         strict=strict,
+        bases=bases or Bases(),
     )
     mutators.run(local, name, args)
+
+
+def _identity(conn: Connection) -> tuple[str, int | None]:
+    station = get(conn, "station_id")
+    return get(conn, "client_id") or "", int(station) if station else None
 
 
 def rows(
@@ -115,37 +132,57 @@ def rows(
 
 
 def rebase(conn: Connection) -> int:
-    """Re-run every pending mutator, in seq order, on the current tables."""
+    """Re-run every pending mutator, in seq order, on the tables just restored to the
+    organiser's state (no bases are saved at this point)."""
+    put(conn, REBASE_DUE, "0")
     pending = rows(conn, status="pending")
+    bases, identity = Bases(fresh=True), _identity(conn)
     for row in pending:
-        run_mutator(conn, row.seq, row.name, row.args, row.client_ts.isoformat(), strict=False)
+        run_mutator(conn, row.seq, row.name, row.args, row.client_ts.isoformat(), strict=False,
+                    bases=bases, identity=identity)  # fmt: skip
     return len(pending)
+
+
+def defer_rebase(conn: Connection) -> None:
+    """The tables hold the organiser's state only; pending mutators still have to run."""
+    put(conn, REBASE_DUE, "1")
+
+
+def ensure_rebased(replica: Replica) -> None:
+    """Run a rebase a crash mid catch-up left due (the pending taps show again)."""
+    if replica.state(REBASE_DUE) == "1":
+        with replica.write() as conn:
+            if get(conn, REBASE_DUE) == "1":
+                rebase(conn)
 
 
 def mark_results(conn: Connection, results: Iterable[Mapping[str, Any]]) -> list[Row]:
     """Record a push's answers; returns the rows newly rejected (to tell the barista)."""
-    newly_rejected = []
+    newly_rejected, applied = [], []
+    pending = (OUTBOX.c.seq == sa.bindparam("s")) & (OUTBOX.c.status == "pending")
     for result in results:
         seq = result["seq"]
         status = result["status"]
         if status == "duplicate":
             status = result.get("original", "applied")
-        where = (OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending")
-        if status == "rejected":
-            done = conn.execute(
-                sa.update(OUTBOX)
-                .where(where)
-                .values(status="rejected", reason=result.get("reason") or "rejected",
-                        server_version=result.get("version"), attempts=OUTBOX.c.attempts + 1)
-            )  # fmt: skip
-            if done.rowcount:
-                newly_rejected.extend(rows(conn, seq=seq))
-        else:
-            conn.execute(
-                sa.update(OUTBOX)
-                .where(where)
-                .values(server_version=result.get("version") or 0, attempts=OUTBOX.c.attempts + 1)
-            )
+        if status != "rejected":
+            applied.append({"s": seq, "v": result.get("version") or 0})
+            continue
+        done = conn.execute(
+            sa.update(OUTBOX)
+            .where((OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending"))
+            .values(status="rejected", reason=result.get("reason") or "rejected",
+                    server_version=result.get("version"), attempts=OUTBOX.c.attempts + 1)
+        )  # fmt: skip
+        if done.rowcount:
+            newly_rejected.extend(rows(conn, seq=seq))
+    if applied:
+        statement = (
+            sa.update(OUTBOX)
+            .where(pending)
+            .values(server_version=sa.bindparam("v"), attempts=OUTBOX.c.attempts + 1)
+        )
+        conn.execute(statement, applied)
     return newly_rejected
 
 

@@ -126,10 +126,25 @@ def get_int(conn: Connection, key: str, default: int = 0) -> int:
 # -- bases: the organiser's image of every row pending mutations have touched ---------------
 
 
-def save_base(conn: Connection, entity: str, entity_id: str) -> None:
-    key = f"{BASE}{entity}/{entity_id}"
-    if get(conn, key) is None:
-        put(conn, key, json.dumps(sync_rows.read_image(conn, entity, entity_id)))
+class Bases:
+    """The bases saved in one local transaction. ``fresh``: the table of bases was just
+    emptied (a rebase after a restore), so no lookup is needed to know a row has none."""
+
+    def __init__(self, *, fresh: bool = False) -> None:
+        self.fresh = fresh
+        self.saved: set[str] = set()
+
+    def save(self, conn: Connection, entity: str, entity_id: str, image: Any = ...) -> None:
+        """Keep ``image`` (the row as it is now; read if not given) unless a base exists."""
+        key = f"{BASE}{entity}/{entity_id}"
+        if key in self.saved:
+            return
+        self.saved.add(key)
+        if not self.fresh and get(conn, key) is not None:
+            return
+        if image is ...:
+            image = sync_rows.read_image(conn, entity, entity_id)
+        put(conn, key, json.dumps(image))
 
 
 def restore_bases(conn: Connection) -> int:

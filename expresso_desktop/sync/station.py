@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
@@ -155,8 +155,24 @@ async def locate(replica: Replica, options: StationOptions) -> str:
 # -- running --------------------------------------------------------------------------------
 
 
+FAULT_ENV = "SYNC_FAULT"  # test hook: SIGKILL this station at a point (e.g. pull:applied)
+
+
+def _fault_hook() -> Callable[[str], None] | None:
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted:
+        return None
+
+    def hit(point: str) -> None:
+        if point == wanted:
+            log.error("%s=%s: killing the station now", FAULT_ENV, point)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hit
+
+
 def run_headless(paths: AppPaths, options: StationOptions) -> int:
-    replica = Replica(paths.replica_db)
+    replica = Replica(paths.replica_db, fault=_fault_hook())
     try:
         asyncio.run(_main(replica, paths, options))
     finally:

@@ -32,6 +32,7 @@ def run_station_cli(paths: AppPaths, args: argparse.Namespace) -> int:
         raise KnownError(f"no station in {paths.data_dir}", hint="pair it: barista --headless")
     replica = Replica(paths.replica_db)
     try:
+        outbox.ensure_rebased(replica)
         return _run(replica, args)
     except DomainError as exc:
         raise KnownError(exc.reason) from exc

@@ -303,3 +303,32 @@ def test_callers_cannot_act_for_other_roles(org: Organiser) -> None:
         {"client_id": "runner-1", "epoch": epoch, "mutations": mutations}, runner
     )
     assert answer["results"][0]["reason"] == "forbidden"
+
+
+async def test_t12_a_crash_between_pages_keeps_pending_taps_visible(
+    org: Organiser, station: Make
+) -> None:
+    node = await _ready(station())
+    node.net.up = False
+    node.tap("chat.post", message_id="pending-across-pages", channel="all", body="hi")
+    for _ in range(6):
+        org.add_order(org.station_ids()[0])
+    node.net.up = True
+    node.engine.page_size = 5  # a multi-page catch-up
+    pages = []
+
+    def crash_on_second_page(at: str) -> None:
+        if at == "pull:acked":
+            pages.append(at)
+            if len(pages) == 2:
+                raise RuntimeError("killed")
+
+    node.fault = crash_on_second_page
+    with pytest.raises(RuntimeError, match="killed"):
+        await node.engine.sync_once()
+    node.fault = None
+    node.crash()  # the first page is committed; its rebase was left for later
+    assert node.image("chat_messages", "pending-across-pages") is not None
+    node.engine.page_size = 5
+    assert await node.sync()
+    check_all(org, [node])

@@ -35,3 +35,10 @@ class ChangeBridge(QObject):
 
     def close(self) -> None:
         self._unsubscribe()
+        # The subscription held a bound method of ours: drop it so the bridge is freed by
+        # reference counting on the GUI thread, never by the cycle collector on another.
+        self._unsubscribe = _nothing
+
+
+def _nothing() -> None:
+    return None

@@ -43,6 +43,16 @@ class ServiceHost(QObject):
         """Run ``coro`` on the service loop; the GUI gets a future (use a callback, never wait)."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
+    def start_component(self, component: Component) -> concurrent.futures.Future[None]:
+        """Start one more component on the running loop (e.g. sync once a station is paired);
+        it is stopped with the others."""
+
+        async def start() -> None:
+            await component.start()
+            self._running.append(component)
+
+        return self.submit(start())
+
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread.is_alive() and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)

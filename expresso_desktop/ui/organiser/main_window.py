@@ -1,5 +1,6 @@
-"""The organiser's window: live orders, the phone simulator, the order-language tester and the
-menu. Built by the composition root with the services, the service host and the change bridge."""
+"""The organiser's window: live orders, the phone simulator, the order-language tester, the
+menu and setup (pairing, devices, SMS). Built by the composition root with the services, the
+service host and the change bridge."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.service_host import ServiceHost
 from expresso_desktop.ui.organiser.orders_panel import OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
+from expresso_desktop.ui.organiser.setup_panel import SetupPanel
 from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 
 
@@ -39,6 +41,8 @@ class OrganiserWindow(QMainWindow):
         header.setStretchLastSection(True)
         self.menu_view.verticalHeader().setVisible(False)
         self.tabs.addTab(self.menu_view, "Menu")
+        self.setup_panel = SetupPanel(services, host, bridge)
+        self.tabs.addTab(self.setup_panel, "Setup")
         self.setCentralWidget(self.tabs)
         self.statusBar().showMessage(f"Starting servers… Event data: {services.paths.master_db}")
         host.started.connect(self._on_started)

@@ -1,0 +1,272 @@
+"""Station sync benchmark against a real organiser process (``main.py serve``, LAN API over TLS
+on 127.0.0.1, certificate pinned), with real station engines (replica files, HTTP transport).
+
+1. ``offline_reconcile_s``: 1,000 mutations queued at a station while it is offline (walk-ins,
+   starts, stock use, chat), then one sync round after reconnecting: all pushed, applied
+   exactly once, pulled back and rebased. Goal < 2 s.
+2. ``bootstrap_10k_orders_s``: a new station joins an event of 10,000 orders (hello,
+   snapshot, catch-up pull) until its replica hash equals the organiser's. Goal < 3 s.
+3. ``visibility_ms``: steady state, a tap at station A visible in station B's replica
+   (A's push, the organiser's commit, the poke, B's pull and apply). Goal p99 <= 50 ms.
+
+Prints JSON. Usage: python bench/sync.py [--orders 10000] [--mutations 1000] [--samples 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.server.tls import ensure_identity
+from expresso_desktop.services import devices, order_actions
+from expresso_desktop.services.demo import seed_demo
+from expresso_desktop.services.organiser import build_organiser_services
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.store import sync_rows
+from expresso_desktop.store.engine import read_session
+from expresso_desktop.sync import outbox
+from expresso_desktop.sync.engine import SyncEngine
+from expresso_desktop.sync.http_transport import HttpTransport
+from expresso_desktop.sync.replica import Replica, put
+from expresso_desktop.sync.runner import SyncRunner
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXPRESSO_MDNS_INTERFACES": "127.0.0.1"}
+
+
+def prepare(data: Path, orders: int) -> dict[str, Any]:
+    """The event, 10,000 orders and device tokens, written before the organiser starts."""
+    services = build_organiser_services(AppPaths(data))
+    try:
+        services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
+        with read_session(services.engine) as s:
+            station = s.exec(text("SELECT id FROM stations ORDER BY number LIMIT 1")).scalar()
+        latte = DrinkSpec("latte", "medium", "full cream")
+
+        def many(tx: Any, n: int) -> None:
+            for _ in range(n):
+                order_actions.create_at_station(
+                    tx, event_id=services.event_id, station_id=station, specs=[latte],
+                    customer_name="Bench", source="sms",
+                )  # fmt: skip
+
+        for start in range(0, orders, 2000):
+            services.writer.run_sync(partial(many, n=min(2000, orders - start)))
+        tokens = [
+            services.writer.run_sync(
+                lambda tx, n=n: devices.add_device(
+                    session=tx.session, name=f"bench {n}", role="barista", station_id=station
+                )
+            ).token
+            for n in range(4)
+        ]
+        return {"station_id": station, "tokens": tokens}
+    finally:
+        services.close()
+
+
+def start_serve(data: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(data), "serve",
+         "--webhook-port", "0", "--lan-host", "127.0.0.1", "--lan-port", "0", "--no-mdns"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV,
+    )  # fmt: skip
+    url = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("Expresso lan on "):
+            url = line.split(" on ", 1)[1].strip()
+        if "serving" in line:
+            return proc, url
+    raise RuntimeError("serve did not start")
+
+
+def station(root: Path, name: str, url: str, token: str, fp: bytes, station_id: int) -> SyncEngine:
+    replica = Replica(root / f"{name}.db")
+    with replica.write() as conn:
+        put(conn, "station_id", str(station_id))
+    return SyncEngine(replica, HttpTransport(url, token, fp))
+
+
+def organiser_hash(data: Path) -> str:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{data / 'organiser.db'}")
+    try:
+        with engine.connect() as conn:
+            return sync_rows.state_hash(conn)
+    finally:
+        engine.dispose()
+
+
+async def bench_bootstrap(
+    root: Path, data: Path, url: str, env: dict[str, Any], fp: bytes
+) -> float:
+    engine = station(root, "newcomer", url, env["tokens"][0], fp, env["station_id"])
+    try:
+        started = time.perf_counter()
+        await engine.sync_once()
+        elapsed = time.perf_counter() - started
+        assert engine.replica.state_hash() == organiser_hash(data), "bootstrap diverged"
+        return elapsed
+    finally:
+        await engine.transport.close()
+        engine.replica.close()
+
+
+async def bench_offline(root: Path, url: str, env: dict[str, Any], fp: bytes, n: int) -> float:
+    engine = station(root, "offline", url, env["tokens"][1], fp, env["station_id"])
+    try:
+        await engine.sync_once()
+        with engine.replica.read() as conn:
+            items = conn.execute(text("SELECT id, generation FROM stock_items WHERE station_id = :s"),
+                                 {"s": env["station_id"]}).all()  # fmt: skip
+            new = [r[0] for r in conn.execute(text("SELECT id FROM orders WHERE status = 'new' LIMIT :n"), {"n": n})]  # fmt: skip
+        for k in range(n):  # offline: recorded locally only
+            kind = k % 4
+            if kind == 0:
+                outbox.record(engine.replica, "order.create", {"order_id": str(uuid.uuid4()),
+                              "station_id": env["station_id"], "items": [{"drink": "latte"}]})  # fmt: skip
+            elif kind == 1:
+                outbox.record(engine.replica, "order.start", {"order_id": new[k]})
+            elif kind == 2:
+                item_id, generation = items[k % len(items)]
+                outbox.record(engine.replica, "stock.consume", {"item_id": item_id, "qty": 1,
+                              "generation": generation})  # fmt: skip
+            else:
+                outbox.record(engine.replica, "chat.post", {"message_id": str(uuid.uuid4()),
+                              "channel": "all", "body": "offline"})  # fmt: skip
+        started = time.perf_counter()
+        await engine.sync_once()
+        elapsed = time.perf_counter() - started
+        with engine.replica.read() as conn:
+            counts = outbox.counts(conn)
+        assert counts["pending"] == 0 and counts["acked"] == n, counts
+        return elapsed
+    finally:
+        await engine.transport.close()
+        engine.replica.close()
+
+
+async def bench_visibility(
+    root: Path, url: str, env: dict[str, Any], fp: bytes, samples: int
+) -> list[float]:
+    """A in this thread's loop, B on its own loop thread (as two machines would be); B's
+    arrival time is taken inside B, right after the page holding the change committed."""
+    a = station(root, "a", url, env["tokens"][2], fp, env["station_id"])
+    b = station(root, "b", url, env["tokens"][3], fp, env["station_id"])
+    arrived: dict[str, float] = {}
+    seen = threading.Condition()
+    apply_page = b.apply_page
+
+    def observed(cursor: int, page: dict[str, Any]) -> Any:
+        out = apply_page(cursor, page)
+        now = time.perf_counter()
+        with seen:
+            for change in page["changes"]:
+                if change["entity"] == "chat_messages":
+                    arrived.setdefault(change["id"], now)
+            seen.notify_all()
+        return out
+
+    b.apply_page = observed  # type: ignore[method-assign]
+    b_stop: list[Any] = []
+
+    def run_b() -> None:
+        async def main() -> None:
+            stop = asyncio.Event()
+            b_stop.append((asyncio.get_running_loop(), stop))
+            await SyncRunner(b, interval_s=5.0).run(stop)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run_b, name="station-b")
+    thread.start()
+    runner = SyncRunner(a, interval_s=5.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        while a.replica.epoch is None or b.replica.epoch is None:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # both poke sockets are up
+        latencies = []
+        for k in range(samples + 10):
+            message_id = str(uuid.uuid4())
+            started = time.perf_counter()
+            outbox.record(a.replica, "chat.post", {"message_id": message_id, "channel": "all",
+                          "body": f"sample {k}"})  # fmt: skip
+            runner.trigger()  # what the station's screen does after a tap
+            got = await asyncio.to_thread(_wait_for, seen, arrived, message_id)
+            if k >= 10:  # warm-up
+                latencies.append((got - started) * 1000)
+            await asyncio.sleep(0.02)
+        return latencies
+    finally:
+        stop.set()
+        await task
+        loop, b_event = b_stop[0]
+        loop.call_soon_threadsafe(b_event.set)
+        thread.join(15)
+        a.replica.close()
+        b.replica.close()
+
+
+def _wait_for(seen: threading.Condition, arrived: dict[str, float], key: str) -> float:
+    with seen:
+        assert seen.wait_for(lambda: key in arrived, timeout=10), "never arrived"
+        return arrived[key]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--mutations", type=int, default=1_000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="expresso-bench-sync-") as folder:
+        root = Path(folder)
+        data = root / "organiser"
+        setup = time.perf_counter()
+        env = prepare(data, args.orders)
+        setup_s = time.perf_counter() - setup
+        fp = ensure_identity(data).fingerprint
+        proc, url = start_serve(data)
+        try:
+            bootstrap = asyncio.run(bench_bootstrap(root, data, url, env, fp))
+            offline = asyncio.run(bench_offline(root, url, env, fp, args.mutations))
+            latencies = asyncio.run(bench_visibility(root, url, env, fp, args.samples))
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    cuts = statistics.quantiles(latencies, n=100)
+    print(json.dumps({
+        "orders": args.orders,
+        "setup_s": round(setup_s, 1),
+        "bootstrap_10k_orders_s": round(bootstrap, 3),
+        "offline_mutations": args.mutations,
+        "offline_reconcile_s": round(offline, 3),
+        "visibility_ms": {"samples": len(latencies), "p50": round(cuts[49], 1),
+                          "p99": round(cuts[98], 1), "max": round(max(latencies), 1)},
+        "goals": {"offline_reconcile_s": 2.0, "bootstrap_10k_orders_s": 3.0, "visibility_p99_ms": 50},
+    }, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The station's sync loop as a component (async start/stop) for the barista window, with
+callbacks when the replica may have changed and when the link goes up or down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from expresso_desktop.errors import KnownError
+from expresso_desktop.settings import AppPaths
+
+from .engine import Notice, SyncEngine
+from .http_transport import HttpTransport
+from .replica import Replica
+from .runner import SyncRunner
+from .station import StationOptions, load_token, locate
+
+log = logging.getLogger(__name__)
+
+
+class _NotifyingEngine(SyncEngine):
+    """A sync engine that says when a round finished (the replica may hold news)."""
+
+    def __init__(self, *args: object, on_round: Callable[[], None], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._on_round = on_round
+
+    async def sync_once(self) -> None:
+        try:
+            await super().sync_once()
+        finally:
+            self._on_round()
+
+
+class StationSync:
+    name = "station sync"
+
+    def __init__(
+        self,
+        replica: Replica,
+        paths: AppPaths,
+        options: StationOptions,
+        *,
+        on_round: Callable[[], None],
+        on_notice: Callable[[Notice], None],
+        on_status: Callable[[bool, str], None],
+    ) -> None:
+        self._replica, self._paths, self._options = replica, paths, options
+        self._callbacks = on_round, on_notice, on_status
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.runner: SyncRunner | None = None
+        self.status_line = ""
+
+    async def start(self) -> None:
+        url = await locate(self._replica, self._options)
+        token = load_token(self._paths)
+        if token is None:
+            raise KnownError("this station is not paired", hint="pair it with the organiser")
+        fp_hex = self._replica.state("fingerprint") or ""
+        fingerprint = bytes.fromhex(fp_hex.replace(":", "")) if fp_hex else None
+        on_round, on_notice, on_status = self._callbacks
+        engine = _NotifyingEngine(
+            self._replica,
+            HttpTransport(url, token, fingerprint),
+            on_round=on_round,
+            on_notice=on_notice,
+        )
+        self.runner = SyncRunner(engine, on_status=on_status)
+        self._task = asyncio.create_task(self.runner.run(self._stop))
+        self.status_line = f"syncing with {url}"
+
+    def trigger(self) -> None:
+        if self.runner is not None:
+            self.runner.trigger()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -1,0 +1,295 @@
+"""The Setup tab against the real services and servers (127.0.0.1, no mDNS): the code it shows is
+one the device service accepts, pairing over HTTPS works with the URL and fingerprint it shows,
+paired devices are listed, and revoking through the button (its dialog driven) stops the token."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import segno
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from expresso_desktop.server.headless import ServeOptions, build_components
+from expresso_desktop.server.pairing_qr import pairing_payload, qr_png
+from expresso_desktop.server.tls import ensure_identity, parse_fingerprint
+from expresso_desktop.services import devices
+from expresso_desktop.services.demo import seed_demo
+from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
+from expresso_desktop.services.station_admin import get_station, list_stations, update_station
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.sms.outbound import enqueue
+from expresso_desktop.store.engine import read_session
+from expresso_desktop.ui.common.bridge import ChangeBridge
+from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.organiser.main_window import OrganiserWindow
+from expresso_desktop.ui.organiser.pairing_box import QR_SIDE
+from expresso_desktop.ui.organiser.setup_panel import SetupPanel
+
+LOOPBACK = ServeOptions(
+    host="127.0.0.1", webhook_port=0, lan_host="127.0.0.1", lan_port=0, mdns=False
+)
+
+
+@dataclass
+class Organiser:
+    window: OrganiserWindow
+    services: OrganiserServices
+    host: ServiceHost
+
+    @property
+    def panel(self) -> SetupPanel:
+        return self.window.setup_panel
+
+
+def _build(qtbot: Any, tmp_path: Path) -> tuple[Organiser, ChangeBridge]:
+    services = build_organiser_services(AppPaths(tmp_path))
+    services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
+    bridge = ChangeBridge(services.bus)
+    host = ServiceHost(partial(build_components, services, LOOPBACK))
+    window = OrganiserWindow(services=services, host=host, bridge=bridge)
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentWidget(window.setup_panel)
+    return Organiser(window, services, host), bridge
+
+
+@pytest.fixture
+def organiser(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
+    org, bridge = _build(qtbot, tmp_path)
+    with qtbot.waitSignal(org.host.started, timeout=15_000):
+        org.host.start()
+    yield org
+    org.host.stop()
+    _close(bridge)
+    org.services.close()
+
+
+@pytest.fixture
+def offline(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
+    """The window before (or without) its servers: nothing started on the network."""
+    org, bridge = _build(qtbot, tmp_path)
+    yield org
+    _close(bridge)
+    org.services.close()
+
+
+def _close(bridge: ChangeBridge) -> None:
+    bridge.close()
+    # The bridge sits in a reference cycle (its unsubscribe closure holds its bound method), so
+    # only the cyclic GC frees it, and a GC pass that runs on the writer or service thread would
+    # destroy a QObject off the GUI thread (seen as a segfault in the next test). Collect here.
+    gc.collect()
+
+
+def _station_id(services: OrganiserServices, number: int) -> int:
+    with read_session(services.engine) as session:
+        return devices.station_id_for(number, services.event_id, session=session)
+
+
+def _show_code_for(qtbot: Any, org: Organiser, role: str, station: int | None = None) -> str:
+    box = org.panel.pairing
+    qtbot.waitUntil(box.show_button.isEnabled, timeout=5_000)
+    box.role.setCurrentIndex(box.role.findData(role))
+    if station is not None:
+        box.station.setCurrentIndex(box.station.findData(_station_id(org.services, station)))
+    with qtbot.waitSignal(box.code_issued, timeout=5_000):
+        box.show_button.click()
+    shown = box.code_label.text()
+    code = shown.replace(" ", "")
+    assert len(code) == devices.CODE_LENGTH and set(code) <= set(devices.CODE_ALPHABET)
+    return code
+
+
+def _qr_modules(payload: str) -> list[list[bool]]:
+    return [[bool(v) for v in row] for row in segno.make(payload, error="m").matrix]
+
+
+def _qr_on_screen(image: QImage, count: int) -> list[list[bool]]:
+    """Read the shown QR back module by module (``count`` of them a side, border 2): each one a
+    whole number of pixels, sampled at its centre."""
+    assert not image.isNull() and image.width() == image.height() <= QR_SIDE
+    px, rest = divmod(image.width(), count + 4)
+    assert px >= 3 and rest == 0
+    return [
+        [
+            image.pixelColor((2 + x) * px + px // 2, (2 + y) * px + px // 2).value() < 128
+            for x in range(count)
+        ]
+        for y in range(count)
+    ]
+
+
+def _pair(services: OrganiserServices, code: str, name: str) -> devices.IssuedToken | None:
+    return services.writer.run_sync(
+        lambda tx: devices.redeem_pairing_code(code, session=tx.session, name=name)
+    )
+
+
+def _authenticate(services: OrganiserServices, token: str) -> devices.DeviceInfo | None:
+    with read_session(services.engine) as session:
+        return devices.authenticate(token, session=session)
+
+
+def _drive_dialog(button_text: str, seen: list[str]) -> Callable[[], None]:
+    """Click ``button_text`` in the modal dialog once it is up (retries until it is)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    return click
+
+
+def test_shown_code_pairs_a_barista_for_the_chosen_station(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    org = organiser
+    box = org.panel.pairing
+    code = _show_code_for(qtbot, org, "barista", station=2)
+
+    assert box.card is not None
+    modules = _qr_modules(box.card.payload)
+    assert _qr_on_screen(box.qr_label.pixmap().toImage(), len(modules)) == modules
+    lan_url = box.url_label.text()
+    assert lan_url.startswith("https://127.0.0.1:") and not lan_url.endswith(":None")
+    fingerprint = ensure_identity(org.services.paths.data_dir).fingerprint_hex
+    assert fingerprint[:47] in box.fingerprint_label.text()
+    assert fingerprint[48:] in box.fingerprint_label.text()
+    assert re.fullmatch(r"Single use · expires in (9:5\d|10:00)", box.expiry_label.text())
+    assert "Expresso → barista → enter this code" in box.hint_label.text()
+    assert box.card.payload == pairing_payload(code, lan_url, fingerprint)
+    assert box.card.qr_png == qr_png(box.card.payload)
+
+    issued = _pair(org.services, code, "Bar two")
+    assert issued is not None and issued.role == "barista"
+    assert issued.station_id == _station_id(org.services, 2)
+    me = _authenticate(org.services, issued.token)
+    assert me is not None and me.station_number == 2
+    assert _pair(org.services, code, "again") is None  # single use
+
+    # Pairing commits nothing to the change log: the list catches up when the tab is shown.
+    assert org.panel.model.rowCount() == 0
+    org.window.tabs.setCurrentWidget(org.window.orders_panel)
+    org.window.tabs.setCurrentWidget(org.panel)
+    assert org.panel.model.rowCount() == 1
+    shown = [org.panel.model.index(0, c).data() for c in range(org.panel.model.columnCount())]
+    assert shown == ["Bar two", "Barista", "Station 2", "never", "active"]
+    assert box.expiry_label.text().startswith("Paired.")
+    assert not box.code_label.isEnabled()
+
+
+def test_station_pairs_over_https_with_the_url_and_fingerprint_shown(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    box = organiser.panel.pairing
+    code = _show_code_for(qtbot, organiser, "display")
+    assert not box.station.isEnabled()
+    url = box.url_label.text()
+    shown_fingerprint = "".join(box.fingerprint_label.text().split()[1:])  # after "SHA-256"
+    pinned = aiohttp.Fingerprint(parse_fingerprint(shown_fingerprint))
+
+    async def pair() -> tuple[int, dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{url}/api/v1/pair",
+                ssl=pinned,
+                json={"code": f" {code[:3]} {code[3:]}", "name": "Board"},
+            ) as resp,
+        ):
+            return resp.status, await resp.json()
+
+    status, body = asyncio.run(pair())
+    assert status == 201, body
+    assert body["device"]["role"] == "display" and body["device"]["station_id"] is None
+    assert _authenticate(organiser.services, body["token"]) is not None
+    qtbot.mouseClick(organiser.panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert organiser.panel.model.rowCount() == 1
+    assert organiser.panel.model.index(0, 2).data() == "—"
+
+
+def test_an_unused_code_expires_on_screen(qtbot: Any, organiser: Organiser) -> None:
+    box = organiser.panel.pairing
+    _show_code_for(qtbot, organiser, "display")
+    assert box.card is not None and box.qr_label.isVisible()
+    box.card = replace(box.card, expires_at=datetime.now(UTC) + timedelta(seconds=1))
+    qtbot.waitUntil(lambda: box.expiry_label.text().startswith("Expired"), timeout=3_000)
+    assert not box.code_label.isEnabled() and not box.qr_label.isVisible()
+
+
+def test_revoke_through_the_button_stops_the_token(qtbot: Any, organiser: Organiser) -> None:
+    org = organiser
+    panel = org.panel
+    code = _show_code_for(qtbot, org, "barista", station=1)
+    issued = _pair(org.services, code, "Foyer <b>till</b>")
+    assert issued is not None
+    panel.refresh_button.click()
+    assert panel.model.rowCount() == 1
+    assert not panel.revoke_button.isEnabled()  # nothing selected yet
+    panel.table.selectRow(0)
+    assert panel.revoke_button.isEnabled()
+
+    seen: list[str] = []
+    QTimer.singleShot(0, _drive_dialog("Cancel", seen))
+    panel.revoke_button.click()
+    assert seen == ["Revoke “Foyer <b>till</b>”?"]  # the device's name, as plain text
+    assert panel.model.row_at(0).active
+    assert _authenticate(org.services, issued.token) is not None
+
+    QTimer.singleShot(0, _drive_dialog("Revoke", seen))
+    panel.revoke_button.click()
+    assert len(seen) == 2
+    assert not panel.model.row_at(0).active
+    assert panel.model.index(0, 4).data() == "revoked"
+    assert _authenticate(org.services, issued.token) is None
+    assert not panel.revoke_button.isEnabled()  # a revoked device cannot be revoked again
+    assert panel.devices_message.text().startswith("Revoked Foyer <b>till</b>")
+
+
+def test_sms_section_shows_the_simulator_and_the_webhook(organiser: Organiser) -> None:
+    panel = organiser.panel
+    assert panel.sms_mode.text().startswith("Built-in simulator")
+    assert "webhook on http://127.0.0.1:" in panel.sms_status.text()
+    assert "SMS simulator" in panel.sms_status.text()
+    assert panel.sms_queue.text() == "Outgoing texts waiting: none"
+
+
+def test_without_servers_codes_wait_and_commits_refresh_the_tab(
+    qtbot: Any, offline: Organiser
+) -> None:
+    panel, services = offline.panel, offline.services
+    box = panel.pairing
+    assert not box.show_button.isEnabled()
+    assert "Waiting for the LAN server" in box.message.text()
+    stations = [box.station.itemText(i) for i in range(box.station.count())]
+    assert stations == ["Station 1", "Station 2", "Station 3 · Garden Bar"]
+
+    def rename_and_queue(tx: Tx) -> None:
+        station = get_station(tx.session, list_stations(tx.session, services.event_id)[2].id or 0)
+        update_station(tx, station, {"name": "Rooftop"})
+        enqueue(tx, to="+61400000009", body="Your coffee is ready", kind="manual")
+
+    services.writer.run_sync(rename_and_queue)
+    qtbot.waitUntil(lambda: panel.sms_queue.text() == "Outgoing texts waiting: 1", timeout=5_000)
+    assert box.station.itemText(2) == "Station 3 · Rooftop"
+
+    offline.host.failed.emit("port 8443 on 0.0.0.0 is already in use (lan)")
+    assert "already in use" in box.message.text()
+    assert not box.show_button.isEnabled()
