@@ -50,6 +50,9 @@ class ChangeSet:
 
     changes: list[Change] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # Tables written that are not in the change log (SMS, customers: organiser-only rows with
+    # phone numbers). Screens on the organiser refresh on these; stations never see them.
+    touched: set[str] = field(default_factory=set)
 
     def of(self, entity: str) -> list[Change]:
         return [c for c in self.changes if c.entity == entity]
@@ -152,7 +155,7 @@ class ChangeBus:
         return unsubscribe
 
     def publish(self, changeset: ChangeSet) -> None:
-        if not changeset.changes and not changeset.alerts:
+        if not changeset.changes and not changeset.alerts and not changeset.touched:
             return
         with self._lock:
             subscribers = list(self._subscribers)

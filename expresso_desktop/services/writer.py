@@ -11,9 +11,10 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from expresso_desktop.services.changes import ChangeBus, ChangeSet
@@ -39,6 +40,7 @@ class Writer:
     def _execute(self, fn: Callable[[Tx], T]) -> T:
         changes = ChangeSet()
         with write_session(self.engine) as session:
+            event.listen(session, "before_flush", partial(_note_touched, changes))
             result = fn(Tx(session, changes))
         self.bus.publish(changes)  # after COMMIT only
         return result
@@ -52,3 +54,8 @@ class Writer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def _note_touched(changes: ChangeSet, session: Session, *_: Any) -> None:
+    for row in (*session.new, *session.dirty, *session.deleted):
+        changes.touched.add(getattr(row, "__tablename__", type(row).__name__))

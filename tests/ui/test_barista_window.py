@@ -66,7 +66,9 @@ def _status_at_organiser(data: Path, number: str) -> str:
 
 
 def test_station_pairs_shows_the_queue_and_taps_reach_the_organiser(
-    qtbot, organiser, tmp_path: Path  # type: ignore[no-untyped-def]
+    qtbot,
+    organiser,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     data, url, proc = organiser
     code = re.search(r"Pairing code: (\w+)", _cli(data, "devices", "pair", "--station", "1"))

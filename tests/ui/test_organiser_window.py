@@ -57,7 +57,9 @@ def test_simulated_text_becomes_a_live_order(qtbot, organiser) -> None:  # type:
     )
     assert row.station.startswith("Station 2")
     # the phone's screen shows the text and the confirmation, as plain text
-    qtbot.waitUntil(lambda: "Order #A001 confirmed" in panel.conversation.toPlainText(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "Order #A001 confirmed" in panel.conversation.toPlainText(), timeout=10_000
+    )
     assert "You: large oat flat white for Sam at station 2" in panel.conversation.toPlainText()
     assert panel.error.text() == ""
 

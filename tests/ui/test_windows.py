@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.ui.barista.main_window import BaristaWindow
+from expresso_desktop.sync.station import StationOptions
+from expresso_desktop.ui.barista.station_app import StationApp
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
 
 
@@ -31,11 +32,21 @@ def test_customer_text_is_never_rich_text(qtbot, menu) -> None:  # type: ignore[
     assert panel.json_view.textFormat() == Qt.TextFormat.PlainText
 
 
-def test_barista_window_lists_the_menu(qtbot, menu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    barista = BaristaWindow(menu=menu, paths=AppPaths(tmp_path))
-    qtbot.addWidget(barista)
-    table = barista.menu_view.model()
-    names = [table.index(r, 0).data() for r in range(table.rowCount())]
-    assert names == list(menu.drink_names)
-    assert table.headerData(0, Qt.Orientation.Horizontal) == "Drink"
-    assert "Not paired" in barista.status.text()
+def test_unpaired_station_asks_for_pairing_and_explains_failures(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    station = StationApp(AppPaths(tmp_path), StationOptions())
+    qtbot.addWidget(station.window)
+    station.start()
+    try:
+        box = station.window.pair_box
+        assert station.window.pages.currentWidget() is box
+        box.button.click()  # no code yet
+        assert "Enter the pairing code" in box.message.text()
+        box.server.setText("https://127.0.0.1:9")  # nothing listens there
+        box.code.setText("ABC123")
+        box.button.click()
+        assert not box.button.isEnabled()
+        qtbot.waitUntil(box.button.isEnabled, timeout=20_000)
+        assert box.message.text() not in ("", "Pairing…")
+        assert station.window.pages.currentWidget() is box  # still not paired
+    finally:
+        station.close()

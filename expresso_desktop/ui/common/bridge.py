@@ -13,6 +13,7 @@ from expresso_desktop.services.changes import Alert, Change, ChangeBus, ChangeSe
 class ChangesCommitted:
     changes: tuple[Change, ...]
     alerts: tuple[Alert, ...]
+    touched: frozenset[str] = frozenset()
 
     def ids_of(self, entity: str) -> set[str]:
         return {c.entity_id for c in self.changes if c.entity == entity}
@@ -31,7 +32,11 @@ class ChangeBridge(QObject):
         self._unsubscribe = bus.subscribe(self._on_changes)
 
     def _on_changes(self, changeset: ChangeSet) -> None:
-        self.committed.emit(ChangesCommitted(tuple(changeset.changes), tuple(changeset.alerts)))
+        self.committed.emit(
+            ChangesCommitted(
+                tuple(changeset.changes), tuple(changeset.alerts), frozenset(changeset.touched)
+            )
+        )
 
     def close(self) -> None:
         self._unsubscribe()

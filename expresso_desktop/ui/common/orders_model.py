@@ -54,6 +54,11 @@ class OrdersTableModel(QAbstractTableModel):
             self._reindex()
             self.endInsertRows()
 
+    def touch_ages(self) -> None:
+        if self._rows:
+            age = len(self.HEADERS) - 1
+            self.dataChanged.emit(self.index(0, age), self.index(len(self._rows) - 1, age))
+
     def row_at(self, row: int) -> OrderRow:
         return self._rows[row]
 

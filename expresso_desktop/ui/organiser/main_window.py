@@ -47,11 +47,20 @@ class OrganiserWindow(QMainWindow):
         self.statusBar().showMessage(f"Starting servers… Event data: {services.paths.master_db}")
         host.started.connect(self._on_started)
         bridge.committed.connect(self._on_committed)
+        self.tabs.currentChanged.connect(self._on_tab)
 
     def _on_started(self, lines: list[str]) -> None:
-        self.statusBar().showMessage("  ·  ".join(lines))
+        # The listeners' addresses fit the status bar; the rest (certificate, SMS mode) is on
+        # the Setup tab and in the tooltip.
+        short = [line for line in lines if " on http" in line]
+        self.statusBar().showMessage("  ·  ".join(short or lines))
+        self.statusBar().setToolTip("\n".join(lines))
         self.simulator.refresh()
 
-    def _on_committed(self, _event: ChangesCommitted) -> None:
+    def _on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.simulator:
+            self.simulator.refresh()
+
+    def _on_committed(self, event: ChangesCommitted) -> None:
+        if self.tabs.currentWidget() is self.simulator and "sms_messages" in event.touched:
             self.simulator.refresh()

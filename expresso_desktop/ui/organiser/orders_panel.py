@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from expresso_desktop.services.order_views import load_order_rows
@@ -39,6 +39,10 @@ class OrdersPanel(QWidget):
         layout.addWidget(self.table, 1)
         self.model.reset_rows(load_order_rows(services.engine, services.event_id, services.menu))
         bridge.committed.connect(self._on_committed)
+        # Ages are display only: repaint them each half minute; orders arrive by push.
+        self._clock = QTimer(self, interval=30_000)
+        self._clock.timeout.connect(self.model.touch_ages)
+        self._clock.start()
 
     def _on_committed(self, event: ChangesCommitted) -> None:
         ids = event.ids_of("orders")
