@@ -166,6 +166,7 @@ class SyncServer:
                 return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=False)
         except _Unguarded:
             del tx.changes.changes[changes:], tx.changes.alerts[alerts:]
+            forget_rolled_back(tx)
             return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=True)
 
     def _apply_batch(
@@ -218,6 +219,7 @@ class SyncServer:
             origins = [o for r in results if (o := r.pop("_origin", None))]
             if origins:
                 conn.execute(_ORIGIN, origins)
+            client = tx.session.get(SyncClient, caller.client_id) or client
             client.last_mutation_seq = last
             client.last_seen = utcnow()
             tx.session.add(client)
@@ -252,6 +254,7 @@ class SyncServer:
         except Exception as exc:
             if not guarded:
                 raise _Unguarded from exc
+            forget_rolled_back(tx)
             if isinstance(exc, Deferred):
                 raise
             rejected = self._refusal(tx, caller, m, exc)
@@ -341,6 +344,15 @@ class SyncServer:
     def fault_point(self, point: str) -> None:
         """For the transport: ``after_commit_before_response`` and the like."""
         self._fault(point)
+
+
+def forget_rolled_back(tx: Tx) -> None:
+    """After a savepoint rollback, drop every object the session holds. SQLAlchemy expunges
+    only the objects it still tracks as new in that savepoint, and it tracks them weakly: a
+    row inserted there whose Python object was garbage-collected and loaded again stays in
+    the identity map as a ghost that ``session.get`` returns although the row is gone (found
+    by the simulation: a rolled-back setting made the next mutation ``stale``)."""
+    tx.session.expunge_all()
 
 
 _ORIGIN = text(

@@ -148,7 +148,7 @@ class SyncEngine:
             self.replica.hit("snapshot:loaded")
             put(conn, "epoch", snap["epoch"])
             put(conn, "cursor", str(snap["head"]))
-            rejected = outbox.apply_acks(conn, snap["last_mutation_seq"], snap["rejected"])
+            rejected = outbox.settle(conn, snap["last_mutation_seq"], snap["rejected"])
             outbox.rebase(conn)
         self.server_epoch = snap["epoch"]
         self._tell_rejected(rejected)

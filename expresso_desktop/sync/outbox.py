@@ -206,6 +206,32 @@ def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]
     return newly
 
 
+def settle(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]]) -> list[Row]:
+    """After a snapshot, the organiser's record is the truth for every seq up to
+    ``last_seq``, whatever this station believed (a restored organiser re-ran some mutations,
+    possibly with another outcome). Returns the rows that became rejected."""
+    reasons = {int(seq): reason or "rejected" for seq, reason in rejected if seq <= last_seq}
+    newly = []
+    for seq, reason in reasons.items():
+        done = conn.execute(
+            sa.update(OUTBOX)
+            .where((OUTBOX.c.seq == seq) & (OUTBOX.c.status != "rejected"))
+            .values(status="rejected", reason=reason)
+        )
+        if done.rowcount:
+            newly.extend(rows(conn, seq=seq))
+    conn.execute(
+        sa.update(OUTBOX)
+        .where(
+            (OUTBOX.c.seq <= last_seq)
+            & (OUTBOX.c.status != "acked")
+            & OUTBOX.c.seq.not_in(list(reasons) or [0])
+        )
+        .values(status="acked", reason=None)
+    )
+    return newly
+
+
 def reopen(conn: Connection, after_seq: int) -> int:
     """The organiser does not have what we sent after ``after_seq`` (restored, or it forgot
     us): queue it all again. Idempotency by (client_id, seq) makes that safe."""
