@@ -82,6 +82,7 @@ def offline(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
     """The window before (or without) its servers: nothing started on the network."""
     org, bridge = _build(qtbot, tmp_path)
     yield org
+    org.host.stop()
     _close(bridge)
     org.services.close()
 

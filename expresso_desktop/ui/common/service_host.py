@@ -33,7 +33,7 @@ class ServiceHost(QObject):
         self._build = build
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="expresso-services", daemon=True)
-        self._stop: asyncio.Event | None = None
+        self._stop = asyncio.Event()  # binds to the loop on first wait (Python ≥ 3.10)
         self._running: list[Component] = []
 
     def start(self) -> None:
@@ -54,8 +54,11 @@ class ServiceHost(QObject):
         return self.submit(start())
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._thread.is_alive() and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        if not self._thread.is_alive():
+            if not self._loop.is_closed() and self._thread.ident is None:
+                self._loop.close()  # never started: nobody else will close it
+            return
+        self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
 
     def _run(self) -> None:
@@ -66,7 +69,6 @@ class ServiceHost(QObject):
             self._loop.close()
 
     async def _main(self) -> None:
-        self._stop = asyncio.Event()
         lines: list[str] = []
         try:
             for component in self._build():
