@@ -27,6 +27,7 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()  # a second call in one process must not leak the log file
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_dir is not None:

@@ -17,6 +17,7 @@ from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import MutationLog
+from expresso_desktop.store.types import utcnow
 
 PAGE_DEFAULT, PAGE_MAX = 500, 2000
 _SYNCED = tuple(sync_rows.ORDERED)
@@ -190,4 +191,36 @@ def stored_result(session: Session, client_id: str, seq: int) -> dict[str, Any]:
         "original": row.status,
         "reason": row.reason,
         "version": row.version,
+    }
+
+
+# -- the push transaction's bookkeeping --------------------------------------------------
+
+
+def forget_rolled_back(session: Session) -> None:
+    """After a savepoint rollback, drop every object the session holds. SQLAlchemy expunges
+    only the objects it still tracks as new in that savepoint, and it tracks them weakly: a
+    row inserted there whose Python object was garbage-collected and loaded again stays in
+    the identity map as a ghost that ``session.get`` returns although the row is gone (found
+    by the simulation: a rolled-back setting made the next mutation ``stale``)."""
+    session.expunge_all()
+
+
+ORIGIN_UPDATE = text(
+    "UPDATE change_log SET origin_client = :c, origin_seq = :s WHERE version BETWEEN :lo AND :hi"
+)
+
+
+def log_row(client_id: str, m: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    client_ts = aware(m.get("client_ts"))
+    return {
+        "client_id": client_id,
+        "seq": m["seq"],
+        "name": m["name"],
+        "args_json": m["args"],
+        "status": result["status"],
+        "reason": result.get("reason"),
+        "version": result["version"],
+        "client_ts": client_ts,
+        "received_at": utcnow(),
     }

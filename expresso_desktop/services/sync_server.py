@@ -24,11 +24,10 @@ import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.exc
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.menu import Menu
@@ -47,11 +46,13 @@ from expresso_desktop.services.sync_mutations import (
     resolve,
 )
 from expresso_desktop.services.sync_reads import (
-    aware,
+    ORIGIN_UPDATE,
     client_id_of,
     field,
+    forget_rolled_back,
     head,
     last_seq,
+    log_row,
     meta,
     mutation_of,
     stored_result,
@@ -59,11 +60,11 @@ from expresso_desktop.services.sync_reads import (
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.errors import StoreError
-from expresso_desktop.store.tables import MutationLog, SyncClient, SyncMeta
+from expresso_desktop.store.tables import MutationLog, SyncClient
 from expresso_desktop.store.types import utcnow
 
 if TYPE_CHECKING:
-    from expresso_desktop.services.organiser import OrganiserServices
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class SyncServer:
                 return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=False)
         except _Unguarded:
             del tx.changes.changes[changes:], tx.changes.alerts[alerts:]
-            forget_rolled_back(tx)
+            forget_rolled_back(tx.session)
             return self._apply_batch(tx, caller, epoch, mutations, recovering, guarded=True)
 
     def _apply_batch(
@@ -210,7 +211,7 @@ class SyncServer:
                 error = {"error": "Deferred", "message": f"waiting for {exc}", "seq": m["seq"]}
                 break
             self._fault(f"mid_batch:{index}")
-            logged.append(_log_row(caller.client_id, m, result))
+            logged.append(log_row(caller.client_id, m, result))
             last = m["seq"]
             results.append(result)
         # The bookkeeping of the whole batch in three statements, still inside its transaction.
@@ -218,7 +219,7 @@ class SyncServer:
             conn.execute(MutationLog.__table__.insert(), logged)  # type: ignore[attr-defined]
             origins = [o for r in results if (o := r.pop("_origin", None))]
             if origins:
-                conn.execute(_ORIGIN, origins)
+                conn.execute(ORIGIN_UPDATE, origins)
             client = tx.session.get(SyncClient, caller.client_id) or client
             client.last_mutation_seq = last
             client.last_seen = utcnow()
@@ -254,7 +255,7 @@ class SyncServer:
         except Exception as exc:
             if not guarded:
                 raise _Unguarded from exc
-            forget_rolled_back(tx)
+            forget_rolled_back(tx.session)
             if isinstance(exc, Deferred):
                 raise
             rejected = self._refusal(tx, caller, m, exc)
@@ -317,25 +318,6 @@ class SyncServer:
             conn = session.connection()
             return {"epoch": meta(conn, "epoch"), "boot_id": self.boot_id, "head": head(conn)}
 
-    # -- restore (4.7) -----------------------------------------------------------------------
-    def rotate_epoch(self, *, recovery_window_s: float = RECOVERY_WINDOW_S) -> str:
-        """History regressed (a backup was restored): a new epoch makes every station recover;
-        for a while, mutations naming unknown entities are deferred, not refused."""
-        epoch = str(uuid.uuid4())
-
-        def write(tx: Tx) -> None:
-            for key, value in (
-                ("epoch", epoch),
-                ("recovering_until", str(self.clock() + recovery_window_s)),
-            ):
-                row = tx.session.get(SyncMeta, key) or SyncMeta(k=key, v=value)
-                row.v = value
-                tx.session.add(row)
-
-        self.writer.run_sync(write)
-        log.warning("sync epoch rotated to %s (history restored)", epoch)
-        return epoch
-
     def _fault(self, point: str) -> None:
         if self.fault and self.fault == point:
             log.error("SYNC_FAULT=%s: killing the organiser now", point)
@@ -344,53 +326,3 @@ class SyncServer:
     def fault_point(self, point: str) -> None:
         """For the transport: ``after_commit_before_response`` and the like."""
         self._fault(point)
-
-
-def forget_rolled_back(tx: Tx) -> None:
-    """After a savepoint rollback, drop every object the session holds. SQLAlchemy expunges
-    only the objects it still tracks as new in that savepoint, and it tracks them weakly: a
-    row inserted there whose Python object was garbage-collected and loaded again stays in
-    the identity map as a ghost that ``session.get`` returns although the row is gone (found
-    by the simulation: a rolled-back setting made the next mutation ``stale``)."""
-    tx.session.expunge_all()
-
-
-_ORIGIN = text(
-    "UPDATE change_log SET origin_client = :c, origin_seq = :s WHERE version BETWEEN :lo AND :hi"
-)
-
-
-def _log_row(client_id: str, m: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    client_ts = aware(m.get("client_ts"))
-    return {
-        "client_id": client_id,
-        "seq": m["seq"],
-        "name": m["name"],
-        "args_json": m["args"],
-        "status": result["status"],
-        "reason": result.get("reason"),
-        "version": result["version"],
-        "client_ts": client_ts,
-        "received_at": utcnow(),
-    }
-
-
-JOURNAL_DIR_ENV = "EXPRESSO_SYNC_JOURNAL_DIR"  # put it on a second disk / USB stick
-
-
-def for_services(services: OrganiserServices) -> SyncServer:
-    """The organiser's one SyncServer (its journal, its boot id), made on first use."""
-    server = services.extras.get("sync_server")
-    if server is None:
-        folder = os.environ.get(JOURNAL_DIR_ENV) or services.paths.data_dir / "journal"
-        journal = Journal(Path(folder) / f"mutations-{services.event_id}.jsonl")
-        server = SyncServer(
-            services.engine,
-            services.writer,
-            event_id=services.event_id,
-            menu=services.menu,
-            journal=journal,
-        )
-        services.extras["sync_server"] = server
-    assert isinstance(server, SyncServer)
-    return server

@@ -21,7 +21,15 @@ __all__ = [
 ]
 
 
+def _data_dir(parser: argparse.ArgumentParser) -> None:
+    # Also after the command, as the issue writes it: `station --data-dir D orders`.
+    parser.add_argument(
+        "--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="the station's data folder"
+    )
+
+
 def add_barista_options(barista: argparse.ArgumentParser) -> None:
+    _data_dir(barista)
     barista.add_argument(
         "--headless", action="store_true", help="run the station's sync without a window"
     )
@@ -51,6 +59,7 @@ def add_station_parser(sub: Any) -> None:
         description="Acts on the station's local copy through its outbox; the running station "
         "(barista --headless) sends the changes to the organiser.",
     )
+    _data_dir(station)
     actions = station.add_subparsers(dest="station_command", metavar="COMMAND", required=True)
     orders = actions.add_parser("orders", help="this station's orders")
     orders.add_argument("--json", action="store_true")

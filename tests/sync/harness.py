@@ -99,16 +99,14 @@ class Organiser:
 
     def restore(self, backup: Path) -> None:
         """The organiser's laptop comes back from a backup: rotate the epoch, replay the journal."""
-        from expresso_desktop.services.sync_journal import replay
+        from expresso_desktop.services import sync_setup
 
         self.close()
         for suffix in ("", "-wal", "-shm"):
             Path(str(self.db) + suffix).unlink(missing_ok=True)
         shutil.copy(backup, self.db)
         self._open()
-        self.sync.rotate_epoch()
-        if self.sync.journal is not None:
-            replay(self.sync, self.sync.journal)
+        sync_setup.restore(self.sync)
 
     # -- helpers ----------------------------------------------------------------------------
     def seed(self) -> None:
