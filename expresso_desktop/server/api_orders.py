@@ -21,6 +21,7 @@ from expresso_desktop.server.schemas import (
 )
 from expresso_desktop.services import order_actions, orders
 from expresso_desktop.services.orders import OrderNotFound
+from expresso_desktop.services.sync_reads import forget_rolled_back
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, SmsMessage
@@ -293,6 +294,7 @@ async def batch(ctx: Ctx) -> BatchOut:
                 )
             except DomainError as exc:
                 del tx.changes.changes[emitted:]  # rolled back: never announce it
+                forget_rolled_back(tx.session)
                 results.append(
                     BatchResult(order_id=order_id, ok=False, error=exc.code, message=exc.reason)
                 )
