@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.sms_schema import assert_schema
+
 REPO = Path(__file__).resolve().parents[1]
-ITEM_KEYS = {"drink", "size", "milk", "sugar", "quantity", "extras"}
 
 
 def run(
@@ -28,27 +29,6 @@ def run(
         timeout=60,
         check=False,
     )
-
-
-def assert_schema(obj: dict[str, object]) -> None:
-    assert set(obj) == {"intent", "items", "station", "name"}
-    assert obj["intent"] in {
-        "order",
-        "status",
-        "cancel",
-        "menu",
-        "help",
-        "usual",
-        "stop",
-        "start",
-        "greeting",
-        "unknown",
-    }
-    assert isinstance(obj["items"], list)
-    for item in obj["items"]:
-        assert set(item) == ITEM_KEYS
-    if obj["intent"] != "order":
-        assert obj["items"] == []
 
 
 def test_help_lists_the_subcommands() -> None:

@@ -15,16 +15,14 @@ from expresso_desktop.core.menu import Menu, load_default_menu
 from expresso_desktop.core.sms_parser import (
     MAX_ITEMS,
     MAX_QUANTITY,
-    Intent,
     OrderItem,
     ParseResult,
     SmsParser,
     parse_sms,
 )
+from tests.sms_schema import assert_schema
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "sms" / "dev-corpus.jsonl"
-ITEM_KEYS = {"drink", "size", "milk", "sugar", "quantity", "extras"}
-INTENTS = {i.value for i in Intent}
 
 
 def _corpus() -> list[dict[str, Any]]:
@@ -52,24 +50,6 @@ def assert_matches(result: dict[str, Any], expect: dict[str, Any]) -> None:
         for got, item in zip(result["items"], want, strict=True):
             for item_key, value in item.items():
                 assert got[item_key] == value, (item_key, result)
-
-
-def assert_schema(result: dict[str, Any]) -> None:
-    assert set(result) == {"intent", "items", "station", "name"}
-    assert result["intent"] in INTENTS
-    assert result["station"] is None or isinstance(result["station"], int)
-    assert result["name"] is None or (isinstance(result["name"], str) and result["name"])
-    assert isinstance(result["items"], list) and len(result["items"]) <= MAX_ITEMS
-    if result["intent"] != "order":
-        assert result["items"] == []
-    else:
-        assert result["items"]
-    for item in result["items"]:
-        assert set(item) == ITEM_KEYS
-        assert 1 <= item["quantity"] <= MAX_QUANTITY
-        assert isinstance(item["sugar"], int) and item["sugar"] >= 0
-        assert isinstance(item["extras"], list)
-    json.dumps(result)
 
 
 # -- the shared dev corpus ---------------------------------------------------------------------
@@ -100,25 +80,6 @@ def test_plain_latte_carries_every_default(parser: SmsParser) -> None:
         ],
         "station": None,
         "name": None,
-    }
-
-
-def test_cli_json_shape(parser: SmsParser) -> None:
-    line = json.dumps(parser.parse("Large oat flat white for Sam at station 2").to_dict())
-    assert json.loads(line) == {
-        "intent": "order",
-        "items": [
-            {
-                "drink": "flat white",
-                "size": "large",
-                "milk": "oat",
-                "sugar": 0,
-                "quantity": 1,
-                "extras": [],
-            }
-        ],
-        "station": 2,
-        "name": "Sam",
     }
 
 

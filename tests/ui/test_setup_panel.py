@@ -5,7 +5,6 @@ paired devices are listed, and revoking through the button (its dialog driven) s
 from __future__ import annotations
 
 import asyncio
-import gc
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -89,10 +88,6 @@ def offline(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
 
 def _close(bridge: ChangeBridge) -> None:
     bridge.close()
-    # The bridge sits in a reference cycle (its unsubscribe closure holds its bound method), so
-    # only the cyclic GC frees it, and a GC pass that runs on the writer or service thread would
-    # destroy a QObject off the GUI thread (seen as a segfault in the next test). Collect here.
-    gc.collect()
 
 
 def _station_id(services: OrganiserServices, number: int) -> int:
