@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from expresso_desktop.core.menu import Menu, load_default_menu
-from expresso_desktop.core.sms_parser import SmsParser
+from expresso_desktop.core.sms.parser import SmsParser
 
 NAMES = ["Sam", "Priya", "Alex", "Mia", "Jo", "Hilary", "Yoshi", "Supriya", "Tom", "Lee", "Ngozi"]
 OPENERS = ["", "", "hi ", "can I get a ", "could i please have ", "hey, ", "morning! ", "pls "]

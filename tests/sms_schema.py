@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from expresso_desktop.core.sms_parser import MAX_ITEMS, MAX_QUANTITY, Intent
+from expresso_desktop.core.sms.parser import MAX_ITEMS, MAX_QUANTITY, Intent
 
 ITEM_KEYS = {"drink", "size", "milk", "sugar", "quantity", "extras"}
 INTENTS = {i.value for i in Intent}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from expresso_desktop.core.errors import ValidationError
-from expresso_desktop.core.sms_segments import SegmentInfo, measure, to_gsm_friendly
+from expresso_desktop.core.sms.segments import SegmentInfo, measure, to_gsm_friendly
 
 # Every placeholder a template may use; the editor rejects anything else up front so a typo never
 # reaches a customer as "{nmae}".

@@ -13,7 +13,7 @@ from expresso_desktop.server.api_base import Api, Ctx, Strict
 from expresso_desktop.server.schemas import MessageOut
 from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.sms.outbound import enqueue
+from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Customer, SmsMessage
 

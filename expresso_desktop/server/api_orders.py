@@ -21,7 +21,6 @@ from expresso_desktop.server.schemas import (
 )
 from expresso_desktop.services import order_actions, orders
 from expresso_desktop.services.orders import OrderNotFound
-from expresso_desktop.services.sync_reads import forget_rolled_back
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, SmsMessage
@@ -284,17 +283,14 @@ async def batch(ctx: Ctx) -> BatchOut:
     def write(tx: Tx) -> BatchOut:
         results = []
         for order_id in dict.fromkeys(body.order_ids):
-            emitted = len(tx.changes.changes)
             try:
                 # One savepoint per order: a refused one leaves the others applied.
-                with tx.session.begin_nested():
+                with tx.savepoint():
                     order = apply(tx, order_id)
                 results.append(
                     BatchResult(order_id=order_id, ok=True, order=_out(tx.session, order))
                 )
             except DomainError as exc:
-                del tx.changes.changes[emitted:]  # rolled back: never announce it
-                forget_rolled_back(tx.session)
                 results.append(
                     BatchResult(order_id=order_id, ok=False, error=exc.code, message=exc.reason)
                 )

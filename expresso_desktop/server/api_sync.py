@@ -24,9 +24,9 @@ from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import PREFIX, SERVICES, Api, Ctx, read_json
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.sync_mutations import Caller
-from expresso_desktop.services.sync_server import SyncServer
-from expresso_desktop.services.sync_setup import for_services
+from expresso_desktop.services.sync.mutations import Caller
+from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.services.sync.setup import for_services
 
 log = logging.getLogger(__name__)
 

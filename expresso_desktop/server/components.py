@@ -1,23 +1,13 @@
-"""Long-running parts of the organiser (listeners, senders, advertisers) share one lifecycle:
-``start()`` on the asyncio loop, ``stop()`` in reverse order on shutdown."""
+"""An aiohttp application as a ``Component`` (services/lifecycle.py) on one host:port."""
 
 from __future__ import annotations
 
 import errno
 import ssl
-from typing import Protocol
 
 from aiohttp import web
 
 from expresso_desktop.errors import KnownError
-
-
-class Component(Protocol):
-    name: str
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 class HttpListener:

@@ -8,14 +8,15 @@ import signal
 from dataclasses import dataclass
 from functools import partial
 
+from expresso_desktop.lifecycle import Component
 from expresso_desktop.server import api_sync
-from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.lan_server import build_lan_components
 from expresso_desktop.server.webhook_runtime import build_webhook_components
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.sms.outbound_wiring import build_outbound_components
+from expresso_desktop.sms.outbound.wiring import build_outbound_components
 
 log = logging.getLogger(__name__)
 

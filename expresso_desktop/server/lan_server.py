@@ -15,14 +15,15 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session
 
+from expresso_desktop.lifecycle import Component
 from expresso_desktop.server.api_devices import LanInfo
-from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.lan_app import create_lan_app
 from expresso_desktop.server.mdns import Advert, MdnsAdvertiser
 from expresso_desktop.server.tls import TlsIdentity, ensure_identity
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.epoch import get_or_create_epoch
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.sync.epoch import get_or_create_epoch
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Event
 

@@ -34,10 +34,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from expresso_desktop.errors import KnownError
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.read_cache import ReadCache
-from expresso_desktop.sms import outbound
 from expresso_desktop.sms.conversation import Conversation
 from expresso_desktop.sms.credentials import TwilioConfig
 from expresso_desktop.sms.inbound import InboundQueue, InboundResult, InboundText
+from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.sms.simulator import simulator_secret
 from expresso_desktop.store.errors import StoreError
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 
+from expresso_desktop.lifecycle import Component
 from expresso_desktop.server.app import create_app
-from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.sms.credentials import load_twilio_config

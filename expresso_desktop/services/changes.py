@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -37,29 +37,74 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """Something a person must look at (a terminal-state conflict, stock gone negative)."""
+    """Something a person must look at (a terminal-state conflict, stock low or gone negative).
+
+    ``kind`` is one of ``ALERT_KINDS``; ``entity_id`` names the row it is about, if any."""
 
     kind: str
     message: str
     entity_id: str | None = None
 
 
+# The alerts the services raise, and the screen that fixes each (screens.md, "Live").
+ALERT_KINDS = frozenset({"conflict_terminal", "stock_low", "stock_out", "stock_negative"})
+
+# Rows that name an order without being one: a change to them is a change to that order.
+_ORDER_CHILDREN = ("order_items",)
+
+
 @dataclass
 class ChangeSet:
-    """What one transaction changed; returned by every mutating service call."""
+    """What one transaction changed; returned by every mutating service call.
+
+    ``initiator`` says who asked for the write (``"ui:<screen>"``, ``"lan:<device id>"``,
+    ``"sync:<client>"``, ``"sms"``…), so a screen can skip the echo of its own action."""
 
     changes: list[Change] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     # Tables written that are not in the change log (SMS, customers: organiser-only rows with
     # phone numbers). Screens on the organiser refresh on these; stations never see them.
     touched: set[str] = field(default_factory=set)
+    initiator: str | None = None
 
     def of(self, entity: str) -> list[Change]:
         return [c for c in self.changes if c.entity == entity]
 
+    def ids_of(self, entity: str) -> frozenset[str]:
+        return frozenset(c.entity_id for c in self.changes if c.entity == entity)
+
+    @property
+    def order_ids(self) -> frozenset[int]:
+        """Orders whose row or items changed."""
+        return order_ids_in(self.changes)
+
+    @property
+    def station_ids(self) -> frozenset[int]:
+        return frozenset(int(c.entity_id) for c in self.changes if c.entity == "stations")
+
+    @property
+    def stock_item_ids(self) -> frozenset[int]:
+        return frozenset(int(c.entity_id) for c in self.changes if c.entity == "stock_items")
+
+    @property
+    def messages_touched(self) -> bool:
+        """SMS rows were written (they are never in the change log)."""
+        return "sms_messages" in self.touched
+
     @property
     def head(self) -> int | None:
         return self.changes[-1].version if self.changes else None
+
+
+def order_ids_in(changes: Iterable[Change]) -> frozenset[int]:
+    """The orders a run of changes touched: order rows and rows that belong to an order."""
+    ids: set[int] = set()
+    for c in changes:
+        if c.entity == "orders":
+            ids.add(int(c.entity_id))
+        elif c.entity in _ORDER_CHILDREN and c.data and c.data.get("order_id") is not None:
+            ids.add(int(c.data["order_id"]))
+    return frozenset(ids)
 
 
 def row_image(row: SQLModel) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 ``BEGIN IMMEDIATE`` transaction per unit of work, and its change set is published after commit.
 
 One thread means the change log is allocated in commit order without lock contention (sync.md
-4.1); callers on the asyncio loop ``await writer.run(fn)``, the GUI may call ``run_sync``.
+4.1); callers on the asyncio loop ``await writer.run(fn)``, the GUI goes through its op runner
+(which awaits ``run`` on the service loop), scripts and tests may call ``run_sync``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -30,6 +32,27 @@ class Tx:
     session: Session
     changes: ChangeSet
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run a block in a savepoint. If it raises, the savepoint is rolled back, what the
+        block emitted leaves the change set (a rolled-back change is never announced), the
+        session forgets every object it holds, and the exception propagates.
+
+        Forgetting everything is deliberate: SQLAlchemy expunges only the objects it still
+        tracks as new in the savepoint, and tracks them weakly, so a row inserted there whose
+        Python object was collected and loaded again stays in the identity map as a ghost that
+        ``session.get`` returns although the row is gone (found by the sync simulation: a
+        rolled-back setting made the next mutation ``stale``)."""
+        marks = len(self.changes.changes), len(self.changes.alerts)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.changes.changes[marks[0] :]
+            del self.changes.alerts[marks[1] :]
+            self.session.expunge_all()
+            raise
+
 
 class Writer:
     def __init__(self, engine: Engine, bus: ChangeBus) -> None:
@@ -37,20 +60,23 @@ class Writer:
         self.bus = bus
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expresso-writer")
 
-    def _execute(self, fn: Callable[[Tx], T]) -> T:
-        changes = ChangeSet()
+    def _execute(self, fn: Callable[[Tx], T], initiator: str | None) -> T:
+        changes = ChangeSet(initiator=initiator)
         with write_session(self.engine) as session:
             event.listen(session, "before_flush", partial(_note_touched, changes))
             result = fn(Tx(session, changes))
         self.bus.publish(changes)  # after COMMIT only
         return result
 
-    async def run(self, fn: Callable[[Tx], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._execute, fn)
+    async def run(self, fn: Callable[[Tx], T], *, initiator: str | None = None) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._execute, fn, initiator
+        )
 
-    def run_sync(self, fn: Callable[[Tx], T]) -> T:
-        """Blocking variant. Never call it from inside ``fn``: that would wait on itself."""
-        return self._pool.submit(self._execute, fn).result()
+    def run_sync(self, fn: Callable[[Tx], T], *, initiator: str | None = None) -> T:
+        """Blocking variant (scripts, tests, start-up). Never call it from inside ``fn`` (it
+        would wait on itself) nor from the GUI thread (use the op runner)."""
+        return self._pool.submit(self._execute, fn, initiator).result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

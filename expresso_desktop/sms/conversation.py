@@ -23,7 +23,7 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import parse_order_number
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.core.routing import Unroutable
-from expresso_desktop.core.sms_parser import Intent, ParseResult, SmsParser
+from expresso_desktop.core.sms.parser import Intent, ParseResult, SmsParser
 from expresso_desktop.core.templates import TemplateSet, plain
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, cancel_order, place_order
 from expresso_desktop.services.read_cache import ReadCache

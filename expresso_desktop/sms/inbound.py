@@ -21,7 +21,6 @@ from functools import partial
 from sqlmodel import select
 
 from expresso_desktop.core.privacy import mask_phone
-from expresso_desktop.services.sync_reads import forget_rolled_back
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.conversation import Conversation, Outcome
 from expresso_desktop.store.tables import SmsMessage
@@ -110,15 +109,11 @@ def receive(
 def _converse(tx: Tx, conversation: Conversation, text: InboundText, now: datetime) -> Outcome:
     """The conversation in a savepoint: a bug in it costs this text a polite apology, not the
     whole batch its transaction (nor Twilio a 500 it would retry into the same bug)."""
-    mark = len(tx.changes.changes), len(tx.changes.alerts)
     try:
-        with tx.session.begin_nested():
+        with tx.savepoint():
             return conversation.handle(tx, text.from_number, text.body, now=now)
     except Exception:
         log.exception("the conversation failed on a text from %s", mask_phone(text.from_number))
-        forget_rolled_back(tx.session)
-        del tx.changes.changes[mark[0] :]
-        del tx.changes.alerts[mark[1] :]
         return Outcome(conversation.replies.text("error"), "error")
 
 

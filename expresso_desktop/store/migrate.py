@@ -1,13 +1,13 @@
 """Running the packaged alembic migrations without an alembic.ini.
 
-To write a new migration: change the tables, then call ``autogenerate_revision("what changed",
-"0003")`` from a Python prompt; review the file it writes under ``migrations/versions`` (explicit
-ops, batch mode), and keep ``tests/store/test_migrations.py`` green.
+To write a new migration: change the tables, then run ``python -m
+expresso_desktop.store.new_migration "what changed" 0003``; review the file it writes under
+``migrations/versions`` (explicit ops, batch mode), and keep ``tests/store/test_migrations.py``
+green.
 """
 
 import functools
 import logging
-import tempfile
 from pathlib import Path
 
 from alembic import command
@@ -68,20 +68,3 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
         raise RuntimeError("upgrade() needs a connection outside any transaction")
     log.info("upgrading database schema to %s", revision)
     command.upgrade(alembic_config(connection), revision)
-
-
-def autogenerate_revision(message: str, rev_id: str) -> Path:
-    """Write a draft migration from the difference between head and the tables (dev tool)."""
-    from .engine import open_database  # engine imports this module
-
-    with tempfile.TemporaryDirectory() as folder:
-        engine = open_database(Path(folder) / "draft.db", role="master")
-        try:
-            with engine.connect() as connection:
-                config = alembic_config(connection)
-                script = command.revision(config, message, autogenerate=True, rev_id=rev_id)
-        finally:
-            engine.dispose()
-    if script is None or isinstance(script, list):  # pragma: no cover
-        raise RuntimeError("alembic produced no single revision")
-    return Path(script.path)

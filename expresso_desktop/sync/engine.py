@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from expresso_desktop import __version__
-from expresso_desktop.services.sync_mutations import SCHEMA_VERSION
+from expresso_desktop.services.sync.mutations import SCHEMA_VERSION
 from expresso_desktop.store import sync_rows
 
 from . import outbox
+from .events import Notice
 from .replica import Replica, apply_changes, clear_bases, get_int, put, restore_bases
 from .transport import JSON, Transport, TransportError
 
@@ -40,19 +39,6 @@ class _Restart(Exception):
     def __init__(self, recover: bool) -> None:
         super().__init__("restart")
         self.recover = recover
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something the barista should see: ``rejected`` (with the organiser's reason),
-    ``recovered``, ``reset``."""
-
-    kind: str
-    message: str
-    seq: int | None = None
-    name: str | None = None
-    args: dict[str, Any] | None = None
-    reason: str | None = None
 
 
 class SyncEngine:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from expresso_desktop.core.errors import DomainError, IllegalTransition
 from expresso_desktop.core.orders import Action, OrderStatus, transition
-from expresso_desktop.services.sync_mutations_more import movement_id
+from expresso_desktop.services.sync.stock_mutations import movement_id
 from expresso_desktop.store import sync_rows
 
 from .replica import Bases

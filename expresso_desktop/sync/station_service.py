@@ -14,7 +14,7 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, can
 from expresso_desktop.store import sync_rows
 
-from . import outbox, station_cli
+from . import outbox, station_queries
 from .replica import Replica
 
 # The tap a card offers next, by status.
@@ -77,10 +77,10 @@ class StationService:
         return f"{label} — {row['name']}" if row.get("name") else label
 
     def queue(self) -> list[StationOrder]:
-        return [_order(row) for row in station_cli.list_orders(self.replica)]
+        return [_order(row) for row in station_queries.list_orders(self.replica)]
 
     def link(self) -> LinkStatus:
-        raw = station_cli.status(self.replica)
+        raw = station_queries.status(self.replica)
         since = _when(raw.get("since"))
         return LinkStatus(
             online=bool(raw["online"]),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from expresso_desktop.core.errors import ValidationError
-from expresso_desktop.core.sms_segments import measure, to_gsm_friendly
+from expresso_desktop.core.sms.segments import measure, to_gsm_friendly
 from expresso_desktop.core.templates import (
     PLACEHOLDERS,
     load_default_templates,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from expresso_desktop.core.resources import resource_path
 from expresso_desktop.server.openapi import render
-from expresso_desktop.sms.outbound import enqueue
+from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.tables import Customer, Order
 
 from .conftest import Lan

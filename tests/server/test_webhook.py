@@ -22,8 +22,8 @@ from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.sms import outbound
 from expresso_desktop.sms.credentials import TwilioConfig
+from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 

@@ -13,9 +13,9 @@ from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, start_order
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.sms import outbound
 from expresso_desktop.sms.conversation import Conversation, Outcome, name_from_reply
 from expresso_desktop.sms.customers import FLOOD_LIMIT, PENDING_TTL
+from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import ChangeLog, Customer, Order, OrderItem, Shift, Station
 from expresso_desktop.store.types import utcnow
@@ -278,7 +278,7 @@ def test_routing_prefers_the_shortest_queue(
 
 
 def test_name_from_reply() -> None:
-    from expresso_desktop.core.sms_parser import ParseResult
+    from expresso_desktop.core.sms.parser import ParseResult
 
     blank = ParseResult("unknown")
     assert name_from_reply(blank, "sam") == "Sam"

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from expresso_desktop.cli import build_parser
+from expresso_desktop.cli.main import build_parser
+from expresso_desktop.cli.twilio import run_twilio
 from expresso_desktop.sms.credentials import (
     KEYRING_SERVICE,
     TwilioConfig,
@@ -17,7 +18,6 @@ from expresso_desktop.sms.credentials import (
     load_twilio_config,
     save_to_keyring,
 )
-from expresso_desktop.sms.twilio_cli import run_twilio
 from tests.conftest import REPO
 from tests.sms.conftest import MemoryKeyring
 

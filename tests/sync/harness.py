@@ -19,9 +19,9 @@ from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.services import order_actions
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
-from expresso_desktop.services.sync_journal import Journal
-from expresso_desktop.services.sync_mutations import Caller
-from expresso_desktop.services.sync_server import SyncServer
+from expresso_desktop.services.sync.journal import Journal
+from expresso_desktop.services.sync.mutations import Caller
+from expresso_desktop.services.sync.server import SyncServer
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
@@ -99,7 +99,7 @@ class Organiser:
 
     def restore(self, backup: Path) -> None:
         """The organiser's laptop comes back from a backup: rotate the epoch, replay the journal."""
-        from expresso_desktop.services import sync_setup
+        from expresso_desktop.services.sync import setup as sync_setup
 
         self.close()
         for suffix in ("", "-wal", "-shm"):
@@ -151,7 +151,7 @@ class Organiser:
             return sync_rows.state_hash(s.connection())
 
     def head(self) -> int:
-        from expresso_desktop.services.sync_server import head
+        from expresso_desktop.services.sync.server import head
 
         with read_session(self.services.engine) as s:
             return head(s.connection())

@@ -19,7 +19,7 @@ from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.lan_app import create_lan_app
 from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices
-from expresso_desktop.services.sync_setup import for_services
+from expresso_desktop.services.sync.setup import for_services
 from expresso_desktop.sync import outbox
 from expresso_desktop.sync.engine import SyncEngine
 from expresso_desktop.sync.http_transport import HttpTransport, Unauthorized, pair

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.sync_mutations import HANDLERS, Caller, Spec
+from expresso_desktop.services.sync.mutations import HANDLERS, Caller, Spec
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.sync import outbox
 from expresso_desktop.sync.mutators import LocalRefusal

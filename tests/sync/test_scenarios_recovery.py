@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
-from expresso_desktop.services import sync_mutations
-from expresso_desktop.services.sync_mutations import HANDLERS, Spec
+from expresso_desktop.services.sync import mutations as sync_mutations
+from expresso_desktop.services.sync.mutations import HANDLERS, Spec
 from expresso_desktop.store.engine import read_session, write_connection
 from expresso_desktop.sync.engine import ForeignServer, SyncEngine
 from expresso_desktop.sync.runner import SyncRunner

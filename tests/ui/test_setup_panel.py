@@ -29,7 +29,7 @@ from expresso_desktop.services.organiser import OrganiserServices, build_organis
 from expresso_desktop.services.station_admin import get_station, list_stations, update_station
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.sms.outbound import enqueue
+from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.ui.common.bridge import ChangeBridge
 from expresso_desktop.ui.common.service_host import ServiceHost

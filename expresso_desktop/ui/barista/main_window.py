@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action
-from expresso_desktop.core.sms_parser import SmsParser
+from expresso_desktop.core.sms.parser import SmsParser
 from expresso_desktop.sync.station_service import LinkStatus, StationOrder, StationService
 from expresso_desktop.ui.barista.order_card import CardDelegate
 from expresso_desktop.ui.barista.pair_box import PairBox

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from expresso_desktop.errors import KnownError
-from expresso_desktop.server.components import Component, HttpListener
+from expresso_desktop.lifecycle import Component
+from expresso_desktop.server.components import HttpListener
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

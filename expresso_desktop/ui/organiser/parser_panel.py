@@ -7,7 +7,7 @@ import json
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.sms_parser import SmsParser
+from expresso_desktop.core.sms.parser import SmsParser
 from expresso_desktop.ui.common.widgets import plain_label
 
 EXAMPLE = "large oat flat white for Sam at station 2"

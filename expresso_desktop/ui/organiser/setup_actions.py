@@ -25,7 +25,7 @@ from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.station_admin import list_stations
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.credentials import load_twilio_config, redact
-from expresso_desktop.sms.outbound import queue_depth
+from expresso_desktop.sms.outbound.messages import queue_depth
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import PairingCode, Station
 from expresso_desktop.store.types import utcnow

@@ -1,0 +1,221 @@
+"""The SMS order language: one text in, an intent and (for orders) a list of items out.
+
+Pipeline: tokenise (``sms_lexicon``) -> correct typos against menu words only -> take out the
+station and the name (``sms_extract``) -> longest-match phrases into lexemes -> resolve numbers,
+sugar, shots, negation and "mac", and bind modifiers to the nearest drink (``sms_grammar``) ->
+pick the intent (here). Quantities are clamped to 1..20, items to 20, sugar to 0..10, and only
+the first 1000 characters are read, so any input parses in bounded time.
+
+Intent precedence: a bare carrier word (STOP, CANCEL, START...) first; then "cancel" with anything
+else; opt-out/opt-in phrases; status questions about *my* order; menu questions; then any drink
+makes it an order; otherwise weaker status/menu/help/usual phrases, then a pure greeting.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import NO_MILK, Menu, load_default_menu
+from expresso_desktop.core.sms import words as W
+from expresso_desktop.core.sms.extract import NameFinder, find_station
+from expresso_desktop.core.sms.grammar import Draft, build, refine
+from expresso_desktop.core.sms.lexicon import SEP_TOKEN, Lexicon, Token, tokenise
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 20
+MAX_QUANTITY = 20
+MAX_SUGAR = 10
+
+
+class Intent(StrEnum):
+    ORDER = "order"
+    STATUS = "status"
+    CANCEL = "cancel"
+    MENU = "menu"
+    HELP = "help"
+    USUAL = "usual"
+    STOP = "stop"
+    START = "start"
+    GREETING = "greeting"
+    UNKNOWN = "unknown"
+
+
+# A parsed item is the core's drink line: one type from the text to the order and its stock.
+OrderItem = DrinkSpec
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    intent: str
+    items: tuple[OrderItem, ...] = ()
+    station: int | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intent": str(self.intent),
+            "items": [i.to_dict() for i in self.items],
+            "station": self.station,
+            "name": self.name,
+        }
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b")
+
+
+_STATUS_STRONG = _rx(
+    r"status|eta|(?:wheres|where is|where are|hows|how is|whats happening with) (?:my|our|the)"
+    r"|(?:is|are) (?:my|our|the|it|they)\b.*\bready|any (?:news|update)|update on|still waiting"
+    r"|how long (?:is|will|till|until|for|on) (?:my|our|the)|(?:my|our) order ready"
+    r"|has (?:my|our) (?:\w+ )?(?:order|coffee|drink|coffees|drinks)|(?:i|we|already) ordered"
+    r"|ordered .* ago|(?:wheres|where is) (?:it|that)"
+    r"|(?:havent|not) (?:got|received|here) (?:it|yet)"
+)
+_STATUS_WEAK = _rx(
+    r"ready|how long|waiting|wait time|the wait|how much longer|taking (?:ages|forever|so long)"
+    r"|when will|done yet|is it done|coming soon|on its way"
+)
+_MENU_STRONG = _rx(
+    r"menu|what (?:drinks?|coffees?|options?|milks?|sizes?|flavou?rs?|syrups?|extras?|teas?)"
+    r"|what (?:do|can|does) (?:you|u|i|we|ya) (?:have|got|serve|make|do|order|get|offer|sell)"
+    r"|whats (?:available|on offer|on)|what is (?:available|on offer)|price list|drinks list"
+)
+_MENU_WEAK = _rx(
+    r"do (?:you|u|ya) (?:have|do|serve|make|sell|got|offer)|is there|are there|options|choices"
+    r"|what kinds?|what types?|available|whats good"
+)
+_HELP = _rx(
+    r"help|info|information|instructions|commands?|how (?:does this|does it|do i|do we|to) "
+    r"(?:work|order|use)|what do i do|how do i|what is this|whats this"
+)
+_USUAL = _rx(
+    r"usual|same again|same as (?:last time|last|before|yesterday|usual|always)|same order"
+    r"|same thing|the same|same please|repeat (?:my )?(?:last )?order"
+)
+_CANCEL = _rx(
+    r"cancel|cancell?ed|cancellation|(?:scrap|void|delete|forget|nevermind|never mind|stop) "
+    r"(?:my|the|our|that) (?:order|drink|coffee|drinks|coffees)"
+)
+_GREETING = re.compile(rf"(?:{W.GREETING_RE})")
+_STOP_FILLER = W.word_set(
+    """please pls plz now thanks texting text texts messaging messages message me sms it all the
+    just sending contacting spam spamming send dont do not any more us you out opt"""
+)
+_START_FILLER = W.word_set("please pls me again texts messages back in opt subscribe")
+_STOP_ANYWHERE = frozenset({"stop", "stopall", "unsubscribe", "quit", "optout"})
+
+
+class SmsParser:
+    """Parses texts against one menu; build one per menu (it precomputes the phrase table)."""
+
+    def __init__(self, menu: Menu) -> None:
+        self.menu = menu
+        self._lexicon = Lexicon(menu)
+        self._names = NameFinder(self._lexicon)
+        self._default_milk = {d: menu.default_milk_for(d) for d in menu.drink_names}
+        self._shot_extra = next((e.name for e in menu.extras if e.shots >= 1), None)
+        self._no_milk = NO_MILK in menu.milk_names
+
+    def parse(self, text: str) -> ParseResult:
+        """Never raises: anything that goes wrong is logged and reads as ``unknown``."""
+        try:
+            return self._parse(text if isinstance(text, str) else "")
+        except Exception:  # a parser bug must not drop the SMS pipeline
+            size = len(text) if isinstance(text, str) else -1
+            log.exception("SMS parser failed on a %d-character text", size)
+            return ParseResult(Intent.UNKNOWN)
+
+    def _parse(self, text: str) -> ParseResult:
+        tokens = tokenise(text)
+        keys = [self._lexicon.correct(t.key) if t.kind == "word" else t.key for t in tokens]
+        used = [False] * len(tokens)
+        station = find_station(tokens, keys, used)
+        name = self._names.find(text, tokens, keys, used)
+        live = [SEP_TOKEN if u else t for t, u in zip(tokens, used, strict=True)]
+        lexes = self._lexicon.lex(live, keys)
+        lexes = refine(lexes, shot_extra=self._shot_extra, no_milk=self._no_milk)
+        words = [
+            k for t, k, u in zip(tokens, keys, used, strict=True) if t.kind == "word" and not u
+        ]
+        has_drink = any(lx.kind == W.DRINK for lx in lexes)
+        intent = self._intent(words, tokens, has_drink)
+        items: tuple[OrderItem, ...] = ()
+        if intent is Intent.ORDER:
+            items = tuple(self._finish(d) for d in build(lexes)[:MAX_ITEMS])
+            if not items:
+                intent = Intent.UNKNOWN
+        return ParseResult(intent, items, station, name)
+
+    # -- intent --------------------------------------------------------------------------------
+    def _intent(self, words: list[str], tokens: Sequence[Token], has_drink: bool) -> Intent:
+        if not words:
+            return Intent.HELP if tokens and all(t.kind == "q" for t in tokens) else Intent.UNKNOWN
+        if len(words) == 1 and not has_drink:
+            bare = words[0]
+            if bare in W.OPT_OUT:
+                return Intent.STOP
+            if bare in W.OPT_IN:
+                return Intent.START
+        text = " ".join(words)
+        rest = set(words)
+        question = tokens[-1].kind == "q"  # "do you have chai?" asks; "do you have chai" orders
+        if _CANCEL.search(text):
+            return Intent.CANCEL
+        opt_out = rest & _STOP_ANYWHERE or "opt out" in text
+        if not has_drink and opt_out and rest <= _STOP_FILLER | _STOP_ANYWHERE:
+            return Intent.STOP
+        if not has_drink and rest & W.OPT_IN and rest <= _START_FILLER | W.OPT_IN - {"yes"}:
+            return Intent.START
+        if _STATUS_STRONG.search(text):
+            return Intent.STATUS
+        if _MENU_STRONG.search(text) or (question and _MENU_WEAK.search(text)):
+            return Intent.MENU
+        if has_drink:
+            return Intent.ORDER
+        for pattern, intent in (
+            (_STATUS_WEAK, Intent.STATUS),
+            (_MENU_WEAK, Intent.MENU),
+            (_HELP, Intent.HELP),
+            (_USUAL, Intent.USUAL),
+        ):
+            if pattern.search(text):
+                return intent
+        greets = [w for w in words if _GREETING.fullmatch(w)]
+        if greets and all(w in W.GREETING_FILLER or _GREETING.fullmatch(w) for w in words):
+            return Intent.GREETING
+        return Intent.UNKNOWN
+
+    def _finish(self, d: Draft) -> OrderItem:
+        default = self._default_milk[d.drink]
+        milk = d.milk or (self.menu.default_milk if d.milk_word and default == NO_MILK else default)
+        return OrderItem(
+            drink=d.drink,
+            size=d.size or self.menu.default_size,
+            milk=milk,
+            sugar=min(max(d.sugar or 0, 0), MAX_SUGAR),
+            quantity=min(max(d.quantity or 1, 1), MAX_QUANTITY),
+            extras=tuple(d.extras),
+        )
+
+
+_parsers: dict[int, tuple[Menu, SmsParser]] = {}
+
+
+def parse_sms(text: str, menu: Menu | None = None) -> ParseResult:
+    """Parse with a cached parser for ``menu`` (the bundled default menu if None)."""
+    key = id(menu)
+    hit = _parsers.get(key)
+    if hit is None or (menu is not None and hit[0] is not menu):
+        if len(_parsers) > 8:
+            _parsers.clear()
+        parser_menu = menu if menu is not None else load_default_menu()
+        hit = _parsers[key] = (parser_menu, SmsParser(parser_menu))
+    return hit[1].parse(text)

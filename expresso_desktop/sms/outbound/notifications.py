@@ -1,0 +1,197 @@
+"""Which texts an order's life sends, and when: "ready", a staff cancellation, one reminder.
+
+Each is queued under a dedupe key derived from the order event (``ready:<order id>``,
+``cancel:<order id>``, ``reminder:<order id>``), so hearing about the same change twice, a sweep
+racing the change bus, or a restart replaying both can never text a customer twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import and_, col, or_, select
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.templates import TemplateSet
+from expresso_desktop.services.changes import emit
+from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.store.repositories import orders_repo, settings_repo
+from expresso_desktop.store.tables import Customer, Order, SmsMessage, Station
+from expresso_desktop.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# How long each text stays worth sending (a "ready" an hour late is worse than none).
+READY_TTL = timedelta(minutes=30)
+CANCEL_TTL = timedelta(minutes=30)
+REMINDER_TTL = timedelta(minutes=10)
+# After a restart, the sweep re-queues notifications for changes at most this old.
+CATCH_UP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """What rendering needs; the same for every unit of work."""
+
+    templates: TemplateSet
+    menu: Menu | None
+    from_number: str = ""
+
+
+def notify_orders(tx: Tx, *, order_ids: Iterable[str], texts: Texts) -> int:
+    """Queue the text each order's current status calls for; returns how many were queued."""
+    return sum(1 for order_id in order_ids if _notify(tx, order_id, texts))
+
+
+def sweep(tx: Tx, *, texts: Texts, now: datetime | None = None) -> int:
+    """Catch up on notifications a crash may have missed, and send due reminders once."""
+    now = now or utcnow()
+    session = tx.session
+    recent = select(Order.id).where(
+        col(Order.customer_id).is_not(None),
+        Order.deleted == False,  # noqa: E712
+        or_(
+            and_(col(Order.status) == "ready", col(Order.ready_at) >= now - CATCH_UP),
+            and_(col(Order.status) == "cancelled", col(Order.cancelled_at) >= now - CATCH_UP),
+        ),
+    )
+    queued = notify_orders(tx, order_ids=session.exec(recent).all(), texts=texts)
+    return queued + send_reminders(tx, texts=texts, now=now)
+
+
+def send_reminders(tx: Tx, *, texts: Texts, now: datetime) -> int:
+    session = tx.session
+    minutes = _reminder_minutes(tx)
+    due = select(Order).where(
+        Order.status == "ready",
+        col(Order.customer_id).is_not(None),
+        col(Order.reminder_sent_at).is_(None),
+        col(Order.ready_at) <= now - timedelta(minutes=minutes),
+        Order.deleted == False,  # noqa: E712
+    )
+    count = 0
+    for order in session.exec(due).all():
+        customer = _customer(tx, order)
+        # Stamped even when nothing can be sent (opted out): one reminder, ever, per order.
+        order.reminder_sent_at = now
+        session.add(order)
+        emit(session, tx.changes, "orders", order)
+        if customer is None:
+            continue
+        row = outbound.enqueue(
+            tx,
+            to=customer.phone,
+            body=_render(tx, "reminder", order, customer, texts),
+            kind="reminder",
+            from_number=texts.from_number,
+            order_id=order.id,
+            customer_id=customer.id,
+            dedupe_key=f"reminder:{order.id}",
+            expires_at=now + REMINDER_TTL,
+        )
+        count += row is not None
+    return count
+
+
+def renotify(tx: Tx, *, order_id: str, texts: Texts) -> SmsMessage | None:
+    """The barista's "re-notify" tap: the ready text again, on purpose (its own key, so it is
+    never mistaken for a duplicate). None when the order is not ready or has nobody to text."""
+    order = orders_repo.get(order_id, session=tx.session)
+    customer = _customer(tx, order) if order is not None else None
+    if order is None or customer is None or order.status != "ready":
+        return None
+    return outbound.enqueue(
+        tx,
+        to=customer.phone,
+        body=_render(tx, "ready", order, customer, texts),
+        kind="ready",
+        from_number=texts.from_number,
+        order_id=order.id,
+        customer_id=customer.id,
+        dedupe_key=f"renotify:{order.id}:{uuid.uuid4()}",
+        expires_at=utcnow() + READY_TTL,
+    )
+
+
+def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
+    order = orders_repo.get(order_id, session=tx.session)
+    if order is None or order.status not in ("ready", "cancelled"):
+        return False
+    customer = _customer(tx, order)
+    if customer is None:  # a walk-in: nobody to text
+        return False
+    now = utcnow()
+    if order.status == "ready":
+        kind, template, key, ttl = "ready", "ready", f"ready:{order.id}", READY_TTL
+    elif order.cancel_reason == CUSTOMER_CANCEL_REASON:
+        return False  # they cancelled it themselves and the reply said so
+    else:
+        kind, template, key, ttl = "cancellation", "cancelled", f"cancel:{order.id}", CANCEL_TTL
+    if outbound.already_queued(tx, key):  # checked before rendering: the sweep asks often
+        return False
+    row = outbound.enqueue(
+        tx,
+        to=customer.phone,
+        body=_render(tx, template, order, customer, texts),
+        kind=kind,  # type: ignore[arg-type]
+        from_number=texts.from_number,
+        order_id=order.id,
+        customer_id=customer.id,
+        dedupe_key=key,
+        expires_at=now + ttl,
+    )
+    return row is not None
+
+
+def _render(tx: Tx, template: str, order: Order, customer: Customer, texts: Texts) -> str:
+    values = {
+        "number": order.number or "",
+        "name": order.customer_name or customer.name or "Hi",
+        "drink": _drinks(tx, order, texts.menu),
+        "station": _station_label(tx, order.station_id),
+        "reason": order.cancel_reason or "sorry, the coffee team had to",
+    }
+    return texts.templates.render(template, values).text
+
+
+def _drinks(tx: Tx, order: Order, menu: Menu | None) -> str:
+    parts = []
+    for item in orders_repo.items(order.id, session=tx.session):
+        spec = DrinkSpec(
+            item.drink, item.size, item.milk, item.sugar, item.quantity, tuple(item.extras_json)
+        )
+        try:
+            parts.append(spec.summary(menu))
+        except Exception:  # a drink the current menu no longer has
+            parts.append(spec.summary(None))
+    return " and ".join(parts) or "order"
+
+
+def _station_label(tx: Tx, station_id: int | None) -> str:
+    station = tx.session.get(Station, station_id) if station_id is not None else None
+    if station is None:
+        return "the pickup counter"
+    return station.name or f"Station {station.number}"
+
+
+def _customer(tx: Tx, order: Order) -> Customer | None:
+    if order.customer_id is None:
+        return None
+    return tx.session.get(Customer, order.customer_id)
+
+
+def _reminder_minutes(tx: Tx) -> float:
+    value = settings_repo.get(
+        outbound.SETTING_REMINDER_MINUTES, outbound.DEFAULT_REMINDER_MINUTES, session=tx.session
+    )
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return outbound.DEFAULT_REMINDER_MINUTES

@@ -1,0 +1,136 @@
+"""Components that turn order changes into queued texts: the notifier (change bus + sweeps) and
+the webhook registration done once at start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from expresso_desktop.services.changes import ChangeBus, ChangeSet
+from expresso_desktop.services.writer import Writer
+from expresso_desktop.sms.outbound import notifications
+from expresso_desktop.sms.outbound.notifications import Texts
+from expresso_desktop.sms.twilio_gateway import TwilioGateway, WebhookError
+
+log = logging.getLogger(__name__)
+
+_NOTIFY_STATUSES = frozenset({"ready", "cancelled"})
+
+
+class Notifier:
+    """Queues "ready" and staff-cancellation texts as soon as the change bus announces them,
+    and every ``sweep_interval_s`` catches up on anything missed (a crash between an order's
+    commit and its text's) and queues due reminders. ``on_queued`` (the sender's ``wake``) is
+    called after anything was queued."""
+
+    name = "sms-notifier"
+
+    def __init__(
+        self,
+        writer: Writer,
+        bus: ChangeBus,
+        texts: Texts,
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+        sweep_interval_s: float = 15.0,
+    ) -> None:
+        self.writer = writer
+        self.bus = bus
+        self.texts = texts
+        self.on_queued = on_queued
+        self.sweep_interval_s = sweep_interval_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._unsubscribe = self.bus.subscribe(self._on_changes)
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="sms-notifier-sweep")
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if self._pending:  # let texts already decided on reach the queue
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    def _on_changes(self, changeset: ChangeSet) -> None:
+        # On the writer's thread, after commit: only hand the ids over to our loop.
+        ids = [
+            c.entity_id
+            for c in changeset.of("orders")
+            if c.data is not None and c.data.get("status") in _NOTIFY_STATUSES
+        ]
+        loop = self._loop
+        if ids and loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the sweep will
+                loop.call_soon_threadsafe(self._spawn, ids)
+
+    def _spawn(self, ids: list[str]) -> None:
+        task = asyncio.create_task(self._notify(ids))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _notify(self, ids: list[str]) -> None:
+        try:
+            queued = await self.writer.run(
+                partial(notifications.notify_orders, order_ids=ids, texts=self.texts)
+            )
+        except Exception:  # the sweep will try again; never lose the loop over one change
+            log.exception("could not queue order notifications")
+            return
+        if queued:
+            self.on_queued()
+
+    async def sweep_once(self) -> int:
+        queued = await self.writer.run(partial(notifications.sweep, texts=self.texts))
+        if queued:
+            self.on_queued()
+        return queued
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep_once()
+            except Exception:
+                log.exception("notification sweep failed")
+            await asyncio.sleep(self.sweep_interval_s)
+
+
+class WebhookRegistrar:
+    """Points the Twilio number's webhooks at the public URL on start. Never stops the service
+    when it cannot: it logs why, and ``status_line`` says so for the console."""
+
+    name = "twilio-webhooks"
+
+    def __init__(self, gateway: TwilioGateway, public_url: str) -> None:
+        self.gateway = gateway
+        self.public_url = public_url
+        self.status_line: str | None = None
+        self.ok: bool | None = None
+
+    async def start(self) -> None:
+        await self.gateway.start()  # idempotent; the sender starts it too
+        try:
+            registration = await self.gateway.register_webhooks(self.public_url)
+        except WebhookError as exc:
+            self.ok = False
+            self.status_line = f"Twilio webhooks NOT set: {exc}"
+            log.warning("%s", self.status_line)
+            return
+        self.ok = True
+        self.status_line = f"Twilio webhooks set: {registration.sms_url}"
+        log.info("%s", self.status_line)
+
+    async def stop(self) -> None:
+        pass

@@ -1,0 +1,214 @@
+"""The sender: drains the outbound queue through a gateway, one text at a time, paced.
+
+Exactly-once is not on offer from an SMS API (Twilio's Messages API has no idempotency key), so
+this is how we get as close as it allows:
+
+1. A text is **claimed** in its own committed transaction (status ``sending``, no sid) before the
+   HTTP request starts, and only one text is in flight at a time.
+2. Twilio's answer (the sid) is committed right after the response.
+3. A crash between 1 and 2 leaves at most one row ``sending`` without a sid: Twilio may or may not
+   have it. On start we ask Twilio (``find_sent``: same recipient, same body, created since the
+   claim) and adopt its sid when it exists, else send again. What remains is an at-least-once
+   window of one text, only when Twilio cannot be asked (down at restart) or has not listed the
+   text yet; we take that over losing a "your coffee is ready".
+
+Pending rows are never lost: they are in the database before anyone is told "queued".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from expresso_desktop.core.privacy import mask_phone
+from expresso_desktop.services.writer import Writer
+from expresso_desktop.sms.gateway import Gateway, SendError
+from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.sms.outbound import queue
+from expresso_desktop.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+    max_attempts: int = 8
+    idle_poll_s: float = 2.0  # also woken at once by ``wake()``
+    stop_grace_s: float = 5.0  # how long stop() lets an in-flight text finish
+
+
+class RateLimiter:
+    """At most ``rate`` sends per second per sending number (spacing, not bursts: a carrier
+    filters a long-code number that bursts)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._next_at: dict[str, float] = {}
+
+    async def wait(self, number: str, rate: float) -> None:
+        now = self._clock()
+        at = self._next_at.get(number, now)
+        if at > now:
+            await asyncio.sleep(at - now)
+        self._next_at[number] = max(at, now) + 1.0 / rate
+
+
+class OutboundSender:
+    """Component (``start``/``stop``) that sends queued texts. ``wake()`` is thread-safe."""
+
+    name = "sms-sender"
+
+    def __init__(
+        self,
+        writer: Writer,
+        gateway: Gateway,
+        settings: SenderSettings | None = None,
+        *,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.writer = writer
+        self.gateway = gateway
+        self.settings = settings or SenderSettings()
+        self._jitter = jitter
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._limiter: RateLimiter | None = None
+        self.sent = 0  # texts handed to the gateway since start (for logs and tests)
+        self._unregister: Callable[[], None] = lambda: None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._limiter = RateLimiter(self._loop.time)
+        await self.gateway.start()
+        self._stopping = False
+        self._unregister = outbound.on_enqueued(self.wake)
+        self._task = asyncio.create_task(self._run(), name="sms-sender")
+
+    async def stop(self) -> None:
+        self._unregister()
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self.settings.stop_grace_s)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            except Exception:
+                log.exception("the SMS sender had failed")
+            self._task = None
+        await self.gateway.close()
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll. Any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._wake.set)
+
+    async def _run(self) -> None:
+        try:
+            interrupted = await self.writer.run(partial(queue.interrupted, number=self._number))
+            for job in interrupted:
+                await self._reconcile(job)
+        except Exception:  # left claimed: the next start looks again
+            log.exception("could not recover the text in flight when the sender last stopped")
+        while not self._stopping:
+            # Cleared before looking, so a text queued while we look still wakes the wait.
+            self._wake.clear()
+            try:
+                await self._step()
+            except Exception:  # the database is busy or full: say so, keep the queue, go on
+                log.exception("the SMS sender hit a problem; it will try again")
+                await self._idle(None)
+
+    async def _step(self) -> None:
+        claim = await self.writer.run(partial(queue.claim_next, now=utcnow(), number=self._number))
+        if claim.job is None:
+            await self._idle(claim.next_due)
+            return
+        assert self._limiter is not None
+        await self._limiter.wait(self._number, claim.rate)
+        if self._stopping:  # asked to stop while waiting our turn: leave it for next time
+            await self.writer.run(partial(queue.release, message_id=claim.job.id))
+            return
+        await self._deliver(claim.job)
+
+    @property
+    def _number(self) -> str:
+        return self.gateway.from_number
+
+    async def _idle(self, next_due: datetime | None) -> None:
+        timeout = self.settings.idle_poll_s
+        if next_due is not None:
+            timeout = min(timeout, max(0.0, (next_due - utcnow()).total_seconds()))
+        if self._stopping:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _deliver(self, job: queue.Job) -> None:
+        masked = mask_phone(job.to)
+        try:
+            result = await self.gateway.send(job.to, job.body, valid_for_s=job.valid_for_s())
+        except SendError as error:
+            await self._failed(job, error)
+            return
+        self.sent += 1
+        await self.writer.run(partial(queue.mark_sent, message_id=job.id, result=result))
+        log.info("text %s (%s) to %s: %s", job.id, job.kind, masked, result.status)
+
+    async def _failed(self, job: queue.Job, error: SendError) -> None:
+        retry_at = None
+        if error.transient and job.attempts < self.settings.max_attempts:
+            retry_at = utcnow() + timedelta(seconds=self._backoff(job.attempts))
+        outcome = await self.writer.run(
+            partial(queue.mark_failed, message_id=job.id, error=error, retry_at=retry_at)
+        )
+        log.warning(
+            "text %s (%s) to %s not sent, attempt %s: %s -> %s",
+            job.id,
+            job.kind,
+            mask_phone(job.to),
+            job.attempts,
+            error.reason,
+            outcome,
+        )
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential with jitter: half fixed, half random, so retries of many texts spread."""
+        s = self.settings
+        delay = min(s.backoff_cap_s, s.backoff_base_s * 2 ** max(0, attempts - 1))
+        return delay * (0.5 + 0.5 * self._jitter())
+
+    async def _reconcile(self, job: queue.Job) -> None:
+        """A text was in flight when we stopped: did Twilio get it?"""
+        for attempt in range(1, 4):
+            try:
+                candidates = await self.gateway.find_sent(job.to, job.body, job.claimed_at)
+            except SendError as error:
+                log.warning("cannot check an interrupted text with Twilio: %s", error.reason)
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            adopted = await self.writer.run(
+                partial(queue.adopt, message_id=job.id, candidates=candidates)
+            )
+            if adopted:
+                log.info("interrupted text %s had reached Twilio: not sending it again", job.id)
+                return
+            break
+        else:
+            log.warning("text %s: could not check it with Twilio; sending it again", job.id)
+        # Not there (or Twilio cannot tell us): send it again, counting the attempt once.
+        await self.writer.run(partial(queue.release, message_id=job.id))
