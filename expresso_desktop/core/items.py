@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,28 @@ class DrinkSpec:
         if self.extras:
             text += ", " + ", ".join(self.extras)
         return f"{self.quantity}× {text}" if self.quantity > 1 else text
+
+
+def drink_of(row: Any) -> DrinkSpec:
+    """The drink a stored item holds: an order-item row, a replica's item mapping, or anything
+    with ``drink, size, milk, sugar, quantity`` and ``extras_json`` (or ``extras``). The one
+    place a stored item becomes a drink; no validation (it was validated when stored)."""
+    get = (
+        row.get
+        if isinstance(row, Mapping)
+        else lambda key, default=None: getattr(row, key, default)
+    )
+    extras = get("extras_json", None)
+    if extras is None:
+        extras = get("extras", None)
+    return DrinkSpec(
+        str(get("drink")),
+        str(get("size")),
+        str(get("milk")),
+        int(get("sugar", 0) or 0),
+        int(get("quantity", 1) or 1),
+        tuple(extras or ()),
+    )
 
 
 def drink_spec_from_dict(data: Any, menu: Menu) -> DrinkSpec:

@@ -33,6 +33,38 @@ class OrderStatus(StrEnum):
         return _RANK[self]
 
 
+# The one vocabulary for showing a status: on screens (``STATUS_LABELS``) and to customers
+# (``STATUS_PHRASES``: "your order is …"). Nowhere else spells these out.
+STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.NEW: "New",
+    OrderStatus.IN_PROGRESS: "Making",
+    OrderStatus.READY: "Ready",
+    OrderStatus.COLLECTED: "Collected",
+    OrderStatus.CANCELLED: "Cancelled",
+}
+STATUS_PHRASES: dict[OrderStatus, str] = {
+    OrderStatus.NEW: "in the queue",
+    OrderStatus.IN_PROGRESS: "being made",
+    OrderStatus.READY: "ready",
+    OrderStatus.COLLECTED: "collected",
+    OrderStatus.CANCELLED: "cancelled",
+}
+ORDER_STATUSES: tuple[str, ...] = tuple(s.value for s in OrderStatus)
+OPEN_STATUSES: tuple[OrderStatus, ...] = (
+    OrderStatus.NEW,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.READY,
+)
+
+
+def status_label(status: str) -> str:
+    """``in_progress`` → ``Making``; an unknown value is shown as it is."""
+    try:
+        return STATUS_LABELS[OrderStatus(status)]
+    except ValueError:
+        return status
+
+
 _RANK = {
     OrderStatus.NEW: 0,
     OrderStatus.IN_PROGRESS: 1,
