@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "server": {"core", "store", "services", "sms"},
     "sync": {"core", "store"},
     "ui.common": {"core", "services", "sync"},
-    "ui.organiser": {"core", "services", "ui.common"},
+    "ui.organiser": {"core", "services", "sms", "ui.common"},
     "ui.barista": {"core", "sync", "ui.common"},
     "app": {"core", "store", "services", "sms", "server", "sync", "ui"},
     "cli": {"core", "store", "services", "sms", "server", "sync", "app"},
