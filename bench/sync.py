@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.sync_protocol import PullPage
 from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices, order_actions
 from expresso_desktop.services.demo import seed_demo
@@ -170,13 +171,13 @@ async def bench_visibility(
     seen = threading.Condition()
     apply_page = b.apply_page
 
-    def observed(cursor: int, page: dict[str, Any]) -> Any:
+    def observed(cursor: int, page: PullPage) -> Any:
         out = apply_page(cursor, page)
         now = time.perf_counter()
         with seen:
-            for change in page["changes"]:
-                if change["entity"] == "chat_messages":
-                    arrived.setdefault(change["id"], now)
+            for change in page.changes:
+                if change.entity == "chat_messages":
+                    arrived.setdefault(change.id, now)
             seen.notify_all()
         return out
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from expresso_desktop.lifecycle import Component
 from expresso_desktop.settings import AppPaths, Mode
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from expresso_desktop.server.headless import ServeOptions
+    from expresso_desktop.services.order_views import OrderRow
+    from expresso_desktop.services.organiser import OrganiserServices
     from expresso_desktop.sync.station import StationOptions
+    from expresso_desktop.ui.common.bridge import ChangeBridge
+    from expresso_desktop.ui.common.ops import OpRunner
+    from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
+    from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +69,9 @@ def run_gui(
 def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from expresso_desktop.server.headless import build_components
     from expresso_desktop.services.demo import seed_demo
     from expresso_desktop.services.organiser import build_organiser_services
     from expresso_desktop.store.errors import StoreError
-    from expresso_desktop.ui.common.bridge import ChangeBridge
-    from expresso_desktop.ui.common.service_host import ServiceHost
-    from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
     try:
         services = build_organiser_services(paths)
@@ -74,24 +79,94 @@ def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) ->
         log.error("cannot open the event database: %s", exc)
         QMessageBox.critical(None, "Expresso cannot open the event database", str(exc))
         return 2
-    if options.demo:
+    if options.demo:  # before the window: start-up, nothing to keep responsive yet
         services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
-    bridge = ChangeBridge(services.bus)
-    host = ServiceHost(partial(build_components, services, options))
-    window = OrganiserWindow(services=services, host=host, bridge=bridge)
-    host.failed.connect(
-        lambda message: QMessageBox.critical(
-            window, "Expresso could not start its servers", message
+    gui = build_organiser_gui(services, options)
+    gui.host.failed.connect(
+        lambda failure: QMessageBox.critical(
+            gui.window, "Expresso could not start its servers", failure.text
         )
     )
-    window.show()
-    host.start()
+    gui.window.show()
+    gui.host.start()
     try:
         return app.exec()
     finally:
-        host.stop()
-        bridge.close()
+        gui.close()
         services.close()
+
+
+@dataclass
+class OrganiserGui:
+    """The organiser's window and what runs beside it, built once from its services."""
+
+    host: ServiceHost
+    ops: OpRunner
+    bridge: ChangeBridge
+    window: OrganiserWindow
+
+    def close(self) -> None:
+        self.ops.close()
+        self.host.stop()
+        self.bridge.close()
+
+
+def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> OrganiserGui:
+    """The organiser's GUI composition: the service host (its servers and the screens' ops),
+    the change bridge, and the window with the services its tabs call. ``host.start()`` is the
+    caller's."""
+    from expresso_desktop.server.headless import build_components
+    from expresso_desktop.services.order_views import load_order_rows
+    from expresso_desktop.services.pairing import PairingReads
+    from expresso_desktop.sms.gateway_status import GatewayStatus
+    from expresso_desktop.sms.phone import SimulatedPhone
+    from expresso_desktop.ui.common.bridge import ChangeBridge
+    from expresso_desktop.ui.common.ops import OpRunner
+    from expresso_desktop.ui.common.service_host import ServiceHost
+    from expresso_desktop.ui.organiser.main_window import OrganiserParts, OrganiserWindow
+
+    def read_orders(ids: Iterable[str] | None) -> list[OrderRow]:
+        return load_order_rows(services.engine, services.event_id, services.menu, ids=ids)
+
+    bridge = ChangeBridge(services.bus)
+    host = ServiceHost(partial(build_components, services, options), describe=describe_organiser)
+    ops = OpRunner(host)
+    parts = OrganiserParts(
+        host=host,
+        ops=ops,
+        bridge=bridge,
+        writer=services.writer,
+        menu=services.menu,
+        read_orders=read_orders,
+        pairing=PairingReads(services.engine, services.event_id),
+        gateway=GatewayStatus(services.engine),
+        phone=SimulatedPhone(services.engine, services.paths.data_dir),
+        data_label=str(services.paths.master_db),
+    )
+    return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
+
+
+def describe_organiser(runtime: Iterable[Component]) -> ServersStarted:
+    """What the organiser's started runtime means for its screens: the listeners, where
+    stations reach us and the certificate they pin, and the SMS side's lines."""
+    from expresso_desktop.server.headless import OrganiserRuntime
+    from expresso_desktop.ui.common.service_host import Listener, ServersStarted
+
+    assert isinstance(runtime, OrganiserRuntime)
+    lan = runtime.lan_listener
+    webhook = runtime.webhook_listener
+    listeners = (Listener(webhook.name, webhook.url), Listener(lan.name, lan.url))
+    reports = [(c, str(line)) for c in runtime if (line := getattr(c, "status_line", None))]
+    sms = [f"{webhook.name} on {webhook.url}", *(line for c, line in reports if c is not lan)]
+    return ServersStarted(
+        listeners=listeners,
+        lan_url=lan.url,
+        fingerprint=lan.identity.fingerprint_hex,
+        sms_lines=tuple(sms),
+        status_lines=tuple(
+            [f"{entry.name} on {entry.url}" for entry in listeners] + [line for _, line in reports]
+        ),
+    )
 
 
 def _run_barista(app: QApplication, paths: AppPaths, options: StationOptions) -> int:

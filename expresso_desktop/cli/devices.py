@@ -91,7 +91,7 @@ def run_devices(paths: AppPaths, args: argparse.Namespace) -> int:
 
 
 def _write_qr(path: Path, code: str, url: str, fingerprint: str) -> None:
-    from expresso_desktop.server.pairing_qr import pairing_payload, qr_png, qr_svg
+    from expresso_desktop.services.pairing import pairing_payload, qr_png, qr_svg
 
     payload = pairing_payload(code, url, fingerprint)
     if path.suffix.lower() == ".svg":

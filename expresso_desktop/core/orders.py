@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal, get_args
 
 from expresso_desktop.core.errors import IllegalTransition
 
@@ -49,6 +50,9 @@ STATUS_PHRASES: dict[OrderStatus, str] = {
     OrderStatus.COLLECTED: "collected",
     OrderStatus.CANCELLED: "cancelled",
 }
+# The statuses as a type, for the store's column and the API's schema (a Literal must be spelt
+# out; ``_check_status_names`` keeps it equal to the enum).
+StatusName = Literal["new", "in_progress", "ready", "collected", "cancelled"]
 ORDER_STATUSES: tuple[str, ...] = tuple(s.value for s in OrderStatus)
 OPEN_STATUSES: tuple[OrderStatus, ...] = (
     OrderStatus.NEW,
@@ -64,6 +68,22 @@ def status_label(status: str) -> str:
     except ValueError:
         return status
 
+
+def status_phrase(status: str) -> str:
+    """``in_progress`` → ``being made`` (a customer reads "your order is …"); an unknown value
+    is shown as it is."""
+    try:
+        return STATUS_PHRASES[OrderStatus(status)]
+    except ValueError:
+        return status
+
+
+def _check_status_names() -> None:
+    if get_args(StatusName) != ORDER_STATUSES:
+        raise AssertionError(f"StatusName {get_args(StatusName)} != OrderStatus {ORDER_STATUSES}")
+
+
+_check_status_names()
 
 _RANK = {
     OrderStatus.NEW: 0,

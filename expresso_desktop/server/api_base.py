@@ -20,13 +20,13 @@ from aiohttp import web
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.staff import Permission
+from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.devices import DeviceInfo
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
 
 PREFIX = "/api/v1"
-SERVICES = web.AppKey("lan_services", OrganiserServices)
 DEVICE_KEY = web.RequestKey("expresso_device", DeviceInfo)
 M = TypeVar("M", bound=pydantic.BaseModel)
 T = TypeVar("T")
@@ -120,8 +120,10 @@ class Api:
     tag: str
     routes: web.RouteTableDef = field(default_factory=web.RouteTableDef)
     ops: list[Op] = field(default_factory=list)
+    errors: tuple[int, ...] = ()  # refusals every operation of this API may answer
 
     def op(self, method: str, path: str, summary: str, **kwargs: Any) -> Callable[[Handler], Any]:
+        kwargs["errors"] = tuple(sorted({*self.errors, *kwargs.get("errors", ())}))
         spec = Op(method.upper(), path, summary, self.tag, **kwargs)
         adapter = pydantic.TypeAdapter(spec.response) if spec.response is not None else None
 

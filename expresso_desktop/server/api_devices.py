@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, NotFound, Strict
-from expresso_desktop.server.pairing_qr import pairing_payload, qr_png, qr_svg
 from expresso_desktop.services import devices
 from expresso_desktop.services.order_actions import live_station
+from expresso_desktop.services.pairing import pairing_payload, qr_png, qr_svg
 from expresso_desktop.services.writer import Tx
 
 api = Api("devices")

@@ -1,9 +1,11 @@
 """/api/v1/sync/*: stations' hello, push, pull, snapshot and the poke WebSocket (sync.md 4.3).
 
-The routes sit on the LAN app, behind its device-token auth and TLS; the work is
-``services.sync_server.SyncServer``'s (blocking: run in a worker thread; pushes then queue on
-the single writer). Refusals the engine acts on (``EpochMismatch``, ``ClientStateNotFound``,
-``Gap``) answer 409, transient ones 503 with ``Retry-After``; the JSON body says which.
+The routes sit on the LAN app, behind its device-token auth and TLS. They decode requests into
+``core.sync_protocol`` messages (a malformed one answers 422 naming the field) and encode the
+answers; the work is ``services.sync.server.SyncServer``'s (blocking: run in a worker thread;
+pushes then queue on the single writer). Refusals the engine acts on (``EpochMismatch``,
+``ClientStateNotFound``, ``Gap``) answer 409, transient ones 503 with ``Retry-After``; the
+JSON body says which.
 
 Pokes: after every commit the WebSocket sends ``{"type": "poke", "head": N}`` — no data, the
 station pulls. A slow station gets one poke with the newest head, never a backlog.
@@ -16,23 +18,30 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
-from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import PREFIX, SERVICES, Api, Ctx, read_json
+from expresso_desktop.core.sync_protocol import (
+    CONFLICTS,
+    RETRY_LATER,
+    HelloRequest,
+    Poke,
+    PullRequest,
+    PushRequest,
+    SnapshotRequest,
+)
+from expresso_desktop.server.api_base import SERVICES, Api, Ctx, read_json
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.sync.mutations import Caller
+from expresso_desktop.services.sync.context import Caller
 from expresso_desktop.services.sync.server import SyncServer
-from expresso_desktop.services.sync.setup import for_services
 
 log = logging.getLogger(__name__)
 
-api = Api("sync")
-_CONFLICT = {"EpochMismatch", "ClientStateNotFound", "Gap"}
-_RETRY = {"Unavailable", "Deferred"}
+# Bodies are decoded by hand (raw JSON answers): bad JSON is a 400, a malformed message a 422.
+api = Api("sync", errors=(400, 422))
+Req = TypeVar("Req")
 
 
 class PokeHub:
@@ -64,8 +73,10 @@ POKES = web.AppKey("sync_pokes", PokeHub)
 
 
 async def sync_context(app: web.Application) -> AsyncIterator[None]:
+    """The LAN app's sync state (``server/app.py`` lists it with the routes): the organiser's
+    one SyncServer and the poke hub, subscribed to the change bus while the app runs."""
     services = app[SERVICES]
-    app[SYNC] = for_services(services)
+    app[SYNC] = services.sync
     hub = PokeHub()
     hub.attach(asyncio.get_running_loop())
     app[POKES] = hub
@@ -76,82 +87,96 @@ async def sync_context(app: web.Application) -> AsyncIterator[None]:
         await ws.close(message=b"server stopping")
 
 
-def install(app: web.Application) -> None:
-    """Add the sync routes and state to a LAN app (until ``lan_app.APIS`` lists them)."""
-    paths = {route.resource.canonical for route in app.router.routes() if route.resource}
-    if PREFIX + "/sync/hello" not in paths:
-        app.add_routes(api.routes)
-    app.cleanup_ctx.append(sync_context)
-
-
 def _caller(ctx: Ctx) -> Caller:
     device = ctx.device
     return Caller("", device.role, device.station_id, device.name)
 
 
-async def _body(ctx: Ctx) -> dict[str, Any]:
-    body = await read_json(ctx.request)
-    if not isinstance(body, dict):
-        raise ValidationError("expected a JSON object", field="body")
-    return body
-
-
 def _answer(out: dict[str, Any]) -> web.Response:
     error = out.get("error")
-    status = 409 if error in _CONFLICT else 503 if error in _RETRY else 200
+    status = 409 if error in CONFLICTS else 503 if error in RETRY_LATER else 200
     headers = {"Retry-After": "1"} if status == 503 else None
     return web.json_response(out, status=status, headers=headers)
 
 
-async def _run(ctx: Ctx, method: Callable[..., dict[str, Any]], req: dict[str, Any]) -> Any:
+async def _run(ctx: Ctx, method: Callable[[Req, Caller], Any], req: Req) -> Any:
     return await asyncio.to_thread(method, req, _caller(ctx))
 
 
-@api.op("POST", "/sync/hello", "Sync: register and learn the epoch",
-        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+def _sync(ctx: Ctx) -> SyncServer:
+    return ctx.request.app[SYNC]
+
+
+@api.op(
+    "POST",
+    "/sync/hello",
+    "Sync: register and learn the epoch",
+    permission=Permission.READ_BOARD,
+    raw="application/json",
+)
 async def hello(ctx: Ctx) -> web.StreamResponse:
-    return _answer(await _run(ctx, ctx.request.app[SYNC].hello, await _body(ctx)))
+    req = HelloRequest.from_json(await read_json(ctx.request))
+    return _answer((await _run(ctx, _sync(ctx).hello, req)).to_json())
 
 
-@api.op("POST", "/sync/push", "Sync: apply a station's mutations (<= 100, ascending seq)",
-        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+@api.op(
+    "POST",
+    "/sync/push",
+    "Sync: apply a station's mutations (<= 100, ascending seq)",
+    permission=Permission.READ_BOARD,
+    raw="application/json",
+)
 async def push(ctx: Ctx) -> web.StreamResponse:
-    server = ctx.request.app[SYNC]
-    out = await _run(ctx, server.push, await _body(ctx))
-    if out.get("results"):
-        server.fault_point("after_commit_before_response")
-    return _answer(out)
+    req = PushRequest.from_json(await read_json(ctx.request))
+    answer = await _run(ctx, _sync(ctx).push, req)
+    if answer.results:
+        _sync(ctx).fault_point("after_commit_before_response")
+    return _answer(answer.to_json())
 
 
-@api.op("GET", "/sync/pull", "Sync: changes after a cursor (one page)",
-        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+@api.op(
+    "GET",
+    "/sync/pull",
+    "Sync: changes after a cursor (one page)",
+    permission=Permission.READ_BOARD,
+    raw="application/json",
+)
 async def pull(ctx: Ctx) -> web.StreamResponse:
-    return _answer(await _run(ctx, ctx.request.app[SYNC].pull, dict(ctx.request.query)))
+    req = PullRequest.from_json(dict(ctx.request.query))
+    return _answer((await _run(ctx, _sync(ctx).pull, req)).to_json())
 
 
-@api.op("GET", "/sync/snapshot", "Sync: every synced row, with the head it was read at",
-        permission=Permission.READ_BOARD, raw="application/json")  # fmt: skip
+@api.op(
+    "GET",
+    "/sync/snapshot",
+    "Sync: every synced row, with the head it was read at",
+    permission=Permission.READ_BOARD,
+    raw="application/json",
+)
 async def snapshot(ctx: Ctx) -> web.StreamResponse:
-    server, req, caller = ctx.request.app[SYNC], dict(ctx.request.query), _caller(ctx)
+    server, caller = _sync(ctx), _caller(ctx)
+    req = SnapshotRequest.from_json(dict(ctx.request.query))
 
     def read() -> str:  # 10,000s of rows: encode off the event loop too
-        return json.dumps(server.snapshot(req, caller), separators=(",", ":"), default=str)
+        answer = server.snapshot(req, caller).to_json()
+        return json.dumps(answer, separators=(",", ":"), default=str)
 
     return web.Response(text=await asyncio.to_thread(read), content_type="application/json")
 
 
-@api.op("GET", "/sync/ws", "Sync: pokes (WebSocket)", permission=Permission.READ_BOARD,
-        raw="websocket")  # fmt: skip
+@api.op(
+    "GET", "/sync/ws", "Sync: pokes (WebSocket)", permission=Permission.READ_BOARD, raw="websocket"
+)
 async def pokes(ctx: Ctx) -> web.StreamResponse:
     app = ctx.request.app
     server, hub = app[SYNC], app[POKES]
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
     await ws.prepare(ctx.request)
     hello = await asyncio.to_thread(server.hello_info)
-    await ws.send_json({"type": "hello", **hello})
+    await ws.send_json(hello.to_json())
     wake = asyncio.Event()
     hub.sockets[ws] = wake
-    sent = hello["head"]
+    sent = hello.head
 
     async def sender() -> None:
         nonlocal sent
@@ -160,7 +185,7 @@ async def pokes(ctx: Ctx) -> web.StreamResponse:
             wake.clear()
             if hub.head > sent:
                 sent = hub.head
-                await ws.send_json({"type": "poke", "head": sent})
+                await ws.send_json(Poke(sent).to_json())
 
     task = asyncio.create_task(sender())
     try:

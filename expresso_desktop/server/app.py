@@ -1,68 +1,172 @@
-"""The organiser's aiohttp application factory: typed app state, one route table, one error
-middleware. Issues for the SMS webhook and the LAN API add their routes here."""
+"""The organiser's aiohttp application factory: both listeners are built here, over one builder
+with the same typed state (``keys.SERVICES``) and the same error middleware (``errors.py``).
+
+- ``create_webhook_app(services, webhook=auth)``: ``/health``, ``POST /sms`` and
+  ``POST /sms/status`` only, since it may face the internet through a tunnel. Without ``webhook``
+  auth every SMS request is refused (403).
+- ``create_lan_app(services, lan)``: the HTTPS LAN API: every operation declared by the
+  ``api_*`` modules in ``APIS`` (station sync included), behind the device-token auth
+  middleware. Each feature's state is opened in ``cleanup_ctx`` (``CONTEXTS``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from aiohttp import web
-from sqlalchemy import text
+from aiohttp.typedefs import Middleware
+from sqlalchemy import Engine, text
 
 from expresso_desktop import __version__
-from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.core.staff import allowed
+from expresso_desktop.server import (
+    api_chat,
+    api_devices,
+    api_groups,
+    api_inventory,
+    api_messages,
+    api_orders,
+    api_schedules,
+    api_settings,
+    api_staff,
+    api_stations,
+    api_sync,
+    api_ws,
+)
 from expresso_desktop.server import webhook as sms_webhook
-from expresso_desktop.server.webhook import WebhookAuth
+from expresso_desktop.server.api_base import DEVICE_KEY, Api, op_of
+from expresso_desktop.server.api_devices import GUARD, LAN_INFO, LanInfo
+from expresso_desktop.server.errors import Handler, error_middleware, problem
+from expresso_desktop.server.keys import SERVICES
+from expresso_desktop.server.live import hub_context
+from expresso_desktop.server.webhook import WEBHOOK_AUTH, WebhookAuth
+from expresso_desktop.services import devices
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.store.engine import read_session
 
 log = logging.getLogger(__name__)
 
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
-SERVICES = web.AppKey("services", OrganiserServices)
-routes = web.RouteTableDef()
+# The LAN API: every declared operation, and the state its features open while it runs.
+APIS: tuple[Api, ...] = (
+    api_devices.api,
+    api_orders.api,
+    api_groups.api,
+    api_stations.api,
+    api_inventory.api,
+    api_schedules.api,
+    api_staff.api,
+    api_settings.api,
+    api_messages.api,
+    api_chat.api,
+    api_ws.api,
+    api_sync.api,
+)
+LAN_CONTEXTS: tuple[CleanupContext, ...] = (hub_context, api_sync.sync_context)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+WEBHOOK_MAX_BODY = 64 * 1024  # a Twilio form is a few hundred bytes
+LAN_MAX_BODY = 256 * 1024  # a station's push: 100 mutations
 
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Domain refusals become 4xx JSON; anything unexpected is logged and answered 500 without
-    leaking internals."""
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except ValidationError as exc:
-        return web.json_response(
-            {"error": exc.code, "message": exc.reason, "field": exc.field}, status=422
-        )
-    except DomainError as exc:
-        return web.json_response({"error": exc.code, "message": exc.reason}, status=409)
-    except Exception:
-        log.exception("unhandled error serving %s %s", request.method, request.path)
-        return web.json_response(
-            {"error": "internal", "message": "unexpected server error; see the organiser log"},
-            status=500,
-        )
+health_routes = web.RouteTableDef()
 
 
-@routes.get("/health")
+def create_webhook_app(
+    services: OrganiserServices, *, webhook: WebhookAuth | None = None
+) -> web.Application:
+    """The webhook listener's app (see the module docstring)."""
+    app = _build(
+        services,
+        routes=(health_routes, sms_webhook.routes),
+        contexts=(sms_webhook.webhook_context,),
+        client_max_size=WEBHOOK_MAX_BODY,
+    )
+    if webhook is not None:
+        app[WEBHOOK_AUTH] = webhook
+    return app
+
+
+def create_lan_app(
+    services: OrganiserServices, lan: LanInfo, *, guard: devices.PairingGuard | None = None
+) -> web.Application:
+    """The LAN API's app (see the module docstring); ``lan`` is what pairing hands out."""
+    app = _build(
+        services,
+        routes=[api.routes for api in APIS],
+        contexts=LAN_CONTEXTS,
+        client_max_size=LAN_MAX_BODY,
+        middlewares=(auth_middleware,),
+    )
+    app[LAN_INFO] = lan
+    app[GUARD] = guard or devices.PairingGuard()
+    return app
+
+
+def _build(
+    services: OrganiserServices,
+    *,
+    routes: Iterable[web.RouteTableDef],
+    contexts: Iterable[CleanupContext],
+    client_max_size: int,
+    middlewares: Sequence[Middleware] = (),
+) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, *middlewares], client_max_size=client_max_size
+    )
+    app[SERVICES] = services
+    for table in routes:
+        app.add_routes(table)
+    app.cleanup_ctx.extend(contexts)
+    return app
+
+
+@health_routes.get("/health")
 async def health(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    with services.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    """Alive, and the database answers. The probe runs in a worker thread: the loop keeps
+    serving webhooks while it waits (a busy pool or disk must not stall Twilio's replies)."""
+    await asyncio.to_thread(_ping, request.app[SERVICES].engine)
     return web.json_response({"status": "ok", "version": __version__})
 
 
-def create_app(
-    services: OrganiserServices, *, webhook: WebhookAuth | None = None
-) -> web.Application:
-    """The webhook listener's app: ``/health`` and Twilio's ``/sms`` + ``/sms/status`` only
-    (it may face the internet through a tunnel). Without ``webhook`` auth every SMS request is
-    refused (403)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
-    app[SERVICES] = services
-    app.add_routes(routes)
-    app.add_routes(sms_webhook.routes)
-    sms_webhook.install(app, services, webhook)
-    return app
+def _ping(engine: Engine) -> None:
+    # A read snapshot (deferred BEGIN): a plain ``engine.connect()`` begins IMMEDIATE on this
+    # store, so it would queue behind whatever the writer is committing.
+    with read_session(engine) as session:
+        session.connection().execute(text("SELECT 1"))
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A Bearer device token on every LAN route but the public ones (``/pair``); its role must
+    hold the route's permission. Looked up on every request, so revocation is immediate."""
+    op = op_of(request)
+    if op is not None and op.public:
+        return await handler(request)
+    token = _bearer(request)
+    device = None
+    if token is not None:
+        engine = request.app[SERVICES].engine
+
+        def lookup() -> devices.DeviceInfo | None:
+            with read_session(engine) as session:
+                return devices.authenticate(token, session=session)
+
+        device = await asyncio.to_thread(lookup)
+    if device is None:
+        response = problem(401, "unauthorized", "a valid device token is required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="expresso"'
+        return response
+    request[DEVICE_KEY] = device
+    if op is not None and (op.permission is None or not allowed(device.role, op.permission)):
+        return problem(403, "forbidden", f"a {device.role} device may not do this")
+    return await handler(request)

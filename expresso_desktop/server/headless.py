@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from expresso_desktop.lifecycle import Component
-from expresso_desktop.server import api_sync
 from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.lan_server import build_lan_components
-from expresso_desktop.server.webhook_runtime import build_webhook_components
+from expresso_desktop.server.lan_server import LanListener, build_lan
+from expresso_desktop.server.webhook import WebhookAuth
+from expresso_desktop.server.webhook_runtime import build_webhook
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.sms.outbound.wiring import build_outbound_components
+from expresso_desktop.sms.gateway import Gateway
+from expresso_desktop.sms.outbound.sender import OutboundSender
+from expresso_desktop.sms.outbound.wiring import build_outbound
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +51,52 @@ def run_headless(paths: AppPaths, options: ServeOptions) -> int:
     return 0
 
 
-def build_components(services: OrganiserServices, options: ServeOptions) -> list[Component]:
-    webhook = build_webhook_components(
+@dataclass(frozen=True)
+class OrganiserRuntime:
+    """What runs while the organiser serves (``serve`` or the window), built from its services
+    by ``build_components``. Iterating gives the components in start order; they are stopped
+    in reverse. The typed handles are for whoever needs one (a tunnel setting the webhook's
+    public URL, a screen showing the SMS gateway or the LAN address)."""
+
+    components: tuple[Component, ...]
+    webhook_auth: WebhookAuth
+    webhook_listener: HttpListener
+    gateway: Gateway
+    sender: OutboundSender
+    lan_listener: LanListener
+
+    def __iter__(self) -> Iterator[Component]:
+        return iter(self.components)
+
+
+def build_components(services: OrganiserServices, options: ServeOptions) -> OrganiserRuntime:
+    webhook = build_webhook(
         services,
         host=options.host,
         port=options.webhook_port,
         public_url=options.public_url,
         simulate_customers=options.simulate_customers,
     )
-    outbound = build_outbound_components(services, public_url=options.public_url)
-    lan = build_lan_components(
+    outbound = build_outbound(services, public_url=options.public_url)
+    lan = build_lan(
         services,
         host=options.lan_host,
         port=options.lan_port,
         mdns_interfaces=options.mdns_interfaces or None,
         mdns=options.mdns,
     )
-    for component in lan:  # station sync rides on the LAN API (its auth and TLS)
-        if isinstance(component, HttpListener) and component.name == "lan":
-            api_sync.install(component.app)
-    return [*webhook, *outbound, *lan]
+    return OrganiserRuntime(
+        components=(*webhook.components, *outbound.components, *lan.components),
+        webhook_auth=webhook.auth,
+        webhook_listener=webhook.listener,
+        gateway=outbound.gateway,
+        sender=outbound.sender,
+        lan_listener=lan.listener,
+    )
 
 
 async def _serve(services: OrganiserServices, options: ServeOptions) -> None:
-    components = build_components(services, options)
+    runtime = build_components(services, options)
     started: list[Component] = []
     # Handlers first: a SIGTERM sent as soon as the first URL is printed stops us cleanly.
     stop = asyncio.Event()
@@ -79,7 +104,7 @@ async def _serve(services: OrganiserServices, options: ServeOptions) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        for component in components:
+        for component in runtime:
             await component.start()
             started.append(component)
             if isinstance(component, HttpListener):

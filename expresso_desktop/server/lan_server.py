@@ -12,13 +12,14 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from expresso_desktop.lifecycle import Component
 from expresso_desktop.server.api_devices import LanInfo
+from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.lan_app import create_lan_app
 from expresso_desktop.server.mdns import Advert, MdnsAdvertiser
 from expresso_desktop.server.tls import TlsIdentity, ensure_identity
 from expresso_desktop.services.changes import ChangeSet
@@ -134,17 +135,26 @@ class LanAdvert:
             await self._advertiser.stop()
 
 
-def build_lan_components(
+@dataclass(frozen=True)
+class Lan:
+    """The LAN side: the HTTPS API listener and, unless turned off, its mDNS advert."""
+
+    listener: LanListener
+    advert: LanAdvert | None
+
+    @property
+    def components(self) -> list[Component]:
+        return [self.listener] if self.advert is None else [self.listener, self.advert]
+
+
+def build_lan(
     services: OrganiserServices,
     *,
     host: str,
     port: int,
     mdns_interfaces: Sequence[str] | None,
     mdns: bool = True,
-) -> list[Component]:
+) -> Lan:
     identity = ensure_identity(services.paths.data_dir)
     listener = LanListener(services, identity, host, port)
-    components: list[Component] = [listener]
-    if mdns:
-        components.append(LanAdvert(services, listener, mdns_interfaces))
-    return components
+    return Lan(listener, LanAdvert(services, listener, mdns_interfaces) if mdns else None)

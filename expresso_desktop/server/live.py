@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy import text
 
+from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.changes import Change, ChangeSet
 from expresso_desktop.services.devices import DeviceInfo, revoked_among
 from expresso_desktop.services.organiser import OrganiserServices
@@ -181,8 +182,6 @@ def _dumps(message: dict[str, Any]) -> str:
 
 
 async def hub_context(app: web.Application) -> AsyncIterator[None]:
-    from .api_base import SERVICES
-
     hub = LiveHub(app[SERVICES])
     app[HUB] = hub
     await hub.start()

@@ -1,74 +1,25 @@
-"""Saying "here is the organiser" on the LAN (mDNS/DNS-SD, ``_expresso._tcp.local.``) and
-finding it from a station.
+"""Saying "here is the organiser" on the LAN (mDNS/DNS-SD, ``_expresso._tcp.local.``).
 
-The TXT record carries only what a station needs before pairing: protocol version, event name,
-server epoch, port and the certificate fingerprint to pin — never a secret or personal data.
+What the advert says is ``core/lan.py``'s (stations read it with ``sync/discovery.py``).
 Interfaces are a setting: a venue uses all of them; tests use ``["127.0.0.1"]`` or a network
 namespace, never every interface of a shared machine (design/platform.md).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from zeroconf import (
-    InterfaceChoice,
-    IPVersion,
-    ServiceInfo,
-    ServiceStateChange,
-    Zeroconf,
-    get_all_addresses,
-)
-from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+from zeroconf import InterfaceChoice, IPVersion, ServiceInfo, get_all_addresses
+from zeroconf.asyncio import AsyncZeroconf
+
+from expresso_desktop.core.lan import SERVICE_TYPE, Advert
+
+__all__ = ["Advert", "MdnsAdvertiser"]
 
 log = logging.getLogger(__name__)
-
-SERVICE_TYPE = "_expresso._tcp.local."
-PROTO_VERSION = "1"
-_MAX_LABEL = 63  # bytes in one DNS label (the instance name)
-
-
-@dataclass(frozen=True, slots=True)
-class Advert:
-    event_name: str
-    epoch: str
-    port: int
-    fingerprint_hex: str
-
-    def txt(self) -> dict[str, str]:
-        return {
-            "proto": PROTO_VERSION,
-            "event": self.event_name[:100],
-            "epoch": self.epoch,
-            "port": str(self.port),
-            "fp": self.fingerprint_hex.replace(":", "").lower(),
-        }
-
-    def instance(self) -> str:
-        base = f"Expresso {self.event_name}".replace(".", " ")
-        suffix = f" {self.epoch[:6]}"
-        while len((base + suffix).encode()) > _MAX_LABEL:
-            base = base[:-1]
-        return base.strip() + suffix
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """An organiser seen on the network."""
-
-    name: str
-    addresses: tuple[str, ...]
-    port: int
-    txt: dict[str, str]
-
-    @property
-    def url(self) -> str:
-        return f"https://{self.addresses[0]}:{self.port}" if self.addresses else ""
 
 
 def _zeroconf(interfaces: Sequence[str] | None) -> AsyncZeroconf:
@@ -121,45 +72,3 @@ class MdnsAdvertiser:
                 await self._zc.async_unregister_all_services()
             await self._zc.async_close()
             self._zc = None
-
-
-async def discover(
-    timeout: float = 3.0,
-    interfaces: Sequence[str] | None = None,
-    *,
-    first: bool = False,
-) -> list[Found]:
-    """Organisers answering within ``timeout`` seconds (or the first one, with ``first``)."""
-    azc = _zeroconf(interfaces)
-    found: dict[str, Found] = {}
-    names: asyncio.Queue[str] = asyncio.Queue()
-
-    def on_change(
-        zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
-    ) -> None:
-        if state_change is not ServiceStateChange.Removed:
-            names.put_nowait(name)
-
-    browser = AsyncServiceBrowser(azc.zeroconf, SERVICE_TYPE, handlers=[on_change])
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    try:
-        while (left := deadline - loop.time()) > 0:
-            try:
-                name = await asyncio.wait_for(names.get(), left)
-            except TimeoutError:
-                break
-            info = AsyncServiceInfo(SERVICE_TYPE, name)
-            if not await info.async_request(azc.zeroconf, max(100, int(left * 1000))):
-                continue
-            txt = {
-                k.decode(errors="replace"): (v or b"").decode(errors="replace")
-                for k, v in info.properties.items()
-            }
-            found[name] = Found(name, tuple(info.parsed_addresses()), info.port or 0, txt)
-            if first:
-                break
-    finally:
-        await browser.async_cancel()
-        await azc.async_close()
-    return list(found.values())

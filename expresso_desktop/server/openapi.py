@@ -112,7 +112,7 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
 
 def build_spec(ops: list[Op] | None = None) -> dict[str, Any]:
     if ops is None:
-        from expresso_desktop.server.lan_app import APIS
+        from expresso_desktop.server.app import APIS
 
         ops = [op for api in APIS for op in api.ops]
     components: dict[str, Any] = {}

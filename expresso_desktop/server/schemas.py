@@ -11,10 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from expresso_desktop.core.orders import StatusName
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.store.tables import Order, OrderItem, SmsMessage
 
-OrderStatus = Literal["new", "in_progress", "ready", "collected", "cancelled"]
+OrderStatus = StatusName  # core's statuses (``core.orders``)
 
 
 class Problem(BaseModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,14 +33,13 @@ from twilio.request_validator import (
 from twilio.twiml.messaging_response import MessagingResponse
 
 from expresso_desktop.errors import KnownError
-from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.sms.conversation import Conversation
 from expresso_desktop.sms.credentials import TwilioConfig
 from expresso_desktop.sms.inbound import InboundQueue, InboundResult, InboundText
 from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.sms.simulator import simulator_secret
-from expresso_desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +88,17 @@ INBOUND = web.AppKey("inbound", InboundQueue)
 routes = web.RouteTableDef()
 
 
-def install(app: web.Application, services: OrganiserServices, auth: WebhookAuth | None) -> None:
-    """Add the webhook's state to ``app`` (its routes are in the app's route table)."""
-    if auth is not None:
-        app[WEBHOOK_AUTH] = auth
+async def webhook_context(app: web.Application) -> AsyncIterator[None]:
+    """The webhook listener's state while it runs: the customer conversation, its read cache
+    (dropped when the change bus announces what it caches) and the inbound queue."""
+    services = app[SERVICES]
     cache = ReadCache(services.bus)
     conversation = Conversation(
         event_id=services.event_id, menu=services.menu, templates=services.templates, cache=cache
     )
     app[INBOUND] = InboundQueue(services.writer, conversation)
-
-    async def close_cache(_: web.Application) -> None:
-        cache.close()
-
-    app.on_cleanup.append(close_cache)
+    yield
+    cache.close()
 
 
 @routes.post("/sms")
@@ -116,15 +113,12 @@ async def sms(request: web.Request) -> web.Response:
     )
     queue = request.app[INBOUND]
     pending = asyncio.ensure_future(queue.submit(text))
-    try:
+    try:  # a StoreError becomes a 503 in the error middleware: Twilio retries
         result = await asyncio.wait_for(asyncio.shield(pending), REPLY_DEADLINE_S)
     except TimeoutError:
         log.warning("reply took longer than %.1f s; it will follow as a text", REPLY_DEADLINE_S)
         pending.add_done_callback(partial(_send_late, queue, text))
         return _twiml(None)
-    except StoreError as exc:
-        log.error("could not store an inbound text: %s", exc)
-        raise web.HTTPServiceUnavailable(text="the organiser's database is unavailable") from None
     return _twiml(result.reply)
 
 
@@ -136,13 +130,9 @@ async def sms_status(request: web.Request) -> web.Response:
     if not _ok(sid, MAX_SID) or not _ok(status, 32):
         raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
     error_code = form.get("ErrorCode", "")[:16] or None
-    try:
-        await request.app[INBOUND].writer.run(
-            partial(outbound.record_status, sid=sid, status=status, error_code=error_code)
-        )
-    except StoreError as exc:
-        log.error("could not record a delivery status: %s", exc)
-        raise web.HTTPServiceUnavailable(text="the organiser's database is unavailable") from None
+    await request.app[INBOUND].writer.run(
+        partial(outbound.record_status, sid=sid, status=status, error_code=error_code)
+    )
     return web.Response(status=204)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 
 from expresso_desktop.lifecycle import Component
-from expresso_desktop.server.app import create_app
+from expresso_desktop.server.app import create_webhook_app
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
 from expresso_desktop.services.organiser import OrganiserServices
@@ -16,8 +17,6 @@ from expresso_desktop.sms.simulated_customers import SimulatedCustomers
 from expresso_desktop.sms.simulator import Runtime, Target, clear_runtime, write_runtime
 
 log = logging.getLogger(__name__)
-
-AUTH_KEY = "webhook_auth"  # in OrganiserServices.extras: a tunnel may set its public_url later
 
 
 class WebhookRuntime:
@@ -58,23 +57,40 @@ class WebhookRuntime:
         )
 
 
-def build_webhook_components(
+@dataclass(frozen=True)
+class Webhook:
+    """The inbound half of the SMS service. ``auth`` is shared with the listener's app: a tunnel
+    may set its ``public_url`` after start."""
+
+    auth: WebhookAuth
+    listener: HttpListener
+    runtime: WebhookRuntime
+    customers: SimulatedCustomers | None  # ``--simulate-customers``, simulator only
+
+    @property
+    def components(self) -> list[Component]:
+        parts: list[Component] = [self.listener, self.runtime]
+        if self.customers is not None:
+            parts.append(self.customers)
+        return parts
+
+
+def build_webhook(
     services: OrganiserServices,
     *,
     host: str,
     port: int,
     public_url: str | None,
     simulate_customers: float = 0,
-) -> list[Component]:
+) -> Webhook:
     """Raises ``KnownError`` when the webhook must not start (Twilio without an auth token)."""
     auth = resolve_auth(services.paths.data_dir, load_twilio_config(), public_url)
-    services.extras[AUTH_KEY] = auth
-    listener = HttpListener("webhook", create_app(services, webhook=auth), host, port)
+    listener = HttpListener("webhook", create_webhook_app(services, webhook=auth), host, port)
     runtime = WebhookRuntime(services, listener, auth)
-    components: list[Component] = [listener, runtime]
+    customers = None
     if simulate_customers > 0:
         if auth.mode != "simulator":
             log.warning("--simulate-customers needs the simulator (Twilio is configured): off")
         else:
-            components.append(SimulatedCustomers(runtime.target, services.menu, simulate_customers))
-    return components
+            customers = SimulatedCustomers(runtime.target, services.menu, simulate_customers)
+    return Webhook(auth, listener, runtime, customers)

@@ -74,8 +74,8 @@ class ChangeSet:
         return frozenset(c.entity_id for c in self.changes if c.entity == entity)
 
     @property
-    def order_ids(self) -> frozenset[int]:
-        """Orders whose row or items changed."""
+    def order_ids(self) -> frozenset[str]:
+        """Orders (their uuid ids) whose row or items changed."""
         return order_ids_in(self.changes)
 
     @property
@@ -96,14 +96,14 @@ class ChangeSet:
         return self.changes[-1].version if self.changes else None
 
 
-def order_ids_in(changes: Iterable[Change]) -> frozenset[int]:
+def order_ids_in(changes: Iterable[Change]) -> frozenset[str]:
     """The orders a run of changes touched: order rows and rows that belong to an order."""
-    ids: set[int] = set()
+    ids: set[str] = set()
     for c in changes:
         if c.entity == "orders":
-            ids.add(int(c.entity_id))
+            ids.add(c.entity_id)
         elif c.entity in _ORDER_CHILDREN and c.data and c.data.get("order_id") is not None:
-            ids.add(int(c.data["order_id"]))
+            ids.add(str(c.data["order_id"]))
     return frozenset(ids)
 
 

@@ -91,7 +91,8 @@ def seed_demo(tx: Tx, *, event_id: int, menu: Menu, now: datetime | None = None)
         setting = settings_repo.put("sponsor_line", SPONSOR_LINE, session=session)
         emit(session, tx.changes, "settings", setting, entity_id=setting.key)
         written += 1
-    staff = _staff(tx)
+    staff, added = _staff(tx)
+    written += added
     for spec in STATIONS:
         station, added = _station(tx, event_id, spec)
         written += added + _stock(tx, station, spec, menu)
@@ -100,18 +101,21 @@ def seed_demo(tx: Tx, *, event_id: int, menu: Menu, now: datetime | None = None)
     return written
 
 
-def _staff(tx: Tx) -> dict[str, int]:
+def _staff(tx: Tx) -> tuple[dict[str, int], int]:
+    """The demo's people by name (added if missing), and how many were added."""
     session = tx.session
     ids: dict[str, int] = {}
+    added = 0
     for name, role in STAFF:
         user = session.exec(select(StaffUser).where(StaffUser.name == name)).first()
         if user is None:
             user = StaffUser(name=name, role=role)  # type: ignore[arg-type]
             session.add(user)
             emit(session, tx.changes, "staff_users", user)
+            added += 1
         assert user.id is not None
         ids[name] = user.id
-    return ids
+    return ids, added
 
 
 def _station(tx: Tx, event_id: int, spec: DemoStation) -> tuple[Station, int]:

@@ -20,17 +20,10 @@ from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import OrderStatus, undo_target
 from expresso_desktop.services.changes import emit
-from expresso_desktop.services.orders import OrderNotFound
+from expresso_desktop.services.orders import OrderNotFound, store_order
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
-from expresso_desktop.store.tables import (
-    GroupOrder,
-    Order,
-    OrderCreate,
-    OrderItemCreate,
-    OrderSource,
-    Station,
-)
+from expresso_desktop.store.tables import GroupOrder, Order, OrderSource, Station
 
 log = logging.getLogger(__name__)
 
@@ -98,32 +91,18 @@ def create_at_station(
             return existing
     station = live_station(session, station_id)
     _check_capable(station, specs)
-    data = OrderCreate(
+    order, _ = store_order(
+        tx,
         event_id=event_id,
         station_id=station_id,
+        specs=specs,
         customer_name=customer_name,
         notes=notes,
         vip=vip,
         source=source,
         group_id=group_id,
-        items=[
-            OrderItemCreate(
-                drink=s.drink,
-                size=s.size,
-                milk=s.milk,
-                sugar=s.sugar,
-                quantity=s.quantity,
-                extras_json=list(s.extras),
-            )
-            for s in specs
-        ],
+        order_id=order_id,
     )
-    if order_id is not None:
-        data.id = order_id
-    order = orders_repo.create(data, session=session)
-    emit(session, tx.changes, "orders", order)
-    for row in orders_repo.items(order.id, session=session):
-        emit(session, tx.changes, "order_items", row)
     return order
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, OrderItem, Station
@@ -62,10 +62,7 @@ def load_order_rows(
 
 
 def _row(order: Order, items: list[OrderItem], station: Station | None, menu: Menu) -> OrderRow:
-    summary = "; ".join(
-        DrinkSpec(i.drink, i.size, i.milk, i.sugar, i.quantity, tuple(i.extras_json)).summary(menu)
-        for i in items
-    )
+    summary = "; ".join(drink_of(i).summary(menu) for i in items)
     where = "—" if station is None else station.name or f"Station {station.number}"
     return OrderRow(
         id=order.id,

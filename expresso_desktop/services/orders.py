@@ -1,4 +1,8 @@
-"""Order services: place an order (numbered, routed, stored) and move it along its lifecycle.
+"""Order services: place an order (routed, then stored) and move it along its lifecycle.
+
+``store_order`` is the one way an order and its items are written: placing by text or at the
+API routes first and then stores; walk-ins and group orders (``services.order_actions``) store
+at the station they were taken at.
 
 Every function runs inside the single writer: it takes the writer's ``Tx`` and records each row
 it writes through ``changes.emit``, so the change log (the stations' feed) stays complete. The SMS
@@ -19,10 +23,10 @@ from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transition
-from expresso_desktop.core.routing import Routed, Unroutable, route
+from expresso_desktop.core.routing import Unroutable, route
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.read_cache import ReadCache
-from expresso_desktop.services.station_views import Floor, load_floor
+from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, OrderItem, OrderSource, Station
@@ -81,54 +85,76 @@ def place_order(
     )
     if isinstance(decision, Unroutable):
         return decision
-    return _store(
-        tx, floor, decision, event_id, items, customer_id, customer_name, source, vip, now
+    station = floor.station(decision.station_id)
+    order, rows = store_order(
+        tx,
+        event_id=event_id,
+        station_id=station.id,
+        specs=items,
+        customer_id=customer_id,
+        customer_name=customer_name,
+        source=source,
+        vip=vip,
+        now=now,
     )
+    log.info("order %s → station %s (%s)", order.number, station.number, decision.reason)
+    return PlacedOrder(order, rows, station, decision.wait_minutes, decision.reason)
 
 
-def _store(
+def store_order(
     tx: Tx,
-    floor: Floor,
-    routed: Routed,
+    *,
     event_id: int,
-    items: Sequence[DrinkSpec],
-    customer_id: int | None,
-    customer_name: str | None,
-    source: OrderSource,
-    vip: bool,
-    now: datetime,
-) -> PlacedOrder:
+    station_id: int | None,
+    specs: Sequence[DrinkSpec],
+    customer_id: int | None = None,
+    customer_name: str | None = None,
+    notes: str | None = None,
+    vip: bool = False,
+    source: OrderSource = "sms",
+    group_id: str | None = None,
+    order_id: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Order, list[OrderItem]]:
+    """The one way an order is stored on the organiser: numbered from the event's counter, its
+    drinks as items in their order, and every row emitted (the order before its items, which
+    reference it). ``order_id`` is the client's id when it chose one (a station's walk-in);
+    deciding whether to store at all (routing, idempotent resends) is the caller's business."""
+    if not specs:
+        raise DomainError("an order needs at least one drink", code="empty_order")
     session = tx.session
-    station = floor.station(routed.station_id)
     order = Order(
         event_id=event_id,
         number=orders_repo.next_order_number(event_id, session=session),
         customer_id=customer_id,
         customer_name=customer_name,
-        station_id=station.id,
+        station_id=station_id,
         source=source,
         vip=vip,
-        created_at=now,
+        group_id=group_id,
+        notes=notes,
+        created_at=now or utcnow(),
     )
+    if order_id is not None:
+        order.id = order_id
     session.add(order)
     emit(session, tx.changes, "orders", order)  # flushed before its items reference it
     rows = []
-    for position, item in enumerate(items):
+    for position, spec in enumerate(specs):
         row = OrderItem(
             order_id=order.id,
             position=position,
-            drink=item.drink,
-            size=item.size,
-            milk=item.milk,
-            sugar=item.sugar,
-            quantity=item.quantity,
-            extras_json=list(item.extras),
+            drink=spec.drink,
+            size=spec.size,
+            milk=spec.milk,
+            sugar=spec.sugar,
+            quantity=spec.quantity,
+            extras_json=list(spec.extras),
         )
         session.add(row)
         emit(session, tx.changes, "order_items", row)
         rows.append(row)
-    log.info("order %s → station %s (%s)", order.number, station.number, routed.reason)
-    return PlacedOrder(order, rows, station, routed.wait_minutes, routed.reason)
+    return order, rows
 
 
 def start_order(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:

@@ -1,14 +1,15 @@
 """The organiser's service container: what the window, the headless server and the tests share.
 
 Built once by the composition root (``app.py`` or ``serve``); components (the SMS webhook, the
-LAN server, senders) receive it and never build their own engine or writer.
+LAN server, senders) receive it and never build their own engine, writer or sync server. What
+only runs while serving (listeners, the SMS gateway and sender) is not here: it is the
+``OrganiserRuntime`` that ``server/headless.py`` builds from these services.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -16,6 +17,8 @@ from sqlmodel import select
 from expresso_desktop.core.menu import Menu, load_default_menu
 from expresso_desktop.core.templates import TemplateSet, load_default_templates
 from expresso_desktop.services.changes import ChangeBus, emit
+from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.services.sync.setup import build_sync_server
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store.engine import open_database, read_session
@@ -28,15 +31,16 @@ DEFAULT_EVENT_NAME = "My coffee event"
 
 @dataclass
 class OrganiserServices:
+    """The organiser's services, built once; every field is there from the start."""
+
     paths: AppPaths
     engine: Engine
-    bus: ChangeBus
-    writer: Writer
+    bus: ChangeBus  # committed change sets, published by ``writer``
+    writer: Writer  # the single writer: every write to ``engine`` goes through it
     menu: Menu
     templates: TemplateSet
     event_id: int
-    # Components started by the composition root register here to be stopped in reverse order.
-    extras: dict[str, Any] = field(default_factory=dict)
+    sync: SyncServer  # the stations' sync (the LAN routes and the organiser's own writes)
 
     def close(self) -> None:
         self.writer.close()
@@ -47,8 +51,12 @@ def build_organiser_services(paths: AppPaths) -> OrganiserServices:
     engine = open_database(paths.master_db, role="master")
     bus = ChangeBus()
     writer = Writer(engine, bus)
+    menu = load_default_menu()
     try:
         event_id = _current_event(engine) or writer.run_sync(_create_default_event)
+        sync = build_sync_server(
+            engine, writer, event_id=event_id, menu=menu, data_dir=paths.data_dir
+        )
     except BaseException:
         writer.close()
         engine.dispose()
@@ -58,9 +66,10 @@ def build_organiser_services(paths: AppPaths) -> OrganiserServices:
         engine=engine,
         bus=bus,
         writer=writer,
-        menu=load_default_menu(),
+        menu=menu,
         templates=load_default_templates(),
         event_id=event_id,
+        sync=sync,
     )
 
 

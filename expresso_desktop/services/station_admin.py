@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.stock import order_consumption
 from expresso_desktop.services.changes import Alert, emit
@@ -189,10 +189,7 @@ def consume_order(tx: Tx, order_id: str, menu: Menu, *, client_id: str) -> list[
     ).first()
     if already is not None:
         raise DomainError("this order's stock was already taken", code="already_consumed")
-    specs = [
-        DrinkSpec(i.drink, i.size, i.milk, i.sugar, i.quantity, tuple(i.extras_json or ()))
-        for i in orders_repo.items(order_id, session=session)
-    ]
+    specs = [drink_of(i) for i in orders_repo.items(order_id, session=session)]
     needs = order_consumption(specs, menu)
     items = {i.name: i for i in list_items(session, order.event_id, order.station_id)}
     changed = []

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.orders import parse_order_number
+from expresso_desktop.core.orders import parse_order_number, status_phrase
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.sms.parser import Intent, ParseResult, SmsParser
@@ -31,7 +31,7 @@ from expresso_desktop.services.station_views import event_zone, load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import customers
 from expresso_desktop.sms.customers import ConversationState, Pending, specs_from_dicts
-from expresso_desktop.sms.replies import STATUS_WORDS, Replies
+from expresso_desktop.sms.replies import Replies
 from expresso_desktop.sms.status import open_orders, wait_for
 from expresso_desktop.store.repositories import orders_repo, settings_repo
 from expresso_desktop.store.tables import Customer, Order, Station
@@ -123,11 +123,7 @@ class Conversation:
             log.info("%s opted out", mask_phone(customer.phone))
             return Outcome(None, intent)
         if intent is Intent.ORDER:
-            specs = [
-                DrinkSpec(i.drink, i.size, i.milk, i.sugar, i.quantity, tuple(i.extras))
-                for i in parsed.items
-            ]
-            return self._order(turn, specs, parsed.station, parsed.name)
+            return self._order(turn, list(parsed.items), parsed.station, parsed.name)
         if intent is Intent.USUAL:
             usual = specs_from_dicts(customer.usual_json, self.menu)
             if not usual:
@@ -235,7 +231,7 @@ class Conversation:
         order = next((o for o in chosen if o.status == "new"), chosen[0])
         drink = self.replies.order_drinks(orders_repo.items(order.id, session=session))
         if order.status != "new":
-            status = STATUS_WORDS.get(order.status, order.status)
+            status = status_phrase(order.status)
             reply = self.replies.text(
                 "cancel_too_late", number=order.number, drink=drink, status=status
             )

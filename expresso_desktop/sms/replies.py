@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.orders import status_phrase
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.templates import TemplateSet
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 # Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
 _LIST_LIMITS = {"drinks": 400, "milks": 200, "sizes": 100, "alternatives": 400}
-STATUS_WORDS = {"new": "in the queue", "in_progress": "being made", "ready": "ready"}
 
 
 class Replies:
@@ -34,12 +34,7 @@ class Replies:
         return " + ".join(i.summary(self.menu).replace("×", "x") for i in items)
 
     def order_drinks(self, rows: Sequence[OrderItem]) -> str:
-        return self.drinks(
-            [
-                DrinkSpec(r.drink, r.size, r.milk, r.sugar, r.quantity, tuple(r.extras_json))
-                for r in rows
-            ]
-        )
+        return self.drinks([drink_of(r) for r in rows])
 
     @staticmethod
     def station_label(station: Station | None) -> str:
@@ -102,7 +97,7 @@ class Replies:
             "status",
             number=order.number,
             drink=self.order_drinks(rows),
-            status=STATUS_WORDS.get(order.status, order.status),
+            status=status_phrase(order.status),
             station=self.station_label(station),
             wait_text=wait_text,
         )

@@ -9,6 +9,8 @@ from typing import Literal, get_args
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from expresso_desktop.core.orders import ORDER_STATUSES, StatusName
+
 from .types import (
     Synced,
     check_in,
@@ -20,9 +22,9 @@ from .types import (
     utc_field,
 )
 
-OrderStatus = Literal["new", "in_progress", "ready", "collected", "cancelled"]
+# The statuses are core's (``core.orders``: the state machine and its one vocabulary).
+OrderStatus = StatusName
 OrderSource = Literal["sms", "walk_in", "group"]
-ORDER_STATUSES: tuple[str, ...] = get_args(OrderStatus)
 ORDER_SOURCES: tuple[str, ...] = get_args(OrderSource)
 
 

@@ -8,15 +8,31 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import aiohttp
 
-from .transport import JSON, TransportError
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.sync_protocol import (
+    HelloAnswer,
+    HelloRequest,
+    Poke,
+    PullAnswer,
+    PullRequest,
+    PushAnswer,
+    PushRequest,
+    Snapshot,
+    SnapshotRequest,
+    pull_answer_from_json,
+)
+
+from .transport import ServerBusy, TransportError
 
 log = logging.getLogger(__name__)
+JSON = dict[str, Any]
+T = TypeVar("T")
 
 PREFIX = "/api/v1/sync"
 _ANSWERED = {200, 409, 503}  # the sync routes' own answers: the body says what happened
@@ -64,9 +80,15 @@ class HttpTransport:
             self._session = None
 
     async def _request(
-        self, method: str, path: str, *, body: JSON | None = None, params: JSON | None = None,
+        self,
+        method: str,
+        path: str,
+        read: Callable[[Any], T],
+        *,
+        body: JSON | None = None,
+        params: JSON | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
-    ) -> JSON:  # fmt: skip
+    ) -> T:
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
             async with self._client().request(
@@ -89,22 +111,29 @@ class HttpTransport:
             data: Any = json.loads(raw) if raw else None
         except ValueError as exc:
             raise TransportError(f"{path}: HTTP {status}, not JSON") from exc
-        if status in _ANSWERED and isinstance(data, dict):
-            return data
-        raise TransportError(f"{path}: HTTP {status}: {str(data)[:200]}")
+        if status not in _ANSWERED or not isinstance(data, dict):
+            raise TransportError(f"{path}: HTTP {status}: {str(data)[:200]}")
+        try:
+            return read(data)
+        except ValidationError as exc:  # a 503 of the error middleware, or a newer organiser
+            raise ServerBusy(f"{path}: HTTP {status}: unexpected answer ({exc.reason})") from exc
 
-    async def hello(self, body: JSON) -> JSON:
-        return await self._request("POST", "/hello", body=body)
+    async def hello(self, req: HelloRequest) -> HelloAnswer:
+        return await self._request("POST", "/hello", HelloAnswer.from_json, body=req.to_json())
 
-    async def push(self, body: JSON) -> JSON:
-        return await self._request("POST", "/push", body=body)
+    async def push(self, req: PushRequest) -> PushAnswer:
+        return await self._request("POST", "/push", PushAnswer.from_json, body=req.to_json())
 
-    async def pull(self, params: JSON) -> JSON:
-        return await self._request("GET", "/pull", params=params)
+    async def pull(self, req: PullRequest) -> PullAnswer:
+        return await self._request("GET", "/pull", pull_answer_from_json, params=req.to_json())
 
-    async def snapshot(self, params: JSON) -> JSON:
+    async def snapshot(self, req: SnapshotRequest) -> Snapshot:
         return await self._request(
-            "GET", "/snapshot", params=params, timeout=self._snapshot_timeout
+            "GET",
+            "/snapshot",
+            Snapshot.from_json,
+            params=req.to_json(),
+            timeout=self._snapshot_timeout,
         )
 
     async def pokes(self) -> AsyncIterator[int]:
@@ -116,9 +145,11 @@ class HttpTransport:
                 async for msg in ws:
                     if msg.type is not aiohttp.WSMsgType.TEXT:
                         continue
-                    data = json.loads(msg.data)
-                    if data.get("type") in ("poke", "hello") and isinstance(data.get("head"), int):
-                        yield data["head"]
+                    try:
+                        poke = Poke.from_json(json.loads(msg.data))
+                    except ValidationError:
+                        continue  # a pong, or a message of a newer organiser
+                    yield poke.head
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             raise TransportError(f"pokes: {type(exc).__name__}: {exc}") from exc
         raise TransportError("pokes: the organiser closed the socket")
@@ -159,11 +190,11 @@ async def pair(
         fingerprint = await peer_fingerprint(base_url)
     ssl: Any = aiohttp.Fingerprint(fingerprint) if https and fingerprint else False
     try:
+        timeout = aiohttp.ClientTimeout(total=15)
         async with (
             aiohttp.ClientSession() as session,
-            session.post(url, json={"code": code, "name": name}, ssl=ssl,
-                         timeout=aiohttp.ClientTimeout(total=15)) as resp,
-        ):  # fmt: skip
+            session.post(url, json={"code": code, "name": name}, ssl=ssl, timeout=timeout) as resp,
+        ):
             data = await resp.json(content_type=None)
             status = resp.status
     except aiohttp.ServerFingerprintMismatch as exc:

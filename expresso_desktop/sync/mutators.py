@@ -1,6 +1,6 @@
 """Local (optimistic) mutators: what a tap does to the station's replica before the organiser
 has seen it. One per mutation name, mirroring the organiser's handlers
-(``services/sync_mutations*.py``), but working on row images through ``Local``.
+(``services/sync/*_mutations.py``), but working on row images through ``Local``.
 
 They must be deterministic and re-runnable (sync.md 4.4): rebasing re-runs every pending one
 on top of fresh organiser state. So they read only the replica and their arguments (times
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from expresso_desktop.core.errors import DomainError, IllegalTransition
 from expresso_desktop.core.orders import Action, OrderStatus, transition
-from expresso_desktop.services.sync.stock_mutations import movement_id
+from expresso_desktop.core.sync_protocol import movement_id
 from expresso_desktop.store import sync_rows
 
 from .replica import Bases

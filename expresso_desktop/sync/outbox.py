@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from expresso_desktop.core.errors import DomainError
+from expresso_desktop.core.sync_protocol import Mutation, MutationResult, Rejection, ResultStatus
 from expresso_desktop.store.tables import Outbox
 from expresso_desktop.store.types import utcnow
 
@@ -43,13 +44,9 @@ class Row:
     server_version: int | None
     attempts: int
 
-    def wire(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "name": self.name,
-            "args": self.args,
-            "client_ts": self.client_ts.isoformat(),
-        }
+    def mutation(self) -> Mutation:
+        """What the organiser is sent."""
+        return Mutation(self.seq, self.name, self.args, self.client_ts.isoformat())
 
 
 def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
@@ -138,8 +135,10 @@ def rebase(conn: Connection) -> int:
     pending = rows(conn, status="pending")
     bases, identity = Bases(fresh=True), _identity(conn)
     for row in pending:
-        run_mutator(conn, row.seq, row.name, row.args, row.client_ts.isoformat(), strict=False,
-                    bases=bases, identity=identity)  # fmt: skip
+        stamp = row.client_ts.isoformat()
+        run_mutator(
+            conn, row.seq, row.name, row.args, stamp, strict=False, bases=bases, identity=identity
+        )
     return len(pending)
 
 
@@ -156,26 +155,26 @@ def ensure_rebased(replica: Replica) -> None:
                 rebase(conn)
 
 
-def mark_results(conn: Connection, results: Iterable[Mapping[str, Any]]) -> list[Row]:
+def mark_results(conn: Connection, results: Iterable[MutationResult]) -> list[Row]:
     """Record a push's answers; returns the rows newly rejected (to tell the barista)."""
     newly_rejected, applied = [], []
     pending = (OUTBOX.c.seq == sa.bindparam("s")) & (OUTBOX.c.status == "pending")
     for result in results:
-        seq = result["seq"]
-        status = result["status"]
-        if status == "duplicate":
-            status = result.get("original", "applied")
-        if status != "rejected":
-            applied.append({"s": seq, "v": result.get("version") or 0})
+        if result.outcome is not ResultStatus.REJECTED:
+            applied.append({"s": result.seq, "v": result.version or 0})
             continue
         done = conn.execute(
             sa.update(OUTBOX)
-            .where((OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending"))
-            .values(status="rejected", reason=result.get("reason") or "rejected",
-                    server_version=result.get("version"), attempts=OUTBOX.c.attempts + 1)
-        )  # fmt: skip
+            .where((OUTBOX.c.seq == result.seq) & (OUTBOX.c.status == "pending"))
+            .values(
+                status="rejected",
+                reason=result.reason or "rejected",
+                server_version=result.version,
+                attempts=OUTBOX.c.attempts + 1,
+            )
+        )
         if done.rowcount:
-            newly_rejected.extend(rows(conn, seq=seq))
+            newly_rejected.extend(rows(conn, seq=result.seq))
     if applied:
         statement = (
             sa.update(OUTBOX)
@@ -186,18 +185,18 @@ def mark_results(conn: Connection, results: Iterable[Mapping[str, Any]]) -> list
     return newly_rejected
 
 
-def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]]) -> list[Row]:
+def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Rejection]) -> list[Row]:
     """A pulled page reflects every mutation up to ``last_seq``: those are no longer pending.
     Returns the rows it marked rejected (their push answer never arrived)."""
     newly = []
-    for seq, reason in rejected:
+    for rejection in rejected:
         done = conn.execute(
             sa.update(OUTBOX)
-            .where((OUTBOX.c.seq == seq) & (OUTBOX.c.status == "pending"))
-            .values(status="rejected", reason=reason or "rejected")
+            .where((OUTBOX.c.seq == rejection.seq) & (OUTBOX.c.status == "pending"))
+            .values(status="rejected", reason=rejection.reason or "rejected")
         )
         if done.rowcount:
-            newly.extend(rows(conn, seq=seq))
+            newly.extend(rows(conn, seq=rejection.seq))
     conn.execute(
         sa.update(OUTBOX)
         .where((OUTBOX.c.seq <= last_seq) & (OUTBOX.c.status == "pending"))
@@ -206,11 +205,11 @@ def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]
     return newly
 
 
-def settle(conn: Connection, last_seq: int, rejected: Sequence[Sequence[Any]]) -> list[Row]:
+def settle(conn: Connection, last_seq: int, rejected: Sequence[Rejection]) -> list[Row]:
     """After a snapshot, the organiser's record is the truth for every seq up to
     ``last_seq``, whatever this station believed (a restored organiser re-ran some mutations,
     possibly with another outcome). Returns the rows that became rejected."""
-    reasons = {int(seq): reason or "rejected" for seq, reason in rejected if seq <= last_seq}
+    reasons = {r.seq: r.reason or "rejected" for r in rejected if r.seq <= last_seq}
     newly = []
     for seq, reason in reasons.items():
         done = conn.execute(

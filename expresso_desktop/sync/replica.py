@@ -18,16 +18,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
+from expresso_desktop.core.sync_protocol import Change
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import open_database, write_connection
+
+from .events import ReplicaChanged
 
 BASE = "base/"
 Fault = Callable[[str], None]
@@ -147,18 +151,13 @@ class Bases:
         put(conn, key, json.dumps(image))
 
 
-def restore_bases(conn: Connection) -> int:
+def restore_bases(conn: Connection, touched: Touched | None = None) -> int:
     """Undo every optimistic effect: the tables return to the organiser's state at cursor."""
-    rows = conn.execute(
-        text("SELECT k, v FROM sync_state WHERE k >= :lo AND k < :hi ORDER BY k"),
-        {"lo": BASE, "hi": BASE[:-1] + chr(ord(BASE[-1]) + 1)},
-    ).all()
-    # Parents first when putting rows back, children first when removing them.
-    order = {name: i for i, name in enumerate(sync_rows.ORDERED)}
     entries = []
-    for key, value in rows:
+    for key, value in _bases(conn):
         entity, _, entity_id = key[len(BASE) :].partition("/")
-        entries.append((order.get(entity, 0), entity, entity_id, json.loads(value)))
+        entries.append((_ORDER.get(entity, 0), entity, entity_id, json.loads(value)))
+    # Parents first when putting rows back, children first when removing them.
     for _, entity, entity_id, image in sorted(entries, key=lambda e: -e[0]):
         if image is None:
             sync_rows.delete_row(conn, entity, entity_id)
@@ -166,22 +165,85 @@ def restore_bases(conn: Connection) -> int:
         if image is not None:
             sync_rows.upsert(conn, entity, image)
     clear_bases(conn)
+    if touched is not None:
+        for _, entity, entity_id, image in entries:
+            touched.add(entity, entity_id, image)
     return len(entries)
+
+
+def touch_bases(conn: Connection, touched: Touched) -> None:
+    """Count the rows pending mutators have (re)written as changed."""
+    for key, value in _bases(conn):
+        entity, _, entity_id = key[len(BASE) :].partition("/")
+        touched.add(entity, entity_id, json.loads(value))
+
+
+def _bases(conn: Connection) -> list[Any]:
+    return list(
+        conn.execute(
+            text("SELECT k, v FROM sync_state WHERE k >= :lo AND k < :hi ORDER BY k"),
+            {"lo": BASE, "hi": _BASE_END},
+        ).all()
+    )
 
 
 def clear_bases(conn: Connection) -> None:
     conn.execute(
-        text("DELETE FROM sync_state WHERE k >= :lo AND k < :hi"),
-        {"lo": BASE, "hi": BASE[:-1] + chr(ord(BASE[-1]) + 1)},
+        text("DELETE FROM sync_state WHERE k >= :lo AND k < :hi"), {"lo": BASE, "hi": _BASE_END}
     )
 
 
-def apply_changes(conn: Connection, changes: list[Mapping[str, Any]]) -> None:
+_BASE_END = BASE[:-1] + chr(ord(BASE[-1]) + 1)
+_ORDER = {name: i for i, name in enumerate(sync_rows.ORDERED)}
+
+
+def apply_changes(
+    conn: Connection, changes: Iterable[Change], touched: Touched | None = None
+) -> None:
     for change in changes:
-        entity = change["entity"]
+        entity = change.entity
         if entity not in sync_rows.TABLES:
             continue  # a table this version does not know (forward compatible)
-        if change["op"] == "delete":
-            sync_rows.tombstone(conn, entity, change["id"], change["v"])
+        if change.op == "delete":
+            sync_rows.tombstone(conn, entity, change.id, change.v)
         else:
-            sync_rows.upsert(conn, entity, change["data"])
+            sync_rows.upsert(conn, entity, change.data or {})
+        if touched is not None:
+            touched.add(entity, change.id, change.data)
+
+
+# -- what one local transaction changed -------------------------------------------------------
+
+
+class Touched:
+    """The rows one local transaction changed, gathered while it runs, as a
+    ``ReplicaChanged`` at the end: orders by id, and an order item as its order's id."""
+
+    def __init__(self) -> None:
+        self.entities: set[str] = set()
+        self.order_ids: set[str] = set()
+        self._items: set[str] = set()  # order_items whose order is still to look up
+
+    def add(self, entity: str, entity_id: str, image: Any = None) -> None:
+        self.entities.add(entity)
+        if entity == "orders":
+            self.order_ids.add(str(entity_id))
+        elif entity == "order_items":
+            order_id = image.get("order_id") if isinstance(image, dict) else None
+            if order_id is None:
+                self._items.add(str(entity_id))
+            else:
+                self.order_ids.add(str(order_id))
+
+    def changed(self, conn: Connection) -> ReplicaChanged:
+        """What changed; items of unknown order are looked up (tombstones keep their row)."""
+        if self._items:
+            found = conn.execute(
+                sa.select(_ITEMS.c.order_id).where(_ITEMS.c.id.in_(sorted(self._items)))
+            )
+            self.order_ids.update(str(order_id) for (order_id,) in found)
+            self._items.clear()
+        return ReplicaChanged(frozenset(self.order_ids), frozenset(self.entities))
+
+
+_ITEMS = sync_rows.TABLES["order_items"]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from expresso_desktop.store.types import utcnow
 
 from .engine import ForeignServer, SyncEngine
+from .events import LinkChanged
 from .replica import get, put
 from .transport import TransportError
 
@@ -42,12 +43,12 @@ class SyncRunner:
         interval_s: float = 5.0,
         poll_s: float = 0.1,
         rng: random.Random | None = None,
-        on_status: Callable[[bool, str], None] | None = None,
+        on_status: Callable[[LinkChanged], None] | None = None,
     ) -> None:
         self.engine = engine
         self.interval_s, self.poll_s = interval_s, poll_s
         self.rng = rng or random.Random()
-        self.on_status = on_status or (lambda online, detail: None)
+        self.on_status = on_status or (lambda link: None)
         self.online: bool | None = None
         self._wake = asyncio.Event()
         self._beat = 0.0
@@ -128,7 +129,7 @@ class SyncRunner:
                 put(conn, "last_contact", stamp)
             put(conn, "last_error", detail[:300])
         if changed:
-            self.on_status(online, detail)
+            self.on_status(LinkChanged(online, detail))
 
 
 async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, timeout: float) -> None:

@@ -15,14 +15,17 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
+from expresso_desktop.core.lan import normal_fingerprint
 from expresso_desktop.errors import KnownError
 from expresso_desktop.settings import AppPaths
 
-from .engine import Notice, SyncEngine
+from .discovery import choose_organiser, discover
+from .engine import SyncEngine
+from .events import LinkChanged, Notice
 from .http_transport import HttpTransport, pair
 from .replica import Replica, put
 from .runner import SyncRunner
@@ -118,38 +121,23 @@ async def pair_station(replica: Replica, paths: AppPaths, options: StationOption
     return url
 
 
-def choose_organiser(
-    found: Sequence[object], fingerprint_hex: str | None, epoch: str | None
-) -> object | None:
-    """Among organisers seen on mDNS, the one we are paired with: same certificate, and our
-    epoch if we have one. Another organiser (another certificate or epoch) is never picked by
-    itself: switching needs the operator to pair again (sync.md 4.3, T15)."""
-    want_fp = (fingerprint_hex or "").replace(":", "").lower()
-    for candidate in found:
-        txt = getattr(candidate, "txt", {})
-        if want_fp and txt.get("fp", "").lower() != want_fp:
-            continue
-        if epoch is not None and txt.get("epoch") != epoch:
-            log.warning("organiser %s has epoch %s, ours is %s: restored?", candidate, txt, epoch)
-        return candidate
-    if found:
-        log.warning("organisers on the network are not the one this station is paired with")
-    return None
-
-
 async def locate(replica: Replica, options: StationOptions) -> str:
     if options.server:
         return options.server.rstrip("/")
     stored = replica.state("server_url")
     if stored:
         return stored
-    from expresso_desktop.server.mdns import discover
-
-    found = await discover(3.0, options.mdns_interfaces or None)
-    chosen = choose_organiser(found, replica.state("fingerprint"), replica.epoch)
+    paired = normal_fingerprint(replica.state("fingerprint"))
+    found = await discover(
+        3.0,
+        options.mdns_interfaces or None,
+        match=(lambda seen: seen.fingerprint == paired) if paired else None,
+        first=bool(paired),  # ours answered: no need to listen to the others
+    )
+    chosen = choose_organiser(found, paired, replica.epoch)
     if chosen is None:
         raise KnownError("no organiser found", hint="pair with --server URL --pair CODE")
-    return str(getattr(chosen, "url"))  # noqa: B009
+    return chosen.url
 
 
 # -- running --------------------------------------------------------------------------------
@@ -208,5 +196,6 @@ def _tell(notice: Notice) -> None:
     print(f"Expresso notice: {notice.kind}: {notice.message}", flush=True)
 
 
-def _status(online: bool, detail: str) -> None:
-    print(f"Expresso station {'online' if online else 'offline'} {detail}".rstrip(), flush=True)
+def _status(link: LinkChanged) -> None:
+    state = "online" if link.online else "offline"
+    print(f"Expresso station {state} {link.detail}".rstrip(), flush=True)

@@ -1,5 +1,12 @@
-"""The station's sync loop as a component (async start/stop) for the barista window, with
-callbacks when the replica may have changed and when the link goes up or down."""
+"""The station's sync loop as a component (async start/stop) for the barista window.
+
+Callbacks (called on the sync loop's thread; the window queues them to the GUI thread):
+
+- ``on_round(ReplicaChanged)``: after a round that changed the replica — the order ids and
+  tables its pulled pages touched, or ``everything`` after a download. Never called empty.
+- ``on_notice(Notice)``: something the barista should see (a refusal, a recovery, a reset).
+- ``on_status(LinkChanged)``: the link to the organiser went up or down.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +18,14 @@ from collections.abc import Callable
 from expresso_desktop.errors import KnownError
 from expresso_desktop.settings import AppPaths
 
-from .engine import Notice, SyncEngine
+from .engine import SyncEngine
+from .events import LinkChanged, Notice, ReplicaChanged
 from .http_transport import HttpTransport
 from .replica import Replica
 from .runner import SyncRunner
 from .station import StationOptions, load_token, locate
 
 log = logging.getLogger(__name__)
-
-
-class _NotifyingEngine(SyncEngine):
-    """A sync engine that says when a round finished (the replica may hold news)."""
-
-    def __init__(self, *args: object, on_round: Callable[[], None], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._on_round = on_round
-
-    async def sync_once(self) -> None:
-        try:
-            await super().sync_once()
-        finally:
-            self._on_round()
 
 
 class StationSync:
@@ -43,12 +37,12 @@ class StationSync:
         paths: AppPaths,
         options: StationOptions,
         *,
-        on_round: Callable[[], None],
+        on_round: Callable[[ReplicaChanged], None],
         on_notice: Callable[[Notice], None],
-        on_status: Callable[[bool, str], None],
+        on_status: Callable[[LinkChanged], None],
     ) -> None:
         self._replica, self._paths, self._options = replica, paths, options
-        self._callbacks = on_round, on_notice, on_status
+        self._on_round, self._on_notice, self._on_status = on_round, on_notice, on_status
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.runner: SyncRunner | None = None
@@ -61,14 +55,13 @@ class StationSync:
             raise KnownError("this station is not paired", hint="pair it with the organiser")
         fp_hex = self._replica.state("fingerprint") or ""
         fingerprint = bytes.fromhex(fp_hex.replace(":", "")) if fp_hex else None
-        on_round, on_notice, on_status = self._callbacks
-        engine = _NotifyingEngine(
+        engine = SyncEngine(
             self._replica,
             HttpTransport(url, token, fingerprint),
-            on_round=on_round,
-            on_notice=on_notice,
+            on_round=self._on_round,
+            on_notice=self._on_notice,
         )
-        self.runner = SyncRunner(engine, on_status=on_status)
+        self.runner = SyncRunner(engine, on_status=self._on_status)
         self._task = asyncio.create_task(self.runner.run(self._stop))
         self.status_line = f"syncing with {url}"
 

@@ -1,21 +1,31 @@
-"""What a station's screen needs from its replica: the queue, the link state, and taps that go
-through the outbox (the same path as the ``station`` command). Reads are snapshots; nothing
-here talks to the network."""
+"""What a station's screen needs from its replica: the queue (whole, or just the orders a sync
+round changed), the link state, and taps that go through the outbox (the same path as the
+``station`` command). Reads are snapshots; nothing here talks to the network. Every call is
+blocking SQLite work: a window runs it off the GUI thread, through its op runner."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from expresso_desktop.core.items import DrinkSpec
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from expresso_desktop.core.errors import IllegalTransition
+from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, can
 from expresso_desktop.store import sync_rows
 
 from . import outbox, station_queries
-from .replica import Replica
+from .events import ReplicaChanged
+from .replica import Replica, get
+
+# The statuses a station's queue shows (collected and cancelled orders leave it).
+QUEUE_STATUSES = ("new", "in_progress", "ready")
 
 # The tap a card offers next, by status.
 NEXT_ACTION = {
@@ -43,6 +53,14 @@ class StationOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class Tapped:
+    """A tap was recorded: the outbox ``seq`` and what it changed locally (its order)."""
+
+    seq: int
+    changed: ReplicaChanged
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     seq: int
     name: str
@@ -59,10 +77,22 @@ class LinkStatus:
     paired: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StationView:
+    """Everything the station's window shows, read in one go (start-up, after a snapshot)."""
+
+    label: str
+    link: LinkStatus
+    queue: tuple[StationOrder, ...]
+
+
 class StationService:
     def __init__(self, replica: Replica, menu: Menu) -> None:
         self.replica = replica
         self.menu = menu
+
+    def view(self) -> StationView:
+        return StationView(self.station_label(), self.link(), tuple(self.queue()))
 
     def station_label(self) -> str:
         """ "Station 2 — East doors" once the event is downloaded; "Barista station" before."""
@@ -77,7 +107,19 @@ class StationService:
         return f"{label} — {row['name']}" if row.get("name") else label
 
     def queue(self) -> list[StationOrder]:
-        return [_order(row) for row in station_queries.list_orders(self.replica)]
+        """This station's open orders, oldest first."""
+        with self.replica.read() as conn:
+            return _read_orders(conn, None)
+
+    def queue_orders(self, ids: Iterable[str]) -> dict[str, StationOrder | None]:
+        """The orders ``ids`` as the queue shows them now; None for one that is not (or no
+        longer) in this station's queue: collected, cancelled, moved away, deleted."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self.replica.read() as conn:
+            found = {o.id: o for o in _read_orders(conn, wanted)}
+        return {key: found.get(key) for key in wanted}
 
     def link(self) -> LinkStatus:
         raw = station_queries.status(self.replica)
@@ -94,14 +136,16 @@ class StationService:
             paired=bool(raw.get("server")),
         )
 
-    def tap(self, order: StationOrder, action: Action, *, reason: str | None = None) -> int:
-        """Queue ``action`` on ``order`` (applied locally at once, sent when online)."""
+    def tap(self, order: StationOrder, action: Action, *, reason: str | None = None) -> Tapped:
+        """Queue ``action`` on ``order`` (applied locally at once, sent when online). Raises
+        ``IllegalTransition`` when the order's status does not allow it."""
         if not can(order.status, action):
-            raise ValueError(f"cannot {action.value} an order that is {order.status.value}")
+            raise IllegalTransition(f"cannot {action.value} an order that is {order.status.value}")
         args: dict[str, Any] = {"order_id": order.id}
         if action is Action.CANCEL:
             args["reason"] = reason or "cancelled at the station"
-        return outbox.record(self.replica, f"order.{action.value}", args)
+        seq = outbox.record(self.replica, f"order.{action.value}", args)
+        return Tapped(seq, ReplicaChanged(order_ids=frozenset({order.id})))
 
     def walk_in(self, items: list[DrinkSpec], name: str | None) -> str:
         station = self.replica.state("station_id")
@@ -119,20 +163,40 @@ class StationService:
         return order_id
 
 
-def _order(row: dict[str, Any]) -> StationOrder:
-    return StationOrder(
-        id=str(row["id"]),
-        number=row["number"] or "new",
-        status=OrderStatus(row["status"]),
-        customer_name=row["customer_name"] or "",
-        items=tuple(
-            DrinkSpec(
-                i["drink"], i["size"], i["milk"], i["sugar"], i["quantity"], tuple(i["extras"])
-            )
-            for i in row["items"]
-        ),
-        created_at=_when(row["created_at"]) or datetime.now(UTC),
+def _read_orders(conn: Connection, ids: list[str] | None) -> list[StationOrder]:
+    """Open orders of this station (all, or among ``ids``), oldest first, with their drinks
+    in two queries (not one per order: a busy station re-reads often)."""
+    orders_t, items_t = sync_rows.table("orders"), sync_rows.table("order_items")
+    query = sa.select(orders_t).where(
+        orders_t.c.deleted == sa.false(), orders_t.c.status.in_(QUEUE_STATUSES)
     )
+    if mine := get(conn, "station_id"):
+        query = query.where(orders_t.c.station_id == int(mine))
+    if ids is not None:
+        query = query.where(orders_t.c.id.in_(ids))
+    rows = [
+        sync_rows.image_of(r)
+        for r in conn.execute(query.order_by(orders_t.c.created_at, orders_t.c.id)).mappings()
+    ]
+    items: dict[str, list[DrinkSpec]] = {str(r["id"]): [] for r in rows}
+    if items:
+        for item in conn.execute(
+            sa.select(items_t)
+            .where(items_t.c.order_id.in_(list(items)), items_t.c.deleted == sa.false())
+            .order_by(items_t.c.order_id, items_t.c.position)
+        ).mappings():
+            items[str(item["order_id"])].append(drink_of(item))
+    return [
+        StationOrder(
+            id=str(r["id"]),
+            number=r["number"] or "new",
+            status=OrderStatus(r["status"]),
+            customer_name=r["customer_name"] or "",
+            items=tuple(items[str(r["id"])]),
+            created_at=_when(r["created_at"]) or datetime.now(UTC),
+        )
+        for r in rows
+    ]
 
 
 def _when(value: object) -> datetime | None:

@@ -1,28 +1,42 @@
 """How a station's sync engine talks to the organiser, whatever carries it (HTTPS, or the
-simulation's fake network). Requests and answers are the JSON dicts of sync.md 4.3; the
-organiser's refusals (``EpochMismatch``, ``Gap``...) come back as dicts with an ``error`` key,
-while a request that never got an answer raises ``TransportError``."""
+simulation's fake network): the typed messages of ``core.sync_protocol``. The organiser's
+refusals (``EpochMismatch``, ``Gap``...) come back inside the answers; a request that never
+got a readable answer raises ``TransportError``."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Protocol
 
-JSON = dict[str, Any]
+from expresso_desktop.core.sync_protocol import (
+    HelloAnswer,
+    HelloRequest,
+    PullAnswer,
+    PullRequest,
+    PushAnswer,
+    PushRequest,
+    Snapshot,
+    SnapshotRequest,
+)
 
 
 class TransportError(Exception):
     """No answer (organiser unreachable, connection dropped, timeout): try again later."""
 
 
+class ServerBusy(TransportError):
+    """The organiser answered but asked us to come back (``Unavailable``, ``Deferred``), or
+    said something this station cannot read."""
+
+
 class Transport(Protocol):
-    async def hello(self, body: JSON) -> JSON: ...
+    async def hello(self, req: HelloRequest) -> HelloAnswer: ...
 
-    async def push(self, body: JSON) -> JSON: ...
+    async def push(self, req: PushRequest) -> PushAnswer: ...
 
-    async def pull(self, params: JSON) -> JSON: ...
+    async def pull(self, req: PullRequest) -> PullAnswer: ...
 
-    async def snapshot(self, params: JSON) -> JSON: ...
+    async def snapshot(self, req: SnapshotRequest) -> Snapshot: ...
 
     def pokes(self) -> AsyncIterator[int]:
         """Heads announced by the organiser (WebSocket); ends when the link drops. Pokes carry

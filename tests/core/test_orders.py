@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -8,12 +9,20 @@ from hypothesis import strategies as st
 
 from expresso_desktop.core.errors import IllegalTransition
 from expresso_desktop.core.orders import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    ORDER_STATUSES,
+    STATUS_LABELS,
+    STATUS_PHRASES,
     Action,
     OrderStatus,
+    StatusName,
     Timestamps,
     can,
     format_order_number,
     parse_order_number,
+    status_label,
+    status_phrase,
     transition,
     undo_target,
 )
@@ -108,3 +117,30 @@ def test_parse_order_number(typed: str, number: str) -> None:
 @pytest.mark.parametrize("typed", ["", "42", "AB12", "O001", "A0000", "A1000", "latte"])
 def test_parse_order_number_rejects(typed: str) -> None:
     assert parse_order_number(typed) is None
+
+
+# -- the one status vocabulary ----------------------------------------------------------------
+
+
+def test_every_status_has_a_label_and_a_customer_phrase() -> None:
+    assert set(STATUS_LABELS) == set(STATUS_PHRASES) == set(OrderStatus)
+    assert ORDER_STATUSES == ("new", "in_progress", "ready", "collected", "cancelled")
+    assert get_args(StatusName) == ORDER_STATUSES  # the Literal the store and the API use
+    assert set(OPEN_STATUSES) == ACTIVE_STATUSES
+    assert all(not s.terminal for s in OPEN_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "phrase"),
+    [
+        ("new", "New", "in the queue"),
+        ("in_progress", "Making", "being made"),
+        (OrderStatus.READY, "Ready", "ready"),
+        ("collected", "Collected", "collected"),
+        ("cancelled", "Cancelled", "cancelled"),
+        ("brewing", "brewing", "brewing"),  # unknown (a newer peer's status): shown as it is
+    ],
+)
+def test_status_label_and_phrase(status: str, label: str, phrase: str) -> None:
+    assert status_label(status) == label
+    assert status_phrase(status) == phrase

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from expresso_desktop.server.api_devices import LanInfo
-from expresso_desktop.server.lan_app import create_lan_app
+from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from expresso_desktop.server.app import create_app
+from expresso_desktop.server.app import create_webhook_app
 from expresso_desktop.services.organiser import build_organiser_services
 from expresso_desktop.settings import AppPaths
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 async def test_health_answers_without_auth(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     services = build_organiser_services(AppPaths(tmp_path))
     try:
-        client = await aiohttp_client(create_app(services))
+        client = await aiohttp_client(create_webhook_app(services))
         resp = await client.get("/health")
         assert resp.status == 200
         assert (await resp.json())["status"] == "ok"

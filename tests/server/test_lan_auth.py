@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from expresso_desktop.core.staff import PERMISSIONS, Permission, Role
-from expresso_desktop.server.lan_app import APIS
+from expresso_desktop.server.app import APIS
 from expresso_desktop.services import devices
 from expresso_desktop.store.tables import PairingCode
 

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from expresso_desktop.server.api_devices import LanInfo
+from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.lan_app import create_lan_app
 from expresso_desktop.server.live import REVOKED_CLOSE
 from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services.organiser import OrganiserServices

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import time
+import uuid
 
-from expresso_desktop.server.mdns import Advert, MdnsAdvertiser, discover
+from expresso_desktop.core.lan import Found
+from expresso_desktop.server.mdns import Advert, MdnsAdvertiser
+from expresso_desktop.sync.discovery import discover
 
 LOOPBACK = ["127.0.0.1"]
 FP = ":".join(["C0"] * 32)
 
 
 async def test_advert_is_found_by_a_browser_on_loopback() -> None:
-    advert = Advert("Spring Conf. 2026", "0f5e6a1c-aaaa-bbbb-cccc-123456789abc", 8443, FP)
+    advert = Advert("Spring Conf. 2026", str(uuid.uuid4()), 8443, FP)
     advertiser = MdnsAdvertiser(advert, LOOPBACK)
+
+    def ours(seen: Found) -> bool:  # another organiser may be advertising on loopback too
+        return seen.is_organiser(FP, advert.epoch)
+
     await advertiser.start()
     try:
         started = time.perf_counter()
-        found = await discover(5.0, LOOPBACK, first=True)
+        found = await discover(5.0, LOOPBACK, match=ours, first=True)
         assert time.perf_counter() - started < 2.0
         assert len(found) == 1
         organiser = found[0]
@@ -30,8 +37,12 @@ async def test_advert_is_found_by_a_browser_on_loopback() -> None:
         }
         assert organiser.url == "https://127.0.0.1:8443"
         await advertiser.update(Advert("Renamed", advert.epoch, 8443, FP))
-        again = await discover(5.0, LOOPBACK, first=True)
-        assert again[0].txt["event"] == "Renamed"
+
+        def renamed(seen: Found) -> bool:
+            return ours(seen) and seen.event_name == "Renamed"
+
+        again = await discover(5.0, LOOPBACK, match=renamed, first=True)
+        assert again and again[0].txt["event"] == "Renamed"
     finally:
         await advertiser.stop()
 

@@ -17,7 +17,7 @@ from twilio.request_validator import HMAC_SHA256, RequestValidator
 
 from expresso_desktop.errors import KnownError
 from expresso_desktop.server import webhook
-from expresso_desktop.server.app import create_app
+from expresso_desktop.server.app import create_webhook_app
 from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
@@ -44,7 +44,7 @@ def services(tmp_path: Path) -> Iterator[OrganiserServices]:
 @pytest.fixture
 async def client(aiohttp_client: Any, services: OrganiserServices) -> AsyncIterator[TestClient]:
     auth = WebhookAuth("twilio", TOKEN, PUBLIC)
-    yield await aiohttp_client(create_app(services, webhook=auth))
+    yield await aiohttp_client(create_webhook_app(services, webhook=auth))
 
 
 def form(body: str, *, phone: str = PHONE, sid: str | None = None) -> dict[str, str]:
@@ -298,8 +298,10 @@ def test_twilio_without_an_auth_token_refuses_to_start(tmp_path: Path) -> None:
 async def test_without_auth_every_sms_request_is_refused(
     aiohttp_client: Any, services: OrganiserServices
 ) -> None:
-    client = await aiohttp_client(create_app(services))
+    client = await aiohttp_client(create_webhook_app(services))
     assert (await post(client, form("latte for Sam")))[0] == 403
-    unknown_url = await aiohttp_client(create_app(services, webhook=WebhookAuth("twilio", TOKEN)))
+    unknown_url = await aiohttp_client(
+        create_webhook_app(services, webhook=WebhookAuth("twilio", TOKEN))
+    )
     assert (await post(unknown_url, form("latte for Sam")))[0] == 403
     assert count(services, SmsMessage) == 0

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
-from expresso_desktop.server.app import create_app
+from expresso_desktop.server.app import create_webhook_app
 from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
@@ -109,7 +109,7 @@ async def test_fuzzed_requests_never_get_a_5xx(
     aiohttp_client: Any, services: OrganiserServices
 ) -> None:
     client = await aiohttp_client(
-        create_app(services, webhook=WebhookAuth("simulator", TOKEN, PUBLIC))
+        create_webhook_app(services, webhook=WebhookAuth("simulator", TOKEN, PUBLIC))
     )
     rng = random.Random(SEED)
     statuses: Counter[int] = Counter()

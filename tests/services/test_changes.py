@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from expresso_desktop.services.changes import ChangeBus, ChangeSet, emit
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services import order_actions
+from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet, emit
+from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.store.engine import open_database, read_session
 from expresso_desktop.store.tables import Event
 from expresso_desktop.store.tables_sync import ChangeLog
+from tests.services import helpers
 
 
 @pytest.fixture
@@ -86,3 +90,72 @@ def test_a_broken_subscriber_does_not_starve_others(writer: Writer) -> None:
     unsubscribe()
     writer.run_sync(_create_event("Again"))
     assert len(heard) == 1
+
+
+# -- the change set's accessors ---------------------------------------------------------------
+
+
+def _change(entity: str, entity_id: str, data: dict[str, object] | None = None) -> Change:
+    return Change(1, entity, entity_id, "upsert" if data is not None else "delete", data)
+
+
+def test_order_ids_include_orders_whose_items_changed() -> None:
+    changes = ChangeSet(
+        changes=[
+            _change("orders", "order-a", {"id": "order-a"}),
+            _change("order_items", "item-1", {"id": "item-1", "order_id": "order-b"}),
+            _change("order_items", "item-2", {"id": "item-2", "order_id": "order-a"}),
+            _change("stations", "3", {"id": 3}),
+            _change("order_items", "item-3"),  # a delete carries no image, so no order
+        ]
+    )
+    assert changes.order_ids == {"order-a", "order-b"}
+    assert changes.ids_of("order_items") == {"item-1", "item-2", "item-3"}
+    assert [c.entity_id for c in changes.of("orders")] == ["order-a"]
+
+
+def test_station_and_stock_ids_are_the_integer_keys() -> None:
+    changes = ChangeSet(
+        changes=[
+            _change("stations", "2", {}),
+            _change("stock_items", "17", {}),
+            _change("stock_items", "4", {}),
+            _change("stock_movements", "99", {}),
+            _change("stations", "2", {}),
+        ]
+    )
+    assert changes.station_ids == {2}
+    assert changes.stock_item_ids == {4, 17}
+    assert ChangeSet().station_ids == frozenset() and ChangeSet().head is None
+
+
+def test_messages_touched_reads_the_tables_written_outside_the_log() -> None:
+    assert ChangeSet(touched={"sms_messages", "customers"}).messages_touched
+    assert not ChangeSet(touched={"customers"}).messages_touched
+
+
+async def test_a_real_order_names_itself_and_its_station(
+    organiser: OrganiserServices, heard: list[ChangeSet]
+) -> None:
+    station_id = helpers.station_id(organiser, 1)
+
+    def walk_in(tx: Tx) -> str:
+        station = order_actions.live_station(tx.session, station_id)
+        order = order_actions.create_at_station(
+            tx,
+            event_id=organiser.event_id,
+            station_id=station_id,
+            specs=[DrinkSpec("latte", "medium", "full cream")],
+        )
+        station.make_time_s = 42.0
+        tx.session.add(station)
+        emit(tx.session, tx.changes, "stations", station)
+        return order.id
+
+    order_id = await organiser.writer.run(walk_in, initiator="ui:walk-in")
+    (published,) = heard
+    assert published.initiator == "ui:walk-in"
+    assert published.order_ids == {order_id}
+    assert published.station_ids == {station_id}
+    assert published.stock_item_ids == frozenset()
+    assert not published.messages_touched

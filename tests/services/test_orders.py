@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from expresso_desktop.core.errors import IllegalTransition
+from expresso_desktop.core.errors import DomainError, IllegalTransition
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.services import orders
@@ -18,7 +18,7 @@ from expresso_desktop.services.organiser import OrganiserServices, build_organis
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import ChangeLog, Order, Station, StockItem
+from expresso_desktop.store.tables import ChangeLog, Order, OrderItem, Station, StockItem
 from expresso_desktop.store.types import utcnow
 
 LATTE = DrinkSpec("latte", "medium", "full cream")
@@ -128,3 +128,36 @@ def test_ready_orders_measure_the_station_make_time(services: OrganiserServices)
         station = session.exec(select(Station).where(Station.number == 2)).one()
     assert station.make_time_s == 90.0
     assert versions(services, "stations", str(station.id))[-1] == station.row_version
+
+
+def test_store_order_is_the_one_way_an_order_is_written(services: OrganiserServices) -> None:
+    def work(tx: Tx) -> tuple[Order, list[OrderItem]]:
+        return orders.store_order(
+            tx,
+            event_id=services.event_id,
+            station_id=None,
+            specs=[LATTE, DrinkSpec("tea", "small", "none", extras=("honey",))],
+            customer_name="Ola",
+            notes="no lid",
+            source="walk_in",
+            order_id="chosen-by-the-client",
+            now=datetime(2025, 3, 1, 9, tzinfo=UTC),
+        )
+
+    order, items = services.writer.run_sync(work)
+    assert (order.id, order.number, order.station_id) == ("chosen-by-the-client", "A001", None)
+    assert (order.notes, order.source, order.created_at.hour) == ("no lid", "walk_in", 9)
+    assert [(i.order_id, i.position, i.extras_json) for i in items] == [
+        (order.id, 0, []),
+        (order.id, 1, ["honey"]),
+    ]
+    assert versions(services, "orders", order.id) == [order.row_version]
+    assert [versions(services, "order_items", i.id) for i in items] == [
+        [i.row_version] for i in items
+    ]
+    with pytest.raises(DomainError) as empty:
+        services.writer.run_sync(
+            lambda tx: orders.store_order(tx, event_id=services.event_id, station_id=None, specs=[])
+        )
+    assert empty.value.code == "empty_order"
+    assert place(services, LATTE).order.number == "A002"  # the refusal used no number

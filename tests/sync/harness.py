@@ -13,23 +13,42 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.sync_protocol import (
+    HelloAnswer,
+    HelloRequest,
+    MutationResult,
+    PullAnswer,
+    PullRequest,
+    PushAnswer,
+    PushRequest,
+    Snapshot,
+    SnapshotRequest,
+    pull_answer_from_json,
+)
 from expresso_desktop.services import order_actions
+from expresso_desktop.services.changes import ChangeBus, emit
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
+from expresso_desktop.services.sync import recovery
+from expresso_desktop.services.sync.context import Caller
 from expresso_desktop.services.sync.journal import Journal
-from expresso_desktop.services.sync.mutations import Caller
+from expresso_desktop.services.sync.reads import head
 from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.services.writer import Writer
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, Station, StockItem
+from expresso_desktop.store.types import utcnow
 from expresso_desktop.sync import outbox
-from expresso_desktop.sync.engine import Notice, SyncEngine
-from expresso_desktop.sync.replica import Replica, put
-from expresso_desktop.sync.transport import JSON, TransportError
+from expresso_desktop.sync.engine import SyncEngine
+from expresso_desktop.sync.events import Notice, ReplicaChanged
+from expresso_desktop.sync.replica import Replica, get_int, put
+from expresso_desktop.sync.transport import TransportError
 
 LATTE = DrinkSpec("latte", "medium", "full cream")
 
@@ -78,9 +97,6 @@ class Organiser:
             self.close()
             self._open()
             return
-        from expresso_desktop.services.changes import ChangeBus
-        from expresso_desktop.services.writer import Writer
-
         services = self.services
         services.writer.close()
         services.engine.dispose()
@@ -99,14 +115,12 @@ class Organiser:
 
     def restore(self, backup: Path) -> None:
         """The organiser's laptop comes back from a backup: rotate the epoch, replay the journal."""
-        from expresso_desktop.services.sync import setup as sync_setup
-
         self.close()
         for suffix in ("", "-wal", "-shm"):
             Path(str(self.db) + suffix).unlink(missing_ok=True)
         shutil.copy(backup, self.db)
         self._open()
-        sync_setup.restore(self.sync)
+        recovery.restore(self.sync)
 
     # -- helpers ----------------------------------------------------------------------------
     def seed(self) -> None:
@@ -133,8 +147,6 @@ class Organiser:
             if station_id is None:  # unassigned: any station may claim it
                 order.station_id = None
                 tx.session.add(order)
-                from expresso_desktop.services.changes import emit
-
                 emit(tx.session, tx.changes, "orders", order)
             return order.id
 
@@ -151,12 +163,10 @@ class Organiser:
             return sync_rows.state_hash(s.connection())
 
     def head(self) -> int:
-        from expresso_desktop.services.sync.server import head
-
         with read_session(self.services.engine) as s:
             return head(s.connection())
 
-    def do(self, name: str, **args: Any) -> JSON:
+    def do(self, name: str, **args: Any) -> MutationResult:
         return self.sync.apply_local(name, args)
 
 
@@ -170,7 +180,7 @@ class Net:
     drop_response: float = 0.0
     duplicate: float = 0.0
     late: float = 0.0  # a copy of this push is delivered again later (reordering)
-    delayed: list[JSON] = field(default_factory=list)
+    delayed: list[PushRequest] = field(default_factory=list)
 
     def calm(self) -> None:
         self.up = True
@@ -178,38 +188,55 @@ class Net:
 
 
 class FakeTransport:
+    """Every request and answer crosses the wire format (``to_json``/``from_json``), as over
+    HTTP, so the simulation checks the protocol's codecs too."""
+
     def __init__(self, organiser: Organiser, caller: Caller, net: Net) -> None:
         self.organiser, self.caller, self.net = organiser, caller, net
         self.calls: list[str] = []
 
-    async def _call(self, op: str, body: JSON) -> JSON:
+    def _send(self, op: str) -> None:
         net = self.net
         if not net.up or net.rng.random() < net.drop_request:
             raise TransportError(f"{op}: request lost")
         self.calls.append(op)
-        server = self.organiser.sync
-        if op == "push" and net.delayed and net.rng.random() < 0.5:
-            getattr(server, op)(net.delayed.pop(0), self.caller)  # an old copy arrives late
-        answer = getattr(server, op)(body, self.caller)
-        if op == "push" and net.rng.random() < net.duplicate:
-            answer = getattr(server, op)(body, self.caller)
-        if op == "push" and net.rng.random() < net.late:
-            net.delayed.append(body)
-        if net.rng.random() < net.drop_response:
+
+    def _receive(self, op: str) -> None:
+        if self.net.rng.random() < self.net.drop_response:
             raise TransportError(f"{op}: response lost")
-        return answer
 
-    async def hello(self, body: JSON) -> JSON:
-        return await self._call("hello", body)
+    async def hello(self, req: HelloRequest) -> HelloAnswer:
+        self._send("hello")
+        answer = self.organiser.sync.hello(HelloRequest.from_json(req.to_json()), self.caller)
+        self._receive("hello")
+        return HelloAnswer.from_json(answer.to_json())
 
-    async def push(self, body: JSON) -> JSON:
-        return await self._call("push", body)
+    async def push(self, req: PushRequest) -> PushAnswer:
+        net, server = self.net, self.organiser.sync
+        self._send("push")
+        req = PushRequest.from_json(req.to_json())
+        if net.delayed and net.rng.random() < 0.5:
+            server.push(net.delayed.pop(0), self.caller)  # an old copy arrives late
+        answer = server.push(req, self.caller)
+        if net.rng.random() < net.duplicate:
+            answer = server.push(req, self.caller)
+        if net.rng.random() < net.late:
+            net.delayed.append(req)
+        self._receive("push")
+        return PushAnswer.from_json(answer.to_json())
 
-    async def pull(self, params: JSON) -> JSON:
-        return await self._call("pull", params)
+    async def pull(self, req: PullRequest) -> PullAnswer:
+        self._send("pull")
+        answer = self.organiser.sync.pull(PullRequest.from_json(req.to_json()), self.caller)
+        self._receive("pull")
+        return pull_answer_from_json(answer.to_json())
 
-    async def snapshot(self, params: JSON) -> JSON:
-        return await self._call("snapshot", params)
+    async def snapshot(self, req: SnapshotRequest) -> Snapshot:
+        self._send("snapshot")
+        request = SnapshotRequest.from_json(req.to_json())
+        answer = self.organiser.sync.snapshot(request, self.caller)
+        self._receive("snapshot")
+        return Snapshot.from_json(answer.to_json())
 
     async def pokes(self) -> AsyncIterator[int]:  # the simulation drives rounds itself
         return
@@ -235,6 +262,7 @@ class StationNode:
         self.organiser, self.path, self.station_id, self.role = organiser, path, station_id, role
         self.net = Net(rng or random.Random(0))
         self.notices: list[Notice] = []
+        self.rounds: list[ReplicaChanged] = []  # what each round reported changed
         self.name = name or f"station {station_id}"
         self.fault: Callable[[str], None] | None = None
         self._open()
@@ -248,7 +276,12 @@ class StationNode:
                 put(conn, "station_id", str(self.station_id))
         caller = Caller("", self.role, self.station_id, self.name)
         self.transport = FakeTransport(self.organiser, caller, self.net)
-        self.engine = SyncEngine(self.replica, self.transport, on_notice=self.notices.append)
+        self.engine = SyncEngine(
+            self.replica,
+            self.transport,
+            on_notice=self.notices.append,
+            on_round=self.rounds.append,
+        )
 
     def crash(self, *, reuse_engine: bool = False) -> None:
         """Every connection to the file is closed (uncommitted work rolls back) and every
@@ -275,15 +308,10 @@ class StationNode:
     def force_tap(self, name: str, **args: Any) -> int:
         """Queue a mutation without its local mutator (what an older, laxer app version
         might have queued): only the organiser judges it."""
-        import sqlalchemy as sa
-
-        from expresso_desktop.store.types import utcnow
-        from expresso_desktop.sync.replica import get_int
-
         with self.replica.write() as conn:
             seq = get_int(conn, "next_seq", 1)
-            conn.execute(sa.insert(outbox.OUTBOX).values(seq=seq, name=name, args_json=args,
-                                                         client_ts=utcnow()))  # fmt: skip
+            row = {"seq": seq, "name": name, "args_json": args, "client_ts": utcnow()}
+            conn.execute(sa.insert(outbox.OUTBOX).values(**row))
             put(conn, "next_seq", str(seq + 1))
         return seq
 

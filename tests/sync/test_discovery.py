@@ -4,6 +4,7 @@ ignores the other; a station that sees only the stranger connects to nothing."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from expresso_desktop.sync.replica import Replica, put
 from expresso_desktop.sync.station import StationOptions, locate
 
 LOOPBACK = ("127.0.0.1",)
-OURS = Advert("Spring Conf", "epoch-ours-0000", 8443, ":".join(["A1"] * 32))
-STRANGER = Advert("Spring Conf", "epoch-other-111", 9443, ":".join(["B2"] * 32))
+# Certificates of this run only: an organiser another test run advertises is a stranger too.
+OURS = Advert("Spring Conf", f"epoch-ours-{secrets.token_hex(4)}", 8443, secrets.token_hex(32))
+STRANGER = Advert("Spring Conf", f"epoch-other-{secrets.token_hex(4)}", 9443, secrets.token_hex(32))
 
 
 def _paired(tmp_path: Path, advert: Advert) -> Replica:

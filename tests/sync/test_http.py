@@ -13,13 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from expresso_desktop.server import api_sync
 from expresso_desktop.server.api_devices import LanInfo
+from expresso_desktop.server.api_sync import POKES
+from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.lan_app import create_lan_app
 from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices
-from expresso_desktop.services.sync.setup import for_services
 from expresso_desktop.sync import outbox
 from expresso_desktop.sync.engine import SyncEngine
 from expresso_desktop.sync.http_transport import HttpTransport, Unauthorized, pair
@@ -34,7 +33,7 @@ from .harness import Organiser
 def org(tmp_path: Path) -> Iterator[Organiser]:
     organiser = Organiser(tmp_path, journal=False)
     organiser.seed()
-    organiser.sync = for_services(organiser.services)  # the routes' server is the real one
+    organiser.sync = organiser.services.sync  # the routes' server is the real one
     yield organiser
     organiser.close()
 
@@ -50,17 +49,22 @@ def _token(org: Organiser, role: str = "barista", station: int | None = 1) -> st
 
 
 @pytest.fixture
-async def lan(org: Organiser, tmp_path: Path) -> AsyncIterator[tuple[str, bytes]]:
-    """The LAN app over TLS on a free port: (url, certificate fingerprint)."""
+async def listener(org: Organiser, tmp_path: Path) -> AsyncIterator[HttpListener]:
+    """The LAN app over TLS on a free port."""
     identity = ensure_identity(tmp_path / "tls")
     app = create_lan_app(org.services, LanInfo("https://127.0.0.1", identity.fingerprint_hex))
-    api_sync.install(app)
-    listener = HttpListener("lan", app, "127.0.0.1", 0, ssl_context=identity.server_context())
-    await listener.start()
+    server = HttpListener("lan", app, "127.0.0.1", 0, ssl_context=identity.server_context())
+    await server.start()
     try:
-        yield f"https://127.0.0.1:{listener.bound_port}", identity.fingerprint
+        yield server
     finally:
-        await listener.stop()
+        await server.stop()
+
+
+@pytest.fixture
+def lan(listener: HttpListener, tmp_path: Path) -> tuple[str, bytes]:
+    """(url, certificate fingerprint) of the LAN app."""
+    return f"https://127.0.0.1:{listener.bound_port}", ensure_identity(tmp_path / "tls").fingerprint
 
 
 def _station(tmp_path: Path, org: Organiser, url: str, token: str, fp: bytes) -> SyncEngine:
@@ -129,7 +133,7 @@ async def test_pairing_pins_the_certificate_it_was_shown(
 
 
 async def test_pokes_make_a_change_visible_at_once(
-    org: Organiser, lan: tuple[str, bytes], tmp_path: Path
+    org: Organiser, lan: tuple[str, bytes], listener: HttpListener, tmp_path: Path
 ) -> None:
     url, fp = lan
     engine = _station(tmp_path, org, url, _token(org), fp)
@@ -138,7 +142,7 @@ async def test_pokes_make_a_change_visible_at_once(
     task = asyncio.create_task(runner.run(stop))
     try:
         await _until(lambda: engine.replica.epoch is not None)
-        await asyncio.sleep(0.3)  # the poke socket is up
+        await _until(lambda: bool(listener.app[POKES].sockets))  # the poke socket is up
         order_id = org.add_order(org.station_ids()[0])
         started = time.monotonic()
         await _until(lambda: _has(engine.replica, order_id))
@@ -169,7 +173,6 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
 @pytest.fixture
 async def client(org: Organiser, aiohttp_client: Any) -> Any:
     app = create_lan_app(org.services, LanInfo("https://127.0.0.1", ":".join(["AB"] * 32)))
-    api_sync.install(app)
     return await aiohttp_client(app)
 
 

@@ -13,8 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from expresso_desktop.core.sync_protocol import (
+    ErrorCode,
+    HelloRequest,
+    Mutation,
+    PushRequest,
+    Reason,
+    ResultStatus,
+)
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.sync.mutations import HANDLERS, Caller, Spec
+from expresso_desktop.services.sync.context import Caller, Spec
+from expresso_desktop.services.sync.mutations import HANDLERS
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.sync import outbox
 from expresso_desktop.sync.mutators import LocalRefusal
@@ -30,9 +39,10 @@ def _count(org: Organiser, sql: str, **params: Any) -> int:
         return int(s.connection().execute(text(sql), params).scalar() or 0)
 
 
-def _body(node: StationNode) -> dict[str, Any]:
-    rows = [r.wire() for r in node.outbox() if r.status == "pending"]
-    return {"client_id": node.replica.client_id, "epoch": node.replica.epoch, "mutations": rows}
+def _body(node: StationNode, mutations: list[Mutation] | None = None) -> PushRequest:
+    if mutations is None:
+        mutations = [r.mutation() for r in node.outbox() if r.status == "pending"]
+    return PushRequest(node.replica.client_id, node.replica.epoch or "", tuple(mutations))
 
 
 async def test_t1_the_same_push_twice_applies_once(org: Organiser, station: Make) -> None:
@@ -44,9 +54,9 @@ async def test_t1_the_same_push_twice_applies_once(org: Organiser, station: Make
     body, caller = _body(node), node.transport.caller
     first = org.sync.push(body, caller)
     second = org.sync.push(body, caller)
-    assert [r["status"] for r in first["results"]] == ["applied", "applied"]
-    assert [r["status"] for r in second["results"]] == ["duplicate", "duplicate"]
-    assert [r["version"] for r in second["results"]] == [r["version"] for r in first["results"]]
+    assert [r.status for r in first.results] == ["applied", "applied"]
+    assert [r.status for r in second.results] == ["duplicate", "duplicate"]
+    assert [r.version for r in second.results] == [r.version for r in first.results]
     assert _count(org, "SELECT COUNT(*) FROM orders WHERE id = 'walk-in-t1-0001'") == 1
     assert _count(org, "SELECT COUNT(*) FROM change_log WHERE entity_id = 'walk-in-t1-0001'") == 1
     assert org.stock_items(node.station_id)[0].level == item.level - 7
@@ -71,7 +81,7 @@ async def test_t1_concurrent_copies_on_two_connections_apply_once(
         t.start()
     for t in threads:
         t.join()
-    statuses = sorted(r["status"] for a in answers for r in a["results"])
+    statuses = sorted(r.status for a in answers for r in a.results)
     assert statuses == ["applied"] * 20 + ["duplicate"] * 20
     assert org.stock_items(node.station_id)[0].level == item.level - 20
     assert _count(org, "SELECT COUNT(*) FROM stock_movements WHERE item_id = :i", i=item.id) == 20
@@ -123,21 +133,15 @@ async def test_t7_a_gap_stops_the_batch_until_the_missing_seq_arrives(
     item = org.stock_items(node.station_id)[0]
     for _ in range(8):
         node.tap("stock.consume", item_id=item.id, qty=1, generation=item.generation)
-    rows = {r.seq: r.wire() for r in node.outbox()}
-    cid, caller, epoch = node.replica.client_id, node.transport.caller, node.replica.epoch
-    org.sync.push(
-        {"client_id": cid, "epoch": epoch, "mutations": [rows[s] for s in (1, 2, 3, 4)]}, caller
-    )
-    answer = org.sync.push(
-        {"client_id": cid, "epoch": epoch, "mutations": [rows[s] for s in (5, 6, 8)]}, caller
-    )
-    assert answer["error"] == "Gap" and answer["expected"] == 7
-    assert [r["seq"] for r in answer["results"]] == [5, 6]
-    assert answer["last_mutation_seq"] == 6
-    again = org.sync.push(
-        {"client_id": cid, "epoch": epoch, "mutations": [rows[7], rows[8]]}, caller
-    )
-    assert [r["status"] for r in again["results"]] == ["applied", "applied"]
+    rows = {r.seq: r.mutation() for r in node.outbox()}
+    caller = node.transport.caller
+    org.sync.push(_body(node, [rows[s] for s in (1, 2, 3, 4)]), caller)
+    answer = org.sync.push(_body(node, [rows[s] for s in (5, 6, 8)]), caller)
+    assert answer.error is ErrorCode.GAP and answer.expected == 7
+    assert [r.seq for r in answer.results] == [5, 6]
+    assert answer.last_mutation_seq == 6
+    again = org.sync.push(_body(node, [rows[7], rows[8]]), caller)
+    assert [r.status for r in again.results] == ["applied", "applied"]
     assert org.stock_items(node.station_id)[0].level == item.level - 8
     await quiesce(org, [node])  # and the engine, given a Gap, converges by itself
     check_all(org, [node])
@@ -250,8 +254,8 @@ async def test_t17_an_unknown_schema_is_rejected_visibly_never_dropped(
         ("order.teleport", "rejected", "unsupported_mutation"),
     ]
     assert org.order(order_id).status == "ready"
-    hello = org.sync.hello({"client_id": node.replica.client_id}, node.transport.caller)
-    assert (hello["schema_min"], hello["schema_max"]) == (1, 1)
+    hello = org.sync.hello(HelloRequest(node.replica.client_id), node.transport.caller)
+    assert (hello.schema_min, hello.schema_max) == (1, 1)
 
 
 async def test_t18_first_terminal_state_wins_and_the_organiser_is_alerted(
@@ -263,7 +267,8 @@ async def test_t18_first_terminal_state_wins_and_the_organiser_is_alerted(
     org.services.bus.subscribe(lambda cs: alerts.append(cs) if cs.alerts else None)
     node.net.up = False
     node.tap("order.collect", order_id=order_id)
-    assert org.do("order.cancel", order_id=order_id, reason="customer left")["status"] == "applied"
+    cancelled = org.do("order.cancel", order_id=order_id, reason="customer left")
+    assert cancelled.status is ResultStatus.APPLIED
     node.net.up = True
     assert await node.sync()
     assert org.order(order_id).status == "cancelled"
@@ -294,15 +299,11 @@ def test_a_different_replica_row_changes_the_hash(org: Organiser, station: Make)
 
 def test_callers_cannot_act_for_other_roles(org: Organiser) -> None:
     runner = Caller("runner-1", "runner", None, "runner")
-    org.sync.hello({"client_id": "runner-1"}, runner)
-    epoch = org.sync.hello_info()["epoch"]
+    epoch = org.sync.hello(HelloRequest("runner-1"), runner).epoch
     item = org.stock_items(org.station_ids()[0])[0]
-    reset = {"item_id": item.id, "counted_level": 1}
-    mutations = [{"seq": 1, "name": "stock.reset", "args": reset}]
-    answer = org.sync.push(
-        {"client_id": "runner-1", "epoch": epoch, "mutations": mutations}, runner
-    )
-    assert answer["results"][0]["reason"] == "forbidden"
+    reset = Mutation(1, "stock.reset", {"item_id": item.id, "counted_level": 1})
+    answer = org.sync.push(PushRequest("runner-1", epoch, (reset,)), runner)
+    assert answer.results[0].reason == Reason.FORBIDDEN
 
 
 async def test_t12_a_crash_between_pages_keeps_pending_taps_visible(

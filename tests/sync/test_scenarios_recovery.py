@@ -16,12 +16,15 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
-from expresso_desktop.services.sync import mutations as sync_mutations
-from expresso_desktop.services.sync.mutations import HANDLERS, Spec
+from expresso_desktop.core.lan import Found
+from expresso_desktop.core.sync_protocol import Mutation, PullPage, PullRequest, PushRequest
+from expresso_desktop.services.sync.context import Spec
+from expresso_desktop.services.sync.mutations import HANDLERS
 from expresso_desktop.store.engine import read_session, write_connection
+from expresso_desktop.sync.discovery import choose_organiser
 from expresso_desktop.sync.engine import ForeignServer, SyncEngine
 from expresso_desktop.sync.runner import SyncRunner
-from expresso_desktop.sync.station import choose_organiser
+from expresso_desktop.sync.transport import TransportError
 
 from .harness import Organiser, StationNode
 from .oracle import check_all, quiesce
@@ -162,11 +165,12 @@ async def test_t11_a_new_station_bootstraps_while_others_write(
         epoch, n = node.replica.epoch, 0
         while not stop.is_set():
             n += 1
-            m = {"seq": n, "name": "chat.post", "args": {"message_id": str(uuid.uuid4()),
-                 "channel": "all", "body": "busy"}}  # fmt: skip
-            org.sync.push({"client_id": node.replica.client_id, "epoch": epoch, "mutations": [m]},
-                          node.transport.caller)  # fmt: skip
-            time.sleep(0.04)
+            args = {"message_id": str(uuid.uuid4()), "channel": "all", "body": "busy"}
+            push = PushRequest(
+                node.replica.client_id, epoch or "", (Mutation(n, "chat.post", args),)
+            )
+            org.sync.push(push, node.transport.caller)
+            stop.wait(0.04)  # paced: the writers pause, the test waits on no clock
 
     threads = [threading.Thread(target=write, args=(w,)) for w in writers]
     for t in threads:
@@ -175,7 +179,8 @@ async def test_t11_a_new_station_bootstraps_while_others_write(
         newcomer = station(1)
         for _ in range(5):
             assert await newcomer.sync()
-            await asyncio.sleep(0.05)
+            seen = org.head()
+            await _until(lambda seen=seen: org.head() > seen)  # the others wrote meanwhile
     finally:
         stop.set()
         for t in threads:
@@ -195,8 +200,6 @@ class _PokeOnly:
         return getattr(self.inner, name)
 
     async def pokes(self) -> AsyncIterator[int]:
-        from expresso_desktop.sync.transport import TransportError
-
         for head in self.script or []:
             yield head
         raise TransportError("socket down")
@@ -217,8 +220,7 @@ async def test_t13_the_timer_converges_without_pokes(
             await _until(lambda: node.replica.cursor == org.head())
         assert node.replica.state_hash() == org.state_hash()
         rounds = runner.rounds
-        await asyncio.sleep(0.35)
-        assert runner.rounds >= rounds + 2  # it keeps pulling on the timer alone
+        await _until(lambda: runner.rounds >= rounds + 2)  # it keeps pulling on the timer alone
         assert node.replica.state_hash() == org.state_hash()
     finally:
         stop.set()
@@ -246,17 +248,16 @@ async def test_t15_a_foreign_epoch_is_not_followed_without_the_operator(
             await cautious.sync_once()
         assert _scalar(other, "SELECT COUNT(*) FROM mutation_log") == 0
         assert [r.status for r in node.outbox()] == ["pending"]
-        assert node.replica.epoch == org.sync.hello_info()["epoch"]
+        assert node.replica.epoch == org.sync.hello_info().epoch
     finally:
         other.close()
 
 
 def test_t15_discovery_picks_only_the_paired_organiser() -> None:
-    class Found:
-        def __init__(self, fp: str, epoch: str) -> None:
-            self.txt = {"fp": fp, "epoch": epoch}
+    def advert(fp: str, epoch: str) -> Found:
+        return Found(f"Expresso {epoch}", ("127.0.0.1",), 8443, {"fp": fp, "epoch": epoch})
 
-    ours, foreign = Found("aa" * 32, "e1"), Found("bb" * 32, "e2")
+    ours, foreign = advert("aa" * 32, "e1"), advert("bb" * 32, "e2")
     assert choose_organiser([foreign, ours], "AA:" * 31 + "AA", "e1") is ours
     assert choose_organiser([foreign], "aa" * 32, "e1") is None
 
@@ -271,9 +272,9 @@ async def test_t16_a_long_absence_pages_through_or_resets(org: Organiser, statio
     pages = []
     real_pull = node.transport.pull
 
-    async def counting(params: dict[str, Any]) -> dict[str, Any]:
-        page = await real_pull(params)
-        pages.append(len(page.get("changes", [])))
+    async def counting(req: PullRequest) -> Any:
+        page = await real_pull(req)
+        pages.append(len(page.changes) if isinstance(page, PullPage) else 0)
         return page
 
     node.transport.pull = counting  # type: ignore[method-assign]
@@ -327,6 +328,3 @@ def _bulk_history(org: Organiser, n: int) -> None:
 async def _ready(node: StationNode) -> StationNode:
     assert await node.sync()
     return node
-
-
-assert sync_mutations  # the handlers are registered on import

@@ -18,7 +18,8 @@ import pytest
 from expresso_desktop.core.orders import Action, OrderStatus
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync.station import StationOptions
-from expresso_desktop.ui.barista.station_app import StationApp
+from expresso_desktop.ui.barista.order_card import CardTapped
+from expresso_desktop.ui.barista.station_app import PairingResult, StationApp
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN = str(REPO / "main.py")
@@ -80,10 +81,14 @@ def test_station_pairs_shows_the_queue_and_taps_reach_the_organiser(
     station.start()
     window = station.window
     try:
-        assert window.pages.currentWidget() is window.pair_box  # never paired: the form
+        # never paired: the form
+        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.pair_box)
         window.pair_box.server.setText(url)
         window.pair_box.code.setText(code.group(1))
-        window.pair_box.button.click()
+        with qtbot.waitSignal(station.paired, timeout=30_000) as paired:
+            window.pair_box.button.click()
+        result = paired.args[0]
+        assert isinstance(result, PairingResult) and result.ok and result.url == url
         qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=30_000)
         order = window.model.orders()[0]
         assert (order.number, order.customer_name, order.status) == (
@@ -92,15 +97,16 @@ def test_station_pairs_shows_the_queue_and_taps_reach_the_organiser(
         assert window.title.text().startswith("Station 1")
         qtbot.waitUntil(lambda: window.link_label.text().startswith("● Online"), timeout=10_000)
 
-        window.delegate.tapped.emit(order, Action.START)  # what a tap on the card's button does
-        assert window.model.orders()[0].status is OrderStatus.IN_PROGRESS  # shown at once
+        # What a tap on the card's button does; the card changes without waiting for a round.
+        window.delegate.tapped.emit(CardTapped(order, Action.START))
+        qtbot.waitUntil(lambda: window.model.orders()[0].status is OrderStatus.IN_PROGRESS)
         qtbot.waitUntil(lambda: _status_at_organiser(data, "A001") == "in_progress", timeout=15_000)
 
         # The organiser disappears: the next tap is kept locally and counted as waiting.
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        window.delegate.tapped.emit(window.model.orders()[0], Action.READY)
-        assert window.model.orders()[0].status is OrderStatus.READY
+        window.delegate.tapped.emit(CardTapped(window.model.orders()[0], Action.READY))
+        qtbot.waitUntil(lambda: window.model.orders()[0].status is OrderStatus.READY)
         qtbot.waitUntil(lambda: "Offline" in window.link_label.text(), timeout=30_000)
         waiting = re.search(r"(\d+) changes? waiting", window.link_label.text())
         # The ready tap waits; the start may too until a pull confirms the organiser had it.

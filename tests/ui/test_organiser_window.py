@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from expresso_desktop.server.headless import ServeOptions, build_components
+from expresso_desktop.app import build_organiser_gui
+from expresso_desktop.server.headless import ServeOptions
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.ui.common.bridge import ChangeBridge
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.service_host import ServersStarted
 from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
 LOOPBACK = ServeOptions(
@@ -27,16 +27,16 @@ LOOPBACK = ServeOptions(
 def organiser(qtbot, tmp_path: Path) -> Iterator[tuple[OrganiserWindow, OrganiserServices]]:  # type: ignore[no-untyped-def]
     services = build_organiser_services(AppPaths(tmp_path))
     services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
-    bridge = ChangeBridge(services.bus)
-    host = ServiceHost(partial(build_components, services, LOOPBACK))
-    window = OrganiserWindow(services=services, host=host, bridge=bridge)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(host.started, timeout=15_000) as started:
-        host.start()
-    assert any("webhook on http://127.0.0.1:" in line for line in started.args[0])
-    yield window, services
-    host.stop()
-    bridge.close()
+    gui = build_organiser_gui(services, LOOPBACK)
+    qtbot.addWidget(gui.window)
+    with qtbot.waitSignal(gui.host.started, timeout=15_000) as started:
+        gui.host.start()
+    event = started.args[0]
+    assert isinstance(event, ServersStarted)
+    assert (event.url_of("webhook") or "").startswith("http://127.0.0.1:")
+    assert event.lan_url == event.url_of("lan") and (event.lan_url or "").startswith("https://")
+    yield gui.window, services
+    gui.close()
     services.close()
 
 

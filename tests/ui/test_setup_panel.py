@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -20,19 +21,19 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from expresso_desktop.server.headless import ServeOptions, build_components
-from expresso_desktop.server.pairing_qr import pairing_payload, qr_png
+from expresso_desktop.app import OrganiserGui, build_organiser_gui
+from expresso_desktop.server.headless import ServeOptions
 from expresso_desktop.server.tls import ensure_identity, parse_fingerprint
 from expresso_desktop.services import devices
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
+from expresso_desktop.services.pairing import pairing_payload, qr_png
 from expresso_desktop.services.station_admin import get_station, list_stations, update_station
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.ui.common.bridge import ChangeBridge
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.service_host import ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 from expresso_desktop.ui.organiser.pairing_box import QR_SIDE
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
@@ -44,50 +45,57 @@ LOOPBACK = ServeOptions(
 
 @dataclass
 class Organiser:
-    window: OrganiserWindow
+    gui: OrganiserGui
     services: OrganiserServices
-    host: ServiceHost
+
+    @property
+    def window(self) -> OrganiserWindow:
+        return self.gui.window
+
+    @property
+    def host(self) -> ServiceHost:
+        return self.gui.host
 
     @property
     def panel(self) -> SetupPanel:
         return self.window.setup_panel
 
 
-def _build(qtbot: Any, tmp_path: Path) -> tuple[Organiser, ChangeBridge]:
+def _build(qtbot: Any, tmp_path: Path, options: ServeOptions = LOOPBACK) -> Organiser:
     services = build_organiser_services(AppPaths(tmp_path))
     services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
-    bridge = ChangeBridge(services.bus)
-    host = ServiceHost(partial(build_components, services, LOOPBACK))
-    window = OrganiserWindow(services=services, host=host, bridge=bridge)
-    qtbot.addWidget(window)
-    window.show()
-    window.tabs.setCurrentWidget(window.setup_panel)
-    return Organiser(window, services, host), bridge
+    gui = build_organiser_gui(services, options)
+    qtbot.addWidget(gui.window)
+    gui.window.show()
+    gui.window.tabs.setCurrentWidget(gui.window.setup_panel)
+    return Organiser(gui, services)
 
 
 @pytest.fixture
 def organiser(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
-    org, bridge = _build(qtbot, tmp_path)
+    org = _build(qtbot, tmp_path)
     with qtbot.waitSignal(org.host.started, timeout=15_000):
         org.host.start()
     yield org
-    org.host.stop()
-    _close(bridge)
+    org.gui.close()
     org.services.close()
 
 
 @pytest.fixture
-def offline(qtbot: Any, tmp_path: Path) -> Iterator[Organiser]:
-    """The window before (or without) its servers: nothing started on the network."""
-    org, bridge = _build(qtbot, tmp_path)
+def port_taken() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+@pytest.fixture
+def offline(qtbot: Any, tmp_path: Path, port_taken: int) -> Iterator[Organiser]:
+    """The window before its servers start — and they will not: the LAN port is taken."""
+    org = _build(qtbot, tmp_path, replace(LOOPBACK, lan_port=port_taken))
     yield org
-    org.host.stop()
-    _close(bridge)
+    org.gui.close()
     org.services.close()
-
-
-def _close(bridge: ChangeBridge) -> None:
-    bridge.close()
 
 
 def _station_id(services: OrganiserServices, number: int) -> int:
@@ -184,10 +192,10 @@ def test_shown_code_pairs_a_barista_for_the_chosen_station(
     assert org.panel.model.rowCount() == 0
     org.window.tabs.setCurrentWidget(org.window.orders_panel)
     org.window.tabs.setCurrentWidget(org.panel)
-    assert org.panel.model.rowCount() == 1
+    qtbot.waitUntil(lambda: org.panel.model.rowCount() == 1, timeout=5_000)
     shown = [org.panel.model.index(0, c).data() for c in range(org.panel.model.columnCount())]
     assert shown == ["Bar two", "Barista", "Station 2", "never", "active"]
-    assert box.expiry_label.text().startswith("Paired.")
+    qtbot.waitUntil(lambda: box.expiry_label.text().startswith("Paired."), timeout=5_000)
     assert not box.code_label.isEnabled()
 
 
@@ -217,7 +225,7 @@ def test_station_pairs_over_https_with_the_url_and_fingerprint_shown(
     assert body["device"]["role"] == "display" and body["device"]["station_id"] is None
     assert _authenticate(organiser.services, body["token"]) is not None
     qtbot.mouseClick(organiser.panel.refresh_button, Qt.MouseButton.LeftButton)
-    assert organiser.panel.model.rowCount() == 1
+    qtbot.waitUntil(lambda: organiser.panel.model.rowCount() == 1, timeout=5_000)
     assert organiser.panel.model.index(0, 2).data() == "—"
 
 
@@ -237,7 +245,7 @@ def test_revoke_through_the_button_stops_the_token(qtbot: Any, organiser: Organi
     issued = _pair(org.services, code, "Foyer <b>till</b>")
     assert issued is not None
     panel.refresh_button.click()
-    assert panel.model.rowCount() == 1
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5_000)
     assert not panel.revoke_button.isEnabled()  # nothing selected yet
     panel.table.selectRow(0)
     assert panel.revoke_button.isEnabled()
@@ -252,19 +260,20 @@ def test_revoke_through_the_button_stops_the_token(qtbot: Any, organiser: Organi
     QTimer.singleShot(0, _drive_dialog("Revoke", seen))
     panel.revoke_button.click()
     assert len(seen) == 2
-    assert not panel.model.row_at(0).active
+    qtbot.waitUntil(lambda: not panel.model.row_at(0).active, timeout=5_000)
     assert panel.model.index(0, 4).data() == "revoked"
     assert _authenticate(org.services, issued.token) is None
     assert not panel.revoke_button.isEnabled()  # a revoked device cannot be revoked again
     assert panel.devices_message.text().startswith("Revoked Foyer <b>till</b>")
 
 
-def test_sms_section_shows_the_simulator_and_the_webhook(organiser: Organiser) -> None:
+def test_sms_section_shows_the_simulator_and_the_webhook(qtbot: Any, organiser: Organiser) -> None:
     panel = organiser.panel
-    assert panel.sms_mode.text().startswith("Built-in simulator")
+    qtbot.waitUntil(lambda: panel.sms_mode.text().startswith("Built-in simulator"), timeout=5_000)
     assert "webhook on http://127.0.0.1:" in panel.sms_status.text()
     assert "SMS simulator" in panel.sms_status.text()
-    assert panel.sms_queue.text() == "Outgoing texts waiting: none"
+    assert "certificate" not in panel.sms_status.text()  # that is the LAN's, shown beside the code
+    qtbot.waitUntil(lambda: panel.sms_queue.text() == "Outgoing texts waiting: none")
 
 
 def test_without_servers_codes_wait_and_commits_refresh_the_tab(
@@ -274,18 +283,25 @@ def test_without_servers_codes_wait_and_commits_refresh_the_tab(
     box = panel.pairing
     assert not box.show_button.isEnabled()
     assert "Waiting for the LAN server" in box.message.text()
-    stations = [box.station.itemText(i) for i in range(box.station.count())]
-    assert stations == ["Station 1", "Station 2", "Station 3 · Garden Bar"]
+    with qtbot.waitSignal(offline.host.failed, timeout=15_000) as failed:
+        offline.host.start()  # the screens' ops run although the servers did not start
+    failure = failed.args[0]
+    assert isinstance(failure, ServiceFailure) and "already in use" in failure.message
+    assert "already in use" in box.message.text()
+    assert not box.show_button.isEnabled()
+
+    def stations() -> list[str]:
+        return [box.station.itemText(i) for i in range(box.station.count())]
+
+    qtbot.waitUntil(lambda: len(stations()) == 3, timeout=5_000)
+    assert stations() == ["Station 1", "Station 2", "Station 3 · Garden Bar"]
 
     def rename_and_queue(tx: Tx) -> None:
         station = get_station(tx.session, list_stations(tx.session, services.event_id)[2].id or 0)
         update_station(tx, station, {"name": "Rooftop"})
         enqueue(tx, to="+61400000009", body="Your coffee is ready", kind="manual")
 
-    services.writer.run_sync(rename_and_queue)
+    services.writer.run_sync(rename_and_queue, initiator="test")
     qtbot.waitUntil(lambda: panel.sms_queue.text() == "Outgoing texts waiting: 1", timeout=5_000)
-    assert box.station.itemText(2) == "Station 3 · Rooftop"
-
-    offline.host.failed.emit("port 8443 on 0.0.0.0 is already in use (lan)")
+    qtbot.waitUntil(lambda: box.station.itemText(2) == "Station 3 · Rooftop", timeout=5_000)
     assert "already in use" in box.message.text()
-    assert not box.show_button.isEnabled()

@@ -38,7 +38,7 @@ def test_unpaired_station_asks_for_pairing_and_explains_failures(qtbot, tmp_path
     station.start()
     try:
         box = station.window.pair_box
-        assert station.window.pages.currentWidget() is box
+        qtbot.waitUntil(lambda: station.window.pages.currentWidget() is box)
         box.button.click()  # no code yet
         assert "Enter the pairing code" in box.message.text()
         box.server.setText("https://127.0.0.1:9")  # nothing listens there

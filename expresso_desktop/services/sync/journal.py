@@ -2,9 +2,9 @@
 
 Every mutation the organiser processed (applied or rejected, from any client including the
 organiser itself) is appended as one JSON line and fsynced after its COMMIT, ideally to a second
-disk. After restoring a backup, ``replay`` feeds the lines back through the normal handlers in
-their original order; idempotency by (client_id, seq) skips whatever the backup already had.
-Rejected mutations are journaled too: a station's seqs stay gapless on replay.
+disk. After restoring a backup, ``recovery.replay`` feeds the lines back through the normal
+handlers in their original order; idempotency by (client_id, seq) skips whatever the backup
+already had. Rejected mutations are journaled too: a station's seqs stay gapless on replay.
 """
 
 from __future__ import annotations
@@ -13,18 +13,33 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from expresso_desktop.services.sync.mutations import ORGANISER_CLIENT, Caller
-from expresso_desktop.services.writer import Tx
-from expresso_desktop.store.tables import SyncClient
-
-if TYPE_CHECKING:
-    from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.core.sync_protocol import Mutation, MutationResult, ResultStatus
+from expresso_desktop.services.sync.context import Caller
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One journaled mutation: who sent it and what it asked for."""
+
+    caller: Caller
+    mutation: Mutation
+    epoch: str | None = None
+    status: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        caller = Caller(
+            data["client_id"], data["role"], data.get("station_id"), data.get("author") or ""
+        )
+        mutation = Mutation(data["seq"], data["name"], data["args"], data.get("client_ts"))
+        return cls(caller, mutation, data.get("epoch"), data.get("status"))
 
 
 class Journal:
@@ -37,27 +52,27 @@ class Journal:
         self,
         epoch: str | None,
         caller: Caller,
-        mutations: Sequence[Mapping[str, Any]],
-        results: Sequence[Mapping[str, Any]],
+        mutations: Sequence[Mutation],
+        results: Sequence[MutationResult],
     ) -> None:
-        by_seq = {m["seq"]: m for m in mutations}
+        by_seq = {m.seq: m for m in mutations}
         lines = []
         for result in results:
-            if result.get("status") not in ("applied", "rejected"):
-                continue  # duplicates were journaled when first processed
-            m = by_seq[result["seq"]]
+            if result.status is ResultStatus.DUPLICATE:
+                continue  # journaled when first processed
+            m = by_seq[result.seq]
             entry = {
                 "epoch": epoch,
-                "version": result.get("version"),
+                "version": result.version,
                 "client_id": caller.client_id,
                 "role": caller.role,
                 "station_id": caller.station_id,
                 "author": caller.name,
-                "seq": m["seq"],
-                "name": m["name"],
-                "args": m["args"],
-                "client_ts": m.get("client_ts"),
-                "status": result["status"],
+                "seq": m.seq,
+                "name": m.name,
+                "args": dict(m.args),
+                "client_ts": m.client_ts,
+                "status": result.status.value,
             }
             lines.append(json.dumps(entry, separators=(",", ":")) + "\n")
         if not lines:
@@ -67,58 +82,12 @@ class Journal:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def entries(self) -> Iterator[dict[str, Any]]:
+    def entries(self) -> Iterator[Entry]:
         if not self.path.exists():
             return
         with open(self.path, encoding="utf-8") as fh:
             for number, line in enumerate(fh, start=1):
                 try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:  # a torn last line from a crash mid-append
+                    yield Entry.from_json(json.loads(line))
+                except (json.JSONDecodeError, KeyError, TypeError):  # a torn last line
                     log.warning("journal %s line %d unreadable; skipped", self.path.name, number)
-
-
-def replay(server: SyncServer, journal: Journal) -> int:
-    """Re-apply the journal through the handlers; returns how many mutations took effect.
-
-    A station's mutation that cannot be replayed yet (it names an entity nobody has re-created
-    yet) stops that station's replay: the station re-pushes from there itself. The organiser's
-    own mutations have no such second source, so they are never deferred."""
-    applied = 0
-    stopped: set[str] = set()
-    for entry in journal.entries():
-        if entry["client_id"] in stopped:
-            continue
-        caller = Caller(
-            entry["client_id"], entry["role"], entry.get("station_id"), entry.get("author") or ""
-        )
-        m = {
-            "seq": entry["seq"],
-            "name": entry["name"],
-            "args": entry["args"],
-            "client_ts": entry.get("client_ts"),
-        }
-
-        def one(tx: Tx, caller: Caller = caller, m: dict[str, Any] = m) -> dict[str, Any]:
-            if tx.session.get(SyncClient, caller.client_id) is None:
-                tx.session.add(
-                    SyncClient(
-                        client_id=caller.client_id, role=caller.role, station_id=caller.station_id
-                    )
-                )
-                tx.session.flush()
-            from expresso_desktop.services.sync.server import meta
-
-            epoch = meta(tx.session.connection(), "epoch") or ""
-            recovering = None if caller.client_id != ORGANISER_CLIENT else False
-            return server.batch_job(tx, caller, epoch, [m], recovering=recovering)
-
-        out = server.writer.run_sync(one)
-        if out.get("error"):
-            stopped.add(caller.client_id)
-            log.warning("journal replay: %s/%s skipped (%s)", caller.client_id[:8], m["seq"], out)
-            continue
-        if any(r["status"] in ("applied", "rejected") for r in out["results"]):
-            applied += 1  # already in the journal: not appended again
-    log.info("journal replay re-applied %d mutations", applied)
-    return applied

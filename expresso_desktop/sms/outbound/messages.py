@@ -10,6 +10,10 @@ Statuses of an outbound row (``SmsMessage.status``; see ``SmsMessage`` for why i
 Writes take a writer ``Tx`` (``services.writer``) so they serialise with everything else. SMS rows
 are organiser-only and carry phone numbers, so they never go through ``changes.emit`` (the change
 log is the stations' sync feed); neither do customer rows. Orders they touch do.
+
+Whoever queues a text (the notifier, the API, a late webhook reply) need not know the sender
+exists: the committed change set names ``sms_messages`` among the tables it touched, and the
+sender, subscribed to the change bus, looks at once (``ChangeSet.messages_touched``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,8 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import event as sa_event
 from sqlmodel import Session, and_, col, func, or_, select
 
 from expresso_desktop.core.privacy import mask_phone
@@ -116,41 +118,7 @@ def enqueue(
     session.flush()
     if opted_out:
         log.info("not texting %s (%s): opted out", mask_phone(to), kind)
-    else:
-        _announce_after_commit(session)
     return row
-
-
-# Called (on the writer's thread, after the commit) when texts were queued: the sender's ``wake``.
-# Whoever queues a text (the notifier, the API, a late webhook reply) wakes the sender this way
-# without knowing it exists.
-_enqueue_listeners: list[Callable[[], None]] = []
-
-
-def on_enqueued(listener: Callable[[], None]) -> Callable[[], None]:
-    """Register ``listener``; returns the function that unregisters it."""
-    _enqueue_listeners.append(listener)
-
-    def unregister() -> None:
-        if listener in _enqueue_listeners:
-            _enqueue_listeners.remove(listener)
-
-    return unregister
-
-
-def _announce_after_commit(session: Session) -> None:
-    if session.info.get("expresso_sms_queued"):
-        return
-    session.info["expresso_sms_queued"] = True
-
-    def announce(_session: Session) -> None:
-        for listener in list(_enqueue_listeners):
-            try:
-                listener()
-            except Exception:
-                log.exception("outbound queue listener failed")
-
-    sa_event.listen(session, "after_commit", announce, once=True)
 
 
 def already_queued(tx: Tx, dedupe_key: str) -> bool:

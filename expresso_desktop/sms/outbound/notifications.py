@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import and_, col, or_, select
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.templates import TemplateSet
 from expresso_desktop.services.changes import emit
@@ -164,9 +164,7 @@ def _render(tx: Tx, template: str, order: Order, customer: Customer, texts: Text
 def _drinks(tx: Tx, order: Order, menu: Menu | None) -> str:
     parts = []
     for item in orders_repo.items(order.id, session=tx.session):
-        spec = DrinkSpec(
-            item.drink, item.size, item.milk, item.sugar, item.quantity, tuple(item.extras_json)
-        )
+        spec = drink_of(item)
         try:
             parts.append(spec.summary(menu))
         except Exception:  # a drink the current menu no longer has

@@ -23,8 +23,8 @@ _NOTIFY_STATUSES = frozenset({"ready", "cancelled"})
 class Notifier:
     """Queues "ready" and staff-cancellation texts as soon as the change bus announces them,
     and every ``sweep_interval_s`` catches up on anything missed (a crash between an order's
-    commit and its text's) and queues due reminders. ``on_queued`` (the sender's ``wake``) is
-    called after anything was queued."""
+    commit and its text's) and queues due reminders. The sender hears of what was queued from
+    the change bus, like any other text."""
 
     name = "sms-notifier"
 
@@ -34,13 +34,11 @@ class Notifier:
         bus: ChangeBus,
         texts: Texts,
         *,
-        on_queued: Callable[[], None] = lambda: None,
         sweep_interval_s: float = 15.0,
     ) -> None:
         self.writer = writer
         self.bus = bus
         self.texts = texts
-        self.on_queued = on_queued
         self.sweep_interval_s = sweep_interval_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -83,20 +81,14 @@ class Notifier:
 
     async def _notify(self, ids: list[str]) -> None:
         try:
-            queued = await self.writer.run(
+            await self.writer.run(
                 partial(notifications.notify_orders, order_ids=ids, texts=self.texts)
             )
         except Exception:  # the sweep will try again; never lose the loop over one change
             log.exception("could not queue order notifications")
-            return
-        if queued:
-            self.on_queued()
 
     async def sweep_once(self) -> int:
-        queued = await self.writer.run(partial(notifications.sweep, texts=self.texts))
-        if queued:
-            self.on_queued()
-        return queued
+        return await self.writer.run(partial(notifications.sweep, texts=self.texts))
 
     async def _sweep_forever(self) -> None:
         while True:

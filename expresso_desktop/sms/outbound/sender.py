@@ -13,6 +13,12 @@ this is how we get as close as it allows:
    text yet; we take that over losing a "your coffee is ready".
 
 Pending rows are never lost: they are in the database before anyone is told "queued".
+
+**Waking.** One mechanism: the sender subscribes to the writer's change bus and looks at the
+queue as soon as a committed change set touched ``sms_messages`` (someone queued a text or a
+callback moved one), skipping its own writes. While idle it also looks every ``idle_poll_s``
+(or when the next retry falls due, if sooner): that poll is only the safety net, for retries
+coming due and rows written where the bus cannot see them (another process on the same file).
 """
 
 from __future__ import annotations
@@ -25,15 +31,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TypeVar
 
 from expresso_desktop.core.privacy import mask_phone
-from expresso_desktop.services.writer import Writer
+from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.gateway import Gateway, SendError
-from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.sms.outbound import queue
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class SenderSettings:
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 300.0
     max_attempts: int = 8
-    idle_poll_s: float = 2.0  # also woken at once by ``wake()``
+    idle_poll_s: float = 2.0  # the safety net; the change bus wakes the sender at once
     stop_grace_s: float = 5.0  # how long stop() lets an in-flight text finish
 
 
@@ -61,8 +69,12 @@ class RateLimiter:
         self._next_at[number] = max(at, now) + 1.0 / rate
 
 
+INITIATOR = "sms-sender"  # the sender's own writes: it does not wake itself on them
+
+
 class OutboundSender:
-    """Component (``start``/``stop``) that sends queued texts. ``wake()`` is thread-safe."""
+    """Component (``start``/``stop``) that sends queued texts, woken by the writer's change
+    bus when a commit touched ``sms_messages``."""
 
     name = "sms-sender"
 
@@ -84,18 +96,19 @@ class OutboundSender:
         self._stopping = False
         self._limiter: RateLimiter | None = None
         self.sent = 0  # texts handed to the gateway since start (for logs and tests)
-        self._unregister: Callable[[], None] = lambda: None
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._limiter = RateLimiter(self._loop.time)
         await self.gateway.start()
         self._stopping = False
-        self._unregister = outbound.on_enqueued(self.wake)
+        self._unsubscribe = self.writer.bus.subscribe(self._on_commit)
         self._task = asyncio.create_task(self._run(), name="sms-sender")
 
     async def stop(self) -> None:
-        self._unregister()
+        self._unsubscribe()
+        self._unsubscribe = lambda: None
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -110,8 +123,13 @@ class OutboundSender:
             self._task = None
         await self.gateway.close()
 
+    def _on_commit(self, changeset: ChangeSet) -> None:
+        """The change bus, on the writer's thread after a commit."""
+        if changeset.messages_touched and changeset.initiator != INITIATOR:
+            self.wake()
+
     def wake(self) -> None:
-        """Something was queued: look now rather than at the next poll. Any thread."""
+        """Look at the queue now rather than at the next poll. Any thread."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
@@ -119,7 +137,7 @@ class OutboundSender:
 
     async def _run(self) -> None:
         try:
-            interrupted = await self.writer.run(partial(queue.interrupted, number=self._number))
+            interrupted = await self._write(partial(queue.interrupted, number=self._number))
             for job in interrupted:
                 await self._reconcile(job)
         except Exception:  # left claimed: the next start looks again
@@ -134,16 +152,19 @@ class OutboundSender:
                 await self._idle(None)
 
     async def _step(self) -> None:
-        claim = await self.writer.run(partial(queue.claim_next, now=utcnow(), number=self._number))
+        claim = await self._write(partial(queue.claim_next, now=utcnow(), number=self._number))
         if claim.job is None:
             await self._idle(claim.next_due)
             return
         assert self._limiter is not None
         await self._limiter.wait(self._number, claim.rate)
         if self._stopping:  # asked to stop while waiting our turn: leave it for next time
-            await self.writer.run(partial(queue.release, message_id=claim.job.id))
+            await self._write(partial(queue.release, message_id=claim.job.id))
             return
         await self._deliver(claim.job)
+
+    async def _write(self, fn: Callable[[Tx], T]) -> T:
+        return await self.writer.run(fn, initiator=INITIATOR)
 
     @property
     def _number(self) -> str:
@@ -166,14 +187,14 @@ class OutboundSender:
             await self._failed(job, error)
             return
         self.sent += 1
-        await self.writer.run(partial(queue.mark_sent, message_id=job.id, result=result))
+        await self._write(partial(queue.mark_sent, message_id=job.id, result=result))
         log.info("text %s (%s) to %s: %s", job.id, job.kind, masked, result.status)
 
     async def _failed(self, job: queue.Job, error: SendError) -> None:
         retry_at = None
         if error.transient and job.attempts < self.settings.max_attempts:
             retry_at = utcnow() + timedelta(seconds=self._backoff(job.attempts))
-        outcome = await self.writer.run(
+        outcome = await self._write(
             partial(queue.mark_failed, message_id=job.id, error=error, retry_at=retry_at)
         )
         log.warning(
@@ -201,7 +222,7 @@ class OutboundSender:
                 log.warning("cannot check an interrupted text with Twilio: %s", error.reason)
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            adopted = await self.writer.run(
+            adopted = await self._write(
                 partial(queue.adopt, message_id=job.id, candidates=candidates)
             )
             if adopted:
@@ -211,4 +232,4 @@ class OutboundSender:
         else:
             log.warning("text %s: could not check it with Twilio; sending it again", job.id)
         # Not there (or Twilio cannot tell us): send it again, counting the attempt once.
-        await self.writer.run(partial(queue.release, message_id=job.id))
+        await self._write(partial(queue.release, message_id=job.id))

@@ -5,6 +5,7 @@ public URL, the webhook registration."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from expresso_desktop.lifecycle import Component
 from expresso_desktop.services.organiser import OrganiserServices
@@ -21,18 +22,33 @@ from expresso_desktop.store.repositories import settings_repo
 log = logging.getLogger(__name__)
 
 SETTING_API_BASE = "twilio_api_base"  # where the REST client goes (EXPRESSO_TWILIO_API_BASE wins)
-# Keys in ``OrganiserServices.extras`` for whoever needs to queue texts or show the queue.
-GATEWAY_KEY = "sms_gateway"
-SENDER_KEY = "sms_sender"
 
 
-def build_outbound_components(
+@dataclass(frozen=True)
+class Outbound:
+    """The outbound half of the SMS service. The sender is woken by the change bus whenever a
+    commit queues a text, so whoever queues one needs none of these."""
+
+    gateway: Gateway  # Twilio or the simulator
+    sender: OutboundSender
+    notifier: Notifier
+    registrar: WebhookRegistrar | None  # Twilio with a public URL only
+
+    @property
+    def components(self) -> list[Component]:
+        parts: list[Component] = [self.sender, self.notifier]
+        if self.registrar is not None:
+            parts.append(self.registrar)
+        return parts
+
+
+def build_outbound(
     services: OrganiserServices,
     *,
     public_url: str | None = None,
     sender_settings: SenderSettings | None = None,
     sweep_interval_s: float = 15.0,
-) -> list[Component]:
+) -> Outbound:
     with read_session(services.engine) as session:
         api_base = settings_repo.get(SETTING_API_BASE, None, session=session)
     config = load_twilio_config(api_base=api_base if isinstance(api_base, str) else None)
@@ -48,18 +64,15 @@ def build_outbound_components(
         services.writer,
         services.bus,
         Texts(services.templates, services.menu, gateway.from_number),
-        on_queued=sender.wake,
         sweep_interval_s=sweep_interval_s,
     )
-    services.extras[GATEWAY_KEY] = gateway
-    services.extras[SENDER_KEY] = sender
-    components: list[Component] = [sender, notifier]
+    registrar = None
     if isinstance(gateway, TwilioGateway):
         if public_url:
-            components.append(WebhookRegistrar(gateway, public_url))
+            registrar = WebhookRegistrar(gateway, public_url)
         else:
             log.warning(
                 "Twilio is configured but there is no public URL: customers' texts cannot reach "
                 "this organiser and delivery reports are off (use --public-url or a tunnel)"
             )
-    return components
+    return Outbound(gateway, sender, notifier, registrar)

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, col, select
 
+from expresso_desktop.core import orders as core_orders
 from expresso_desktop.core.orders import format_order_number
 
 from ..tables_orders import (
@@ -13,11 +14,10 @@ from ..tables_orders import (
     OrderItemPublic,
     OrderNumberCounter,
     OrderPublic,
-    OrderStatus,
 )
 
-# What a station's queue shows: everything not yet collected or cancelled.
-OPEN_STATUSES: tuple[OrderStatus, ...] = ("new", "in_progress", "ready")
+# What a station's queue shows: everything not yet collected or cancelled (core's list).
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in core_orders.OPEN_STATUSES)
 
 
 def next_order_number(event_id: int, *, session: Session) -> str:
@@ -92,7 +92,7 @@ def list_by_station(
     station_id: int,
     *,
     session: Session,
-    statuses: Iterable[OrderStatus] = OPEN_STATUSES,
+    statuses: Iterable[str] = OPEN_STATUSES,
 ) -> Sequence[Order]:
     """A station's orders in arrival order (VIP precedence is the queue's business, not ours)."""
     query = (

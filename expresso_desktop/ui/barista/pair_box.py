@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from expresso_desktop.ui.common.widgets import plain_label
 
+TOUCH_PX = 48  # the smallest touch target on a station
+
+
+@dataclass(frozen=True, slots=True)
+class PairRequest:
+    """The pairing form was submitted: the organiser's address ("" = from the QR text or
+    mDNS) and the code (or the whole QR text)."""
+
+    server: str
+    code: str
+
 
 class PairBox(QWidget):
-    """Signals: pair_requested(server: str, code: str)."""
+    """Signals:
+    pair_requested(PairRequest) — the form was submitted
+    """
 
-    pair_requested = Signal(str, str)
+    pair_requested = Signal(PairRequest)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,6 +36,8 @@ class PairBox(QWidget):
         self.code = QLineEdit(placeholderText="6-letter code, or the QR text")
         self.button = QPushButton("Pair with the organiser")
         self.message = plain_label(object_name="subtitle")
+        for widget in (self.server, self.code, self.button):
+            widget.setMinimumHeight(TOUCH_PX)
         form = QFormLayout()
         form.addRow("Organiser address", self.server)
         form.addRow("Pairing code", self.code)
@@ -46,7 +63,7 @@ class PairBox(QWidget):
             return
         self.button.setEnabled(False)
         self.message.setText("Pairing…")
-        self.pair_requested.emit(self.server.text().strip(), code)
+        self.pair_requested.emit(PairRequest(self.server.text().strip(), code))
 
     def failed(self, message: str) -> None:
         self.button.setEnabled(True)

@@ -1,9 +1,13 @@
-"""The station's queue as a list model of read-only ``StationOrder``s, updated incrementally:
-orders that left the queue are removed, changed ones updated in place, new ones inserted."""
+"""The station's queue as a list model of read-only ``StationOrder``s, oldest first, updated
+incrementally: ``update`` brings it to a whole queue (start-up, after a snapshot), ``patch``
+applies just the orders a sync round or a tap changed — removed, changed in place or inserted
+where they belong — so the other cards are not touched."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -53,6 +57,33 @@ class QueueModel(QAbstractListModel):
                 self._orders.insert(position, order)
                 self.endInsertRows()
 
+    def patch(self, changed: Mapping[str, StationOrder | None]) -> None:
+        """Apply re-read orders: None = no longer in this queue."""
+        for key, order in changed.items():
+            at = self.row_of(key)
+            if order is None:
+                if at is not None:
+                    self.beginRemoveRows(QModelIndex(), at, at)
+                    del self._orders[at]
+                    self.endRemoveRows()
+            elif at is not None and _key(self._orders[at]) == _key(order):
+                if self._orders[at] != order:
+                    self._orders[at] = order
+                    index = self.index(at)
+                    self.dataChanged.emit(index, index)
+            else:
+                if at is not None:  # its place in the queue moved: take it out first
+                    self.beginRemoveRows(QModelIndex(), at, at)
+                    del self._orders[at]
+                    self.endRemoveRows()
+                place = bisect.bisect_left([_key(o) for o in self._orders], _key(order))
+                self.beginInsertRows(QModelIndex(), place, place)
+                self._orders.insert(place, order)
+                self.endInsertRows()
+
+    def row_of(self, key: str) -> int | None:
+        return next((i for i, o in enumerate(self._orders) if o.id == key), None)
+
     def touch_all(self) -> None:
         """Ages changed (a clock tick): repaint every card, no data changed."""
         if self._orders:
@@ -70,3 +101,8 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{order.number} {order.customer_name}"
         return None
+
+
+def _key(order: StationOrder) -> tuple[datetime, str]:
+    """The queue's order: oldest first, ties by id (as the replica query sorts)."""
+    return order.created_at, order.id

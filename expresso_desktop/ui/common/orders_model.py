@@ -8,16 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from expresso_desktop.core.orders import status_label
 from expresso_desktop.services.order_views import OrderRow
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
-
-STATUS_LABELS = {
-    "new": "New",
-    "in_progress": "Making",
-    "ready": "Ready",
-    "collected": "Collected",
-    "cancelled": "Cancelled",
-}
 
 
 class OrdersTableModel(KeyedTableModel[OrderRow]):
@@ -48,6 +41,6 @@ class OrdersTableModel(KeyedTableModel[OrderRow]):
         if column == 3:
             return row.station
         if column == 4:
-            return STATUS_LABELS.get(row.status, row.status)
+            return status_label(row.status)
         minutes = int((datetime.now(UTC) - row.created_at).total_seconds() // 60)
         return f"{minutes} min"

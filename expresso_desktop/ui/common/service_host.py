@@ -1,9 +1,11 @@
-"""Runs the organiser's network components (webhook, sender, LAN server) on an asyncio loop in a
-background thread, so a busy GUI never delays a webhook reply.
+"""Runs a mode's long-running components (the organiser's webhook, sender and LAN server; a
+station's sync) and every op of the screens on one asyncio loop in a background thread, so a
+busy GUI never delays a webhook reply (docs/architecture.md, "Threads").
 
-Signals (emitted from the loop thread; Qt queues them to receivers in the GUI thread):
-    started(list)  — the started components' status lines ("webhook on http://…")
-    failed(str)    — start-up failed; the message says what to do
+This module knows components only by the ``Component`` protocol: what a started set of them
+means for the screens (which listener is the LAN API, the certificate) is said by the
+composition root's ``describe`` function, so a station's window never loads organiser code.
+The screens' ops (``ops.py``) run on the same loop.
 """
 
 from __future__ import annotations
@@ -12,26 +14,97 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from PySide6.QtCore import QObject, Signal
 
 from expresso_desktop.errors import KnownError
 from expresso_desktop.lifecycle import Component
-from expresso_desktop.server.components import HttpListener
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class ServiceHost(QObject):
-    started = Signal(list)
-    failed = Signal(str)
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A started listener: ``name`` ("webhook", "lan") and the URL it answers on."""
 
-    def __init__(self, build: Callable[[], Sequence[Component]]) -> None:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServersStarted:
+    """Every component started. ``lan_url``/``fingerprint``: where stations reach us and the
+    certificate they pin (None when started without the LAN API); ``sms_lines``: what the SMS
+    side reports (simulator or Twilio, webhooks set or not); ``status_lines``: every line, for
+    a tooltip or a console."""
+
+    listeners: tuple[Listener, ...] = ()
+    lan_url: str | None = None
+    fingerprint: str | None = None
+    sms_lines: tuple[str, ...] = ()
+    status_lines: tuple[str, ...] = ()
+
+    def url_of(self, name: str) -> str | None:
+        return next((entry.url for entry in self.listeners if entry.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFailure:
+    """Start-up failed. ``message`` says what happened, ``hint`` what to do; ``bug`` when it
+    was not the environment's fault (the traceback is in the log)."""
+
+    message: str
+    hint: str | None = None
+    bug: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+@runtime_checkable
+class Listening(Protocol):
+    name: str
+
+    @property
+    def url(self) -> str: ...
+
+
+def describe_components(components: Iterable[Component]) -> ServersStarted:
+    """What any set of components says about itself: its listeners and status lines."""
+    components = list(components)
+    listeners = tuple(Listener(c.name, c.url) for c in components if isinstance(c, Listening))
+    lines = tuple(str(line) for c in components if (line := getattr(c, "status_line", None)))
+    return ServersStarted(
+        listeners=listeners,
+        status_lines=tuple(f"{entry.name} on {entry.url}" for entry in listeners) + lines,
+    )
+
+
+class ServiceHost(QObject):
+    """The service loop's thread and the components on it.
+
+    Signals (emitted from the loop thread; Qt queues them to receivers in the GUI thread):
+        started(ServersStarted) — every component started
+        failed(ServiceFailure) — start-up failed; the loop keeps running for the screens' ops
+    """
+
+    started = Signal(ServersStarted)
+    failed = Signal(ServiceFailure)
+
+    def __init__(
+        self,
+        build: Callable[[], Iterable[Component]] = tuple,
+        *,
+        describe: Callable[[Iterable[Component]], ServersStarted] = describe_components,
+    ) -> None:
         super().__init__()
         self._build = build
+        self._describe = describe
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="expresso-services", daemon=True)
         self._stop = asyncio.Event()  # binds to the loop on first wait (Python ≥ 3.10)
@@ -41,7 +114,12 @@ class ServiceHost(QObject):
         self._thread.start()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run ``coro`` on the service loop; the GUI gets a future (use a callback, never wait)."""
+        """Run ``coro`` on the service loop; the GUI gets a future (screens use ``OpRunner``)."""
+        if self._loop.is_closed():
+            coro.close()  # never awaited: close it, or Python warns
+            future: concurrent.futures.Future[T] = concurrent.futures.Future()
+            future.set_exception(KnownError("Expresso is shutting down"))
+            return future
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def start_component(self, component: Component) -> concurrent.futures.Future[None]:
@@ -66,31 +144,45 @@ class ServiceHost(QObject):
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self._main())
+            # Ops still in flight (a read the window no longer waits for) end here, not
+            # in a destroyed loop.
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.run_until_complete(self._loop.shutdown_default_executor())
         finally:
             self._loop.close()
 
     async def _main(self) -> None:
-        lines: list[str] = []
+        """``build`` runs here, on the loop: a component that cannot even be made (Twilio
+        without an auth token) is a ``failed`` like one that cannot start. ``describe`` gets
+        what ``build`` returned (a mode's typed runtime, iterable as its components)."""
+        built: Iterable[Component] = ()
         try:
-            for component in self._build():
+            built = self._build()
+            for component in built:
                 await component.start()
                 self._running.append(component)
-                if isinstance(component, HttpListener):
-                    lines.append(f"{component.name} on {component.url}")
-                if line := getattr(component, "status_line", None):
-                    lines.append(str(line))
         except KnownError as exc:
-            self.failed.emit(str(exc))
+            await self._stop_components()  # all or nothing, as before
+            self.failed.emit(ServiceFailure(exc.message, exc.hint))
         except Exception as exc:  # a bug: log it whole, tell the user briefly
-            log.exception("starting the organiser's services failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            log.exception("starting the services failed")
+            await self._stop_components()
+            self.failed.emit(ServiceFailure(f"{type(exc).__name__}: {exc}", bug=True))
         else:
-            self.started.emit(lines)
-            await self._stop.wait()
+            self.started.emit(self._describe(built))
+        try:
+            await self._stop.wait()  # the screens' ops run on this loop until we close
         finally:
-            for component in reversed(self._running):
-                try:
-                    await component.stop()
-                except Exception:
-                    log.exception("stopping %s failed", component.name)
-            self._running.clear()
+            await self._stop_components()
+
+    async def _stop_components(self) -> None:
+        for component in reversed(self._running):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("stopping %s failed", component.name)
+        self._running.clear()

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from expresso_desktop.services.pairing import DeviceRow
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
-from expresso_desktop.ui.organiser.setup_actions import DeviceRow
 
 ROLE_LABELS = {"barista": "Barista", "display": "Display", "runner": "Runner"}
 REVOKED_COLOUR = QColor("#9a8676")

@@ -1,66 +1,101 @@
 """The organiser's window: live orders, the phone simulator, the order-language tester, the
-menu and setup (pairing, devices, SMS). Built by the composition root with the services, the
-service host and the change bridge."""
+menu and setup (pairing, devices, SMS). Built by the composition root (``app.py``) from typed
+parts: the service host, the op runner, the change bridge and the services the tabs call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QTableView, QTabWidget
 
-from expresso_desktop.services.organiser import OrganiserServices
-from expresso_desktop.sms.simulator import Target
-from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.services.pairing import PairingReads
+from expresso_desktop.services.writer import Writer
+from expresso_desktop.sms.gateway_status import GatewayStatus
+from expresso_desktop.sms.phone import SimulatedPhone
+from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.menu_model import MenuTableModel
-from expresso_desktop.ui.common.service_host import ServiceHost
-from expresso_desktop.ui.organiser.orders_panel import OrdersPanel
+from expresso_desktop.ui.common.ops import OpRunner
+from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
+from expresso_desktop.ui.organiser.alerts import AlertsLine
+from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
 from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 
 
+@dataclass(frozen=True)
+class OrganiserParts:
+    """What the organiser's tabs call; built once by the composition root."""
+
+    host: ServiceHost
+    ops: OpRunner
+    bridge: ChangeBridge
+    writer: Writer
+    menu: Menu
+    read_orders: OrderReader
+    pairing: PairingReads
+    gateway: GatewayStatus
+    phone: SimulatedPhone
+    data_label: str  # where the event's data lives, for the status bar
+
+
 class OrganiserWindow(QMainWindow):
-    def __init__(
-        self, *, services: OrganiserServices, host: ServiceHost, bridge: ChangeBridge
-    ) -> None:
+    def __init__(self, parts: OrganiserParts) -> None:
         super().__init__()
         self.setWindowTitle("Expresso — Organiser")
         self.resize(1180, 760)
-        data_dir = services.paths.data_dir
         self.tabs = QTabWidget()
-        self.orders_panel = OrdersPanel(services, bridge)
+        self.orders_panel = OrdersPanel(parts.ops, parts.read_orders, parts.bridge)
         self.tabs.addTab(self.orders_panel, "Orders")
-        self.simulator = SimulatorPanel(
-            host, services.engine, lambda: Target.for_data_dir(data_dir)
-        )
+        self.simulator = SimulatorPanel(parts.ops, parts.phone)
         self.tabs.addTab(self.simulator, "Phone simulator")
-        self.parser_panel = ParserPanel(services.menu)
+        self.parser_panel = ParserPanel(parts.menu)
         self.tabs.addTab(self.parser_panel, "Order language")
         self.menu_view = QTableView()
-        self.menu_view.setModel(MenuTableModel(services.menu))
+        self.menu_view.setModel(MenuTableModel(parts.menu))
         header = self.menu_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.menu_view.verticalHeader().setVisible(False)
         self.tabs.addTab(self.menu_view, "Menu")
-        self.setup_panel = SetupPanel(services, host, bridge)
+        self.setup_panel = SetupPanel(
+            ops=parts.ops,
+            writer=parts.writer,
+            reads=parts.pairing,
+            gateway=parts.gateway,
+            host=parts.host,
+            bridge=parts.bridge,
+        )
         self.tabs.addTab(self.setup_panel, "Setup")
         self.setCentralWidget(self.tabs)
-        self.statusBar().showMessage(f"Starting servers… Event data: {services.paths.master_db}")
-        host.started.connect(self._on_started)
-        bridge.committed.connect(self._on_committed)
+        self.alerts = AlertsLine()
+        self.statusBar().addPermanentWidget(self.alerts)
+        self.statusBar().showMessage(f"Starting servers… Event data: {parts.data_label}")
+        parts.host.started.connect(self._on_started)
+        parts.host.failed.connect(self._on_failed)
+        parts.bridge.committed.connect(self._on_committed)
+        parts.bridge.alert_raised.connect(self._on_alert)
         self.tabs.currentChanged.connect(self._on_tab)
 
-    def _on_started(self, lines: list[str]) -> None:
+    def _on_started(self, started: ServersStarted) -> None:
         # The listeners' addresses fit the status bar; the rest (certificate, SMS mode) is on
         # the Setup tab and in the tooltip.
-        short = [line for line in lines if " on http" in line]
-        self.statusBar().showMessage("  ·  ".join(short or lines))
-        self.statusBar().setToolTip("\n".join(lines))
+        short = [f"{entry.name} on {entry.url}" for entry in started.listeners]
+        self.statusBar().showMessage("  ·  ".join(short or started.status_lines))
+        self.statusBar().setToolTip("\n".join(started.status_lines))
         self.simulator.refresh()
+
+    def _on_failed(self, failure: ServiceFailure) -> None:
+        self.statusBar().showMessage(f"The servers did not start: {failure.message}")
+
+    def _on_alert(self, alert: AlertRaised) -> None:
+        self.alerts.add(alert)
 
     def _on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.simulator:
             self.simulator.refresh()
 
     def _on_committed(self, event: ChangesCommitted) -> None:
-        if self.tabs.currentWidget() is self.simulator and "sms_messages" in event.touched:
+        if self.tabs.currentWidget() is self.simulator and event.messages_touched:
             self.simulator.refresh()

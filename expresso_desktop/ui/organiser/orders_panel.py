@@ -1,23 +1,34 @@
-"""The organiser's live order list: search, status filter, updated as orders commit."""
+"""The organiser's live order list: search, status filter, updated as orders commit.
+
+Only the orders a commit touched are re-read (off the GUI thread, through the op runner); the
+first read fetches the newest orders."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from expresso_desktop.services.order_views import load_order_rows
-from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.order_views import OrderRow
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
+from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
 from expresso_desktop.ui.common.widgets import plain_label
+
+# Reads order rows: the newest (None) or just these ids. Blocking; run through the op runner.
+OrderReader = Callable[[Iterable[str] | None], list[OrderRow]]
 
 
 class OrdersPanel(QWidget):
     def __init__(
-        self, services: OrganiserServices, bridge: ChangeBridge, parent: QWidget | None = None
+        self,
+        ops: OpRunner,
+        read_orders: OrderReader,
+        bridge: ChangeBridge,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._services = services
         self.model = OrdersTableModel()
         self.proxy = QSortFilterProxyModel()
         self.proxy.setSourceModel(self.model)
@@ -37,7 +48,8 @@ class OrdersPanel(QWidget):
         layout.addWidget(plain_label("Orders", object_name="title"))
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
-        self.model.reset_rows(load_order_rows(services.engine, services.event_id, services.menu))
+        self.reads = SerialRead(ops, read_orders, self._apply, label="Reading orders")
+        self.reads.want(None)
         bridge.committed.connect(self._on_committed)
         # Ages are display only: repaint them each half minute; orders arrive by push.
         self._clock = QTimer(self, interval=30_000)
@@ -45,12 +57,11 @@ class OrdersPanel(QWidget):
         self._clock.start()
 
     def _on_committed(self, event: ChangesCommitted) -> None:
-        ids = event.ids_of("orders")
-        ids |= {
-            str(c.data["order_id"])
-            for c in event.changes
-            if c.entity == "order_items" and c.data and "order_id" in c.data
-        }
-        if ids:
-            s = self._services
-            self.model.upsert(load_order_rows(s.engine, s.event_id, s.menu, ids=ids))
+        if event.order_ids:
+            self.reads.want(event.order_ids)
+
+    def _apply(self, ids: frozenset[str] | None, rows: list[OrderRow]) -> None:
+        if ids is None:
+            self.model.reset_rows(rows)
+        else:
+            self.model.upsert(rows)

@@ -1,14 +1,16 @@
 """ "Pair a station": pick what is being paired, show a one-time code big enough to read across a
-counter, its QR, and where the station will find us (LAN URL, certificate fingerprint).
+counter, its QR, and where the station will find us (LAN URL, certificate fingerprint — both
+from the service host's ``ServersStarted``).
 
-Signals:
-    code_issued(PairingCard) — a new code is on screen
+The code is issued by the single writer through the op runner; whether it has been used is a
+read through it too. Nothing here blocks the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
@@ -23,16 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from expresso_desktop.core.errors import DomainError
-from expresso_desktop.errors import KnownError
+from expresso_desktop.services.pairing import (
+    QR_PNG_SCALE,
+    CodeState,
+    PairingCard,
+    PairingReads,
+    StationChoice,
+    issue_pairing_card,
+)
+from expresso_desktop.services.writer import Writer
+from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
-from expresso_desktop.ui.organiser.setup_actions import PairingCard, SetupActions, StationChoice
 
 log = logging.getLogger(__name__)
 
 ROLES = (("barista", "Barista station"), ("display", "Ready board (display)"))
 QR_SIDE = 210  # px on screen at most
-QR_PNG_SCALE = 8  # pixels per module in server.pairing_qr.qr_png
 CODE_STYLE = (
     "QLabel { font-family: 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;"
     " font-size: 64px; font-weight: 700; letter-spacing: 6px; color: #4a2c1a; }"
@@ -60,13 +68,27 @@ def qr_pixmap(png: bytes) -> QPixmap:
     )
 
 
-class PairingBox(QGroupBox):
-    code_issued = Signal(object)
+INITIATOR = "ui:setup"
 
-    def __init__(self, actions: SetupActions, parent: QWidget | None = None) -> None:
+
+class PairingBox(QGroupBox):
+    """Signals:
+    code_issued(PairingCard) — a new code is on screen
+    """
+
+    code_issued = Signal(PairingCard)
+
+    def __init__(
+        self,
+        ops: OpRunner,
+        writer: Writer,
+        reads: PairingReads,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Pair a station", parent)
-        self._actions = actions
+        self._ops, self._writer, self._reads = ops, writer, reads
         self._lan_url: str | None = None
+        self._fingerprint = ""
         self.card: PairingCard | None = None
 
         self.role = QComboBox()
@@ -127,8 +149,9 @@ class PairingBox(QGroupBox):
         self.show_button.clicked.connect(self.show_code)
 
     # -- inputs -----------------------------------------------------------------------------------
-    def set_lan_url(self, url: str) -> None:
-        self._lan_url = url
+    def set_lan(self, url: str, fingerprint: str) -> None:
+        """The LAN API runs at ``url`` with the certificate ``fingerprint`` (colon hex)."""
+        self._lan_url, self._fingerprint = url, fingerprint
         self.message.setText("")
         self._update_button()
 
@@ -154,11 +177,27 @@ class PairingBox(QGroupBox):
             return
         role = str(self.role.currentData())
         station_id = self.station.currentData() if role == "barista" else None
-        try:
-            card = self._actions.new_pairing_card(role, station_id, url=self._lan_url)
-        except (DomainError, KnownError) as exc:
-            self.message.setText(str(exc))
-            return
+        self.show_button.setEnabled(False)
+        self._ops.write(
+            self._writer,
+            partial(
+                issue_pairing_card,
+                role=role,
+                station_id=station_id,
+                url=self._lan_url,
+                fingerprint=self._fingerprint,
+            ),
+            initiator=INITIATOR,
+            on_done=self._show_card,
+            on_error=self._refused,
+            on_finally=self._update_button,
+            label="Show pairing code",
+        )
+
+    def _refused(self, failure: OpFailed) -> None:
+        self.message.setText(failure.text)
+
+    def _show_card(self, card: PairingCard) -> None:
         self.card = card
         self.message.setText("")
         self.code_label.setText(spaced(card.code))
@@ -177,9 +216,18 @@ class PairingBox(QGroupBox):
 
     def check_used(self) -> None:
         """After the device list changed: a used code is done, say so instead of counting."""
-        if self.card is None or not self._countdown.isActive():
+        card = self.card
+        if card is None or not self._countdown.isActive():
             return
-        if self._actions.code_state(self.card.code) == "used":
+        reads = self._reads
+        self._ops.query(
+            lambda: reads.code_state(card.code),
+            on_done=lambda state: self._on_code_state(card, state),
+            label="Pairing code",
+        )
+
+    def _on_code_state(self, card: PairingCard, state: CodeState) -> None:
+        if state == "used" and card is self.card and self._countdown.isActive():
             self._finish("Paired. Show a new code for the next station.")
 
     # -- internals --------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The organiser's Setup tab: pair stations, see and revoke connected devices, and the SMS side
 (Twilio or the simulator, the outgoing queue, the webhook's status).
 
-Devices never enter the change log (their rows hold token hashes), so the device list refreshes
-after our own actions, when the tab is shown, on commits while it is shown, and on "Refresh".
-Commits arrive in bursts at a busy event: they are coalesced into one refresh.
+Every read and write goes through the op runner. Commits re-read only what they touched: the
+stations when ``station_ids``, the outgoing queue when ``messages_touched``. Devices never enter
+the change log (their rows hold token hashes), so the device list refreshes after our own
+actions, when the tab is shown and on "Refresh" — coalesced, so a burst is one read.
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services import pairing
+from expresso_desktop.services.pairing import DeviceRow, PairingReads, Revoked, StationChoice
+from expresso_desktop.services.writer import Writer
+from expresso_desktop.sms.gateway_status import GatewayStatus, QueueDepth, SmsMode
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.ops import OpFailed, OpRunner
+from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.devices_model import DevicesTableModel
-from expresso_desktop.ui.organiser.pairing_box import PairingBox
-from expresso_desktop.ui.organiser.setup_actions import SetupActions
+from expresso_desktop.ui.organiser.pairing_box import INITIATOR, PairingBox
 
 log = logging.getLogger(__name__)
 
-LAN_PREFIX = "lan on "  # ServiceHost's line for the LAN HttpListener: "lan on https://…"
-SMS_PREFIXES = ("webhook on ", "SMS ", "Twilio ")
 COALESCE_MS = 400
 DEVICES_HINT = (
     "Select a device to revoke it. A station that has just paired shows up when you open this "
@@ -46,16 +48,19 @@ DEVICES_HINT = (
 class SetupPanel(QWidget):
     def __init__(
         self,
-        services: OrganiserServices,
+        *,
+        ops: OpRunner,
+        writer: Writer,
+        reads: PairingReads,
+        gateway: GatewayStatus,
         host: ServiceHost,
         bridge: ChangeBridge,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setup_actions = SetupActions(services)
-        self._stations_dirty = True
+        self._ops, self._writer, self._reads, self._gateway = ops, writer, reads, gateway
 
-        self.pairing = PairingBox(self.setup_actions)
+        self.pairing = PairingBox(ops, writer, reads)
 
         self.model = DevicesTableModel()
         self.table = QTableView()
@@ -100,59 +105,91 @@ class SetupPanel(QWidget):
         layout.addWidget(plain_label("Setup", object_name="title"))
         layout.addLayout(columns, 1)
 
-        self._coalesce = QTimer(self)
+        self._coalesce = QTimer(self)  # device refreshes, coalesced
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
-        self._coalesce.timeout.connect(self.refresh)
+        self._coalesce.timeout.connect(self.refresh_devices)
+        self._devices_busy = False
 
-        mode = self.setup_actions.sms_mode()  # what the servers are being started with
-        self.sms_mode.setText(mode.text)
-        self.refresh()
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.revoke_button.clicked.connect(self.revoke_selected)
         self.refresh_button.clicked.connect(self.refresh)
         host.started.connect(self._on_started)
         host.failed.connect(self._on_failed)
         bridge.committed.connect(self._on_committed)
+        ops.query(gateway.mode, on_done=self._show_mode, label="SMS mode")
+        self.refresh_stations()
+        self.refresh_queue()
+        self.refresh_devices()
 
     # -- refreshing -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self._stations_dirty:
-            self._stations_dirty = False
-            self.pairing.set_stations(self.setup_actions.stations())
-        self.refresh_devices()
-        depth = self.setup_actions.queue_depth()
-        self.sms_queue.setText(
-            "Outgoing texts waiting: none" if depth == 0 else f"Outgoing texts waiting: {depth}"
-        )
+        """Everything this tab shows ("Refresh"); the device list coalesced."""
+        self.refresh_stations()
+        self.refresh_queue()
+        self.schedule_devices()
+
+    def refresh_stations(self) -> None:
+        self._ops.query(self._reads.stations, on_done=self._show_stations, label="Stations")
+
+    def refresh_queue(self) -> None:
+        self._ops.query(self._gateway.queue_depth, on_done=self._show_queue, label="SMS queue")
+
+    def schedule_devices(self) -> None:
+        if not self._coalesce.isActive():
+            self._coalesce.start()
 
     def refresh_devices(self) -> None:
-        self.model.set_rows(self.setup_actions.devices())
+        if self._devices_busy:  # one read at a time; ask again once it is back
+            self.schedule_devices()
+            return
+        self._devices_busy = True
+        self._ops.query(
+            self._reads.devices,
+            on_done=self._show_devices,
+            on_finally=self._devices_done,
+            label="Devices",
+        )
+
+    def _devices_done(self) -> None:
+        self._devices_busy = False
+
+    def _show_mode(self, mode: SmsMode) -> None:
+        self.sms_mode.setText(mode.text)
+
+    def _show_stations(self, stations: list[StationChoice]) -> None:
+        self.pairing.set_stations(stations)
+
+    def _show_queue(self, depth: QueueDepth) -> None:
+        self.sms_queue.setText(depth.text)
+
+    def _show_devices(self, rows: list[DeviceRow]) -> None:
+        self.model.set_rows(rows)
         self.pairing.check_used()
         self._on_selection()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.refresh()
+        self.schedule_devices()
 
     def _on_committed(self, event: ChangesCommitted) -> None:
-        if any(c.entity == "stations" for c in event.changes):
-            self._stations_dirty = True
-        if self.isVisible() and not self._coalesce.isActive():
-            self._coalesce.start()
+        if event.by(INITIATOR):
+            return  # our own action: its op already updated the tab
+        if event.station_ids:
+            self.refresh_stations()
+        if event.messages_touched:
+            self.refresh_queue()
 
-    def _on_started(self, lines: list[str]) -> None:
-        lan = next((line[len(LAN_PREFIX) :] for line in lines if line.startswith(LAN_PREFIX)), None)
-        if lan is None:
+    def _on_started(self, started: ServersStarted) -> None:
+        if started.lan_url is None or started.fingerprint is None:
             self.pairing.set_unavailable("this organiser was started without it")
         else:
-            self.pairing.set_lan_url(lan)
-        sms = [line for line in lines if line.startswith(SMS_PREFIXES)]
-        self.sms_status.setText("\n".join(sms) or "The SMS webhook is not running.")
+            self.pairing.set_lan(started.lan_url, started.fingerprint)
+        self.sms_status.setText("\n".join(started.sms_lines) or "The SMS webhook is not running.")
 
-    def _on_failed(self, message: str) -> None:
-        self.pairing.set_unavailable(message)
-        self.sms_status.setText(f"The servers did not start: {message}")
+    def _on_failed(self, failure: ServiceFailure) -> None:
+        self.pairing.set_unavailable(failure.text)
+        self.sms_status.setText(f"The servers did not start: {failure.text}")
 
     # -- revoking ---------------------------------------------------------------------------------
     def _selected_row(self) -> int | None:
@@ -172,15 +209,32 @@ class SetupPanel(QWidget):
         device = self.model.row_at(at)
         if not device.active or not self._confirm_revoke(device.name):
             return
-        revoked = self.setup_actions.revoke(device.id)
-        if revoked is None:
+        self.revoke_button.setEnabled(False)
+        self._ops.write(
+            self._writer,
+            lambda tx: pairing.revoke(tx, device.id),
+            initiator=INITIATOR,
+            on_done=self._revoked,
+            on_error=self._revoke_refused,
+            label="Revoke device",
+        )
+
+    def _revoked(self, revoked: Revoked) -> None:
+        if revoked.device is None:
             self.devices_message.setText("That device no longer exists.")
         else:
+            self.model.upsert([revoked.device])
             self.devices_message.setText(
-                f"Revoked {revoked.name}: its token no longer works; pair it again to reconnect."
+                f"Revoked {revoked.device.name}: its token no longer works; "
+                "pair it again to reconnect."
             )
-            log.info("device %s revoked from the Setup tab", device.id)
-        self.refresh_devices()
+            log.info("device %s revoked from the Setup tab", revoked.device_id)
+        self._on_selection()
+        self.schedule_devices()
+
+    def _revoke_refused(self, failure: OpFailed) -> None:
+        self.devices_message.setText(failure.text)
+        self._on_selection()
 
     def _confirm_revoke(self, name: str) -> bool:
         box = QMessageBox(self)

@@ -1,16 +1,14 @@
 """The built-in phone: text the event as a customer would, through the real webhook.
 
-Texts go out as signed ``POST /sms`` requests on the service loop (the same path as Twilio's),
-and the phone's screen shows the conversation from the SMS log, refreshed when anything commits.
+The panel only types and shows: ``sms.phone.SimulatedPhone`` sends the signed ``POST /sms`` on
+the service loop and reads the conversation from the SMS log, both through the op runner. The
+conversation is re-read after a send and when SMS rows commit while the tab is shown.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-import aiohttp
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -19,45 +17,29 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
-from expresso_desktop.errors import KnownError
-from expresso_desktop.sms.simulator import Target, inbox, send_text
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.sms.phone import Conversation, SimulatedPhone, TextSent
+from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 
 log = logging.getLogger(__name__)
 DEFAULT_PHONE = "+61400000001"
 
 
-class _Replies(QObject):
-    """Carries a send's outcome from the service loop to the GUI thread."""
-
-    done = Signal(str)  # "" on success, else the error to show
-
-
 class SimulatorPanel(QWidget):
-    def __init__(
-        self,
-        host: ServiceHost,
-        engine: Engine,
-        target: Callable[[], Target],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: OpRunner, phone: SimulatedPhone, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._host = host
-        self._engine = engine
-        self._target = target
-        self._replies = _Replies()
-        self._replies.done.connect(self._on_sent)
+        self._ops = ops
+        self._phone = phone
+        self._reading = False
+        self._read_again = False
 
         self.phone = QLineEdit(DEFAULT_PHONE)
         self.phone.setMaximumWidth(220)
         self.message = QLineEdit(placeholderText="Type a text, e.g. large oat flat white for Sam")
         self.send_button = QPushButton("Send")
-        self.conversation = QPlainTextEdit(
-            readOnly=True
-        )  # plain text: customer input never renders
+        # Plain text: customer input never renders.
+        self.conversation = QPlainTextEdit(readOnly=True)
         self.error = plain_label(object_name="subtitle")
 
         row = QHBoxLayout()
@@ -82,45 +64,53 @@ class SimulatorPanel(QWidget):
 
     def send(self) -> None:
         text = self.message.text().strip()
-        phone = self.phone.text().strip()
-        if not text or not phone:
-            return
-        try:
-            target = self._target()
-        except KnownError as exc:
-            self.error.setText(str(exc))
+        number = self.phone.text().strip()
+        if not text or not number or not self.send_button.isEnabled():
             return
         self.message.clear()
         self.send_button.setEnabled(False)
-        future = self._host.submit(self._send(target, phone, text))
-        future.add_done_callback(lambda f: self._replies.done.emit(_error_of(f)))
+        phone = self._phone
+        self._ops.call(
+            lambda: phone.send(number, text),
+            on_done=self._on_sent,
+            on_error=self._on_refused,
+            on_finally=self._settled,
+            label="Send text",
+        )
 
-    async def _send(self, target: Target, phone: str, text: str) -> None:
-        timeout = aiohttp.ClientTimeout(total=15)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            await send_text(session, target, phone, text)
+    def _on_sent(self, _sent: TextSent) -> None:
+        self.error.setText("")
 
-    def _on_sent(self, error: str) -> None:
+    def _on_refused(self, failure: OpFailed) -> None:
+        self.error.setText(failure.text)
+
+    def _settled(self) -> None:
         self.send_button.setEnabled(True)
-        self.error.setText(error)
         self.refresh()
 
     def refresh(self) -> None:
-        lines = []
-        for row in inbox(self._engine, self.phone.text().strip(), limit=40):
-            who = "Expresso" if row.direction == "out" else "You"
-            when = row.created_at.astimezone().strftime("%H:%M")
-            lines.append(f"{when}  {who}: {row.body}")
-        self.conversation.setPlainText("\n".join(lines))
-        self.conversation.verticalScrollBar().setValue(
-            self.conversation.verticalScrollBar().maximum()
+        """Re-read the conversation (one read at a time; a request meanwhile reads again)."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading = True
+        phone, number = self._phone, self.phone.text()
+        self._ops.query(
+            lambda: phone.conversation(number),
+            on_done=self._show,
+            on_finally=self._read_done,
+            label="Phone conversation",
         )
 
+    def _read_done(self) -> None:
+        self._reading = False
+        if self._read_again:
+            self._read_again = False
+            self.refresh()
 
-def _error_of(future: object) -> str:
-    exc = future.exception()  # type: ignore[attr-defined]
-    if exc is None:
-        return ""
-    if not isinstance(exc, KnownError):
-        log.error("simulated text failed", exc_info=exc)
-    return str(exc)
+    def _show(self, conversation: Conversation) -> None:
+        if conversation.phone != self.phone.text().strip():
+            return  # the number changed meanwhile; its own read follows
+        self.conversation.setPlainText(conversation.text)
+        bar = self.conversation.verticalScrollBar()
+        bar.setValue(bar.maximum())

@@ -62,9 +62,12 @@ def test_an_opted_out_number_is_recorded_not_queued(services: OrganiserServices)
         assert outbound.queue_depth(session) == 0
 
 
-def test_queueing_wakes_listeners_after_commit_only(services: OrganiserServices) -> None:
+def test_queueing_is_announced_on_the_bus_after_commit_only(services: OrganiserServices) -> None:
+    """The change bus is how the sender hears of a new text (no registry of listeners)."""
     heard: list[str] = []
-    unregister = outbound.on_enqueued(lambda: heard.append("woken"))
+    unsubscribe = services.bus.subscribe(
+        lambda changes: heard.append("woken") if changes.messages_touched else None
+    )
     try:
         queue(services, "ready:a")
 
@@ -75,7 +78,7 @@ def test_queueing_wakes_listeners_after_commit_only(services: OrganiserServices)
         with pytest.raises(RuntimeError):
             services.writer.run_sync(queued_then_rolled_back)
     finally:
-        unregister()
+        unsubscribe()
     assert heard == ["woken"]
     assert [r.dedupe_key for r in outbound_rows(services)] == ["ready:a"]
 

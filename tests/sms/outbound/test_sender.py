@@ -4,10 +4,13 @@ pacing, retries, permanent failures, opt-outs, expiry, and restarts without loss
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -16,6 +19,8 @@ from expresso_desktop.services.organiser import OrganiserServices, build_organis
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.credentials import load_twilio_config
 from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.sms.outbound import queue as outbound_queue
+from expresso_desktop.sms.outbound.notifier import Notifier
 from expresso_desktop.sms.outbound.sender import OutboundSender, SenderSettings
 from expresso_desktop.sms.simulator_gateway import SimulatorGateway
 from expresso_desktop.sms.twilio_gateway import TwilioGateway
@@ -262,3 +267,41 @@ async def test_the_simulator_delivers_into_the_outbound_log(services: OrganiserS
     assert row.sid is not None and row.sid.startswith("SMsim")
     assert row.from_number == gateway.from_number
     assert heard == [(row.sid, CUSTOMER_PHONE, "ready at station 2")]
+
+
+async def test_a_commit_that_queues_a_text_wakes_the_idle_sender(
+    services: OrganiserServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change bus is the sender's one wake-up: asleep with an hour-long poll and nothing
+    due, it sends as soon as a commit touches ``sms_messages``."""
+    asleep = threading.Event()
+    real_claim = outbound_queue.claim_next
+
+    def claim_next(tx: Tx, **kwargs: Any) -> outbound_queue.Claim:
+        claim = real_claim(tx, **kwargs)
+        if claim.job is None:
+            asleep.set()  # the sender goes idle next
+        return claim
+
+    monkeypatch.setattr(outbound_queue, "claim_next", claim_next)
+    gateway = SimulatorGateway()
+    delivered = asyncio.Event()
+    gateway.on_delivered(lambda *_: delivered.set())
+    put_setting(services, outbound.SETTING_RATE, 50)
+    sender = OutboundSender(services.writer, gateway, SenderSettings(idle_poll_s=3600))
+    await sender.start()
+    try:
+        assert await asyncio.to_thread(asleep.wait, 10)
+        await services.writer.run(
+            partial(outbound.enqueue, to=CUSTOMER_PHONE, body="woken by the bus", kind="manual")
+        )
+        await asyncio.wait_for(delivered.wait(), 10)
+    finally:
+        await sender.stop()
+    assert statuses(services) == ["delivered"]
+
+
+def test_nothing_but_the_bus_wakes_the_sender() -> None:
+    """No registry of enqueue listeners, no notifier callback: one mechanism."""
+    assert not hasattr(outbound, "on_enqueued")
+    assert "on_queued" not in inspect.signature(Notifier).parameters

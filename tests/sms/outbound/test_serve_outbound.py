@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.webhook_runtime import build_webhook_components
+from expresso_desktop.server.webhook_runtime import build_webhook
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.outbound import messages as outbound
-from expresso_desktop.sms.outbound.wiring import build_outbound_components
+from expresso_desktop.sms.outbound.wiring import build_outbound
 from tests.conftest import REPO
 from tests.sms.fake_twilio import FakeTwilio
 from tests.sms.helpers import outbound_rows, put_setting, wait_until
@@ -156,14 +155,12 @@ async def test_signed_status_callbacks_move_a_text_forward_only(
     """The SMS half of ``serve`` in-process: a text goes out, Twilio's signed callbacks come
     back through the webhook listener (as through a tunnel) and only ever move it forward."""
     put_setting(services, outbound.SETTING_RATE, 50)
-    components = [
-        *build_webhook_components(services, host="127.0.0.1", port=0, public_url=PUBLIC),
-        *build_outbound_components(services, public_url=PUBLIC),
-    ]
+    webhook = build_webhook(services, host="127.0.0.1", port=0, public_url=PUBLIC)
+    components = [*webhook.components, *build_outbound(services, public_url=PUBLIC).components]
     for component in components:
         await component.start()
     try:
-        [listener] = [c for c in components if isinstance(c, HttpListener)]
+        listener = webhook.listener
         work = partial(outbound.enqueue, to="+61400123456", body="ready", kind="ready")
         services.writer.run_sync(work)
         await wait_until(lambda: twilio_env.messages)

@@ -1,0 +1,110 @@
+"""Pairing codes, device tokens, revocation and the guessing guard (services/devices.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.services import devices
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.store.engine import write_session
+from expresso_desktop.store.tables import Device, PairingCode
+
+
+def test_a_code_pairs_one_device_once(organiser: OrganiserServices) -> None:
+    with write_session(organiser.engine) as session:
+        two = devices.station_id_for(2, organiser.event_id, session=session)
+        issued = devices.create_pairing_code(session=session, role="barista", station_id=two)
+    assert len(issued.code) == devices.CODE_LENGTH
+    assert set(issued.code) <= set(devices.CODE_ALPHABET)
+    typed = " " + issued.code.lower()[:3] + "-" + issued.code[3:]  # how people type it
+    with write_session(organiser.engine) as session:
+        token = devices.redeem_pairing_code(typed, session=session, name="  iPad \n by  the door ")
+    assert token is not None and (token.role, token.station_id) == ("barista", two)
+    with write_session(organiser.engine) as session:
+        assert devices.redeem_pairing_code(issued.code, session=session, name="again") is None
+        me = devices.authenticate(token.token, session=session)
+        stored = session.exec(select(Device)).one()
+    assert me is not None and (me.name, me.station_number, me.active) == (
+        "iPad by the door",
+        2,
+        True,
+    )
+    assert token.token not in stored.token_hash and stored.token_hash == devices.digest(token.token)
+
+
+def test_wrong_guesses_burn_every_live_code(organiser: OrganiserServices) -> None:
+    with write_session(organiser.engine) as session:
+        issued = devices.create_pairing_code(session=session, role="organiser")
+    for _ in range(devices.MAX_GUESSES_PER_CODE):
+        with write_session(organiser.engine) as session:
+            assert devices.redeem_pairing_code("XXXXXX", session=session, name="guess") is None
+    with write_session(organiser.engine) as session:
+        row = session.exec(select(PairingCode)).one()
+        assert row.attempts == devices.MAX_GUESSES_PER_CODE
+        assert devices.redeem_pairing_code(issued.code, session=session, name="late") is None
+        assert session.exec(select(Device)).all() == []
+
+
+def test_an_expired_code_is_refused(organiser: OrganiserServices) -> None:
+    with write_session(organiser.engine) as session:
+        issued = devices.create_pairing_code(
+            session=session, role="organiser", ttl=timedelta(seconds=-1)
+        )
+    with write_session(organiser.engine) as session:
+        assert devices.redeem_pairing_code(issued.code, session=session, name="late") is None
+
+
+def test_roles_and_names_are_checked(organiser: OrganiserServices) -> None:
+    with write_session(organiser.engine) as session:
+        with pytest.raises(ValidationError) as no_station:
+            devices.create_pairing_code(session=session, role="barista")
+        assert no_station.value.field == "station"
+        with pytest.raises(ValidationError) as bad_role:
+            devices.add_device(session=session, name="x", role="customer")
+        assert bad_role.value.field == "role"
+        with pytest.raises(ValidationError) as nameless:
+            devices.add_device(session=session, name=" \t ", role="organiser")
+        assert nameless.value.field == "name"
+        with pytest.raises(ValidationError) as no_such:
+            devices.station_id_for(9, organiser.event_id, session=session)
+        assert no_such.value.field == "station"
+
+
+def test_revocation_is_immediate_and_reported(organiser: OrganiserServices) -> None:
+    with write_session(organiser.engine) as session:
+        keep = devices.add_device(session=session, name="Board", role="organiser")
+        drop = devices.add_device(session=session, name="Lost phone", role="organiser")
+    with write_session(organiser.engine) as session:
+        revoked = devices.revoke_device(drop.device_id, session=session)
+        assert revoked is not None and not revoked.active
+        assert devices.revoke_device(drop.device_id, session=session) == revoked  # idempotent
+        assert devices.revoke_device(9999, session=session) is None
+    with write_session(organiser.engine) as session:
+        assert devices.authenticate(drop.token, session=session) is None
+        assert devices.authenticate(keep.token, session=session) is not None
+        assert devices.authenticate("", session=session) is None
+        assert devices.authenticate("x" * 201, session=session) is None
+        ids = [keep.device_id, drop.device_id, 9999]
+        assert devices.revoked_among(ids, session=session) == {drop.device_id, 9999}
+        assert devices.revoked_among([], session=session) == set()
+        listed = devices.list_devices(session=session)
+    assert [(d.name, d.active) for d in listed] == [("Board", True), ("Lost phone", False)]
+
+
+def test_the_guard_limits_failures_per_address_and_overall() -> None:
+    clock = [1000.0]
+    guard = devices.PairingGuard(per_address=2, overall=3, window_s=60, clock=lambda: clock[0])
+    assert guard.check("10.0.0.1") == 0
+    guard.failed("10.0.0.1")
+    clock[0] += 10
+    guard.failed("10.0.0.1")
+    assert guard.check("10.0.0.1") == pytest.approx(50)  # the first failure ages out at 1060
+    assert guard.check("10.0.0.2") == 0
+    guard.failed("10.0.0.2")
+    assert guard.check("10.0.0.3") == pytest.approx(50)  # three failures in all
+    clock[0] += 50
+    assert guard.check("10.0.0.1") == 0 and guard.check("10.0.0.3") == 0

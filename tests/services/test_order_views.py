@@ -1,0 +1,92 @@
+"""Order rows for screens (services/order_views.py): newest first, drinks summarised."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services import orders
+from expresso_desktop.services.order_views import load_order_rows
+from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.tables import Order
+from expresso_desktop.store.types import utcnow
+from tests.services.helpers import station_id, write
+
+T0 = utcnow()
+
+
+def store(
+    services: OrganiserServices,
+    minute: int,
+    *specs: DrinkSpec,
+    station: int | None = 1,
+    **kw: object,
+) -> str:
+    sid = station_id(services, station) if station is not None else None
+
+    def work(tx: Tx) -> str:
+        order, _ = orders.store_order(
+            tx,
+            event_id=services.event_id,
+            station_id=sid,
+            specs=list(specs),
+            now=T0 + timedelta(minutes=minute),
+            **kw,  # type: ignore[arg-type]
+        )
+        return order.id
+
+    return write(services, work)
+
+
+def test_rows_are_newest_first_with_summaries_and_station_names(
+    organiser: OrganiserServices,
+) -> None:
+    first = store(
+        organiser,
+        1,
+        DrinkSpec("latte", "medium", "full cream"),
+        DrinkSpec("flat white", "large", "oat", sugar=2, quantity=2, extras=("decaf",)),
+        customer_name="Sam",
+    )
+    second = store(organiser, 2, DrinkSpec("mocha", "medium", "full cream"), station=3, vip=True)
+    unassigned = store(organiser, 3, DrinkSpec("long black", "small", "none"), station=None)
+    rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
+    assert [r.id for r in rows] == [unassigned, second, first]
+    newest, garden, sams = rows
+    assert sams.summary == "latte; 2× large oat flat white, 2 sugars, decaf"
+    assert (sams.number, sams.customer_name, sams.station) == ("A001", "Sam", "Station 1")
+    assert (garden.station, garden.vip, garden.status, garden.source) == (
+        "Garden Bar",
+        True,
+        "new",
+        "sms",
+    )
+    assert (newest.station, newest.customer_name, newest.summary) == ("—", "", "small long black")
+
+
+def test_rows_for_given_ids_only_and_a_limit(organiser: OrganiserServices) -> None:
+    latte = DrinkSpec("latte", "medium", "full cream")
+    ids = [store(organiser, minute, latte) for minute in range(4)]
+    some = load_order_rows(organiser.engine, organiser.event_id, organiser.menu, ids=ids[1:3])
+    assert [r.id for r in some] == [ids[2], ids[1]]
+    assert load_order_rows(organiser.engine, organiser.event_id, organiser.menu, ids=[]) == []
+    newest = load_order_rows(organiser.engine, organiser.event_id, organiser.menu, limit=2)
+    assert [r.id for r in newest] == [ids[3], ids[2]]
+
+
+def test_deleted_orders_and_other_events_are_not_listed(organiser: OrganiserServices) -> None:
+    latte = DrinkSpec("latte", "medium", "full cream")
+    kept = store(organiser, 1, latte)
+    gone = store(organiser, 2, latte)
+
+    def tombstone(tx: Tx) -> None:
+        order = tx.session.get(Order, gone)
+        assert order is not None
+        order.deleted = True
+        tx.session.add(order)
+
+    write(organiser, tombstone)
+    rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
+    assert [r.id for r in rows] == [kept]
+    assert load_order_rows(organiser.engine, organiser.event_id + 1, organiser.menu) == []
