@@ -196,7 +196,7 @@ class Menu:
                 default_milk=_norm(data.get("default_milk", "full cream")),
                 grams_per_shot=float(data.get("grams_per_shot", 9)),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, MenuError):
                 raise
             raise MenuError(f"invalid menu definition: {exc!r}") from exc

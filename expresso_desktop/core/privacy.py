@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 # Customers' numbers arrive in E.164 ("+61400123456", maybe spaced); bare runs of 9+ digits are
-# masked too. Dotted quads, dates and times are left alone so logs stay readable.
-_PHONE_RE = re.compile(r"\+\d(?:[ -]?\d){6,14}|(?<![\d.:-])\d{9,15}(?![\d.:-])")
+# masked too. Dotted quads, dates and times are left alone so logs stay readable; a full stop
+# ends a sentence unless a digit follows it ("…from 61400123456." is still masked).
+_PHONE_RE = re.compile(r"\+\d(?:[ -]?\d){6,14}|(?<![\d.:-])\d{9,15}(?![\d:-]|\.\d)")
 
 
 def mask_phone(phone: str | None) -> str:

@@ -33,7 +33,7 @@ class HttpListener:
 
     @property
     def app(self) -> web.Application:
-        """The application, for adding routes before ``start`` (the router freezes then)."""
+        """The application (its typed state, e.g. for a test); its routes are the factory's."""
         return self._app
 
     @property

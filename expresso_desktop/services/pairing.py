@@ -95,7 +95,8 @@ class Revoked:
 
 def station_label(number: int, name: str | None) -> str:
     plain = f"Station {number}"
-    return plain if not name or name.strip() == plain else f"{plain} · {name}"
+    name = (name or "").strip()
+    return plain if not name or name == plain else f"{plain} · {name}"
 
 
 # -- reads --------------------------------------------------------------------------------------

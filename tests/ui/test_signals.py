@@ -23,9 +23,7 @@ def _signal_declarations() -> list[tuple[str, str, str, ast.Call, str]]:
     """(module, class, signal, the Signal(...) call, the class docstring) for every signal."""
     found = []
     for path in sorted(UI.rglob("*.py")):
-        module = "expresso_desktop." + ".".join(
-            path.relative_to(UI.parent).with_suffix("").parts
-        )
+        module = "expresso_desktop." + ".".join(path.relative_to(UI.parent).with_suffix("").parts)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.ClassDef):
                 continue

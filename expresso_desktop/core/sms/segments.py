@@ -53,10 +53,19 @@ def to_gsm_friendly(text: str) -> str:
 
 def measure(text: str) -> SegmentInfo:
     if is_gsm7(text):
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        widths = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
         single, multi, enc = 160, 153, "GSM-7"
-    else:
-        units = len(text.encode("utf-16-le")) // 2
+    else:  # UTF-16 code units: a character beyond the BMP is a surrogate pair
+        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
         single, multi, enc = 70, 67, "UCS-2"
-    segments = 1 if units <= single else -(-units // multi)
-    return SegmentInfo(enc, units, max(segments, 1) if units else 1)
+    units = sum(widths)
+    if units <= single:
+        return SegmentInfo(enc, units, 1)
+    # A two-unit character (an escape-table character, a surrogate pair) is never split across
+    # two parts of a long message: when it does not fit, the part ends one unit short.
+    segments, room = 1, multi
+    for width in widths:
+        if width > room:
+            segments, room = segments + 1, multi
+        room -= width
+    return SegmentInfo(enc, units, segments)

@@ -90,8 +90,9 @@ class OpRunner(QObject):
         self._host = host
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
-        # Emitted on the loop's thread; the connection is queued because we live on the GUI's.
-        self.finished.connect(self._deliver)
+        # Always queued: an op that finished before its callback was attached (its future is
+        # done at once) still answers from the event loop, never inside the call that made it.
+        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def close(self) -> None:
         """The window is going: outcomes still on their way are dropped, not delivered to

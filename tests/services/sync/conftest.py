@@ -31,7 +31,9 @@ class Client:
         return self.send(Mutation(self.seq, name, args))
 
     def send(self, *mutations: Mutation) -> PushAnswer:
-        return self.sync.push(PushRequest(self.caller.client_id, self.epoch, mutations), self.caller)
+        return self.sync.push(
+            PushRequest(self.caller.client_id, self.epoch, mutations), self.caller
+        )
 
 
 @pytest.fixture
