@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from expresso_desktop.core.menu import NO_MILK, Menu, MenuError, default_menu_path, load_default_menu
+from expresso_desktop.core.menu import (
+    NO_MILK,
+    Menu,
+    MenuError,
+    default_menu_path,
+    load_default_menu,
+)
 
 
 @pytest.fixture
