@@ -26,6 +26,7 @@ from expresso_desktop.sms.credentials import TwilioConfig
 from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
+from tests.sms.helpers import wait_until
 
 TOKEN = "0123456789abcdef0123456789abcdef"  # a made-up auth token
 PUBLIC = "https://coffee.example.com/hooks"  # what Twilio calls; the tunnel forwards to us
@@ -247,11 +248,7 @@ async def test_a_slow_reply_follows_as_a_queued_text(
             key = f"late-reply:{params['MessageSid']}"
             return list(session.exec(select(SmsMessage).where(SmsMessage.dedupe_key == key)))
 
-    for _ in range(200):
-        if queued():
-            break
-        await asyncio.sleep(0.01)
-    (late,) = queued()
+    (late,) = await wait_until(queued, bus=services.bus)  # queued in a commit after the reply
     assert late.status == outbound.PENDING and late.body.startswith("Order #A001 confirmed")
 
 

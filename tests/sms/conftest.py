@@ -12,6 +12,7 @@ from keyring.backend import KeyringBackend
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 from tests.sms.fake_twilio import FakeTwilio
+from tests.sms.helpers import notify
 
 TWILIO_NUMBER = "+61400000999"
 
@@ -69,5 +70,7 @@ def twilio_env(fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> Fake
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[OrganiserServices]:
     built = build_organiser_services(AppPaths(tmp_path / "organiser").ensure())
+    unsubscribe = built.bus.subscribe(notify)  # every commit wakes ``helpers.wait_until``
     yield built
+    unsubscribe()
     built.close()

@@ -20,6 +20,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from expresso_desktop.store.types import utcnow
+from tests.sms.helpers import notify
 
 API = "/2010-04-01/Accounts/{account}"
 
@@ -147,6 +148,7 @@ class FakeTwilio:
             time.monotonic(),
         )
         self.requests.append(recorded)
+        notify()  # a test may be waiting for this request
         if request.match_info["account"] != self.account_sid:
             return recorded, _error(404, 20404, "The requested resource was not found")
         allowed = {(self.account_sid, self.auth_token)}
@@ -184,6 +186,7 @@ class FakeTwilio:
             "uri": f"{API.format(account=self.account_sid)}/Messages/{sid}.json",
         }
         self.messages.append(message)
+        notify()
         if self.response_delay_s:
             await asyncio.sleep(self.response_delay_s)
         return web.json_response(message, status=201)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import select
 
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services.changes import ChangeBus, emit
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
@@ -24,16 +27,53 @@ from expresso_desktop.store.tables import (
 CUSTOMER_PHONE = "+61400123456"
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll ``condition`` until it is truthy (the sender works on its own task)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
+# Where something a test may be waiting for happens, ``notify()`` is called: every commit of the
+# SMS fixtures' change bus (``conftest.services``) and every request the fake Twilio records.
+_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+_waiters_lock = threading.Lock()
+# Only for a change no notifier reports (a writer or process a test built itself): the condition
+# is checked again after this long without a notification; no test should rely on it (run with
+# EXPRESSO_TEST_SAFETY_NET_S=60 to see: tests/sms/outbound/test_sender.py passes on events alone).
+SAFETY_NET_S = float(os.environ.get("EXPRESSO_TEST_SAFETY_NET_S", "0.5"))
+
+
+def notify(*_: object) -> None:
+    """Wake every ``wait_until`` to check its condition again. Any thread; never blocks."""
+    with _waiters_lock:
+        waiters = list(_waiters)
+    for loop, event in waiters:
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
+            loop.call_soon_threadsafe(event.set)
+
+
+async def wait_until(
+    condition: Callable[[], Any], timeout: float = 10.0, *, bus: ChangeBus | None = None
+) -> Any:
+    """Wait until ``condition`` is truthy, checking it again whenever ``notify()`` is called or
+    ``bus`` publishes a commit; fail after ``timeout`` s."""
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+    waiter = (loop, changed)
+    unsubscribe = bus.subscribe(notify) if bus is not None else None
+    with _waiters_lock:
+        _waiters.add(waiter)
+    try:
+        deadline = loop.time() + timeout
+        while True:
+            changed.clear()  # before checking: a change after the check sets it again
+            value = condition()
+            if value:
+                return value
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"condition not met within {timeout} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), min(remaining, SAFETY_NET_S))
+    finally:
+        with _waiters_lock:
+            _waiters.discard(waiter)
+        if unsubscribe is not None:
+            unsubscribe()
 
 
 def put_setting(services: OrganiserServices, key: str, value: Any) -> None:

@@ -117,9 +117,7 @@ def test_a_replay_inside_the_same_batch_is_still_found(
     demo: OrganiserServices, conversation: Conversation
 ) -> None:
     batch = [text("SM1", "latte for Sam"), text("SM1", "latte for Sam")]
-    first, second = demo.writer.run_sync(
-        lambda tx: inbound.receive_many(tx, conversation, batch)
-    )
+    first, second = demo.writer.run_sync(lambda tx: inbound.receive_many(tx, conversation, batch))
     assert not first.duplicate and second.duplicate
     assert second.reply == first.reply and second.order_id == first.order_id
     assert len(rows(demo, Order)) == 1

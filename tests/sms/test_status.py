@@ -166,9 +166,7 @@ def test_a_second_barista_on_shift_halves_the_wait(demo: OrganiserServices) -> N
         set_make_time(tx, 2, 60)
         mine = place(tx, demo, at=now, quantity=4)
         alone = wait_for(tx.session, mine, now)
-        shift = tx.session.exec(
-            select(Shift).where(Shift.station_id == station_id(tx, 2))
-        ).first()
+        shift = tx.session.exec(select(Shift).where(Shift.station_id == station_id(tx, 2))).first()
         assert shift is not None
         tx.session.add(
             Shift(

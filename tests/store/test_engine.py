@@ -106,30 +106,45 @@ def test_read_sessions_do_not_take_the_write_lock(engine: Engine, db_path: Path)
 
 def test_concurrent_read_modify_write_neither_loses_an_update_nor_fails(engine: Engine) -> None:
     # The classic SQLite deadlock: two transactions read, then both try to write. With deferred
-    # BEGIN one of them gets SQLITE_BUSY at once (or an update is lost); with BEGIN IMMEDIATE
-    # the second waits for the first and then reads its result.
+    # BEGIN the second would read the old value beside the first (and then get SQLITE_BUSY, or
+    # lose an update); with BEGIN IMMEDIATE it waits at BEGIN for the first and reads its result.
+    # The first holds its transaction open until the second is issuing its BEGIN (no sleeps).
     with write_session(engine) as session:
         session.add(Setting(key="counter", value_json=0))
-    start = threading.Barrier(2)
+    first_read = threading.Event()
+    second_begins = threading.Event()
     errors: list[BaseException] = []
+    seen: dict[str, int] = {}
 
-    def bump() -> None:
+    def on_execute(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if threading.current_thread().name == "second" and statement.startswith("BEGIN"):
+            second_begins.set()
+
+    def bump(name: str) -> None:
         try:
-            start.wait()
+            if name == "second":
+                assert first_read.wait(10)
             with write_session(engine) as session:
                 row = session.get(Setting, "counter")
                 assert row is not None
-                seen = row.value_json
-                time.sleep(0.1)
-                row.value_json = seen + 1
+                seen[name] = row.value_json
+                if name == "first":
+                    first_read.set()
+                    assert second_begins.wait(10)
+                row.value_json = seen[name] + 1
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=bump) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        threads = [threading.Thread(target=bump, args=(n,), name=n) for n in ("first", "second")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+    assert seen == {"first": 0, "second": 1}
     assert not errors
     with read_session(engine) as session:
         row = session.get(Setting, "counter")

@@ -75,7 +75,7 @@ def test_a_surrogate_pair_is_never_split_across_two_parts() -> None:
 
 def test_gsm_friendly_replaces_look_alikes_but_not_emoji() -> None:
     assert to_gsm_friendly("It’s “ready” – enjoy… • now\u00a0!") == (
-        "It's \"ready\" - enjoy... - now !"
+        'It\'s "ready" - enjoy... - now !'
     )
     assert to_gsm_friendly("ready ☕") == "ready ☕"
 
