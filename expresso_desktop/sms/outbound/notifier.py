@@ -12,6 +12,7 @@ from functools import partial
 from expresso_desktop.services.changes import ChangeBus, ChangeSet
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.outbound import notifications
+from expresso_desktop.sms.outbound.clock import Clock
 from expresso_desktop.sms.outbound.notifications import Texts
 from expresso_desktop.sms.twilio_gateway import TwilioGateway, WebhookError
 
@@ -35,11 +36,13 @@ class Notifier:
         texts: Texts,
         *,
         sweep_interval_s: float = 15.0,
+        clock: Clock | None = None,
     ) -> None:
         self.writer = writer
         self.bus = bus
         self.texts = texts
         self.sweep_interval_s = sweep_interval_s
+        self._clock = clock or Clock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -59,8 +62,17 @@ class Notifier:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
-        if self._pending:  # let texts already decided on reach the queue
+        await self.settle()  # let texts already decided on reach the queue
+
+    async def settle(self) -> None:
+        """Return once every change heard so far has reached the queue as texts (or failed to,
+        and been logged). The change bus hands changes over with ``call_soon_threadsafe``, so
+        some may not have started yet: the loop runs callbacks in the order they were scheduled,
+        and one turn of it (``sleep(0)``) starts them all."""
+        await asyncio.sleep(0)
+        while self._pending:  # a text's commit may announce changes of its own
             await asyncio.gather(*self._pending, return_exceptions=True)
+            await asyncio.sleep(0)
 
     def _on_changes(self, changeset: ChangeSet) -> None:
         # On the writer's thread, after commit: only hand the ids over to our loop.
@@ -96,7 +108,7 @@ class Notifier:
                 await self.sweep_once()
             except Exception:
                 log.exception("notification sweep failed")
-            await asyncio.sleep(self.sweep_interval_s)
+            await self._clock.sleep(self.sweep_interval_s)
 
 
 class WebhookRegistrar:

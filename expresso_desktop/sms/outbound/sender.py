@@ -19,6 +19,9 @@ queue as soon as a committed change set touched ``sms_messages`` (someone queued
 callback moved one), skipping its own writes. While idle it also looks every ``idle_poll_s``
 (or when the next retry falls due, if sooner): that poll is only the safety net, for retries
 coming due and rows written where the bus cannot see them (another process on the same file).
+
+**Time.** Due times, backoff and the idle wait are read from a ``Clock`` (real time unless a test
+passes a fake); pacing between requests is real time always (``RateLimiter``).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.gateway import Gateway, SendError
 from expresso_desktop.sms.outbound import queue
-from expresso_desktop.store.types import utcnow
+from expresso_desktop.sms.outbound.clock import Clock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,11 +88,13 @@ class OutboundSender:
         settings: SenderSettings | None = None,
         *,
         jitter: Callable[[], float] = random.random,
+        clock: Clock | None = None,
     ) -> None:
         self.writer = writer
         self.gateway = gateway
         self.settings = settings or SenderSettings()
         self._jitter = jitter
+        self._clock = clock or Clock()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
@@ -152,7 +157,9 @@ class OutboundSender:
                 await self._idle(None)
 
     async def _step(self) -> None:
-        claim = await self._write(partial(queue.claim_next, now=utcnow(), number=self._number))
+        claim = await self._write(
+            partial(queue.claim_next, now=self._clock.now(), number=self._number)
+        )
         if claim.job is None:
             await self._idle(claim.next_due)
             return
@@ -173,11 +180,10 @@ class OutboundSender:
     async def _idle(self, next_due: datetime | None) -> None:
         timeout = self.settings.idle_poll_s
         if next_due is not None:
-            timeout = min(timeout, max(0.0, (next_due - utcnow()).total_seconds()))
+            timeout = min(timeout, max(0.0, (next_due - self._clock.now()).total_seconds()))
         if self._stopping:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        await self._clock.wait(self._wake, timeout)
 
     async def _deliver(self, job: queue.Job) -> None:
         masked = mask_phone(job.to)
@@ -193,7 +199,7 @@ class OutboundSender:
     async def _failed(self, job: queue.Job, error: SendError) -> None:
         retry_at = None
         if error.transient and job.attempts < self.settings.max_attempts:
-            retry_at = utcnow() + timedelta(seconds=self._backoff(job.attempts))
+            retry_at = self._clock.now() + timedelta(seconds=self._backoff(job.attempts))
         outcome = await self._write(
             partial(queue.mark_failed, message_id=job.id, error=error, retry_at=retry_at)
         )
@@ -220,7 +226,7 @@ class OutboundSender:
                 candidates = await self.gateway.find_sent(job.to, job.body, job.claimed_at)
             except SendError as error:
                 log.warning("cannot check an interrupted text with Twilio: %s", error.reason)
-                await asyncio.sleep(self._backoff(attempt))
+                await self._clock.sleep(self._backoff(attempt))
                 continue
             adopted = await self._write(
                 partial(queue.adopt, message_id=job.id, candidates=candidates)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
@@ -10,7 +9,7 @@ from functools import partial
 import pytest
 
 from expresso_desktop.services import orders
-from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services.changes import ChangeBus, ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.sms.credentials import load_twilio_config
 from expresso_desktop.sms.outbound import messages as outbound
@@ -22,6 +21,7 @@ from expresso_desktop.sms.twilio_gateway import TwilioGateway
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order
 from expresso_desktop.store.types import utcnow
+from tests.sms.fake_clock import FakeClock
 from tests.sms.fake_twilio import FakeTwilio
 from tests.sms.helpers import add_customer, add_order, outbound_rows, put_setting, wait_until
 
@@ -57,7 +57,7 @@ async def test_ready_sends_exactly_one_text(
     # The same change heard again and a sweep: still one text.
     running._on_changes(_orders_changeset(services, order_id))
     await running.sweep_once()
-    await asyncio.sleep(0.3)
+    await running.settle()  # what the notifier decided is in the queue: nothing new
     [text] = fake_twilio.messages
     assert text["to"] == "+61400123456"
     assert text["body"] == "Sam, your large oat flat white is ready at Station 2! Order #A001."
@@ -84,11 +84,13 @@ async def test_a_staff_cancellation_is_texted_a_customers_own_is_not(
     move(services, orders.cancel_order, by_customer, reason=orders.CUSTOMER_CANCEL_REASON)
     await wait_until(lambda: len(fake_twilio.messages) == 1)
     await running.sweep_once()
-    await asyncio.sleep(0.2)
-    assert fake_twilio.bodies() == [
+    await running.settle()  # both cancellations heard and swept: one text queued, ever
+    staff_text = (
         "Order #A001 (large oat flat white) was cancelled: we ran out of oat milk. "
         "Text us a new order anytime."
-    ]
+    )
+    assert [r.body for r in outbound_rows(services)] == [staff_text]
+    assert fake_twilio.bodies() == [staff_text]
 
 
 async def test_a_ready_text_missed_by_a_crash_is_caught_up_by_the_sweep(
@@ -100,6 +102,27 @@ async def test_a_ready_text_missed_by_a_crash_is_caught_up_by_the_sweep(
     assert services.writer.run_sync(partial(notifications.sweep, texts=texts)) == 1
     assert services.writer.run_sync(partial(notifications.sweep, texts=texts)) == 0
     assert [r.kind for r in outbound_rows(services)] == ["ready"]
+
+
+async def test_the_sweep_catches_up_every_interval(services: OrganiserServices) -> None:
+    """Every ``sweep_interval_s`` (15 s by default) the notifier catches up on what the change
+    bus did not bring it, and not before."""
+    clock = FakeClock()
+    deaf = ChangeBus()  # nothing is published here: every change is missed, as in a crash
+    texts = Texts(services.templates, services.menu)
+    notifier = Notifier(services.writer, deaf, texts, clock=clock)
+    await notifier.start()
+    try:
+        await wait_until(clock.asleep)  # the sweep at start found nothing
+        assert clock.waiting_for() == [15.0]
+        order_id = add_order(services, add_customer(services))
+        move(services, orders.mark_ready, order_id)
+        assert outbound_rows(services) == []
+        await clock.pass_time(15)
+        assert [r.dedupe_key for r in outbound_rows(services)] == [f"ready:{order_id}"]
+        assert clock.waiting_for() == [15.0]  # and sweeps again 15 s later
+    finally:
+        await notifier.stop()
 
 
 async def test_one_reminder_when_not_collected_never_more(
@@ -114,7 +137,7 @@ async def test_one_reminder_when_not_collected_never_more(
     assert await running.sweep_once() == 1
     assert await running.sweep_once() == 0
     await wait_until(lambda: len(fake_twilio.messages) == 2)
-    await asyncio.sleep(0.2)
+    await running.settle()  # the reminder's stamp on the order, heard: no text of its own
     assert fake_twilio.bodies()[1] == (
         "Sam, your large oat flat white (#A001) is still waiting for you at Station 2."
     )

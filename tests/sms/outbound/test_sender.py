@@ -20,6 +20,7 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.credentials import load_twilio_config
 from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.sms.outbound import queue as outbound_queue
+from expresso_desktop.sms.outbound.clock import Clock
 from expresso_desktop.sms.outbound.notifier import Notifier
 from expresso_desktop.sms.outbound.sender import OutboundSender, SenderSettings
 from expresso_desktop.sms.simulator_gateway import SimulatorGateway
@@ -27,10 +28,13 @@ from expresso_desktop.sms.twilio_gateway import TwilioGateway
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Customer, SmsMessage
 from expresso_desktop.store.types import utcnow
+from tests.sms.fake_clock import FakeClock
 from tests.sms.fake_twilio import FakeTwilio
 from tests.sms.helpers import CUSTOMER_PHONE, add_customer, outbound_rows, put_setting, wait_until
 
 FAST = SenderSettings(backoff_base_s=0.05, backoff_cap_s=0.2, idle_poll_s=0.2, stop_grace_s=2.0)
+# Past several backoff periods and idle polls: a retry would have been due, and looked for.
+LATER_S = 10 * (FAST.backoff_cap_s + FAST.idle_poll_s)
 
 SenderFactory = Callable[..., OutboundSender]
 
@@ -43,11 +47,14 @@ async def make_sender(
     put_setting(services, outbound.SETTING_RATE, 50)
 
     def make(
-        on: OrganiserServices | None = None, settings: SenderSettings = FAST
+        on: OrganiserServices | None = None,
+        settings: SenderSettings = FAST,
+        clock: Clock | None = None,
     ) -> OutboundSender:
         config = load_twilio_config()
         assert config is not None
-        sender = OutboundSender((on or services).writer, TwilioGateway(config), settings)
+        gateway = TwilioGateway(config)
+        sender = OutboundSender((on or services).writer, gateway, settings, clock=clock)
         started.append(sender)
         return sender
 
@@ -127,9 +134,10 @@ async def test_a_permanent_error_fails_the_text_without_retrying(
     fake_twilio.fail_next(400, 21211)
     queue(services, "for an invalid number")
     queue(services, "the next text still goes")
-    await make_sender().start()
-    await wait_until(lambda: statuses(services) == ["failed", "queued"])
-    await asyncio.sleep(0.5)  # several backoff periods: a retry would have happened by now
+    clock = FakeClock()
+    await make_sender(clock=clock).start()
+    await wait_until(lambda: statuses(services) == ["failed", "queued"] and clock.asleep())
+    await clock.pass_time(LATER_S)  # a retry would have been due, and the sender has looked
     assert len(fake_twilio.sends()) == 2
     assert outbound_rows(services)[0].error_code == "21211"
 
@@ -140,14 +148,15 @@ async def test_an_unsubscribed_recipient_is_marked_opted_out(
     add_customer(services)
     fake_twilio.fail_next(400, 21610)
     queue(services, "ready")
-    await make_sender().start()
-    await wait_until(lambda: statuses(services) == ["failed"])
+    clock = FakeClock()
+    await make_sender(clock=clock).start()
+    await wait_until(lambda: statuses(services) == ["failed"] and clock.asleep())
     with read_session(services.engine) as session:
         customer = session.exec(select(Customer).where(Customer.phone == CUSTOMER_PHONE)).one()
     assert customer.opted_out and customer.opted_out_at is not None
     queue(services, "reminder")  # never texted again
     assert statuses(services) == ["failed", "skipped_opted_out"]
-    await asyncio.sleep(0.3)
+    await clock.pass_time(LATER_S)  # the sender has looked at the queue since
     assert len(fake_twilio.sends()) == 1
 
 
@@ -206,9 +215,10 @@ async def test_a_restart_continues_the_queue_without_loss_or_doubles(
     # A new process's view of the same file: new engine, writer and sender.
     again = build_organiser_services(services.paths)
     try:
-        await make_sender(on=again).start()
-        await wait_until(lambda: len(fake_twilio.messages) == 8, timeout=15)
-        await asyncio.sleep(0.3)
+        clock = FakeClock()
+        await make_sender(on=again, clock=clock).start()
+        await wait_until(lambda: len(fake_twilio.messages) == 8 and clock.asleep(), timeout=15)
+        await clock.pass_time(LATER_S)  # nothing left to send, even once retries fall due
         assert sorted(fake_twilio.bodies()) == sorted(bodies)
         assert statuses(again) == ["queued"] * 8
     finally:
@@ -227,10 +237,11 @@ async def test_a_text_in_flight_when_the_process_died_is_not_sent_twice(
     [row] = outbound_rows(services)
     assert row.status == "sending" and row.sid is None
     fake_twilio.response_delay_s = 0.0
-    await make_sender().start()
-    await wait_until(lambda: outbound_rows(services)[0].sid is not None)
+    clock = FakeClock()
+    await make_sender(clock=clock).start()
+    await wait_until(lambda: outbound_rows(services)[0].sid is not None and clock.asleep())
     assert outbound_rows(services)[0].sid == fake_twilio.messages[0]["sid"]
-    await asyncio.sleep(0.3)
+    await clock.pass_time(LATER_S)
     assert len(fake_twilio.sends()) == 1  # asked Twilio (a GET), did not send again
 
 
