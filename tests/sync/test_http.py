@@ -25,6 +25,7 @@ from expresso_desktop.sync.http_transport import HttpTransport, Unauthorized, pa
 from expresso_desktop.sync.replica import Replica, put
 from expresso_desktop.sync.runner import SyncRunner
 from expresso_desktop.sync.transport import TransportError
+from tests.waiting import until
 
 from .harness import Organiser
 
@@ -141,11 +142,11 @@ async def test_pokes_make_a_change_visible_at_once(
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        await _until(lambda: engine.replica.epoch is not None)
-        await _until(lambda: bool(listener.app[POKES].sockets))  # the poke socket is up
+        await until(lambda: engine.replica.epoch is not None)
+        await until(lambda: bool(listener.app[POKES].sockets))  # the poke socket is up
         order_id = org.add_order(org.station_ids()[0])
         started = time.monotonic()
-        await _until(lambda: _has(engine.replica, order_id))
+        await until(lambda: _has(engine.replica, order_id))
         assert time.monotonic() - started < 2.0
     finally:
         stop.set()
@@ -158,13 +159,6 @@ def _has(replica: Replica, order_id: str) -> bool:
 
     with replica.read() as conn:
         return sync_rows.read_image(conn, "orders", order_id) is not None
-
-
-async def _until(condition: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 # -- the routes themselves (plain HTTP test client) -------------------------------------------

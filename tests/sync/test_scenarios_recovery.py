@@ -25,6 +25,7 @@ from expresso_desktop.sync.discovery import choose_organiser
 from expresso_desktop.sync.engine import ForeignServer, SyncEngine
 from expresso_desktop.sync.runner import SyncRunner
 from expresso_desktop.sync.transport import TransportError
+from tests.waiting import until
 
 from .harness import Organiser, StationNode
 from .oracle import check_all, quiesce
@@ -180,7 +181,7 @@ async def test_t11_a_new_station_bootstraps_while_others_write(
         for _ in range(5):
             assert await newcomer.sync()
             seen = org.head()
-            await _until(lambda seen=seen: org.head() > seen)  # the others wrote meanwhile
+            await until(lambda seen=seen: org.head() > seen)  # the others wrote meanwhile
     finally:
         stop.set()
         for t in threads:
@@ -217,21 +218,14 @@ async def test_t13_the_timer_converges_without_pokes(
     try:
         for _ in range(3):
             org.add_order(org.station_ids()[0])
-            await _until(lambda: node.replica.cursor == org.head())
+            await until(lambda: node.replica.cursor == org.head())
         assert node.replica.state_hash() == org.state_hash()
         rounds = runner.rounds
-        await _until(lambda: runner.rounds >= rounds + 2)  # it keeps pulling on the timer alone
+        await until(lambda: runner.rounds >= rounds + 2)  # it keeps pulling on the timer alone
         assert node.replica.state_hash() == org.state_hash()
     finally:
         stop.set()
         await task
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_t15_a_foreign_epoch_is_not_followed_without_the_operator(
