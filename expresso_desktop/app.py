@@ -157,7 +157,11 @@ def describe_organiser(runtime: Iterable[Component]) -> ServersStarted:
     webhook = runtime.webhook_listener
     listeners = (Listener(webhook.name, webhook.url), Listener(lan.name, lan.url))
     reports = [(c, str(line)) for c in runtime if (line := getattr(c, "status_line", None))]
-    sms = [f"{webhook.name} on {webhook.url}", *(line for c, line in reports if c is not lan)]
+    lan_side = {lan.name, "mdns"}  # the LAN listener's and its advert's lines are not SMS's
+    sms = [
+        f"{webhook.name} on {webhook.url}",
+        *(line for c, line in reports if c.name not in lan_side),
+    ]
     return ServersStarted(
         listeners=listeners,
         lan_url=lan.url,

@@ -32,9 +32,10 @@ def _no_real_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import keyring
     from keyring.backends import null
 
-    from expresso_desktop.sms.credentials import API_BASE_ENV, ENV_NAMES
+    from expresso_desktop.sms.android_config import ENV_NAMES as ANDROID_ENV_NAMES
+    from expresso_desktop.sms.credentials import API_BASE_ENV, ENV_NAMES, GATEWAY_ENV
 
-    for name in (*ENV_NAMES.values(), API_BASE_ENV):
+    for name in (*ENV_NAMES.values(), API_BASE_ENV, *ANDROID_ENV_NAMES.values(), GATEWAY_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     previous = keyring.get_keyring()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from expresso_desktop import __version__
 from expresso_desktop.cli.devices import add_devices_parser, run_devices
+from expresso_desktop.cli.gateway import add_gateway_parser, run_gateway
 from expresso_desktop.cli.station import (
     add_barista_options,
     add_station_parser,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--inbox", action="store_true", help="show this phone's texts")
 
     add_twilio_parser(sub)
+    add_gateway_parser(sub)
     add_devices_parser(sub)
 
     parse = sub.add_parser(
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _parse_sms(args.texts)
         if command == "twilio":
             return run_twilio(args)
+        if command == "gateway":
+            return run_gateway(args)
         paths = AppPaths.resolve(args.data_dir).ensure()
         from expresso_desktop.logs import configure_logging
 

@@ -64,6 +64,8 @@ class Fields:
                 raise self.fail(key, "must be a whole number") from None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, "must be a whole number")
+        if not -(2**63) <= value < 2**63:  # what SQLite's INTEGER (and so every id) holds
+            raise self.fail(key, "is out of range")
         if minimum is not None and value < minimum:
             raise self.fail(key, f"must be >= {minimum}")
         return value

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from expresso_desktop.core.text import printable
+
 SERVICE_TYPE = "_expresso._tcp.local."
 PROTO_VERSION = "1"
 MAX_LABEL = 63  # bytes in one DNS label (the instance name)
 MAX_EVENT_NAME = 100
+MAX_TXT_ENTRY = 255  # bytes in one TXT string, "key=value"
 
 # TXT keys
 TXT_PROTO = "proto"
@@ -42,19 +45,24 @@ class Advert:
     def txt(self) -> dict[str, str]:
         return {
             TXT_PROTO: PROTO_VERSION,
-            TXT_EVENT: self.event_name[:MAX_EVENT_NAME],
+            TXT_EVENT: _fit(printable(self.event_name)[:MAX_EVENT_NAME], MAX_TXT_ENTRY - 6),
             TXT_EPOCH: self.epoch,
             TXT_PORT: str(self.port),
             TXT_FINGERPRINT: normal_fingerprint(self.fingerprint_hex),
         }
 
     def instance(self) -> str:
-        """The DNS-SD instance name: readable, unique per epoch, one DNS label long."""
-        base = f"Expresso {self.event_name}".replace(".", " ")
-        suffix = f" {self.epoch[:6]}"
-        while len((base + suffix).encode()) > MAX_LABEL:
-            base = base[:-1]
-        return base.strip() + suffix
+        """The DNS-SD instance name: readable, unique per epoch, one DNS label long. Whatever
+        the event is called (a name stored before names were checked included), this is a
+        label zeroconf accepts: no control characters, no dots, at most 63 bytes."""
+        base = printable(f"Expresso {self.event_name}".replace(".", " "))
+        suffix = f" {printable(self.epoch)[:6]}"
+        return _fit(base, MAX_LABEL - len(suffix.encode())).strip() + suffix
+
+
+def _fit(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, never inside a character."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
 
 
 def parse_txt(properties: Mapping[bytes, bytes | None]) -> dict[str, str]:

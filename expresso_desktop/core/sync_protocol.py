@@ -8,7 +8,7 @@ a station treats an answer it cannot read as "try again later").
 
 Wire shapes (all JSON objects):
 
-- hello ``{proto, client_id, epoch, schema_version, app_version, station_id}`` →
+- hello ``{proto, client_id, epoch, schema_version, app_version, station_id, last_seq}`` →
   ``{proto, epoch, boot_id, server_time, schema_min, schema_max, head, last_mutation_seq,
   min_retained_version}``
 - push ``{proto, client_id, epoch, schema_version, mutations: [{seq, name, args, client_ts}]}``
@@ -20,6 +20,8 @@ Wire shapes (all JSON objects):
 - snapshot (query) ``client_id`` → ``{epoch, head, last_mutation_seq, rejected, tables:
   {name: {columns, rows}}}``
 - poke socket: ``{type: "hello", epoch, boot_id, head}`` then ``{type: "poke", head}``
+- PIN check ``{staff_id, pin}`` → ``{verdict, staff_id, name, role, offline_until,
+  retry_after}``
 """
 
 from __future__ import annotations
@@ -81,10 +83,15 @@ class ErrorCode(StrEnum):
     GAP = "Gap"  # a seq is missing: re-send from ``expected``
     UNAVAILABLE = "Unavailable"  # the database could not commit: retry later
     DEFERRED = "Deferred"  # an entity is not back yet after a restore: retry later
+    # Refused for good (403): this client id is bound to another device, or two replicas
+    # share it (a copied data folder). Nothing ran; the station must be paired again.
+    CLIENT_ID_TAKEN = "ClientIdTaken"
+    REPLICA_CLONED = "ReplicaCloned"
 
 
 CONFLICTS = frozenset({ErrorCode.EPOCH_MISMATCH, ErrorCode.CLIENT_STATE_NOT_FOUND, ErrorCode.GAP})
 RETRY_LATER = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.DEFERRED})
+REFUSED = frozenset({ErrorCode.CLIENT_ID_TAKEN, ErrorCode.REPLICA_CLONED})
 
 
 class ResultStatus(StrEnum):
@@ -168,6 +175,9 @@ class HelloRequest:
     schema_version: int | None = None
     app_version: str | None = None
     station_id: int | None = None
+    # The highest seq this replica ever numbered (None: an older station). The organiser
+    # holding more of this client than that means another replica uses the same id.
+    last_seq: int | None = None
     proto: int = PROTO
 
     def to_json(self) -> JSON:
@@ -182,6 +192,7 @@ class HelloRequest:
             schema_version=f.number("schema_version", default=None),
             app_version=f.text("app_version", optional=True),
             station_id=f.number("station_id", default=None),
+            last_seq=f.number("last_seq", minimum=0, default=None),
             proto=_proto(f),
         )
 
@@ -609,6 +620,58 @@ class Poke:
             kind=f.choice(PokeKind, "type"),
             epoch=f.text("epoch", optional=True),
             boot_id=f.text("boot_id", optional=True),
+        )
+
+
+# -- PIN check (staff login on a station) -------------------------------------------------
+# PIN hashes never leave the organiser: a station asks it to check a PIN typed at the station.
+
+
+class PinVerdict(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"  # wrong PIN, unknown or inactive person, or no PIN set: one answer for all
+    LOCKED = "locked"  # too many wrong PINs for this person from this device: ``retry_after``
+
+
+@dataclass(frozen=True, slots=True)
+class PinCheckRequest:
+    staff_id: int
+    pin: str
+
+    def to_json(self) -> JSON:
+        return _fields(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> PinCheckRequest:
+        f = Fields(data)
+        return cls(staff_id=f.number("staff_id", minimum=1), pin=f.text("pin", max_len=16))
+
+
+@dataclass(frozen=True, slots=True)
+class PinCheckAnswer:
+    """``offline_until``: until when the station may check this PIN itself with its own
+    salted verifier (it computes it from the PIN it was typed; nothing PIN-derived travels)."""
+
+    verdict: PinVerdict
+    staff_id: int
+    name: str | None = None
+    role: str | None = None
+    offline_until: str | None = None
+    retry_after: int | None = None
+
+    def to_json(self) -> JSON:
+        return _present({}, **_fields(self))
+
+    @classmethod
+    def from_json(cls, data: Any) -> PinCheckAnswer:
+        f = Fields(data)
+        return cls(
+            verdict=f.choice(PinVerdict, "verdict"),
+            staff_id=f.number("staff_id"),
+            name=f.text("name", optional=True),
+            role=f.text("role", optional=True),
+            offline_until=f.text("offline_until", optional=True),
+            retry_after=f.number("retry_after", default=None),
         )
 
 

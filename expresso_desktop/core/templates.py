@@ -39,6 +39,8 @@ PLACEHOLDERS = frozenset(
         "alternatives",
         "opens_text",
         "event",
+        "note",
+        "is_are",
     }
 )
 
@@ -51,6 +53,20 @@ _formatter = string.Formatter()
 class Rendered:
     text: str
     segments: SegmentInfo
+    dropped: tuple[str, ...] = ()  # optional tails left off to save a segment
+
+
+def spoken_list(parts: Iterable[str]) -> str:
+    """ "latte", "latte and mocha", "latte, mocha and tea": how a person lists things."""
+    items = [p for p in parts if p]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def is_are(count: int) -> str:
+    """The verb for ``count`` drinks: "your latte is ready", "your 2x latte are ready"."""
+    return "is" if count == 1 else "are"
 
 
 def placeholders_in(template: str) -> set[str]:
@@ -102,6 +118,7 @@ def render(
         {k: plain(v, limits.get(k, MAX_VALUE_CHARS)) for k, v in values.items() if v is not None}
     )
     text = _tidy(_formatter.vformat(template, (), safe))
+    dropped = []
     for tail in optional_tail:
         tail = plain(tail, limit=160)
         if not tail:
@@ -110,7 +127,9 @@ def render(
         # A tail may ride along only while it costs no extra segment.
         if measure(candidate).segments == measure(text).segments:
             text = candidate
-    return Rendered(text, measure(text))
+        else:
+            dropped.append(tail)
+    return Rendered(text, measure(text), tuple(dropped))
 
 
 def _tidy(text: str) -> str:

@@ -5,21 +5,33 @@ pydantic models of its query, body and response. That one declaration drives the
 the auth middleware's role check and the OpenAPI document (``server/openapi.py``), so they cannot
 drift apart. A handler gets a ``Ctx`` and returns a model (or a list of them); the wrapper
 serialises it through the declared response type.
+
+Input is checked here, at the edge, so that no request reaches the database with a value it
+cannot store (a 500 for input is a bug): bodies are parsed in pydantic's strict mode (no
+``true`` for a number, no ``0`` for a boolean, no ``"5"`` for an integer); whole numbers that
+reach SQLite are bounded to its 64-bit range (``Id``, ``Int64``, and every ``{x_id}`` path
+parameter); timestamps to years SQLite and the schedule arithmetic can hold (``Instant``);
+names refuse control characters (``Name``: ``core.text``). Query strings are text, so their
+numbers are parsed leniently, then bounded the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
 
 import pydantic
 from aiohttp import web
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.staff import Permission
+from expresso_desktop.core.text import check_name
 from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.devices import DeviceInfo
 from expresso_desktop.services.organiser import OrganiserServices
@@ -27,6 +39,9 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
 
 PREFIX = "/api/v1"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
+STRING_PARAMS = frozenset({"order_id", "group_id"})  # every other {x_id} is a row id
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 DEVICE_KEY = web.RequestKey("expresso_device", DeviceInfo)
 M = TypeVar("M", bound=pydantic.BaseModel)
 T = TypeVar("T")
@@ -40,10 +55,40 @@ class NotFound(DomainError):
     code = "not_found"
 
 
-class Strict(pydantic.BaseModel):
-    """A request body: unknown fields are refused (a typo is an error, not silently ignored)."""
+def in_range(value: Any) -> Any:
+    day = value.astimezone(UTC).date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
+    return value
 
-    model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+# Types for request fields (bodies and queries).
+Id = Annotated[int, Field(ge=1, le=INT64_MAX, description="a row id")]
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+Version = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Name = Annotated[str, AfterValidator(check_name)]  # with its length: Annotated[Name, Field(...)]
+Instant = Annotated[AwareDatetime, AfterValidator(in_range)]
+Day = Annotated[date, AfterValidator(in_range)]
+
+
+class Strict(pydantic.BaseModel):
+    """A request body: unknown fields are refused (a typo is an error, not silently ignored),
+    and JSON types are taken as they are (strict mode: ``true`` is not a number)."""
+
+    model_config = pydantic.ConfigDict(
+        extra="forbid", str_strip_whitespace=True, strict=True, allow_inf_nan=False
+    )
+
+
+def unset(**kwargs: Any) -> Any:
+    """The default of a PATCH field that may be left out but not set to null (its column is
+    NOT NULL): ``timezone: Zone = unset()``. Absent → ``None`` and dropped by
+    ``model_dump(exclude_unset=True)``; an explicit ``null`` → 422 naming the field."""
+    return Field(default=None, json_schema_extra=_not_required, **kwargs)
+
+
+def _not_required(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
 
 @dataclass(frozen=True)
@@ -83,10 +128,14 @@ class Ctx:
         return self.device.role == "organiser"
 
     def id_param(self, name: str) -> int:
+        """A row id from the path; one SQLite cannot hold is no row's (404)."""
         try:
-            return int(self.request.match_info[name])
+            value = int(self.request.match_info[name])
         except ValueError:
-            raise NotFound(f"no such {name.removesuffix('_id')}") from None
+            value = 0
+        if not 1 <= value <= INT64_MAX:
+            raise NotFound(f"no such {name.removesuffix('_id')}")
+        return value
 
     def str_param(self, name: str) -> str:
         return self.request.match_info[name]
@@ -131,9 +180,11 @@ class Api:
             async def handler(request: web.Request) -> web.StreamResponse:
                 ctx = Ctx(request, spec)
                 if spec.query is not None:
-                    ctx.query = validate(spec.query, dict(request.query))
+                    # Query values are text: numbers are parsed from it, then bounded.
+                    ctx.query = validate(spec.query, dict(request.query), strict=False)
                 if spec.body is not None:
-                    ctx.body = validate(spec.body, await read_json(request))
+                    data = await read_json(request)
+                    ctx.body = validate(spec.body, data, raw=await request.read())
                 result = await fn(ctx)
                 if spec.raw is not None:
                     assert isinstance(result, web.StreamResponse)
@@ -146,7 +197,7 @@ class Api:
 
             handler.__expresso_op__ = spec  # type: ignore[attr-defined]
             handler.__name__ = fn.__name__
-            self.routes.route(spec.method, PREFIX + path)(handler)
+            self.routes.route(spec.method, PREFIX + route_path(path))(handler)
             self.ops.append(spec)
             return handler
 
@@ -158,23 +209,50 @@ def op_of(request: web.Request) -> Op | None:
 
 
 async def read_json(request: web.Request) -> Any:
+    """The body as JSON; not JSON (or text no database can store: an escaped lone surrogate
+    such as ``"\\ud800"``) → 400."""
     try:
         raw = await request.read()
-        return json.loads(raw) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw) if raw else None
+        if _SURROGATE_ESCAPE.search(raw) and _has_surrogate(data):
+            raise ValueError("a string holds a lone UTF-16 surrogate")
+        return data
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError too
         raise web.HTTPBadRequest(
             text=json.dumps({"error": "bad_json", "message": f"body is not JSON: {exc}"}),
             content_type="application/json",
         ) from None
 
 
-def validate(model: type[M], data: Any) -> M:
-    """Parse ``data`` into ``model``; the first problem becomes a ``ValidationError`` naming its
-    field (``items[0].drink``)."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(data: Any) -> bool:
+    if isinstance(data, str):
+        return any("\ud800" <= c <= "\udfff" for c in data)
+    if isinstance(data, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_surrogate(v) for v in data)
+    return False
+
+
+def route_path(path: str) -> str:
+    """The route for a declared path: row-id parameters match digits only, so a literal
+    segment (``/inventory/consume-order``) can never be taken for an id."""
+    return re.sub(r"{(\w+)}", lambda m: m[0] if m[1] in STRING_PARAMS else f"{{{m[1]}:\\d+}}", path)
+
+
+def validate(model: type[M], data: Any, *, raw: bytes | None = None, strict: bool = True) -> M:
+    """Parse ``data`` into ``model`` (from ``raw``, the JSON text, when given: strict mode
+    knows JSON's types); the first problem becomes a ``ValidationError`` naming its field
+    (``items[0].drink``)."""
     if not isinstance(data, dict):
         raise ValidationError("expected a JSON object", field="body")
     try:
-        return model.model_validate(data)
+        if raw is not None:
+            return model.model_validate_json(raw)
+        return model.model_validate(data, strict=strict)
     except pydantic.ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = field_path(first.get("loc", ()))

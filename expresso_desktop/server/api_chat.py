@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Instant, Strict, Version
 from expresso_desktop.services import event_settings
 from expresso_desktop.services.order_actions import live_station
 from expresso_desktop.services.writer import Tx
@@ -21,7 +21,7 @@ Channel = Annotated[str, StringConstraints(pattern=r"^(all|station:\d{1,9})$")]
 
 class ChatQuery(Strict):
     channel: Channel | None = None
-    since: int | None = Field(default=None, ge=0, description="messages after this version")
+    since: Version | None = Field(default=None, description="messages after this version")
     limit: int = Field(default=200, ge=1, le=1000)
 
 
@@ -31,7 +31,7 @@ class ChatIn(Strict):
     id: Annotated[str, StringConstraints(min_length=8, max_length=64)] | None = Field(
         default=None, description="client-generated id: re-sending it is idempotent"
     )
-    client_ts: AwareDatetime | None = None
+    client_ts: Instant | None = None
 
 
 class ChatOut(BaseModel):

@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, NotFound, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Id, Name, NotFound, Strict
 from expresso_desktop.services import devices
 from expresso_desktop.services.order_actions import live_station
 from expresso_desktop.services.pairing import pairing_payload, qr_png, qr_svg
@@ -20,7 +20,7 @@ from expresso_desktop.services.writer import Tx
 
 api = Api("devices")
 Role = Literal["organiser", "barista", "runner", "display"]
-DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+DeviceName = Annotated[Name, StringConstraints(min_length=1, max_length=80)]
 
 
 @dataclass
@@ -64,12 +64,12 @@ class TokenOut(BaseModel):
 class DeviceIn(Strict):
     name: DeviceName
     role: Role
-    station_id: int | None = None
+    station_id: Id | None = None
 
 
 class PairingCodeIn(Strict):
     role: Role
-    station_id: int | None = None
+    station_id: Id | None = None
 
 
 class PairingCodeOut(BaseModel):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, NotFound, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Id, Name, NotFound, Strict
 from expresso_desktop.server.api_orders import ItemIn
 from expresso_desktop.server.schemas import OrderOut
 from expresso_desktop.services import order_actions
@@ -19,17 +19,17 @@ from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import GroupOrder
 
 api = Api("group orders")
-Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+PersonName = Annotated[Name, StringConstraints(min_length=1, max_length=60)]
 
 
 class MemberIn(Strict):
-    name: Name
+    name: PersonName
     item: ItemIn
 
 
 class GroupIn(Strict):
-    organiser_name: Name
-    station_id: int | None = Field(default=None, description="default: the caller's station")
+    organiser_name: PersonName
+    station_id: Id | None = Field(default=None, description="default: the caller's station")
     members: list[MemberIn] = Field(min_length=1, max_length=40)
 
 

@@ -8,32 +8,34 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Id, Name, Strict, unset
 from expresso_desktop.services import station_admin
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import StockItem
 
 api = Api("inventory")
 Amount = Annotated[float, Field(gt=0, le=1_000_000)]
+Level = Annotated[float, Field(ge=0, le=1_000_000)]
+Unit = Annotated[Name, StringConstraints(min_length=1, max_length=12)]
 
 
 class StockQuery(Strict):
-    station_id: int | None = None
+    station_id: Id | None = None
 
 
 class StockItemIn(Strict):
-    station_id: int
-    name: Annotated[str, StringConstraints(min_length=1, max_length=60, to_lower=True)]
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=12)]
-    level: float = Field(default=0, ge=0, le=1_000_000)
-    low_threshold: float = Field(default=0, ge=0, le=1_000_000)
-    par: float = Field(default=0, ge=0, le=1_000_000)
+    station_id: Id
+    name: Annotated[Name, StringConstraints(min_length=1, max_length=60, to_lower=True)]
+    unit: Unit
+    level: Level = 0
+    low_threshold: Level = 0
+    par: Level = 0
 
 
 class StockItemPatch(Strict):
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=12)] | None = None
-    low_threshold: float | None = Field(default=None, ge=0, le=1_000_000)
-    par: float | None = Field(default=None, ge=0, le=1_000_000)
+    unit: Unit = unset()
+    low_threshold: Level = unset()
+    par: Level = unset()
 
 
 class QtyIn(Strict):
@@ -42,7 +44,7 @@ class QtyIn(Strict):
 
 
 class CountIn(Strict):
-    level: float = Field(ge=0, le=1_000_000)
+    level: Level
 
 
 class ConsumeOrderIn(Strict):
@@ -133,7 +135,7 @@ async def create_item(ctx: Ctx) -> StockOut:
 )
 async def update_item(ctx: Ctx) -> StockOut:
     item_id = ctx.id_param("item_id")
-    fields = ctx.body.model_dump(exclude_unset=True, exclude_none=True)
+    fields = ctx.body.model_dump(exclude_unset=True)
 
     def write(tx: Tx) -> StockOut:
         item = station_admin.get_item(tx.session, item_id)
@@ -155,7 +157,7 @@ def _own_item(ctx: Ctx, tx: Tx) -> StockItem:
     permission=Permission.STOCK_USE,
     body=QtyIn,
     response=StockOut,
-    errors=(403, 404),
+    errors=(403, 404, 422),
 )
 async def consume(ctx: Ctx) -> StockOut:
     body: QtyIn = ctx.body

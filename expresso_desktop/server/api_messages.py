@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Id, Strict
 from expresso_desktop.server.schemas import MessageOut
 from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
@@ -25,7 +25,7 @@ class MessageQuery(Strict):
     kind: str | None = Field(default=None, max_length=20)
     status: str | None = Field(default=None, max_length=30)
     order_id: str | None = Field(default=None, max_length=64)
-    before_id: int | None = Field(default=None, ge=1, description="page backwards from here")
+    before_id: Id | None = Field(default=None, description="page backwards from here")
     limit: int = Field(default=100, ge=1, le=500)
 
 

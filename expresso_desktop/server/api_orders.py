@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.staff import Permission, allowed
-from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Id, Name, Strict, Version
 from expresso_desktop.server.schemas import (
     BatchOut,
     BatchResult,
@@ -26,32 +26,32 @@ from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, SmsMessage
 
 api = Api("orders")
-Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+PersonName = Annotated[Name, StringConstraints(min_length=1, max_length=60)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class OrderQuery(Strict):
-    station_id: int | None = None
+    station_id: Id | None = None
     status: str | None = Field(default=None, description="comma-separated statuses")
-    since: int | None = Field(default=None, ge=0, description="only rows changed after version")
+    since: Version | None = Field(default=None, description="only rows changed after version")
     limit: int = Field(default=200, ge=1, le=1000)
 
 
 class ItemIn(Strict):
-    drink: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    size: str | None = Field(default=None, max_length=20)
-    milk: str | None = Field(default=None, max_length=30)
+    drink: Annotated[Name, StringConstraints(min_length=1, max_length=40)]
+    size: Annotated[Name, StringConstraints(max_length=20)] | None = None
+    milk: Annotated[Name, StringConstraints(max_length=30)] | None = None
     sugar: int = Field(default=0, ge=0, le=10)
     quantity: int = Field(default=1, ge=1, le=20)
-    extras: list[Annotated[str, StringConstraints(max_length=30)]] = Field(
+    extras: list[Annotated[Name, StringConstraints(max_length=30)]] = Field(
         default_factory=list, max_length=10
     )
 
 
 class WalkInIn(Strict):
     items: list[ItemIn] = Field(min_length=1, max_length=20)
-    customer_name: Name | None = None
-    station_id: int | None = Field(
+    customer_name: PersonName | None = None
+    station_id: Id | None = Field(
         default=None, description="default: the calling barista's station, else routed"
     )
     notes: str | None = Field(default=None, max_length=200)
@@ -66,7 +66,7 @@ class CancelIn(Strict):
 
 
 class MoveIn(Strict):
-    station_id: int
+    station_id: Id
 
 
 class BatchIn(Strict):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Day, Id, Instant, Strict, unset
 from expresso_desktop.services import schedule_admin as admin
 from expresso_desktop.services.station_views import event_zone
 from expresso_desktop.services.writer import Tx
@@ -17,33 +18,51 @@ from expresso_desktop.store.tables import Break, OperatingHours, Shift, StaffUse
 
 api = Api("schedule")
 Role = Literal["organiser", "barista", "runner"]
+_WALL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+def _wall_time(value: Any) -> Any:
+    """Opening hours are wall-clock times in the event's zone: ``HH:MM[:SS]``, no offset."""
+    if isinstance(value, str) and not re.fullmatch(_WALL_TIME, value):
+        raise ValueError("must be a local time HH:MM or HH:MM:SS (no offset)")
+    return value
+
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time),
+    WithJsonSchema({"type": "string", "pattern": _WALL_TIME, "examples": ["07:30"]}),
+]
 
 
 class ShiftIn(Strict):
-    staff_id: int
-    station_id: int | None = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    staff_id: Id
+    station_id: Id | None = None
+    starts_at: Instant
+    ends_at: Instant
     role: Role = "barista"
 
 
 class ShiftPatch(Strict):
-    station_id: int | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    role: Role | None = None
+    """Only the fields given change (``station_id: null``: no station); the changed shift is
+    checked like a new one."""
+
+    station_id: Id | None = None
+    starts_at: Instant = unset()
+    ends_at: Instant = unset()
+    role: Role = unset()
 
 
 class BreakIn(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class HoursIn(Strict):
-    station_id: int | None = None
-    day: date
-    opens: time
-    closes: time
+    station_id: Id | None = None
+    day: Day
+    opens: WallTime
+    closes: WallTime
 
 
 class BreakOut(BaseModel):
@@ -82,8 +101,8 @@ class TodayOut(BaseModel):
 
 
 class ScheduleQuery(Strict):
-    station_id: int | None = None
-    staff_id: int | None = None
+    station_id: Id | None = None
+    staff_id: Id | None = None
 
 
 def _shift_out(session: Session, shift: Shift) -> ShiftOut:
@@ -155,8 +174,7 @@ async def update_shift(ctx: Ctx) -> ShiftOut:
     def write(tx: Tx) -> ShiftOut:
         shift = admin.live(tx.session, Shift, shift_id, "shift")
         for key, value in fields.items():
-            if value is not None or key == "station_id":
-                setattr(shift, key, value)
+            setattr(shift, key, value)
         return _shift_out(tx.session, admin.save_shift(tx, ctx.services.event_id, shift))
 
     return await ctx.write(write)

@@ -7,12 +7,21 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, NotFound, Strict
+from expresso_desktop.server.api_base import (
+    Api,
+    Ctx,
+    Instant,
+    Int64,
+    Name,
+    NotFound,
+    Strict,
+    unset,
+)
 from expresso_desktop.services import event_settings
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.writer import Tx
@@ -21,6 +30,15 @@ from expresso_desktop.store.tables import Event
 api = Api("settings")
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{3,20}$")]
+
+
+def _known_zone(value: str) -> str:
+    if value not in available_timezones():
+        raise ValueError("not an IANA time zone name, e.g. Australia/Sydney")
+    return value
+
+
+Zone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]
 
 
 class EventOut(BaseModel):
@@ -36,20 +54,15 @@ class EventOut(BaseModel):
 
 
 class EventPatch(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
-    primary_colour: Colour | None = None
-    accent_colour: Colour | None = None
-    logo_path: Annotated[str, StringConstraints(max_length=500)] | None = None
-    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    """Only the fields given change; ``null`` clears the optional ones (logo, start, end)."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_timezones():
-            raise ValueError("not an IANA time zone name, e.g. Australia/Sydney")
-        return value
+    name: Annotated[Name, StringConstraints(min_length=1, max_length=80)] = unset()
+    primary_colour: Colour = unset()
+    accent_colour: Colour = unset()
+    logo_path: Annotated[str, StringConstraints(max_length=500)] | None = None
+    timezone: Zone = unset()
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
 
 
 class SettingsOut(BaseModel):
@@ -62,12 +75,14 @@ class SettingsOut(BaseModel):
 
 
 class SettingsPatch(Strict):
-    milk_colours: dict[Annotated[str, StringConstraints(max_length=30)], Colour] | None = None
-    templates: dict[str, Annotated[str, StringConstraints(max_length=640)]] | None = None
-    sponsor_line: Annotated[str, StringConstraints(max_length=160)] | None = None
-    vip_codes: list[Code] | None = Field(default=None, max_length=200)
-    reminder_minutes: int | None = Field(default=None, ge=1, le=120)
-    station_settings: dict[str, dict[str, bool | int | str]] | None = None
+    """Only the keys given change."""
+
+    milk_colours: dict[Annotated[Name, StringConstraints(max_length=30)], Colour] = unset()
+    templates: dict[str, Annotated[str, StringConstraints(max_length=640)]] = unset()
+    sponsor_line: Annotated[str, StringConstraints(max_length=160)] = unset()
+    vip_codes: list[Code] = unset(max_length=200)
+    reminder_minutes: int = unset(ge=1, le=120)
+    station_settings: dict[str, dict[str, bool | Int64 | str]] = unset()
 
 
 def _event(session: Session, event_id: int) -> Event:
@@ -101,8 +116,6 @@ async def get_event(ctx: Ctx) -> EventOut:
 )
 async def update_event(ctx: Ctx) -> EventOut:
     fields = ctx.body.model_dump(exclude_unset=True)
-    if "name" in fields and fields["name"] is None:
-        raise ValidationError("the event needs a name", field="name")
 
     def write(tx: Tx) -> EventOut:
         event = _event(tx.session, ctx.services.event_id)
@@ -145,7 +158,7 @@ async def get_settings(ctx: Ctx) -> SettingsOut:
     errors=(422,),
 )
 async def update_settings(ctx: Ctx) -> SettingsOut:
-    changes = ctx.body.model_dump(exclude_unset=True, exclude_none=True)
+    changes = ctx.body.model_dump(exclude_unset=True)
     services = ctx.services
 
     def write(tx: Tx) -> dict[str, Any]:

@@ -2,40 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Name, Strict, in_range, unset
 from expresso_desktop.services import schedule_admin as admin
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import StaffUser
 
 api = Api("staff")
 Role = Literal["organiser", "barista", "runner"]
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Skill = Annotated[Name, StringConstraints(min_length=1, max_length=40)]
 Pin = Annotated[str, StringConstraints(min_length=1, max_length=12)]
+PersonName = Annotated[Name, StringConstraints(min_length=1, max_length=60)]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+def _real_day(value: str) -> str:
+    in_range(date.fromisoformat(value))  # a real day, in range, or ValueError
+    return value
 
 
 class Availability(Strict):
-    day: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-    from_: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = Field(alias="from")
-    to: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    day: Annotated[
+        str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_day)
+    ]
+    from_: HourMinute = Field(alias="from")
+    to: HourMinute
 
 
 class StaffFields(Strict):
-    role: Role | None = None
-    skills: list[Skill] | None = Field(default=None, max_length=20)
-    availability: list[Availability] | None = Field(default=None, max_length=50)
-    active: bool | None = None
-    pin: Pin | None = Field(default=None, description="4-8 digits; stored as a scrypt hash")
-    name: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    """Only the fields given change."""
+
+    role: Role = unset()
+    skills: list[Skill] = unset(max_length=20)
+    availability: list[Availability] = unset(max_length=50)
+    active: bool = unset()
+    pin: Pin = unset(description="4-8 digits; stored as a scrypt hash")
+    name: PersonName = unset()
 
 
 class StaffIn(StaffFields):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    name: PersonName
 
 
 class StaffOut(BaseModel):
@@ -72,8 +84,6 @@ class StatsOut(BaseModel):
 def _apply(person: StaffUser, body: StaffFields) -> str | None:
     fields = body.model_dump(exclude_unset=True, exclude={"pin"}, by_alias=True)
     for key, value in fields.items():
-        if value is None:
-            continue
         column = {"skills": "skills_json", "availability": "availability_json"}.get(key, key)
         setattr(person, column, value)
     return body.pin

@@ -8,14 +8,14 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Name, Strict, unset
 from expresso_desktop.services import station_admin
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import Station
 
 api = Api("stations")
 Status = Literal["open", "paused", "closed"]
-Word = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Word = Annotated[Name, StringConstraints(min_length=1, max_length=40)]
 
 
 class Capabilities(Strict):
@@ -25,11 +25,16 @@ class Capabilities(Strict):
 
 
 class StationFields(Strict):
-    name: Annotated[str, StringConstraints(max_length=40)] | None = None
-    location: Annotated[str, StringConstraints(max_length=120)] | None = None
-    map_url: Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://")] | None = None
-    capabilities: Capabilities | None = None
-    status: Status | None = None
+    """Only the fields given change; ``null`` clears ``name`` and ``map_url``, ``""`` the
+    location."""
+
+    name: Annotated[Name, StringConstraints(max_length=40)] | None = None
+    location: Annotated[Name, StringConstraints(max_length=120)] = unset()
+    map_url: Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://\S+$")] | None = (
+        None
+    )
+    capabilities: Capabilities = unset()
+    status: Status = unset()
 
 
 class StationIn(StationFields):
@@ -75,8 +80,6 @@ def _fields(ctx: Ctx, body: StationFields) -> dict[str, object]:
         fields["capabilities"] = station_admin.check_capabilities(
             body.capabilities.model_dump(), ctx.services.menu
         )
-    if fields.get("location") is None:
-        fields.pop("location", None)  # NOT NULL: "" clears it
     return fields
 
 

@@ -25,17 +25,21 @@ from aiohttp import WSMsgType, web
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import (
     CONFLICTS,
+    REFUSED,
     RETRY_LATER,
     HelloRequest,
+    PinCheckRequest,
+    PinVerdict,
     Poke,
     PullRequest,
     PushRequest,
     SnapshotRequest,
 )
 from expresso_desktop.server.api_base import SERVICES, Api, Ctx, read_json
+from expresso_desktop.server.live import HUB
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.sync.context import Caller
-from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.services.sync.server import ClientRefused, SyncServer
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +93,29 @@ async def sync_context(app: web.Application) -> AsyncIterator[None]:
 
 def _caller(ctx: Ctx) -> Caller:
     device = ctx.device
-    return Caller("", device.role, device.station_id, device.name)
+    return Caller("", device.role, device.station_id, device.name, device.id)
 
 
 def _answer(out: dict[str, Any]) -> web.Response:
     error = out.get("error")
     status = 409 if error in CONFLICTS else 503 if error in RETRY_LATER else 200
+    status = 403 if error in REFUSED else status
     headers = {"Retry-After": "1"} if status == 503 else None
     return web.json_response(out, status=status, headers=headers)
 
 
+class _Refused(Exception):
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
 async def _run(ctx: Ctx, method: Callable[[Req, Caller], Any], req: Req) -> Any:
-    return await asyncio.to_thread(method, req, _caller(ctx))
+    """Run a SyncServer method off the loop; a client id this device may not use → 403."""
+    try:
+        return await asyncio.to_thread(method, req, _caller(ctx))
+    except ClientRefused as exc:
+        log.warning("device %s refused a sync id: %s", ctx.device.id, exc.error)
+        raise _Refused(_answer({"error": exc.error.value, "message": exc.reason})) from None
 
 
 def _sync(ctx: Ctx) -> SyncServer:
@@ -116,7 +131,10 @@ def _sync(ctx: Ctx) -> SyncServer:
 )
 async def hello(ctx: Ctx) -> web.StreamResponse:
     req = HelloRequest.from_json(await read_json(ctx.request))
-    return _answer((await _run(ctx, _sync(ctx).hello, req)).to_json())
+    try:
+        return _answer((await _run(ctx, _sync(ctx).hello, req)).to_json())
+    except _Refused as refused:
+        return refused.response
 
 
 @api.op(
@@ -143,7 +161,10 @@ async def push(ctx: Ctx) -> web.StreamResponse:
 )
 async def pull(ctx: Ctx) -> web.StreamResponse:
     req = PullRequest.from_json(dict(ctx.request.query))
-    return _answer((await _run(ctx, _sync(ctx).pull, req)).to_json())
+    try:
+        return _answer((await _run(ctx, _sync(ctx).pull, req)).to_json())
+    except _Refused as refused:
+        return refused.response
 
 
 @api.op(
@@ -154,14 +175,33 @@ async def pull(ctx: Ctx) -> web.StreamResponse:
     raw="application/json",
 )
 async def snapshot(ctx: Ctx) -> web.StreamResponse:
-    server, caller = _sync(ctx), _caller(ctx)
+    server = _sync(ctx)
     req = SnapshotRequest.from_json(dict(ctx.request.query))
 
-    def read() -> str:  # 10,000s of rows: encode off the event loop too
+    def read(req: SnapshotRequest, caller: Caller) -> str:  # 10,000s of rows: encode off the loop
         answer = server.snapshot(req, caller).to_json()
         return json.dumps(answer, separators=(",", ":"), default=str)
 
-    return web.Response(text=await asyncio.to_thread(read), content_type="application/json")
+    try:
+        text = await _run(ctx, read, req)
+    except _Refused as refused:
+        return refused.response
+    return web.Response(text=text, content_type="application/json")
+
+
+@api.op(
+    "POST",
+    "/sync/pin",
+    "Sync: check a staff PIN typed at this station (hashes never leave the organiser)",
+    permission=Permission.READ_BOARD,
+    raw="application/json",
+)
+async def pin(ctx: Ctx) -> web.StreamResponse:
+    req = PinCheckRequest.from_json(await read_json(ctx.request))
+    answer = await _run(ctx, _sync(ctx).check_pin, req)
+    status = 429 if answer.verdict is PinVerdict.LOCKED else 200
+    headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else None
+    return web.json_response(answer.to_json(), status=status, headers=headers)
 
 
 @api.op(
@@ -172,6 +212,7 @@ async def pokes(ctx: Ctx) -> web.StreamResponse:
     server, hub = app[SYNC], app[POKES]
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
     await ws.prepare(ctx.request)
+    forget = app[HUB].track(ws, ctx.device.id)  # revoking the device closes it at once
     hello = await asyncio.to_thread(server.hello_info)
     await ws.send_json(hello.to_json())
     wake = asyncio.Event()
@@ -193,6 +234,7 @@ async def pokes(ctx: Ctx) -> web.StreamResponse:
             if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
                 await ws.send_json({"type": "pong"})
     finally:
+        forget()
         hub.sockets.pop(ws, None)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):

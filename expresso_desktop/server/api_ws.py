@@ -6,14 +6,14 @@ from aiohttp import web
 from pydantic import Field
 
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.server.api_base import Api, Ctx, Strict
+from expresso_desktop.server.api_base import Api, Ctx, Strict, Version
 from expresso_desktop.server.live import serve_socket
 
 api = Api("live")
 
 
 class WsQuery(Strict):
-    since: int | None = Field(default=None, ge=0, description="replay changes after version")
+    since: Version | None = Field(default=None, description="replay changes after version")
 
 
 @api.op(

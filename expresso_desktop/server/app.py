@@ -2,7 +2,8 @@
 with the same typed state (``keys.SERVICES``) and the same error middleware (``errors.py``).
 
 - ``create_webhook_app(services, webhook=auth)``: ``/health``, ``POST /sms`` and
-  ``POST /sms/status`` only, since it may face the internet through a tunnel. Without ``webhook``
+  ``POST /sms/status`` (Twilio) and ``POST /android/webhook`` (the phone) only, since it may face
+  the internet through a tunnel. Without ``webhook``
   auth every SMS request is refused (403).
 - ``create_lan_app(services, lan)``: the HTTPS LAN API: every operation declared by the
   ``api_*`` modules in ``APIS`` (station sync included), behind the device-token auth
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, text
 from expresso_desktop import __version__
 from expresso_desktop.core.staff import allowed
 from expresso_desktop.server import (
+    android_webhook,
     api_chat,
     api_devices,
     api_groups,
@@ -36,6 +38,7 @@ from expresso_desktop.server import (
     api_ws,
 )
 from expresso_desktop.server import webhook as sms_webhook
+from expresso_desktop.server.android_webhook import ANDROID_AUTH, AndroidWebhookAuth
 from expresso_desktop.server.api_base import DEVICE_KEY, Api, op_of
 from expresso_desktop.server.api_devices import GUARD, LAN_INFO, LanInfo
 from expresso_desktop.server.errors import Handler, error_middleware, problem
@@ -74,17 +77,23 @@ health_routes = web.RouteTableDef()
 
 
 def create_webhook_app(
-    services: OrganiserServices, *, webhook: WebhookAuth | None = None
+    services: OrganiserServices,
+    *,
+    webhook: WebhookAuth | None = None,
+    android: AndroidWebhookAuth | None = None,
 ) -> web.Application:
-    """The webhook listener's app (see the module docstring)."""
+    """The webhook listener's app (see the module docstring). ``android``: the phone's signing
+    key, for ``POST /android/webhook`` (refused without it)."""
     app = _build(
         services,
-        routes=(health_routes, sms_webhook.routes),
+        routes=(health_routes, sms_webhook.routes, android_webhook.routes),
         contexts=(sms_webhook.webhook_context,),
         client_max_size=WEBHOOK_MAX_BODY,
     )
     if webhook is not None:
         app[WEBHOOK_AUTH] = webhook
+    if android is not None:
+        app[ANDROID_AUTH] = android
     return app
 
 

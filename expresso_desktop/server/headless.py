@@ -19,7 +19,7 @@ from expresso_desktop.services.organiser import OrganiserServices, build_organis
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.gateway import Gateway
 from expresso_desktop.sms.outbound.sender import OutboundSender
-from expresso_desktop.sms.outbound.wiring import build_outbound
+from expresso_desktop.sms.outbound.wiring import build_outbound, resolve_gateway
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,21 @@ class OrganiserRuntime:
 
 
 def build_components(services: OrganiserServices, options: ServeOptions) -> OrganiserRuntime:
+    choice = resolve_gateway(services)  # once, for both halves
     webhook = build_webhook(
         services,
         host=options.host,
         port=options.webhook_port,
         public_url=options.public_url,
         simulate_customers=options.simulate_customers,
+        choice=choice,
     )
-    outbound = build_outbound(services, public_url=options.public_url)
+    outbound = build_outbound(
+        services,
+        public_url=options.public_url,
+        choice=choice,
+        webhook_base=lambda: webhook.listener.url,
+    )
     lan = build_lan(
         services,
         host=options.lan_host,

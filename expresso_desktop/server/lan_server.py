@@ -77,7 +77,11 @@ class LanListener(HttpListener):
 
 class LanAdvert:
     """A Component: advertises the listener over mDNS once it is bound; re-announces when the
-    event is renamed (the change bus tells us)."""
+    event is renamed (the change bus tells us).
+
+    The advert is a convenience (stations can pair by QR code or URL), so it never stops the
+    organiser: a failure to advertise is a warning in the log and in ``status_line``, and the
+    next rename of the event tries again."""
 
     name = "mdns"
 
@@ -90,6 +94,7 @@ class LanAdvert:
         self.services = services
         self.listener = listener
         self.interfaces = interfaces
+        self.status_line: str | None = None
         self._advertiser: MdnsAdvertiser | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -109,9 +114,7 @@ class LanAdvert:
         )
 
     async def start(self) -> None:
-        advert = await asyncio.to_thread(self._advert)
-        self._advertiser = MdnsAdvertiser(advert, self.interfaces)
-        await self._advertiser.start()
+        await self._advertise()
         loop = asyncio.get_running_loop()
 
         def on_commit(changeset: ChangeSet) -> None:
@@ -121,18 +124,37 @@ class LanAdvert:
 
         self._unsubscribe = self.services.bus.subscribe(on_commit)
 
+    async def _advertise(self) -> None:
+        """Start advertising; on failure say why (log + status line) and carry on without."""
+        try:
+            advertiser = MdnsAdvertiser(await asyncio.to_thread(self._advert), self.interfaces)
+            await advertiser.start()
+        except Exception as exc:
+            self.status_line = (
+                f"mDNS advert failed ({type(exc).__name__}: {exc}); "
+                "stations can still pair by QR code or URL"
+            )
+            log.warning("%s", self.status_line)
+            log.debug("mDNS advert failure", exc_info=True)
+            return
+        self._advertiser = advertiser
+        self.status_line = f"mDNS advertising {advertiser.advert.instance()!r}"
+
     async def _refresh(self) -> None:
-        if self._advertiser is not None:
-            try:
-                await self._advertiser.update(await asyncio.to_thread(self._advert))
-            except Exception:
-                log.exception("could not update the mDNS advertisement")
+        if self._advertiser is None:
+            await self._advertise()  # the rename may have fixed what made it fail
+            return
+        try:
+            await self._advertiser.update(await asyncio.to_thread(self._advert))
+        except Exception:
+            log.exception("could not update the mDNS advertisement")
 
     async def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
         if self._advertiser is not None:
             await self._advertiser.stop()
+            self._advertiser = None
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,12 @@ HEARTBEAT_S = 20.0
 REPLAY_LIMIT = 20_000  # beyond this a client should re-snapshot (sync), not replay
 QUEUE_LIMIT = 50_000
 REVOKED_CLOSE = 4401  # application close code: the device's token was revoked
-# Tokens revoked by another process (``expresso devices revoke`` while serving) are noticed by
-# this check; revocation through the API closes sockets at once.
-REVALIDATE_S = 5.0
+# Revocation closes every socket of the device (``/api/v1/ws`` and ``/sync/ws``) at once when
+# it goes through this process's writer (the API, the Setup tab: the change bus says the
+# ``devices`` table was written). ``expresso devices revoke`` in another process is noticed by
+# a primary-key lookup of the connected devices every REVALIDATE_S — only while sockets are
+# open (a few µs of SQLite per tick).
+REVALIDATE_S = 0.5
 
 
 @dataclass(eq=False)
@@ -55,6 +58,9 @@ class LiveHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._revalidator: asyncio.Task[None] | None = None
+        self._recheck = asyncio.Event()  # a revocation was committed in this process
+        # Other sockets of a device that revocation must close too (the sync poke socket).
+        self.others: dict[web.WebSocketResponse, int] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -72,9 +78,27 @@ class LiveHub:
         for client in list(self.clients):
             await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
 
+    def track(self, ws: web.WebSocketResponse, device_id: int) -> Callable[[], None]:
+        """Close ``ws`` when ``device_id`` is revoked; returns the function that forgets it."""
+        self.others[ws] = device_id
+
+        def forget() -> None:
+            self.others.pop(ws, None)
+
+        return forget
+
+    @property
+    def has_sockets(self) -> bool:
+        return bool(self.clients or self.others)
+
     # -- writer thread → loop ---------------------------------------------------------------
     def _on_commit(self, changeset: ChangeSet) -> None:
-        if not self.clients or self._loop is None:
+        if not self.has_sockets or self._loop is None:
+            return
+        if "devices" in changeset.touched:  # maybe a revocation: check now, not at the tick
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._recheck.set)
+        if not self.clients or not changeset.changes:
             return
         events = events_for(changeset.changes, self.services.engine)
         with contextlib.suppress(RuntimeError):  # the loop is closing: nobody to tell
@@ -102,13 +126,24 @@ class LiveHub:
 
     # -- revocation -------------------------------------------------------------------------
     async def close_device(self, device_id: int) -> None:
-        for client in [c for c in self.clients if c.device.id == device_id]:
-            await client.ws.close(code=REVOKED_CLOSE, message=b"device revoked")
+        sockets = [c.ws for c in self.clients if c.device.id == device_id]
+        sockets += [ws for ws, owner in self.others.items() if owner == device_id]
+        if sockets:
+            log.info("device %s revoked: closing its %d socket(s)", device_id, len(sockets))
+        await asyncio.gather(
+            *(ws.close(code=REVOKED_CLOSE, message=b"device revoked") for ws in sockets),
+            return_exceptions=True,
+        )
+
+    def device_ids(self) -> list[int]:
+        return sorted({c.device.id for c in self.clients} | set(self.others.values()))
 
     async def _revalidate_forever(self) -> None:
         while True:
-            await asyncio.sleep(REVALIDATE_S)
-            ids = sorted({c.device.id for c in self.clients})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recheck.wait(), REVALIDATE_S)
+            self._recheck.clear()
+            ids = self.device_ids()
             if not ids:
                 continue
             try:

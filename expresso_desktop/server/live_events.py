@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from expresso_desktop.services.changes import Change
 from expresso_desktop.services.devices import DeviceInfo
+from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
 
 Event = dict[str, Any]
@@ -49,7 +50,7 @@ def to_event(change: Change, previous: dict[str, Any] | None, known: bool) -> Ev
     """``previous`` is the entity's row image before this change (None if it had none);
     ``known`` says whether any earlier change to it exists."""
     kind = KIND.get(change.entity, change.entity)
-    data = None if change.data is None else _without_secrets(change.data)
+    data = None if change.data is None else _without_secrets(change.entity, change.data)
     event: Event = {
         "type": "",
         "version": change.version,
@@ -75,7 +76,8 @@ def to_event(change: Change, previous: dict[str, Any] | None, known: bool) -> Ev
     return event
 
 
-def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+def _without_secrets(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    data = sync_rows.redact(entity, data)  # what sync hides is hidden here too
     if SECRET_FIELDS.isdisjoint(data):
         return data
     return {k: v for k, v in data.items() if k not in SECRET_FIELDS}

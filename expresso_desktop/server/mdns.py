@@ -51,9 +51,14 @@ class MdnsAdvertiser:
         )
 
     async def start(self) -> None:
+        """Register the service; on failure nothing is left open and the error propagates."""
         self._zc = _zeroconf(self.interfaces)
-        self._info = self._service_info()
-        await self._zc.async_register_service(self._info, allow_name_change=True)
+        try:
+            self._info = self._service_info()
+            await self._zc.async_register_service(self._info, allow_name_change=True)
+        except BaseException:
+            await self.stop()
+            raise
         log.info("advertising %s on %s", self._info.name, self.interfaces or "all interfaces")
 
     async def update(self, advert: Advert) -> None:
@@ -72,3 +77,4 @@ class MdnsAdvertiser:
                 await self._zc.async_unregister_all_services()
             await self._zc.async_close()
             self._zc = None
+        self._info = None

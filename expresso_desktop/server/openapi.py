@@ -16,12 +16,12 @@ import pydantic
 
 from expresso_desktop import __version__
 from expresso_desktop.core.resources import resource_path
-from expresso_desktop.server.api_base import PREFIX, Op
+from expresso_desktop.server.api_base import INT64_MAX, PREFIX, STRING_PARAMS, Op
 from expresso_desktop.server.schemas import Problem
+from expresso_desktop.server.sync_schemas import RAW_DOCS, RawDoc
 
 SPEC_FILE = "openapi.json"
 _REF = "#/components/schemas/{model}"
-_STRING_IDS = {"order_id", "group_id"}
 _REASONS = {
     400: "Malformed request (not JSON)",
     401: "No valid device token",
@@ -30,7 +30,9 @@ _REASONS = {
     409: "Refused by a business rule (e.g. an illegal order transition)",
     422: "Invalid input; `field` names the offending field",
     429: "Too many failed attempts; see Retry-After",
+    503: "The event database is busy, or the request must wait; retry after Retry-After",
 }
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": INT64_MAX}
 
 
 def _schema(tp: Any, components: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -45,18 +47,21 @@ def _schema(tp: Any, components: dict[str, Any], mode: str) -> dict[str, Any]:
 
 
 def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
+    raw = RAW_DOCS.get((op.method, op.path), RawDoc()) if op.raw == "application/json" else None
+    body = raw.body if raw is not None else op.body
+    query_model = raw.query if raw is not None else op.query
     path_params = re.findall(r"{(\w+)}", op.path)
     params: list[dict[str, Any]] = [
         {
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "string" if name in _STRING_IDS else "integer"},
+            "schema": {"type": "string"} if name in STRING_PARAMS else dict(_ID_SCHEMA),
         }
         for name in path_params
     ]
-    if op.query is not None:
-        query = op.query.model_json_schema(ref_template=_REF)
+    if query_model is not None:
+        query = query_model.model_json_schema(ref_template=_REF)
         for name, prop in query.get("properties", {}).items():
             prop = {k: v for k, v in prop.items() if k != "title"}
             params.append(
@@ -76,35 +81,43 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
     if params:
         out["parameters"] = params
     out["security"] = [] if op.public else [{"deviceToken": []}]
-    if op.body is not None:
+    if body is not None:
         out["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _schema(op.body, components, "validation")}},
+            "content": {"application/json": {"schema": _schema(body, components, "validation")}},
         }
+    response = raw.response if raw is not None else op.response
     responses: dict[str, Any] = {}
     if op.raw == "websocket":
         responses["101"] = {
             "description": "WebSocket: JSON events {type, version, entity, id, data}"
         }
-    elif op.response is None:
+    elif response is None:
         responses[str(op.status)] = {"description": "Done"}
     else:
-        schema = _schema(op.response, components, "serialization")
+        schema = _schema(response, components, "serialization")
         responses[str(op.status)] = {
             "description": "OK",
             "content": {"application/json": {"schema": schema}},
         }
-    errors = set(op.errors)
+    answers = raw.answers if raw is not None else {}
+    errors = set(op.errors) | set(answers) | {503}  # 503: the database is busy, anywhere
     if not op.public:
         errors |= {401, 403}
-    if op.body is not None:
+    if body is not None:
         errors |= {400, 422}
-    if op.query is not None or re.search(r"{\w+}", op.path):
-        errors |= {422} if op.query is not None else set()
+    if query_model is not None:
+        errors |= {422}
+    problem = {"$ref": _REF.format(model="Problem")}
     for status in sorted(errors):
+        schema = problem
+        if status in answers:
+            answer = _schema(answers[status], components, "serialization")
+            # The middlewares answer these with a Problem too (a refused role, a busy database).
+            schema = {"anyOf": [answer, problem]} if status in (403, 429, 503) else answer
         responses[str(status)] = {
             "description": _REASONS[status],
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model="Problem")}}},
+            "content": {"application/json": {"schema": schema}},
         }
     out["responses"] = responses
     return out

@@ -6,9 +6,16 @@ URL and forwarded headers are never trusted) and every form field. A missing or 
 a 403 and nothing is stored. With no Twilio account the simulator's secret signs instead (see
 ``sms.simulator``); with an account but no auth token the webhook refuses to start.
 
-Malformed requests get a 4xx, never a 5xx. The reply is TwiML, answered as soon as the writer has
-committed the text and its order; if that ever takes longer than ``REPLY_DEADLINE_S`` the reply
-goes out through the outbound queue instead, so Twilio never waits on us.
+Malformed requests get a 4xx, never a 5xx. A ``From`` that is not a phone number in E.164 form
+(``client:sam``, ``<script>``, an emoji) gets a polite TwiML reply and is stored nowhere; a spaced
+one (``+61 400 000 001``) is the same customer as the compact one. The reply is TwiML, answered
+as soon as the writer has committed the text and its order; if that ever takes longer than
+``REPLY_DEADLINE_S`` the reply goes out through the outbound queue instead, so Twilio never
+waits on us.
+
+Anyone on the internet can reach this listener, so what a caller can make us log is bounded:
+a client that hangs up before its body is not an error (one debug line), and refusals are
+logged per remote address through a token bucket (``logs.LogLimiter``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
+from expresso_desktop.core.privacy import normalise_e164
 from expresso_desktop.errors import KnownError
+from expresso_desktop.logs import LogLimiter
 from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.sms.conversation import Conversation
@@ -49,6 +58,10 @@ MAX_SID = 64
 MAX_NUMBER = 40
 MAX_BODY = 1600  # Twilio's own limit for one text
 FORM = "application/x-www-form-urlencoded"
+NOT_A_PHONE_REPLY = (
+    "Sorry, we can only take orders texted from a mobile phone number. "
+    "Please text us from your phone."
+)
 
 
 @dataclass
@@ -85,6 +98,8 @@ def resolve_auth(
 
 WEBHOOK_AUTH = web.AppKey("webhook_auth", WebhookAuth)
 INBOUND = web.AppKey("inbound", InboundQueue)
+# Refusals and hang-ups, per remote address: 5 lines at once, then one a minute.
+NOISE = web.AppKey("webhook_noise", LogLimiter)
 routes = web.RouteTableDef()
 
 
@@ -97,6 +112,7 @@ async def webhook_context(app: web.Application) -> AsyncIterator[None]:
         event_id=services.event_id, menu=services.menu, templates=services.templates, cache=cache
     )
     app[INBOUND] = InboundQueue(services.writer, conversation)
+    app[NOISE] = LogLimiter()
     yield
     cache.close()
 
@@ -108,9 +124,11 @@ async def sms(request: web.Request) -> web.Response:
     sender = form.get("From", "")
     if not _ok(sid, MAX_SID) or not _ok(sender, MAX_NUMBER):
         raise web.HTTPBadRequest(text="MessageSid and From are required")
-    text = InboundText(
-        sid, sender, form.get("To", "")[:MAX_NUMBER], form.get("Body", "")[:MAX_BODY]
-    )
+    phone = normalise_e164(sender)
+    if phone is None:  # no customer, no order: a reply says why
+        _note(request, logging.WARNING, "refused a text from %r: not a phone number", sender)
+        return _twiml(NOT_A_PHONE_REPLY)
+    text = InboundText(sid, phone, form.get("To", "")[:MAX_NUMBER], form.get("Body", "")[:MAX_BODY])
     queue = request.app[INBOUND]
     pending = asyncio.ensure_future(queue.submit(text))
     try:  # a StoreError becomes a 503 in the error middleware: Twilio retries
@@ -141,10 +159,15 @@ async def _signed_form(request: web.Request) -> MultiDict[str]:
     auth = request.app.get(WEBHOOK_AUTH)
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature or auth is None:
+        _note(request, logging.WARNING, "refused an unsigned webhook request")
         raise web.HTTPForbidden(text="missing signature")
     if request.content_type != FORM:
         raise web.HTTPUnsupportedMediaType(text=f"expected {FORM}")
-    raw = await request.read()  # bounded by the app's client_max_size (413 beyond it)
+    try:
+        raw = await request.read()  # bounded by the app's client_max_size (413 beyond it)
+    except ConnectionError:  # the client hung up before its body: nobody to answer
+        _note(request, logging.DEBUG, "a client hung up before sending its whole request")
+        raise web.HTTPBadRequest(text="incomplete request") from None
     try:
         pairs = parse_qsl(
             raw.decode("ascii"),
@@ -159,11 +182,23 @@ async def _signed_form(request: web.Request) -> MultiDict[str]:
     url = auth.url_for(request.path_qs)
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER, ""))
     if url is None:
-        log.warning("webhook called before its public URL is known: refused")
+        _note(request, logging.WARNING, "webhook called before its public URL is known: refused")
         raise web.HTTPForbidden(text="invalid signature")
     if not auth.validator.validate(url, form, signature, algorithm):
+        _note(request, logging.WARNING, "refused a webhook request with a wrong signature")
         raise web.HTTPForbidden(text="invalid signature")
     return form
+
+
+def _note(request: web.Request, level: int, msg: str, *args: object) -> None:
+    """Log something a caller caused, at most a few lines a minute per remote address (behind
+    a tunnel every request comes from the tunnel's end, so they all share one budget)."""
+    source = request.remote or "?"
+    noise = request.app.get(NOISE)
+    if noise is None:  # the listener is not running (a bare app in a test)
+        log.log(level, msg + " (from %s)", *args, source)
+        return
+    noise.log(log, level, source, msg + " (from %s)", *args, source)
 
 
 def _ok(value: str, limit: int) -> bool:

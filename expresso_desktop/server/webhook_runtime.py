@@ -8,11 +8,12 @@ import os
 from dataclasses import dataclass
 
 from expresso_desktop.lifecycle import Component
+from expresso_desktop.server.android_webhook import AndroidWebhookAuth
 from expresso_desktop.server.app import create_webhook_app
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.webhook import WebhookAuth, resolve_auth
 from expresso_desktop.services.organiser import OrganiserServices
-from expresso_desktop.sms.credentials import load_twilio_config
+from expresso_desktop.sms.outbound.wiring import GatewayChoice, resolve_gateway
 from expresso_desktop.sms.simulated_customers import SimulatedCustomers
 from expresso_desktop.sms.simulator import Runtime, Target, clear_runtime, write_runtime
 
@@ -25,16 +26,25 @@ class WebhookRuntime:
 
     name = "webhook runtime"
 
-    def __init__(self, services: OrganiserServices, listener: HttpListener, auth: WebhookAuth):
+    def __init__(
+        self,
+        services: OrganiserServices,
+        listener: HttpListener,
+        auth: WebhookAuth,
+        gateway: str = "",
+    ):
         self._services = services
         self._listener = listener
         self.auth = auth
+        self.gateway = gateway  # "android": the phone's component reports instead
         self.status_line: str | None = None
 
     async def start(self) -> None:
         if self.auth.public_url is None and self.auth.mode == "simulator":
             self.auth.public_url = self._listener.url
-        if self.auth.mode == "simulator":
+        if self.gateway == "android":
+            self.status_line = None
+        elif self.auth.mode == "simulator":
             self.status_line = "SMS simulator: no Twilio account; try `expresso sms-sim TEXT`"
         elif self.auth.public_url is None:
             self.status_line = "SMS webhook: no public URL yet, so Twilio cannot reach us"
@@ -82,14 +92,21 @@ def build_webhook(
     port: int,
     public_url: str | None,
     simulate_customers: float = 0,
+    choice: GatewayChoice | None = None,
 ) -> Webhook:
-    """Raises ``KnownError`` when the webhook must not start (Twilio without an auth token)."""
-    auth = resolve_auth(services.paths.data_dir, load_twilio_config(), public_url)
-    listener = HttpListener("webhook", create_webhook_app(services, webhook=auth), host, port)
-    runtime = WebhookRuntime(services, listener, auth)
+    """Raises ``KnownError`` when the webhook must not start (Twilio without an auth token).
+
+    With the phone as the gateway, ``POST /android/webhook`` takes its signed webhooks, and
+    ``/sms`` stays signed with the simulator's secret (``sms-sim`` still works beside it)."""
+    choice = choice or resolve_gateway(services)
+    auth = resolve_auth(services.paths.data_dir, choice.twilio, public_url)
+    android = AndroidWebhookAuth(choice.android.signing_key) if choice.android else None
+    app = create_webhook_app(services, webhook=auth, android=android)
+    listener = HttpListener("webhook", app, host, port)
+    runtime = WebhookRuntime(services, listener, auth, choice.kind)
     customers = None
     if simulate_customers > 0:
-        if auth.mode != "simulator":
+        if auth.mode != "simulator" or choice.kind == "android":
             log.warning("--simulate-customers needs the simulator (Twilio is configured): off")
         else:
             customers = SimulatedCustomers(runtime.target, services.menu, simulate_customers)

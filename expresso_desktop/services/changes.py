@@ -47,7 +47,9 @@ class Alert:
 
 
 # The alerts the services raise, and the screen that fixes each (screens.md, "Live").
-ALERT_KINDS = frozenset({"conflict_terminal", "stock_low", "stock_out", "stock_negative"})
+ALERT_KINDS = frozenset(
+    {"conflict_terminal", "stock_low", "stock_out", "stock_negative", "sms_gateway_down"}
+)
 
 # Rows that name an order without being one: a change to them is a change to that order.
 _ORDER_CHILDREN = ("order_items",)

@@ -81,6 +81,7 @@ def create_at_station(
     source: OrderSource = "walk_in",
     group_id: str | None = None,
     order_id: str | None = None,
+    customer_id: int | None = None,
 ) -> Order:
     """Store an order at a chosen station (a walk-in taken there). Re-sending the same
     ``order_id`` returns the stored order instead of making a second one."""
@@ -102,6 +103,7 @@ def create_at_station(
         source=source,
         group_id=group_id,
         order_id=order_id,
+        customer_id=customer_id,
     )
     return order
 
@@ -165,8 +167,11 @@ def create_group(
     organiser_name: str,
     station_id: int,
     members: Sequence[GroupMemberIn],
+    customer_id: int | None = None,
+    vip: bool = False,
 ) -> tuple[GroupOrder, list[Order]]:
-    """One person ordering for a team: one linked order per drink, at one station."""
+    """One person ordering for a team: one linked order per drink, at one station. With
+    ``customer_id`` (a group ordered by text) that customer gets the one pickup text."""
     specs = []
     for index, member in enumerate(members):
         try:
@@ -193,10 +198,34 @@ def create_group(
             customer_name=member.name,
             source="group",
             group_id=group.id,
+            customer_id=customer_id,
+            vip=vip,
         )
         for member, spec in zip(members, specs, strict=True)
     ]
     return group, orders
+
+
+def amend_items(tx: Tx, order_id: str, specs: Sequence[DrinkSpec]) -> Order:
+    """Change an order's drinks while it is still New ("actually make it oat"). Refused once it
+    is started (``too_late_to_change``) or when its station can't make the new drinks."""
+    session = tx.session
+    order = _order(session, order_id)
+    if order.status != OrderStatus.NEW.value:
+        raise DomainError(f"order is already {order.status}", code="too_late_to_change")
+    if order.station_id is not None:
+        _check_capable(live_station(session, order.station_id), specs)
+    rows = orders_repo.items(order.id, session=session)
+    if len(rows) != len(specs):
+        raise ValidationError("a change keeps the number of drinks", field="items")
+    for row, spec in zip(rows, specs, strict=True):
+        row.drink, row.size, row.milk = spec.drink, spec.size, spec.milk
+        row.sugar, row.quantity, row.extras_json = spec.sugar, spec.quantity, list(spec.extras)
+        session.add(row)
+        emit(session, tx.changes, "order_items", row)
+    session.add(order)
+    emit(session, tx.changes, "orders", order)
+    return order
 
 
 def group_members(session: Session, group_id: str) -> list[Order]:

@@ -158,8 +158,8 @@ def issue_pairing_card(
 
 
 def revoke(tx: Tx, device_id: int) -> Revoked:
-    """Revoke now: the token is refused from the next request; the live hub closes the
-    device's sockets within its revalidation interval."""
+    """Revoke now: the token is refused from the next request; the LAN server closes the
+    device's sockets as soon as this commits (the change bus says ``devices`` was written)."""
     info = devices.revoke_device(device_id, session=tx.session)
     if info is None:
         return Revoked(device_id, None)

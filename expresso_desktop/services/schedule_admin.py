@@ -44,6 +44,14 @@ def live(session: Session, table: Any, row_id: int, what: str) -> Any:
     return row
 
 
+def linked(session: Session, table: Any, row_id: int, what: str, field: str) -> Any:
+    """The row a request's field points at; a missing one is that field's fault (422)."""
+    row = session.get(table, row_id)
+    if row is None or row.deleted:
+        raise ValidationError(f"there is no {what} with id {row_id}", field=field)
+    return row
+
+
 def _save(tx: Tx, entity: str, row: Any) -> Any:
     tx.session.add(row)
     emit(tx.session, tx.changes, entity, row)
@@ -103,10 +111,15 @@ def check_shift(session: Session, event_id: int, shift_id: int) -> None:
 
 
 def save_shift(tx: Tx, event_id: int, shift: Shift) -> Shift:
+    """A new or changed shift, checked the same way either way: its staff member and station
+    exist, it ends after it starts, and the roster around it still holds."""
     session = tx.session
-    live(session, StaffUser, shift.staff_id, "staff member")
-    if shift.station_id is not None:
-        live(session, Station, shift.station_id, "station")
+    # A changed shift is already in the session: checking must not flush it first (its
+    # database CHECK would answer before our rule does).
+    with session.no_autoflush:
+        linked(session, StaffUser, shift.staff_id, "staff member", "staff_id")
+        if shift.station_id is not None:
+            linked(session, Station, shift.station_id, "station", "station_id")
     if shift.ends_at <= shift.starts_at:
         raise ScheduleInvalid(
             [schedules.ShiftProblem(str(shift.id), "ends_at", "shift ends before it starts")]
@@ -130,8 +143,10 @@ def save_break(tx: Tx, event_id: int, brk: Break) -> Break:
 
 
 def save_hours(tx: Tx, hours: OperatingHours) -> OperatingHours:
+    if hours.closes <= hours.opens:
+        raise ValidationError("the station closes before it opens", field="closes")
     if hours.station_id is not None:
-        live(tx.session, Station, hours.station_id, "station")
+        linked(tx.session, Station, hours.station_id, "station", "station_id")
     return _save(tx, "operating_hours", hours)
 
 

@@ -142,8 +142,11 @@ def move_stock(
     reason: str,
     order_id: str | None = None,
 ) -> StockItem:
-    """Record one delta in the item's current generation and update its level."""
+    """Record one delta in the item's current generation and update its level; ``order_id``,
+    when given, must name an order (422 naming the field otherwise)."""
     session = tx.session
+    if order_id is not None and orders_repo.get(order_id, session=session) is None:
+        raise ValidationError(f"there is no order {order_id}", field="order_id")
     movement = StockMovement(
         item_id=item.id,  # type: ignore[arg-type]
         client_id=client_id,

@@ -9,6 +9,12 @@ an opted-out number hears nothing, not even "slow down", until START; the flood 
 ``FLOOD_LIMIT`` texts a minute → one "slow down" per window, then silence); then the parsed intent
 decides. An order needs a name the first time (the drink waits in the state while we ask);
 after that the name and the last order ("my usual") are remembered.
+
+Beyond a plain order: drinks for named friends become a group (linked orders, each name on its
+cup, one pickup text to the sender); "actually make it oat" changes the newest order while it is
+still New; a VIP code from the settings marks the order VIP (an unknown code is just ignored); a
+refusal says why (the asked-for station can't, nothing can, or we don't serve that) and what we
+can make instead.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.errors import DomainError, ValidationError
+from expresso_desktop.core.items import MAX_QUANTITY, DrinkSpec, drink_of, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import parse_order_number, status_phrase
 from expresso_desktop.core.privacy import mask_phone
-from expresso_desktop.core.routing import Unroutable
-from expresso_desktop.core.sms.parser import Intent, ParseResult, SmsParser
+from expresso_desktop.core.routing import Unroutable, route
+from expresso_desktop.core.sms.parser import Change, Intent, ParseResult, SmsParser
 from expresso_desktop.core.templates import TemplateSet, plain
+from expresso_desktop.services.order_actions import GroupMemberIn, amend_items, create_group
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, cancel_order, place_order
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import event_zone, load_floor
@@ -40,7 +48,11 @@ from expresso_desktop.store.types import utcnow
 log = logging.getLogger(__name__)
 
 SPONSOR_SETTING = "sponsor_line"
+VIP_CODES_SETTING = "vip_codes"
 SETTINGS = frozenset({"settings"})
+# Drinks one text may order; more is a catering order, not a text (said so, not cut silently).
+DRINK_LIMIT = MAX_QUANTITY
+_CODE_WORD = re.compile(r"[A-Za-z0-9]{3,20}")
 MAX_NAME_CHARS = 30
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\- ])*$")
 _NAME_PREFIX = re.compile(r"^(?:(?:my )?name(?: is|:)?|it'?s|i'?m|i am|this is|call me)\s+", re.I)
@@ -68,6 +80,7 @@ class _Turn:
     customer: Customer
     state: ConversationState
     now: datetime
+    vip: bool = False
 
 
 class Conversation:
@@ -95,6 +108,10 @@ class Conversation:
         state, over_limit, tell = customers.state_of(customer).count_text(now)
         turn = _Turn(tx, customer, state, now)
         parsed = self.parser.parse(body)
+        if parsed.intent not in (Intent.STOP, Intent.START):
+            body, turn.vip = self._vip_code(tx, body)
+            if turn.vip:
+                parsed = self.parser.parse(body)
         if parsed.intent in (Intent.STOP, Intent.START):  # opting out and in always count
             outcome = self._dispatch(turn, parsed, body)
         elif customer.opted_out:
@@ -123,7 +140,9 @@ class Conversation:
             log.info("%s opted out", mask_phone(customer.phone))
             return Outcome(None, intent)
         if intent is Intent.ORDER:
-            return self._order(turn, list(parsed.items), parsed.station, parsed.name)
+            if parsed.change is not None and self._open_orders(turn):
+                return self._amend(turn, parsed.change)
+            return self._order(turn, list(parsed.items), parsed.station, parsed.name, parsed.who)
         if intent is Intent.USUAL:
             usual = specs_from_dicts(customer.usual_json, self.menu)
             if not usual:
@@ -140,15 +159,34 @@ class Conversation:
         return self._chat(turn, parsed, body)
 
     def _chat(self, turn: _Turn, parsed: ParseResult, body: str) -> Outcome:
-        """Greetings and texts we can't read: maybe the name we asked for."""
+        """Greetings and texts we can't read: maybe the name we asked for, a change to the
+        order, "mac" (which one?) or a drink we don't serve."""
         pending = turn.state.live_pending(turn.now)
+        if pending is not None and parsed.change is not None:
+            specs = [parsed.change.apply(s, self.menu) for s in pending.specs(self.menu)]
+            items = tuple(
+                s.to_dict() | ({"for": w} if w else {})
+                for s, w in zip(specs, pending.who(), strict=False)
+            )
+            turn.state = turn.state.with_pending(replace(pending, items=items))
+            drink = self.replies.drinks(specs)
+            return Outcome(self.replies.text("ask_name", drink=drink), "ask_name")
         if pending is not None:
             name = name_from_reply(parsed, body)
             if name is None:
                 drink = self.replies.drinks(pending.specs(self.menu))
                 return Outcome(self.replies.text("ask_name", drink=drink), "ask_name")
             turn.customer.name = name
-            return self._place(turn, pending.specs(self.menu), pending.station, name)
+            turn.vip = turn.vip or pending.vip
+            specs = pending.specs(self.menu)
+            return self._place(turn, specs, pending.station, name, pending.who())
+        if parsed.change is not None:
+            return self._amend(turn, parsed.change)
+        if parsed.unclear:
+            return Outcome(self.replies.text("ask_which"), "ask_which")
+        if parsed.unserved:
+            drinks, _ = self._makeable(turn)
+            return Outcome(self.replies.text("not_served", drinks=", ".join(drinks)), "unserved")
         if parsed.name:
             turn.customer.name = plain(parsed.name, MAX_NAME_CHARS)
             return Outcome(self.replies.text("ask_drink", name=turn.customer.name), "ask_drink")
@@ -158,21 +196,42 @@ class Conversation:
         return Outcome(self.replies.text("unknown"), Intent.UNKNOWN)
 
     def _order(
-        self, turn: _Turn, items: list[DrinkSpec], station: int | None, name: str | None
+        self,
+        turn: _Turn,
+        items: list[DrinkSpec],
+        station: int | None,
+        name: str | None,
+        who: tuple[str | None, ...] = (),
     ) -> Outcome:
+        if sum(i.quantity for i in items) > DRINK_LIMIT:
+            return Outcome(self.replies.text("too_many", number=DRINK_LIMIT), "too_many")
         if name:
             turn.customer.name = plain(name, MAX_NAME_CHARS)
-        if not turn.customer.name:
-            pending = Pending(tuple(i.to_dict() for i in items), station, turn.now)
+        friends = [plain(w, MAX_NAME_CHARS) if w else None for w in who]
+        own_drinks = not friends or not all(friends)
+        if not turn.customer.name and own_drinks:
+            stored = tuple(
+                i.to_dict() | ({"for": w} if w else {})
+                for i, w in zip(items, friends or [None] * len(items), strict=True)
+            )
+            pending = Pending(stored, station, turn.now, vip=turn.vip)
             turn.state = turn.state.with_pending(pending)
-            return Outcome(self.replies.text("ask_name", drink=self.replies.drinks(items)), "ask")
-        return self._place(turn, items, station, turn.customer.name)
+            drink = self.replies.drinks(items, friends)
+            return Outcome(self.replies.text("ask_name", drink=drink), "ask")
+        sender = turn.customer.name or next(f for f in friends if f)
+        return self._place(turn, items, station, sender, tuple(friends))
 
     def _place(
-        self, turn: _Turn, items: list[DrinkSpec], station: int | None, name: str
+        self,
+        turn: _Turn,
+        items: list[DrinkSpec],
+        station: int | None,
+        name: str,
+        who: tuple[str | None, ...] = (),
     ) -> Outcome:
         turn.state = turn.state.with_pending(None)
-        session = turn.tx.session
+        if any(who):
+            return self._place_group(turn, items, station, name, who)
         result = place_order(
             turn.tx,
             event_id=self.event_id,
@@ -181,22 +240,145 @@ class Conversation:
             customer_id=turn.customer.id,
             customer_name=name,
             requested_station=station,
+            vip=turn.vip,
             now=turn.now,
             cache=self.cache,
         )
         if isinstance(result, Unroutable):
-            zone = event_zone(session, self.event_id)
-            return Outcome(self.replies.refusal(result, items, zone, turn.now), "unroutable")
+            return self._refuse(turn, result, items)
         turn.customer.usual_json = [i.to_dict() for i in items]
         sponsor = self._setting(turn.tx, SPONSOR_SETTING)
-        reply = self.replies.confirmation(
+        sponsor = sponsor if isinstance(sponsor, str) and sponsor.strip() else None
+        rendered = self.replies.confirmation(
             order=result.order,
             items=items,
             station=result.station,
             wait_minutes=result.wait_minutes,
-            sponsor=sponsor if isinstance(sponsor, str) else None,
+            sponsor=sponsor,
+            note=self._moved(station, result.station),
         )
-        return Outcome(reply, Intent.ORDER, result.order)
+        if sponsor:  # counted so the organiser can see what the one-segment rule costs
+            turn.state = turn.state.with_sponsor(dropped=bool(rendered.dropped))
+        return Outcome(rendered.text, Intent.ORDER, result.order)
+
+    def _place_group(
+        self,
+        turn: _Turn,
+        items: list[DrinkSpec],
+        station: int | None,
+        name: str,
+        who: tuple[str | None, ...],
+    ) -> Outcome:
+        """Drinks for friends: linked orders at one station, each with its name on the cup;
+        the sender gets the one pickup text when the last is ready."""
+        tx = turn.tx
+        floor = load_floor(
+            tx.session, self.event_id, turn.now, cache=self.cache, pending=tx.changes
+        )
+        decision = route(
+            items, floor.views, self.menu, now=turn.now, requested_station=station, vip=turn.vip
+        )
+        if isinstance(decision, Unroutable):
+            return self._refuse(turn, items=items, refusal=decision)
+        members = [
+            GroupMemberIn(friend or name, spec.to_dict())
+            for spec, friend in zip(items, who, strict=True)
+        ]
+        _, orders = create_group(
+            tx,
+            event_id=self.event_id,
+            menu=self.menu,
+            organiser_name=name,
+            station_id=decision.station_id,  # type: ignore[arg-type]
+            members=members,
+            customer_id=turn.customer.id,
+            vip=turn.vip,
+        )
+        own = [i.to_dict() for i, friend in zip(items, who, strict=True) if not friend]
+        if own:
+            turn.customer.usual_json = own
+        placed = floor.station(decision.station_id)
+        reply = self.replies.group_confirmation(
+            orders=orders,
+            items=items,
+            station=placed,
+            wait_minutes=decision.wait_minutes,
+            note=self._moved(station, placed),
+        )
+        return Outcome(reply, Intent.ORDER, orders[0])
+
+    def _refuse(self, turn: _Turn, refusal: Unroutable, items: list[DrinkSpec]) -> Outcome:
+        """Say why: closed (and when it opens), or what can be made now and with which milks."""
+        zone = event_zone(turn.tx.session, self.event_id)
+        milks: tuple[str, ...] = ()
+        if refusal.reason != "closed":
+            _, milks = self._makeable(turn)
+        reply = self.replies.refusal(refusal, items, zone, turn.now, milks)
+        return Outcome(reply, "unroutable")
+
+    @staticmethod
+    def _moved(asked: int | None, station: Station) -> str:
+        if asked is None or station.number == asked:
+            return ""
+        return Replies.moved_note(asked, station)
+
+    def _makeable(self, turn: _Turn) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The drinks and milks open stations can make now (the whole menu while closed)."""
+        floor = load_floor(
+            turn.tx.session, self.event_id, turn.now, cache=self.cache, pending=turn.tx.changes
+        )
+        if not floor.open_now(turn.now):
+            return self.menu.drink_names, self.menu.milk_names
+        return floor.makeable_now(self.menu, turn.now), floor.milks_now(self.menu, turn.now)
+
+    # -- changing an order -----------------------------------------------------------------------
+    def _open_orders(self, turn: _Turn) -> list[Order]:
+        return open_orders(turn.tx.session, self.event_id, turn.customer.id)
+
+    def _amend(self, turn: _Turn, change: Change) -> Outcome:
+        """ "actually make it oat": the newest order changes while it is New; once started the
+        customer hears so, kindly."""
+        orders = self._open_orders(turn)
+        if not orders:
+            return Outcome(self.replies.text("amend_none"), "amend")
+        order = orders[0]
+        session = turn.tx.session
+        rows = orders_repo.items(order.id, session=session)
+        before = [drink_of(r) for r in rows]
+        if order.status != "new":
+            reply = self.replies.text(
+                "amend_too_late",
+                number=order.number,
+                drink=self.replies.drinks(before),
+                status=status_phrase(order.status),
+            )
+            return Outcome(reply, "amend")
+        whole = change if len(before) == 1 else replace(change, drink=None)
+        try:
+            after = [
+                drink_spec_from_dict(whole.apply(d, self.menu).to_dict(), self.menu) for d in before
+            ]
+            amend_items(turn.tx, order.id, after)
+        except ValidationError:
+            station = session.get(Station, order.station_id) if order.station_id else None
+            reply = self.replies.text(
+                "amend_cannot",
+                number=order.number,
+                drink=self.replies.drinks([whole.apply(d, self.menu) for d in before]),
+                station=self.replies.station_label(station),
+            )
+            return Outcome(reply, "amend")
+        except DomainError:
+            reply = self.replies.text(
+                "amend_too_late",
+                number=order.number,
+                drink=self.replies.drinks(before),
+                status=status_phrase(order.status),
+            )
+            return Outcome(reply, "amend")
+        turn.customer.usual_json = [i.to_dict() for i in after]
+        reply = self.replies.text("amended", number=order.number, drink=self.replies.drinks(after))
+        return Outcome(reply, "amend", order)
 
     def _status(self, turn: _Turn) -> Outcome:
         session = turn.tx.session
@@ -253,6 +435,18 @@ class Conversation:
         drinks = floor.makeable_now(self.menu, turn.now)
         milks = floor.milks_now(self.menu, turn.now)
         return Outcome(self.replies.menu_text(drinks, milks), Intent.MENU)
+
+    def _vip_code(self, tx: Tx, body: str) -> tuple[str, bool]:
+        """A VIP code from the settings marks the order VIP and is taken out of the text before
+        it is read; any other code is left to the parser, which never reads it as drinks."""
+        codes = self._setting(tx, VIP_CODES_SETTING)
+        if not codes or not isinstance(codes, list):
+            return body, False
+        wanted = {str(c).upper() for c in codes}
+        found = {m.group() for m in _CODE_WORD.finditer(body) if m.group().upper() in wanted}
+        for code in found:
+            body = re.sub(rf"\b{re.escape(code)}\b", " ", body)
+        return body, bool(found)
 
     def _setting(self, tx: Tx, key: str) -> object:
         def load() -> object:

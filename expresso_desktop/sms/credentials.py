@@ -192,20 +192,29 @@ def clear_keyring() -> None:
 
 
 def _delete(name: str) -> None:
+    delete_keyring_value(KEYRING_SERVICE, name)
+
+
+def delete_keyring_value(service: str, name: str) -> None:
     import keyring
     import keyring.errors
 
     with contextlib.suppress(keyring.errors.PasswordDeleteError):  # was not there
-        keyring.delete_password(KEYRING_SERVICE, name)
+        keyring.delete_password(service, name)
 
 
 def _read_keyring(names: list[str]) -> dict[str, str]:
+    return read_keyring(KEYRING_SERVICE, names)
+
+
+def read_keyring(service: str, names: list[str]) -> dict[str, str]:
+    """The values stored under ``service`` (empty when the keyring cannot be read)."""
     try:
         import keyring
 
         found = {}
         for name in names:
-            value = keyring.get_password(KEYRING_SERVICE, name)
+            value = keyring.get_password(service, name)
             if value and value.strip():
                 found[name] = value.strip()
         return found
@@ -213,3 +222,49 @@ def _read_keyring(names: list[str]) -> dict[str, str]:
         # The exception's text is not logged: some backends echo what they were asked for.
         log.info("OS keyring not available (%s); using the environment only", type(exc).__name__)
         return {}
+
+
+# Which gateway the organiser runs with. ``EXPRESSO_SMS_GATEWAY`` wins over the keyring (where
+# ``expresso gateway use`` keeps it: beside the credentials, readable before any data folder).
+GATEWAY_ENV = "EXPRESSO_SMS_GATEWAY"
+GATEWAY_SERVICE = "expresso-gateway"
+GATEWAY_KINDS = ("twilio", "android", "simulator")
+
+
+def load_gateway_choice(environ: Mapping[str, str] | None = None) -> str | None:
+    """``twilio``, ``android`` or ``simulator`` if the organiser chose one, else None (then:
+    Twilio when it is configured, else the simulator)."""
+    env = os.environ if environ is None else environ
+    value = env.get(GATEWAY_ENV, "").strip().lower()
+    source = "the environment"
+    if not value:
+        value = read_keyring(GATEWAY_SERVICE, ["kind"]).get("kind", "").lower()
+        source = "the keyring"
+    if not value:
+        return None
+    if value not in GATEWAY_KINDS:
+        raise TwilioConfigError(
+            f"unknown SMS gateway {value!r} in {source}",
+            hint=f"Choose one of {', '.join(GATEWAY_KINDS)}: `expresso gateway use KIND`.",
+        )
+    return value
+
+
+def save_gateway_choice(kind: str | None) -> None:
+    """Remember the gateway in the OS keyring; None forgets the choice."""
+    import keyring
+
+    try:
+        if kind is None:
+            delete_keyring_value(GATEWAY_SERVICE, "kind")
+        else:
+            if kind not in GATEWAY_KINDS:
+                raise TwilioConfigError(f"unknown SMS gateway {kind!r}")
+            keyring.set_password(GATEWAY_SERVICE, "kind", kind)
+    except TwilioConfigError:
+        raise
+    except Exception as exc:
+        raise TwilioConfigError(
+            f"could not store the choice in the OS keyring ({type(exc).__name__})",
+            hint=f"Set {GATEWAY_ENV} in the environment instead.",
+        ) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
@@ -32,9 +32,14 @@ class Pending:
     items: tuple[dict[str, Any], ...]
     station: int | None
     at: datetime
+    vip: bool = False
 
     def specs(self, menu: Menu) -> list[DrinkSpec]:
         return specs_from_dicts(self.items, menu)
+
+    def who(self) -> tuple[str | None, ...]:
+        """Per item: the friend it is for (stored beside the drink as "for")."""
+        return tuple(i.get("for") if isinstance(i.get("for"), str) else None for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class ConversationState:
     pending: Pending | None = None
     recent: tuple[float, ...] = ()  # POSIX times of recent texts (the flood window)
     flood_notice_at: float | None = None
+    sponsor_shown: int = 0  # confirmations that carried the sponsor line
+    sponsor_dropped: int = 0  # ... and that left it off to stay in one segment
     extra: dict[str, Any] = field(default_factory=dict)  # keys we don't know: kept as they were
 
     @classmethod
@@ -55,17 +62,22 @@ class ConversationState:
                     items=tuple(i for i in raw["items"] if isinstance(i, dict)),
                     station=raw.get("station") if isinstance(raw.get("station"), int) else None,
                     at=datetime.fromisoformat(str(raw["at"])),
+                    vip=raw.get("vip") is True,
                 )
             except (KeyError, ValueError):
                 pending = None
         recent = data.pop("recent", [])
         notice = data.pop("flood_notice_at", None)
+        sponsor = data.pop("sponsor", None)
+        shown, dropped = _counts(sponsor)
         return cls(
             pending=pending,
             recent=tuple(float(t) for t in recent if isinstance(t, int | float))
             if isinstance(recent, list)
             else (),
             flood_notice_at=float(notice) if isinstance(notice, int | float) else None,
+            sponsor_shown=shown,
+            sponsor_dropped=dropped,
             extra=data,
         )
 
@@ -76,7 +88,10 @@ class ConversationState:
                 "items": list(self.pending.items),
                 "station": self.pending.station,
                 "at": self.pending.at.isoformat(),
+                "vip": self.pending.vip,
             }
+        if self.sponsor_shown or self.sponsor_dropped:
+            data["sponsor"] = {"shown": self.sponsor_shown, "dropped": self.sponsor_dropped}
         if self.recent:
             data["recent"] = list(self.recent)
         if self.flood_notice_at is not None:
@@ -85,6 +100,11 @@ class ConversationState:
 
     def with_pending(self, pending: Pending | None) -> ConversationState:
         return replace(self, pending=pending)
+
+    def with_sponsor(self, *, dropped: bool) -> ConversationState:
+        if dropped:
+            return replace(self, sponsor_dropped=self.sponsor_dropped + 1)
+        return replace(self, sponsor_shown=self.sponsor_shown + 1)
 
     def live_pending(self, now: datetime) -> Pending | None:
         if self.pending is None or now - self.pending.at > PENDING_TTL:
@@ -114,6 +134,44 @@ def specs_from_dicts(items: Any, menu: Menu) -> list[DrinkSpec]:
         except ValidationError:
             continue
     return specs
+
+
+def _counts(raw: Any) -> tuple[int, int]:
+    if not isinstance(raw, dict):
+        return 0, 0
+    shown, dropped = raw.get("shown"), raw.get("dropped")
+    return (
+        shown if isinstance(shown, int) and shown > 0 else 0,
+        dropped if isinstance(dropped, int) and dropped > 0 else 0,
+    )
+
+
+@dataclass(frozen=True)
+class SponsorStats:
+    """How the sponsor line fared: it rides on a confirmation only when it costs no extra
+    segment, so the organiser can see how often it was dropped to save money."""
+
+    shown: int
+    dropped: int
+
+    @property
+    def offered(self) -> int:
+        return self.shown + self.dropped
+
+
+def sponsor_line_stats(session: Session) -> SponsorStats:
+    """For the organiser: confirmations that carried the sponsor line, and those that left it
+    off to stay in one SMS segment (kept per customer, so no extra write per text)."""
+    shown = dropped = 0
+    rows = session.exec(
+        select(Customer.conversation_state_json).where(
+            col(Customer.conversation_state_json).is_not(None)
+        )
+    )
+    for data in rows.all():
+        one, two = _counts(data.get("sponsor") if isinstance(data, dict) else None)
+        shown, dropped = shown + one, dropped + two
+    return SponsorStats(shown, dropped)
 
 
 def get_or_create(session: Session, phone: str, now: datetime) -> Customer:

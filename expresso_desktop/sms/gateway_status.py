@@ -1,18 +1,24 @@
-"""The SMS side's state for a screen: which gateway the organiser runs with (Twilio or the
-built-in simulator, never a secret) and how many texts wait to go out."""
+"""The SMS side's state for a screen: which gateway the organiser runs with (Twilio, an Android
+phone on the LAN, or the built-in simulator; never a secret), how many texts wait to go out, and
+for the phone whether it answers and when it last carried a text."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Engine
+from sqlmodel import col, func, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.errors import KnownError
-from expresso_desktop.sms.credentials import load_twilio_config, redact
+from expresso_desktop.sms.android_config import load_android_config
+from expresso_desktop.sms.android_monitor import phone_state
+from expresso_desktop.sms.credentials import load_gateway_choice, load_twilio_config, redact
 from expresso_desktop.sms.outbound.messages import queue_depth
 from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.tables import SmsMessage
 
 SIMULATOR_TEXT = (
     "Built-in simulator: no Twilio account configured. Customers' texts come from the Phone "
@@ -22,7 +28,7 @@ SIMULATOR_TEXT = (
 
 @dataclass(frozen=True, slots=True)
 class SmsMode:
-    kind: Literal["twilio", "simulator", "misconfigured"]
+    kind: Literal["twilio", "android", "simulator", "misconfigured"]
     text: str  # never a secret: the number masked, the account id redacted
 
 
@@ -37,10 +43,42 @@ class QueueDepth:
         return f"Outgoing texts waiting: {self.waiting or 'none'}"
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneStatus:
+    """The Android phone as a gateway: None fields when it was never asked / never used."""
+
+    reachable: bool | None
+    since: str | None  # ISO time of the last change of state
+    last_message_at: datetime | None
+
+    @property
+    def text(self) -> str:
+        if self.reachable is None:
+            state = "Phone: not asked yet"
+        elif self.reachable:
+            state = f"Phone: answering (since {_short(self.since)})"
+        else:
+            state = f"Phone: NOT ANSWERING since {_short(self.since)}; texts wait for it"
+        last = f"{self.last_message_at:%H:%M:%S}" if self.last_message_at else "none yet"
+        return f"{state}. Last text: {last}"
+
+
+def _short(iso: str | None) -> str:
+    return iso[11:19] if iso and len(iso) >= 19 else (iso or "?")
+
+
 def sms_mode() -> SmsMode:
     """What the servers start with (reads the environment and the keyring: not on the GUI
     thread, a keyring backend may be slow)."""
     try:
+        chosen = load_gateway_choice()
+        if chosen == "android":
+            android = load_android_config()
+            if android is None:
+                return SmsMode("misconfigured", "The Android phone is chosen but not configured")
+            return SmsMode("android", android.describe)
+        if chosen == "simulator":
+            return SmsMode("simulator", SIMULATOR_TEXT)
         config = load_twilio_config()
     except KnownError as exc:
         return SmsMode("misconfigured", str(exc))
@@ -54,13 +92,25 @@ def sms_mode() -> SmsMode:
     )
 
 
+def phone_status(engine: Engine) -> PhoneStatus:
+    with read_session(engine) as session:
+        state = phone_state(session) or {}
+        last = session.exec(select(func.max(col(SmsMessage.updated_at)))).one()
+    reachable = state.get("reachable")
+    return PhoneStatus(
+        reachable if isinstance(reachable, bool) else None,
+        str(state["since"]) if state.get("since") else None,
+        last,
+    )
+
+
 def outbound_queue_depth(engine: Engine) -> QueueDepth:
     with read_session(engine) as session:
         return QueueDepth(queue_depth(session))
 
 
 class GatewayStatus:
-    """The two reads above for one organiser database (blocking: run them off the GUI thread)."""
+    """The reads above for one organiser database (blocking: run them off the GUI thread)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -70,3 +120,6 @@ class GatewayStatus:
 
     def queue_depth(self) -> QueueDepth:
         return outbound_queue_depth(self._engine)
+
+    def phone(self) -> PhoneStatus:
+        return phone_status(self._engine)

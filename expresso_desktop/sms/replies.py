@@ -2,7 +2,7 @@
 
 Everything here is formatting: what to say was decided by ``conversation``. Drink summaries use
 "2x" rather than "2×" so a reply stays in the GSM-7 alphabet (one character outside it would
-halve the room in a segment).
+halve the room in a segment), and are listed the way people say them ("latte and mocha").
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from expresso_desktop.core.items import DrinkSpec, drink_of
-from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.core.orders import status_phrase
 from expresso_desktop.core.routing import Unroutable
-from expresso_desktop.core.templates import TemplateSet
+from expresso_desktop.core.templates import Rendered, TemplateSet, spoken_list
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 # Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
-_LIST_LIMITS = {"drinks": 400, "milks": 200, "sizes": 100, "alternatives": 400}
+_LIST_LIMITS = {"drinks": 400, "milks": 200, "sizes": 100, "alternatives": 400, "drink": 400}
 
 
 class Replies:
@@ -30,8 +30,12 @@ class Replies:
         return self.templates.render(template, values, limits=_LIST_LIMITS).text
 
     # -- pieces --------------------------------------------------------------------------------
-    def drinks(self, items: Sequence[DrinkSpec]) -> str:
-        return " + ".join(i.summary(self.menu).replace("×", "x") for i in items)
+    def drinks(self, items: Sequence[DrinkSpec], who: Sequence[str | None] = ()) -> str:
+        names = list(who) + [None] * (len(items) - len(who))
+        return spoken_list(
+            i.summary(self.menu).replace("×", "x") + (f" for {name}" if name else "")
+            for i, name in zip(items, names, strict=True)
+        )
 
     def order_drinks(self, rows: Sequence[OrderItem]) -> str:
         return self.drinks([drink_of(r) for r in rows])
@@ -63,7 +67,8 @@ class Replies:
         station: Station,
         wait_minutes: int,
         sponsor: str | None,
-    ) -> str:
+        note: str = "",
+    ) -> Rendered:
         values = {
             "number": order.number,
             "drink": self.drinks(items),
@@ -71,12 +76,45 @@ class Replies:
             "station": self.station_label(station),
             "location": self.location(station),
             "wait": wait_minutes,
+            "note": note,
         }
         tail = [sponsor] if sponsor else []
-        return self.templates.render("confirmation", values, optional_tail=tail).text
+        return self.templates.render(
+            "confirmation", values, optional_tail=tail, limits={"note": 120}
+        )
+
+    def group_confirmation(
+        self,
+        *,
+        orders: Sequence[Order],
+        items: Sequence[DrinkSpec],
+        station: Station,
+        wait_minutes: int,
+        note: str = "",
+    ) -> str:
+        values = {
+            "number": ", ".join(f"#{o.number}" for o in orders),
+            "drink": self.drinks(items, [o.customer_name for o in orders]),
+            "station": self.station_label(station),
+            "location": self.location(station),
+            "wait": wait_minutes,
+            "note": note,
+        }
+        return self.text("group_confirmation", **values)
+
+    @staticmethod
+    def moved_note(asked: int, station: Station) -> str:
+        """Why the order is not where the customer asked for it."""
+        where = station.name or f"Station {station.number}"
+        return f"Station {asked} can't make that right now, so it went to {where}."
 
     def refusal(
-        self, refusal: Unroutable, items: Sequence[DrinkSpec], zone: tzinfo, now: datetime
+        self,
+        refusal: Unroutable,
+        items: Sequence[DrinkSpec],
+        zone: tzinfo,
+        now: datetime,
+        milks: Sequence[str] = (),
     ) -> str:
         if refusal.reason == "closed":
             opens = ""
@@ -84,7 +122,12 @@ class Replies:
                 opens = f"Service opens {_when(refusal.opens_at, zone, now)}."
             return self.text("closed", opens_text=opens)
         if refusal.makeable_now:
-            alternatives = "Available now: " + ", ".join(refusal.makeable_now) + "."
+            alternatives = "Available now: " + ", ".join(refusal.makeable_now)
+            with_milk = [m for m in milks if m != NO_MILK]
+            if with_milk:
+                alternatives += ", with " + spoken_list(with_milk).replace(" and ", " or ")
+                alternatives += " milk"
+            alternatives += "."
         else:
             alternatives = "Please try again a little later."
         return self.text("unavailable", drink=self.drinks(items), alternatives=alternatives)

@@ -28,6 +28,7 @@ from sqlmodel import col, or_, select
 from twilio.request_validator import RequestValidator
 
 from expresso_desktop.errors import KnownError
+from expresso_desktop.settings import private_dir, write_private
 from expresso_desktop.sms.simulator_gateway import SIMULATOR_NUMBER
 from expresso_desktop.store.tables import SmsMessage
 
@@ -44,7 +45,7 @@ def simulator_secret(data_dir: Path, *, create: bool = True) -> str | None:
     if not path.exists():
         if not create:
             return None
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -69,9 +70,7 @@ class Runtime:
 
 
 def write_runtime(data_dir: Path, runtime: Runtime) -> None:
-    tmp = data_dir / f".{RUNTIME_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(runtime.__dict__), encoding="utf-8")
-    tmp.replace(data_dir / RUNTIME_FILE)
+    write_private(data_dir / RUNTIME_FILE, json.dumps(runtime.__dict__).encode())
 
 
 def read_runtime(data_dir: Path) -> Runtime | None:

@@ -20,6 +20,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from expresso_desktop.settings import private_dir, private_file
+
 from . import migrate
 from .errors import (
     CorruptDatabaseError,
@@ -43,12 +45,18 @@ def open_database(path: Path, *, role: Role, busy_timeout_ms: int = 5000) -> Eng
     An existing file is checked first through a read-only connection: damaged, foreign or
     written by a newer Expresso, it raises a ``StoreError`` and is left byte-for-byte alone.
     Before an upgrade the old file is copied to ``<name>.before-<revision>.bak``.
+
+    The file and its ``-wal``/``-shm`` are this user's only (0600; SQLite gives the WAL and SHM
+    files the database file's mode, so the file is made 0600 before SQLite first opens it).
     """
     path = Path(path)
     if path.exists() and path.stat().st_size > 0:
         _check_existing(path)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+    for file in (path, *_sidecars(path)):
+        if file == path or file.exists():
+            private_file(file)
     engine = _create_engine(path, role=role, busy_timeout_ms=busy_timeout_ms)
     try:
         _upgrade_to_head(engine, path)
@@ -99,6 +107,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
         ) as session,
     ):
         yield session
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def database_path(engine: Engine) -> Path | None:
@@ -155,6 +167,9 @@ def _check_existing(path: Path) -> None:
 def _create_engine(path: Path, *, role: Role, busy_timeout_ms: int) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
+        # An error's text must not carry row values (names, numbers, message bodies) into
+        # logs: SQLAlchemy would repeat the statement's parameters verbatim.
+        hide_parameters=True,
         # The pool hands a connection to one thread at a time; the writer thread and the
         # readers are different threads.
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
@@ -215,7 +230,7 @@ def _upgrade_to_head(engine: Engine, path: Path) -> None:
 def _backup(connection: Connection, target: Path) -> None:
     raw = connection.connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
-    backup = sqlite3.connect(target)
+    backup = sqlite3.connect(private_file(target))  # a copy of the data: as private
     try:
         raw.backup(backup)
     finally:

@@ -9,6 +9,9 @@ Two encodings travel between organiser and station:
   schema, so copying stored values is exact and avoids converting 10,000s of rows twice.
 
 ``state_hash`` is the convergence check of the simulation and the scenario tests (I5).
+
+Some columns never leave the organiser (``PRIVATE``, issue 15): a station gets a placeholder
+in snapshots, pulled images and live events, and the hash covers the same redacted view.
 """
 
 from __future__ import annotations
@@ -30,6 +33,36 @@ TABLES: dict[str, sa.Table] = {
     for model in SYNCED_TABLES
 }
 ORDERED: tuple[str, ...] = tuple(TABLES)  # parents before children
+
+# Columns no device may read, and what it gets instead (None, or "" where NOT NULL): PIN
+# hashes (4–8 digits: brute-forced offline in minutes), and the sync id of the station that
+# made a stock movement (with it another device could speak as that station).
+PRIVATE: dict[str, dict[str, Any]] = {
+    "staff_users": {"pin_hash": None},
+    "stock_movements": {"client_id": ""},
+}
+
+
+def redact(entity: str, image: Mapping[str, Any]) -> dict[str, Any]:
+    """``image`` as a device may read it (a copy only when something is hidden)."""
+    hidden = PRIVATE.get(entity)
+    if not hidden or hidden.keys().isdisjoint(image):
+        return image if isinstance(image, dict) else dict(image)
+    return {k: hidden.get(k, v) for k, v in image.items()}
+
+
+@functools.cache
+def _visible_columns(entity: str) -> str:
+    """The SELECT list of a synced table with private columns replaced by their placeholder."""
+    hidden = PRIVATE.get(entity, {})
+    out = []
+    for column in table(entity).columns:
+        if column.name in hidden:
+            value = hidden[column.name]
+            out.append(f'{"NULL" if value is None else repr(value)} AS "{column.name}"')
+        else:
+            out.append(f'"{column.name}"')
+    return ", ".join(out)
 
 
 def table(entity: str) -> sa.Table:
@@ -128,10 +161,11 @@ def tombstone(conn: Connection, entity: str, entity_id: str, version: int) -> No
 
 
 def read_raw(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Every synced row as stored, tombstones included (live rows may reference them)."""
+    """Every synced row as stored (private columns redacted), tombstones included (live rows
+    may reference them)."""
     out: dict[str, dict[str, Any]] = {}
     for name in ORDERED:
-        cursor = conn.exec_driver_sql(f'SELECT * FROM "{name}"')
+        cursor = conn.exec_driver_sql(f'SELECT {_visible_columns(name)} FROM "{name}"')
         columns = [d[0] for d in cursor.cursor.description] if cursor.cursor else []
         out[name] = {"columns": columns, "rows": [list(r) for r in cursor.fetchall()]}
     return out
@@ -163,14 +197,17 @@ def write_raw(conn: Connection, tables: Mapping[str, Mapping[str, Any]]) -> int:
 
 
 def state_hash(conn: Connection, entities: Iterable[str] = ORDERED) -> str:
-    """A canonical hash of every live synced row: equal on two databases iff they agree.
+    """A canonical hash of every live synced row as devices see it (``PRIVATE`` redacted):
+    equal on two databases iff they agree.
 
     Hashes the stored values: both sides write rows through the same column types, so equal
     rows are stored identically (a snapshot copies them verbatim)."""
     digest = hashlib.sha256()
     for name in entities:
         pk = pk_column(name).name
-        rows = conn.exec_driver_sql(f'SELECT * FROM "{name}" WHERE deleted = 0 ORDER BY "{pk}"')
+        rows = conn.exec_driver_sql(
+            f'SELECT {_visible_columns(name)} FROM "{name}" WHERE deleted = 0 ORDER BY "{pk}"'
+        )
         digest.update(name.encode())
         for row in rows:
             digest.update(repr(tuple(row)).encode())

@@ -42,6 +42,9 @@ class SyncClient(SQLModel, table=True):
     last_seen: datetime | None = utc_field()
     app_version: str | None = None
     schema_version: int | None = None
+    # The device whose token first said hello with this id: only it may use the id (NULL: the
+    # organiser's own client, or a client registered before 0003 — the next hello binds it).
+    device_id: int | None = Field(default=None, index=True)
 
 
 class MutationLog(SQLModel, table=True):

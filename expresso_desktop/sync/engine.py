@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from expresso_desktop import __version__
 from expresso_desktop.core.sync_protocol import (
+    REFUSED,
     SCHEMA_VERSION,
     ErrorCode,
     HelloAnswer,
@@ -41,9 +42,16 @@ from .replica import (
     restore_bases,
     touch_bases,
 )
-from .transport import ServerBusy, Transport, TransportError
+from .transport import ReplicaRefused, ServerBusy, Transport, TransportError
 
-__all__ = ["ForeignServer", "Notice", "ServerBusy", "SyncEngine", "TransportError"]
+__all__ = [
+    "ForeignServer",
+    "Notice",
+    "ReplicaRefused",
+    "ServerBusy",
+    "SyncEngine",
+    "TransportError",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +106,15 @@ class SyncEngine:
         return changed
 
     async def _round(self) -> None:
+        try:
+            await self._rounds()
+        except ReplicaRefused as exc:
+            # Kept for ``station status`` and the window: only pairing again clears it.
+            with self.replica.write() as conn:
+                put(conn, "refused", str(exc)[:500])
+            raise
+
+    async def _rounds(self) -> None:
         for _ in range(4):
             try:
                 if not self.ready:
@@ -124,6 +141,9 @@ class SyncEngine:
                 schema_version=SCHEMA_VERSION,
                 app_version=__version__,
                 station_id=int(station) if station else None,
+                # The organiser holding more of our id than we ever numbered: a copy of this
+                # folder syncs too (refused: ``ReplicaCloned``).
+                last_seq=int(self.replica.state("next_seq", "1") or 1) - 1,
             )
         )
         self.server_epoch = info.epoch
@@ -193,6 +213,8 @@ class SyncEngine:
             if answer.error is ErrorCode.GAP and answer.expected is not None:
                 with self.replica.write() as conn:
                     outbox.reopen(conn, answer.expected - 1)
+            elif answer.error in REFUSED:
+                raise ReplicaRefused(answer.message or str(answer.error))
             elif answer.error is not None:
                 raise ServerBusy(f"{answer.error}: {answer.message or ''}".strip(": "))
 

@@ -16,8 +16,11 @@ import aiohttp
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.sync_protocol import (
+    REFUSED,
     HelloAnswer,
     HelloRequest,
+    PinCheckAnswer,
+    PinCheckRequest,
     Poke,
     PullAnswer,
     PullRequest,
@@ -28,14 +31,14 @@ from expresso_desktop.core.sync_protocol import (
     pull_answer_from_json,
 )
 
-from .transport import ServerBusy, TransportError
+from .transport import ReplicaRefused, ServerBusy, TransportError
 
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 T = TypeVar("T")
 
 PREFIX = "/api/v1/sync"
-_ANSWERED = {200, 409, 503}  # the sync routes' own answers: the body says what happened
+_ANSWERED = {200, 409, 429, 503}  # the sync routes' own answers: the body says what happened
 
 
 class Unauthorized(TransportError):
@@ -105,12 +108,18 @@ class HttpTransport:
             raise TransportError("the server's certificate is not the paired organiser's") from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from exc
-        if status in (401, 403):
-            raise Unauthorized(f"the organiser refused this station ({status}); pair it again")
         try:
             data: Any = json.loads(raw) if raw else None
         except ValueError as exc:
+            if status in (401, 403):
+                raise Unauthorized(
+                    f"the organiser refused this station ({status}); pair again"
+                ) from exc
             raise TransportError(f"{path}: HTTP {status}, not JSON") from exc
+        if status == 403 and isinstance(data, dict) and data.get("error") in REFUSED:
+            raise ReplicaRefused(str(data.get("message") or data["error"]))
+        if status in (401, 403):
+            raise Unauthorized(f"the organiser refused this station ({status}); pair it again")
         if status not in _ANSWERED or not isinstance(data, dict):
             raise TransportError(f"{path}: HTTP {status}: {str(data)[:200]}")
         try:
@@ -135,6 +144,9 @@ class HttpTransport:
             params=req.to_json(),
             timeout=self._snapshot_timeout,
         )
+
+    async def check_pin(self, req: PinCheckRequest) -> PinCheckAnswer:
+        return await self._request("POST", "/pin", PinCheckAnswer.from_json, body=req.to_json())
 
     async def pokes(self) -> AsyncIterator[int]:
         """Heads from ``/sync/ws`` until the socket closes (then raises ``TransportError``)."""

@@ -214,7 +214,7 @@ def _stock(local: Local, args: Mapping[str, Any], delta: float, generation: int 
         {
             "id": movement_id(local.client_id, local.seq, item["id"]),
             "item_id": item["id"],
-            "client_id": local.client_id,
+            "client_id": "",  # as the organiser's image reads here: ids stay private
             "seq": local.seq,
             "delta": delta,
             "generation": item["generation"] if counted else generation,

@@ -59,6 +59,7 @@ class Replica:
                 put(conn, "client_id", str(uuid.uuid4()))
                 put(conn, "next_seq", "1")
                 put(conn, "cursor", "0")
+            scrub_private(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -105,6 +106,35 @@ class Replica:
     def state_hash(self) -> str:
         with self.read() as conn:
             return sync_rows.state_hash(conn)
+
+
+def scrub_private(conn: Connection) -> None:
+    """Forget what older organisers sent and no station may keep (PIN hashes, other
+    stations' sync ids): newer ones never send it (``sync_rows.PRIVATE``)."""
+    for entity, hidden in sync_rows.PRIVATE.items():
+        t = sync_rows.table(entity)
+        stale = sa.or_(*(t.c[k].is_distinct_from(v) for k, v in hidden.items()))
+        conn.execute(sa.update(t).where(stale).values(**hidden))
+
+
+def new_identity(conn: Connection) -> int:
+    """Become a new sync client (after pairing again, e.g. a copied data folder): a fresh
+    client id, the not-yet-acknowledged taps renumbered from 1 under it, and no history, so
+    the next round downloads the event. Returns how many taps will be sent again."""
+    pending = conn.execute(
+        text("SELECT seq FROM outbox WHERE status = 'pending' ORDER BY seq")
+    ).all()
+    conn.execute(text("DELETE FROM outbox WHERE status != 'pending'"))
+    for new, (old,) in enumerate(pending, start=1):
+        conn.execute(
+            text("UPDATE outbox SET seq = :new, attempts = 0 WHERE seq = :old"),
+            {"new": new, "old": old},
+        )
+    put(conn, "client_id", str(uuid.uuid4()))
+    put(conn, "next_seq", str(len(pending) + 1))
+    put(conn, "cursor", "0")
+    conn.execute(text("DELETE FROM sync_state WHERE k IN ('epoch', 'refused')"))
+    return len(pending)
 
 
 # -- sync_state ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .discovery import choose_organiser, discover
 from .engine import SyncEngine
 from .events import LinkChanged, Notice
 from .http_transport import HttpTransport, pair
-from .replica import Replica, put
+from .replica import Replica, new_identity, put
 from .runner import SyncRunner
 from .transport import TransportError
 
@@ -110,6 +110,9 @@ async def pair_station(replica: Replica, paths: AppPaths, options: StationOption
     save_token(paths, answer["token"])
     device = answer["device"]
     with replica.write() as conn:
+        # A new device gets a sync id of its own: the old one stays bound to the old token
+        # (and may be shared with a copy of this folder). Unsent taps move over to it.
+        again = new_identity(conn)
         put(conn, "server_url", url.rstrip("/"))
         put(conn, "fingerprint", pinned.hex())
         put(conn, "device_id", str(device["id"]))
@@ -117,7 +120,7 @@ async def pair_station(replica: Replica, paths: AppPaths, options: StationOption
         put(conn, "device_name", device["name"])
         if device.get("station_id") is not None:
             put(conn, "station_id", str(device["station_id"]))
-    log.info("paired with %s as device %s", url, device["id"])
+    log.info("paired with %s as device %s (%d unsent taps kept)", url, device["id"], again)
     return url
 
 

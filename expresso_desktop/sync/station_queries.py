@@ -46,6 +46,9 @@ def status(replica: Replica) -> dict[str, Any]:
             "station_id": int(get(conn, "station_id") or 0) or None,
             "since": since,
             "last_error": get(conn, "last_error") or "",
+            # Set when the organiser refuses this replica's sync id for good (a copied data
+            # folder, an id of another device): the message says to pair again.
+            "refused": get(conn, "refused") or "",
             "rejections": rejected,
         }
 

@@ -24,6 +24,12 @@ class TransportError(Exception):
     """No answer (organiser unreachable, connection dropped, timeout): try again later."""
 
 
+class ReplicaRefused(TransportError):
+    """The organiser refuses this replica's sync id for good (``ClientIdTaken``: it belongs to
+    another device; ``ReplicaCloned``: another copy of this data folder uses it). Nothing was
+    applied; the station must be paired again, which gives it an id of its own."""
+
+
 class ServerBusy(TransportError):
     """The organiser answered but asked us to come back (``Unavailable``, ``Deferred``), or
     said something this station cannot read."""

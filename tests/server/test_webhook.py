@@ -302,3 +302,28 @@ async def test_without_auth_every_sms_request_is_refused(
     )
     assert (await post(unknown_url, form("latte for Sam")))[0] == 403
     assert count(services, SmsMessage) == 0
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["😀", "<script>", "client:sam", "   ", "0400 000 001", "whatsapp:+61400000001", "+0400000001"],
+)
+async def test_a_sender_that_is_not_a_phone_number_is_refused_politely(
+    client: TestClient, services: OrganiserServices, sender: str
+) -> None:
+    assert await text(client, "large latte for Sam", phone=sender) == webhook.NOT_A_PHONE_REPLY
+    for model in (SmsMessage, Customer, Order):
+        assert count(services, model) == 0
+
+
+async def test_a_spaced_number_is_the_same_customer(
+    client: TestClient, services: OrganiserServices
+) -> None:
+    assert "Order #A001" in (await text(client, "latte for Sam", phone="+61 400 000 001") or "")
+    assert "Order #A002" in (await text(client, "mocha for Sam", phone=PHONE) or "")
+    with read_session(services.engine) as session:
+        (customer,) = session.exec(select(Customer)).all()
+        numbers = {
+            row.from_number for row in session.exec(select(SmsMessage)) if row.direction == "in"
+        }
+    assert customer.phone == PHONE and numbers == {PHONE}

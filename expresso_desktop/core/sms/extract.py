@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from expresso_desktop.core.sms import words as W
 from expresso_desktop.core.sms.lexicon import Lexicon, Token
@@ -94,32 +95,99 @@ def _leads(tok: Token, key: str) -> bool:
     return tok.kind == "at" or (tok.kind == "word" and key in W.STATION_LEADERS)
 
 
+@dataclass(frozen=True)
+class Names:
+    """Who a text is from, and the friends it orders for: ``(index of the name's first token,
+    name)``, with ``""`` for "for me"."""
+
+    name: str | None
+    friends: tuple[tuple[int, str], ...] = ()
+
+
+_NO_NAMES = Names(None)
+
+
 class NameFinder:
-    """Finds the customer's name: "for Sam", "- Priya", "I'm Alex", "name: Kim", "Sam here"."""
+    """Finds the customer's name ("for Sam", "- Priya", "I'm Alex", "name: Kim", "Sam here",
+    "cheers matt", "for me (Priya)") and the friends a text orders for ("a mocha for Ben").
+
+    The sender's own name wins over a "for": in "latte for me and a mocha for Ben - Chris" the
+    order is Chris's and Ben is a friend. A single "for Sam" with nobody else named is the
+    customer's name, as it always was; several different ones are friends."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._lex = lexicon
 
     def find(
         self, text: str, tokens: Sequence[Token], keys: Sequence[str], used: list[bool]
-    ) -> str | None:
+    ) -> Names:
+        if not tokens:
+            return _NO_NAMES
         mixed = text != text.lower() and text != text.upper()
         starts = [i for i, key in enumerate(keys) if key in _MARKER_STARTS]
-        for markers, strong in _MARKER_GROUPS:
-            for i in starts:
-                for marker in markers:
-                    end = i + len(marker)
-                    if tuple(keys[i:end]) == marker and not any(used[i:end]):
-                        while end < len(tokens) and tokens[end].kind in ("colon", "dash"):
-                            end += 1
-                        found = self._take(tokens, keys, used, end, strong, mixed)
-                        if found:
-                            return found
-                        break
-        return self._find_unmarked(tokens, keys, used, mixed)
+        own = None
+        for markers, strong in _MARKER_GROUPS[:2]:
+            own = own or self._marked(markers, strong, starts, tokens, keys, used, mixed)
+        own = own or self._me_paren(tokens, keys, used, mixed)
+        fors: list[tuple[int, str]] = []
+        for i in starts:
+            if keys[i] != "for" or used[i] or i + 1 >= len(tokens):
+                continue
+            if keys[i + 1] == "me" and not used[i + 1]:
+                fors.append((i + 1, ""))
+                continue
+            found = self._take(tokens, keys, used, i + 1, False, mixed, expected=True)
+            if found:
+                fors.append((i + 1, found))
+        if own is None:
+            own = self._marked((("from",),), False, starts, tokens, keys, used, mixed)
+        own = own or self._find_unmarked(text, tokens, keys, used, mixed)
+        named = {n for _, n in fors if n}
+        if own is None and len(named) == 1 and len(fors) == len([n for _, n in fors if n]):
+            return Names(named.pop())  # "latte for Sam": Sam is who we text
+        friends = tuple((i, n) for i, n in fors if n != own)
+        return Names(own, friends if any(n for _, n in friends) else ())
+
+    def _marked(
+        self,
+        markers: tuple[tuple[str, ...], ...],
+        strong: bool,
+        starts: list[int],
+        tokens: Sequence[Token],
+        keys: Sequence[str],
+        used: list[bool],
+        mixed: bool,
+    ) -> str | None:
+        for i in starts:
+            for marker in markers:
+                end = i + len(marker)
+                if tuple(keys[i:end]) == marker and not any(used[i:end]):
+                    while end < len(tokens) and tokens[end].kind in ("colon", "dash"):
+                        end += 1
+                    found = self._take(tokens, keys, used, end, strong, mixed, expected=True)
+                    if found:
+                        return found
+                    break
+        return None
+
+    def _me_paren(
+        self, tokens: Sequence[Token], keys: Sequence[str], used: list[bool], mixed: bool
+    ) -> str | None:
+        """ "a cap for me (Priya)": the name in brackets after "me"."""
+        for i, key in enumerate(keys[:-2]):
+            if key == "me" and tokens[i + 1].raw in ("(", "[", "-", ","):
+                found = self._take(tokens, keys, used, i + 2, True, mixed, expected=True)
+                if found:
+                    return found
+        return None
 
     def _find_unmarked(
-        self, tokens: Sequence[Token], keys: Sequence[str], used: list[bool], mixed: bool
+        self,
+        text: str,
+        tokens: Sequence[Token],
+        keys: Sequence[str],
+        used: list[bool],
+        mixed: bool,
     ) -> str | None:
         n = len(tokens)
         # "Sam here", "Priya - latte", "Kim: flat white" at the start (after a greeting).
@@ -130,21 +198,38 @@ class NameFinder:
                 found = self._take(tokens, keys, used, i, False, mixed, single=True)
                 if found:
                     return found
-        # "Large latte, Sam" / "latte - Priya" / "latte thanks Sam": the last words, capitalised.
+        # "Large latte, Sam" / "latte - Priya" / "latte thanks Sam" / "cheers matt": the last
+        # words; capitalised, unless a thank-you comes right before them.
         last = n - 1
         while last >= 0 and tokens[last].kind in _BREAKS:
             last -= 1
-        if last < 1 or not mixed:
+        if last < 1:
             return None
+
+        def thanked(j: int) -> bool:
+            k = j - 1
+            while k > 0 and tokens[k].kind == "sep" and tokens[k].raw == ",":
+                k -= 1
+            return k >= 0 and keys[k] in _THANKS
 
         def after_break(j: int) -> bool:
             return j > 0 and (tokens[j - 1].kind in ("sep", "dash") or keys[j - 1] in _THANKS)
 
+        if thanked(last) or (last > 1 and thanked(last - 1)):
+            first = last if thanked(last) else last - 1
+            found = self._take(tokens, keys, used, first, True, mixed, expected=True)
+            if found:
+                return found
+        if not mixed:
+            return None
+        glued = tokens[last - 1].raw == "," and f",{tokens[last].raw}" in text
+        if glued and self._take(tokens, keys, used, last, True, mixed, single=True):
+            return _tidy(tokens[last].raw)  # "Large latte,sam": a comma and no space
         pair = after_break(last - 1) and self._is_name(tokens, keys, used, last - 1, False, mixed)
         if pair and self._is_name(tokens, keys, used, last, False, mixed):
             return self._take(tokens, keys, used, last - 1, False, mixed)
         if after_break(last):
-            return self._take(tokens, keys, used, last, False, mixed, single=True)
+            return self._take(tokens, keys, used, last, False, mixed, single=True, expected=True)
         return None
 
     def _take(
@@ -156,8 +241,9 @@ class NameFinder:
         strong: bool,
         mixed: bool,
         single: bool = False,
+        expected: bool = False,
     ) -> str | None:
-        if not self._is_name(tokens, keys, used, j, strong, mixed):
+        if not self._is_name(tokens, keys, used, j, strong, mixed, expected):
             return None
         parts = [j]
         surname = not single and mixed and j + 1 < len(tokens) and tokens[j + 1].raw[:1].isupper()
@@ -175,6 +261,7 @@ class NameFinder:
         j: int,
         strong: bool,
         mixed: bool,
+        expected: bool = False,
     ) -> bool:
         if j >= len(tokens) or used[j] or tokens[j].kind != "word":
             return False
@@ -183,6 +270,9 @@ class NameFinder:
             return False
         if mixed and not raw[:1].isupper() and not strong:
             return False
+        # "latte for Will", "Flat white for Mac": written like a name where one is expected.
+        if expected and key in W.NAME_WORDS and (strong or (mixed and raw[:1].isupper())):
+            return True
         if key in W.NAME_STOP or key in W.COMMON or key in W.OPT_OUT or key in W.OPT_IN:
             return False
         if key in W.HELP_WORDS or key in W.STATION_WORDS or _GREETING.fullmatch(key):
@@ -192,5 +282,16 @@ class NameFinder:
 
 
 def _tidy(raw: str) -> str:
-    """Names written all lower or all upper case are shown capitalised."""
-    return raw.capitalize() if raw.islower() or raw.isupper() else raw
+    """Names written all lower or all upper case are shown capitalised, each part of a
+    hyphenated or O'-name too ("SARAH-JANE" is Sarah-Jane, "o'neil" is O'Neil)."""
+    if not (raw.islower() or raw.isupper()):
+        return raw
+    parts = raw.lower().split("-")
+    return "-".join(_cap(p) for p in parts)
+
+
+def _cap(part: str) -> str:
+    head, sep, tail = part.partition("'")
+    if sep and len(head) == 1:
+        return head.upper() + sep + tail.capitalize()
+    return part.capitalize()

@@ -11,6 +11,8 @@ Binding rules (the ones a reader would otherwise have to guess):
 - "mac" is macadamia milk right before a drink or "milk" ("mac latte"), or right after a drink or
   "with" in the same chunk ("latte mac", "latte with mac"); anywhere else it is a macchiato.
 - "a"/"an" are quantity 1 but never split an item; "2x"/"x2" may follow the drink.
+- A friend's name ("a mocha for Ben") belongs to the drink before it in its chunk, like a
+  modifier after the drink.
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ class Draft:
     milk_word: bool = False
     sugar: int | None = None
     extras: list[str] = field(default_factory=list)
+    who: str | None = None  # the friend it is for ("" or None: the sender)
 
     def split(self, quantity: int) -> Draft:
         extras = list(self.extras)
-        return Draft(self.drink, quantity, self.size, self.milk, self.milk_word, self.sugar, extras)
+        return Draft(
+            self.drink, quantity, self.size, self.milk, self.milk_word, self.sugar, extras, self.who
+        )
 
 
 def refine(lexes: list[Lex], *, shot_extra: str | None, no_milk: bool) -> list[Lex]:
@@ -154,7 +159,7 @@ def _ambiguity(lexes: list[Lex]) -> list[Lex]:
             nxt.kind == W.DRINK or (nxt.kind == W.MILKWORD and nxt.value == "milk")
         )
         as_milk = as_milk or (before in (W.DRINK, W.WITH) and _drink_behind(out))
-        out.append(Lex(W.MILK, cur.alt) if as_milk else Lex(W.DRINK, cur.value))
+        out.append(Lex(W.MILK, cur.alt) if as_milk else Lex(W.DRINK, cur.value, alt=cur.alt))
     return out
 
 
@@ -242,6 +247,8 @@ def _apply(draft: Draft, lx: Lex) -> None:
         draft.extras.remove(str(lx.value))
     elif lx.kind == W.SUGAR:
         draft.sugar = int(lx.value)
+    elif lx.kind == W.WHO:
+        draft.who = str(lx.value)
 
 
 def _chunks(lexes: list[Lex]) -> list[list[Lex]]:

@@ -22,22 +22,32 @@ from expresso_desktop.core.sms import words as W
 MAX_CHARS = 1000  # a text is cut here before anything else: cost stays bounded
 MAX_TOKENS = 250
 _BIG = 10_000  # larger written numbers are clamped to this (int() of 5000 digits raises)
+MAX_COUNT = 99  # the largest number that can be a quantity
+_NOT_WORDS = frozenset({"who", "skip", "code"})
 
 _DASH_IN_WORD = re.compile(r"(?<=[^\W\d_])[-‐‑–](?=[^\W\d_])")
 _W_SLASH = re.compile(r"\bw/", re.IGNORECASE)
+# A script or style element goes with its content ("<script>alert(1)</script>" is no "Alert");
+# other markup is cut out and its text kept ("<b>Sam</b>" is Sam).
+_SCRIPT = re.compile(r"<\s*(script|style)\b[^>]{0,200}>.*?(?:<\s*/\s*\1\s*>|$)", re.I | re.S)
 _MARKUP = re.compile(r"<[^<>]{0,200}>")
+_CALL = re.compile(r"[^\W\d_]+\([^()]{0,80}\)")  # "alert(1)" next to markup is code, not a name
 _TIMES_SIGN = re.compile(r"[×*]")
+# "1/2 strength", "½ strength": a fraction is "half", never a quantity of 2.
+_HALF = re.compile(r"(?<![\d/⁄])(?:1\s*[/⁄]\s*2|½)(?![\d/⁄])")
 _TOKEN = re.compile(
-    r"(\d+(?:\.\d+)?)"  # 1 number
-    r"|([^\W\d_]+(?:['’`][^\W\d_]+)*)"  # 2 word, with inner apostrophes
-    r"|([-‐‑–—~]+)"  # 3 dash
-    r"|(@)"  # 4
-    r"|(\?)"  # 5
-    r"|(:)"  # 6
-    r"|([,;&+/|.!\n()\[\]])"  # 7 separator
+    r"([^\W_]*(?:\d[^\W\d_]|[^\W\d_]\d)[^\W_]*)"  # 1 letters glued to digits: "VIP7"
+    r"|(\d+(?:\.\d+)?)"  # 2 number
+    r"|([^\W\d_]+(?:['’`-][^\W\d_]+)*)"  # 3 word, with inner apostrophes (and name hyphens)
+    r"|([-‐‑–—~]+)"  # 4 dash
+    r"|(@)"  # 5
+    r"|(\?)"  # 6
+    r"|(:)"  # 7
+    r"|([,;&+/|.!\n()\[\]])"  # 8 separator
 )
-_KINDS = (None, "num", "word", "dash", "at", "q", "colon", "sep")
-_APOSTROPHES = str.maketrans("", "", "'’`")
+_KINDS = (None, "glued", "num", "word", "dash", "at", "q", "colon", "sep")
+_GLUED_PARTS = re.compile(r"\d+|[^\W\d_]+")
+_APOSTROPHES = str.maketrans("", "", "'’`-")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
@@ -78,13 +88,16 @@ def tokenise(text: str) -> list[Token]:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     if "<" in text:
+        text = _SCRIPT.sub(" ", text)
         text = _MARKUP.sub(" ", text)  # "<img src=x>" is not a customer called Img
-    if "/" in text:
+        text = _CALL.sub(" ", text)
+    if "/" in text or "½" in text or "⁄" in text:
+        text = _HALF.sub(" half ", text)
         text = _W_SLASH.sub("with ", text)
     if "*" in text or "×" in text:
         text = _TIMES_SIGN.sub(" x ", text)
     if not text.isascii() or "-" in text:
-        text = _DASH_IN_WORD.sub(" ", text)
+        text = _DASH_IN_WORD.sub(_dash, text)
     out: list[Token] = []
     for m in _TOKEN.finditer(text):
         kind = _KINDS[m.lastindex or 0] or "sep"
@@ -92,13 +105,66 @@ def tokenise(text: str) -> list[Token]:
         if kind == "word":
             out.append(Token(kind, raw, _word_key(raw)))
         elif kind == "num":
-            whole = raw.split(".")[0]
-            out.append(Token(kind, raw, raw, int(whole) if len(whole) <= 4 else _BIG))
+            out.append(_number(raw))
         else:
-            out.append(Token(kind, raw, raw))
+            out.append(Token(kind, raw, raw.lower() if kind == "glued" else raw))
         if len(out) >= MAX_TOKENS:
             break
     return out
+
+
+def _number(raw: str) -> Token:
+    whole = raw.split(".")[0]
+    return Token("num", raw, raw, int(whole) if len(whole) <= 4 else _BIG)
+
+
+def _dash(m: re.Match[str]) -> str:
+    """A hyphen between two capitalised parts is a name's ("Sarah-Jane"); any other joins two
+    words ("oat-milk")."""
+    text, at = m.string, m.start()
+    if text[at + 1].isupper():
+        start = at
+        while start > 0 and text[start - 1].isalpha():
+            start -= 1
+        if text[start].isupper():
+            return "-"
+    return " "
+
+
+def split_glued(token: Token) -> list[Token]:
+    """The parts of letters glued to digits ("2x", "lattex4", "station2", "5mins")."""
+    out = []
+    for part in _GLUED_PARTS.findall(token.raw):
+        out.append(_number(part) if part.isdigit() else Token("word", part, _word_key(part)))
+    return out
+
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    ch: "".join(
+        other
+        for r2, other_row in enumerate(_ROWS)
+        for c2, other in enumerate(other_row)
+        if other != ch and abs(r2 - r) <= 1 and abs(c2 - c) <= 1
+    )
+    for r, row in enumerate(_ROWS)
+    for c, ch in enumerate(row)
+}
+_SOUND_RULES = (
+    (re.compile(r"(?:ay|ey|ee|ei|eh|ae|e)$"), "e"),  # "lattay", "lattee": a final "eh"
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"(?:ck|ch|cc|c|q)"), "k"),  # "moka", "cappuchino"
+    (re.compile(r"(?<=[aeiou])r(?=[^aeiouy]|$)"), ""),  # "larte", "latter": a silent r
+    (re.compile(r"(.)\1+"), r"\1"),
+)
+
+
+def sound_key(word: str) -> str:
+    """A rough key of how a word sounds (non-rhotic English): "larte", "latter", "lattay" and
+    "latte" share one; so do "moka" and "mocha"."""
+    for pattern, repl in _SOUND_RULES:
+        word = pattern.sub(repl, word)
+    return word
 
 
 def words_of(phrase: str) -> tuple[str, ...]:
@@ -161,6 +227,7 @@ class Lexicon:
             | W.OPT_IN
             | W.KNOWN_DRINKS
         ) - self.vocab
+        self._clipped, self._sounds = self._spelling_tables()
         self._cache: dict[str, str] = {}
         self._near_cache: dict[tuple[str, ...], tuple[str, ...] | None] = {}
         self._firsts = frozenset(k[0] for k in self.phrases)
@@ -226,6 +293,39 @@ class Lexicon:
             if len(key) > 1:
                 self.phrases.setdefault(("".join(key),), lexes)
 
+    def _spelling_tables(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Clipped forms ("lat", "cappu", "macch": at least three letters and half the word) and
+        sound-alike keys ("larte", "lattay", "moka") of the menu's one-word drinks and milks,
+        each kept only when every word it could stand for reads the same."""
+        words = sorted(
+            k[0]
+            for k, lexes in self.phrases.items()
+            if len(k) == 1
+            and k in self._menu_keys  # not the joined forms ("spicedchai")
+            and k[0].isalpha()
+            and lexes[0].kind in (W.DRINK, W.MILK)
+        )
+        clipped: dict[str, str] = {}
+        sounds: dict[str, str] = {}
+        clashes: set[str] = set()
+
+        def keep(table: dict[str, str], key: str, word: str) -> None:
+            seen = table.setdefault(key, word)
+            if self.phrases[(seen,)][0][:2] != self.phrases[(word,)][0][:2]:
+                clashes.add(key)
+
+        for word in words:
+            for end in range(max(3, (len(word) + 1) // 2), len(word)):
+                prefix = word[:end]
+                if prefix not in self.vocab and prefix not in self._protected:
+                    keep(clipped, prefix, word)
+            if len(word) >= 4:
+                keep(sounds, sound_key(word), word)
+        return (
+            {k: v for k, v in clipped.items() if k not in clashes},
+            {k: v for k, v in sounds.items() if k not in clashes},
+        )
+
     # -- lookups -------------------------------------------------------------------------------
     def is_menu_word(self, key: str) -> bool:
         return (key,) in self._menu_keys or key in self.vocab
@@ -247,6 +347,17 @@ class Lexicon:
             base = key[: -len(suffix)] + repl
             if key.endswith(suffix) and len(base) >= 2 and base in self.vocab:
                 return base
+        for suffix in ("s", ""):  # "lats": clipped and plural
+            clip = (
+                self._clipped.get(key[: len(key) - len(suffix)]) if key.endswith(suffix) else None
+            )
+            if clip is not None:
+                return clip
+        sound = self._sounds.get(sound_key(key)) if len(key) >= 4 else None
+        if sound is not None:
+            return sound
+        if len(key) == 4:
+            return self._keyboard_slip(key)
         if not self.FUZZY_MIN <= len(key) <= 24:
             return key
         limit = 2 if len(key) >= self.FUZZY_TWO else 1
@@ -258,6 +369,18 @@ class Lexicon:
                     rank = (dist, word[0] != key[0], abs(len(word) - len(key)), word)
                     best = rank if best is None or rank < best else best
         return best[3] if best else key
+
+    def _keyboard_slip(self, key: str) -> str:
+        """A four-letter word one neighbouring key off a four-letter menu word ("chsi")."""
+        found = key
+        for i, ch in enumerate(key):
+            for near in _NEIGHBOURS.get(ch, ""):
+                cand = key[:i] + near + key[i + 1 :]
+                if cand in self._sounds.values() and len(cand) == 4:
+                    if found != key and found != cand:
+                        return key  # two readings: leave it alone
+                    found = cand
+        return found
 
     def _near_phrase(self, written: tuple[str, ...]) -> tuple[str, ...] | None:
         """A menu phrase whose first word is exact and whose other words are one typo off, however
@@ -291,7 +414,16 @@ class Lexicon:
         while i < n:
             kind = tokens[i].kind
             if kind == "num":
-                out.append(Lex(W.NUM, tokens[i].value))
+                value = tokens[i].value
+                # a number too big to be drinks is a badge, a room, a year: never a quantity
+                out.append(Lex(W.NUM, value) if value <= MAX_COUNT else Lex(W.OTHER, "number"))
+                i += 1
+                continue
+            if kind in _NOT_WORDS:
+                if kind == "who":
+                    out.append(Lex(W.WHO, tokens[i].raw))
+                elif kind == "code":
+                    out.append(Lex(W.OTHER, "code"))
                 i += 1
                 continue
             if kind != "word":

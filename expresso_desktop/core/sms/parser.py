@@ -3,8 +3,14 @@
 Pipeline: tokenise (``sms_lexicon``) -> correct typos against menu words only -> take out the
 station and the name (``sms_extract``) -> longest-match phrases into lexemes -> resolve numbers,
 sugar, shots, negation and "mac", and bind modifiers to the nearest drink (``sms_grammar``) ->
-pick the intent (here). Quantities are clamped to 1..20, items to 20, sugar to 0..10, and only
-the first 1000 characters are read, so any input parses in bounded time.
+pick the intent (here). A quantity is read honestly up to 99 (the conversation decides what to do
+with 25 flat whites); a larger number, or digits glued to letters ("VIP7", "GOLD123": a code, a
+badge, a room), is never a quantity. Items are capped at 20, sugar at 0..10, and only the first
+1000 characters are read, so any input parses in bounded time.
+
+Beyond the JSON schema a result carries what the conversation needs: who each item is for (a
+friend named in "a mocha for Ben"), a change to an order ("actually make it oat"), a word that
+needs asking about ("mac" alone) and drinks nobody here serves ("frappuccino").
 
 Intent precedence: a bare carrier word (STOP, CANCEL, START...) first; then "cancel" with anything
 else; opt-out/opt-in phrases; status questions about *my* order; menu questions; then any drink
@@ -16,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -25,13 +31,22 @@ from expresso_desktop.core.menu import NO_MILK, Menu, load_default_menu
 from expresso_desktop.core.sms import words as W
 from expresso_desktop.core.sms.extract import NameFinder, find_station
 from expresso_desktop.core.sms.grammar import Draft, build, refine
-from expresso_desktop.core.sms.lexicon import SEP_TOKEN, Lexicon, Token, tokenise
+from expresso_desktop.core.sms.lexicon import (
+    MAX_COUNT,
+    SEP_TOKEN,
+    Lex,
+    Lexicon,
+    Token,
+    split_glued,
+    tokenise,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 20
-MAX_QUANTITY = 20
+MAX_QUANTITY = MAX_COUNT
 MAX_SUGAR = 10
+_SKIP_TOKEN = Token("skip", "", "")
 
 
 class Intent(StrEnum):
@@ -52,11 +67,53 @@ OrderItem = DrinkSpec
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change to an order already sent: only what the text said (None: keep it)."""
+
+    drink: str | None = None
+    size: str | None = None
+    milk: str | None = None
+    sugar: int | None = None
+    more_sugar: int = 0  # "add a sugar"
+    add_extras: tuple[str, ...] = ()
+    drop_extras: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self == Change()
+
+    def apply(self, item: OrderItem, menu: Menu) -> OrderItem:
+        drink = self.drink or item.drink
+        milk = self.milk or item.milk
+        if self.drink and not self.milk and self.drink != item.drink:
+            # A black drink has no milk unless asked; a milky one made from black gets the default.
+            was_default = item.milk == menu.default_milk_for(item.drink)
+            if was_default or menu.default_milk_for(drink) == NO_MILK:
+                milk = menu.default_milk_for(drink)
+        sugar = self.sugar if self.sugar is not None else item.sugar
+        extras = [e for e in item.extras if e not in self.drop_extras]
+        extras += [e for e in self.add_extras if e not in extras]
+        return replace(
+            item,
+            drink=drink,
+            size=self.size or item.size,
+            milk=milk,
+            sugar=min(max(sugar + self.more_sugar, 0), MAX_SUGAR),
+            extras=tuple(extras),
+        )
+
+
+@dataclass(frozen=True)
 class ParseResult:
     intent: str
     items: tuple[OrderItem, ...] = ()
     station: int | None = None
     name: str | None = None
+    # Not part of the JSON schema (``to_dict``):
+    who: tuple[str | None, ...] = ()  # per item: the friend it is for; None is the sender
+    change: Change | None = None  # "actually make it oat": a change to the last order
+    unclear: str | None = None  # a word to ask about ("mac": macchiato or macadamia?)
+    unserved: tuple[str, ...] = field(default=())  # drinks asked for that nobody here serves
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,12 +170,16 @@ _START_FILLER = W.word_set("please pls me again texts messages back in opt subsc
 _STOP_ANYWHERE = frozenset({"stop", "stopall", "unsubscribe", "quit", "optout"})
 
 
+_AMENDABLE = frozenset({Intent.ORDER, Intent.UNKNOWN, Intent.GREETING})
+
+
 class SmsParser:
     """Parses texts against one menu; build one per menu (it precomputes the phrase table)."""
 
     def __init__(self, menu: Menu) -> None:
         self.menu = menu
         self._lexicon = Lexicon(menu)
+        self._not_served = W.NOT_SERVED - self._lexicon.vocab
         self._names = NameFinder(self._lexicon)
         self._default_milk = {d: menu.default_milk_for(d) for d in menu.drink_names}
         self._shot_extra = next((e.name for e in menu.extras if e.shots >= 1), None)
@@ -135,24 +196,127 @@ class SmsParser:
 
     def _parse(self, text: str) -> ParseResult:
         tokens = tokenise(text)
+        if any(t.kind == "glued" for t in tokens):
+            tokens = self._unglue(tokens)
         keys = [self._lexicon.correct(t.key) if t.kind == "word" else t.key for t in tokens]
         used = [False] * len(tokens)
         station = find_station(tokens, keys, used)
-        name = self._names.find(text, tokens, keys, used)
+        names = self._names.find(text, tokens, keys, used)
         live = [SEP_TOKEN if u else t for t, u in zip(tokens, used, strict=True)]
+        for at, friend in names.friends:
+            live[at] = Token("who", friend, friend)
+            for k in range(at + 1, len(live)):
+                if live[k] is not SEP_TOKEN:
+                    break
+                live[k] = _SKIP_TOKEN  # the rest of a friend's name ("Ben Smith")
         lexes = self._lexicon.lex(live, keys)
         lexes = refine(lexes, shot_extra=self._shot_extra, no_milk=self._no_milk)
         words = [
-            k for t, k, u in zip(tokens, keys, used, strict=True) if t.kind == "word" and not u
+            k
+            for t, k, u in zip(tokens, keys, used, strict=True)
+            if t.kind in ("word", "code") and not u
         ]
-        has_drink = any(lx.kind == W.DRINK for lx in lexes)
+        unclear = self._unclear(lexes)
+        has_drink = not unclear and any(lx.kind == W.DRINK for lx in lexes)
         intent = self._intent(words, tokens, has_drink)
         items: tuple[OrderItem, ...] = ()
+        who: tuple[str | None, ...] = ()
+        change = self._change(lexes, words, has_drink) if intent in _AMENDABLE else None
         if intent is Intent.ORDER:
-            items = tuple(self._finish(d) for d in build(lexes)[:MAX_ITEMS])
+            drafts = build(lexes)[:MAX_ITEMS]
+            items = tuple(self._finish(d) for d in drafts)
+            if any(d.who for d in drafts):
+                who = tuple(d.who or None for d in drafts)
             if not items:
                 intent = Intent.UNKNOWN
-        return ParseResult(intent, items, station, name)
+        unserved: tuple[str, ...] = ()
+        if not items:
+            unserved = tuple(dict.fromkeys(w for w in words if w in self._not_served))
+        return ParseResult(
+            intent,
+            items,
+            station,
+            names.name,
+            who,
+            change,
+            unclear if not items else None,
+            unserved,
+        )
+
+    def _unglue(self, tokens: list[Token]) -> list[Token]:
+        """Letters glued to digits are split when every part is order language ("2x", "x2",
+        "lattex4", "station2", "5mins", "2sugars"); anything else is a code ("VIP7", "A001",
+        "GOLD123") that stands for nothing in the order."""
+        out: list[Token] = []
+        for token in tokens:
+            if token.kind != "glued":
+                out.append(token)
+                continue
+            parts = split_glued(token)
+            readable: list[Token] = []
+            for part in parts:
+                key = part.key
+                if part.kind == "num" or key == "x":
+                    readable.append(part)
+                elif (
+                    key.endswith("x")
+                    and key not in self._lexicon.vocab
+                    and (self._is_order_word(key[:-1]))
+                ):
+                    readable += [Token("word", part.raw[:-1], key[:-1]), Token("word", "x", "x")]
+                elif len(key) >= 2 and self._is_order_word(key):
+                    readable.append(part)
+                else:
+                    readable = []
+                    break
+            out += readable or [Token("code", token.raw, token.key)]
+        return out
+
+    def _is_order_word(self, key: str) -> bool:
+        return key in W.STATION_WORDS or self._lexicon.correct(key) in self._lexicon.vocab
+
+    @staticmethod
+    def _unclear(lexes: list[Lex]) -> str | None:
+        """ "mac" alone: a macchiato or macadamia milk? Ask, unless a number says it is drinks
+        ("2 macs") or other drinks around it make it one of several ("latte and a mac")."""
+        drinks = [i for i, lx in enumerate(lexes) if lx.kind == W.DRINK]
+        if not drinks or not all(lexes[i].alt for i in drinks):
+            return None
+        for i in drinks:
+            before = lexes[i - 1] if i else None
+            if before is not None and before.kind == W.NUM and not before.weak:
+                return None
+            if any(lx.kind == W.NUM and lx.mult for lx in lexes):
+                return None
+        drink = lexes[drinks[0]].value
+        return next((w for w, opts in W.AMBIGUOUS.items() if (W.DRINK, drink) in opts), None)
+
+    def _change(self, lexes: list[Lex], words: list[str], has_drink: bool) -> Change | None:
+        """ "actually make it oat", "change to large", "add a sugar", "make it a cap instead"."""
+        said = set(words)
+        if not said & (W.AMEND_STRONG if has_drink else W.AMEND_CUES):
+            return None
+        if has_drink:
+            drafts = build(lexes)
+            if len(drafts) != 1:
+                return None
+            draft = drafts[0]
+        else:
+            drafts = build([*lexes, Lex(W.DRINK, "")])
+            if not drafts:
+                return None
+            draft = drafts[-1]
+        adds = bool(said & {"add", "another", "more", "extra"}) and bool(draft.sugar)
+        change = Change(
+            drink=draft.drink or None,
+            size=draft.size,
+            milk=draft.milk,
+            sugar=None if adds else draft.sugar,
+            more_sugar=(draft.sugar or 0) if adds else 0,
+            add_extras=tuple(draft.extras),
+            drop_extras=tuple(str(lx.value) for lx in lexes if lx.kind == W.DROP),
+        )
+        return None if change.empty else change
 
     # -- intent --------------------------------------------------------------------------------
     def _intent(self, words: list[str], tokens: Sequence[Token], has_drink: bool) -> Intent:
@@ -201,7 +365,7 @@ class SmsParser:
             size=d.size or self.menu.default_size,
             milk=milk,
             sugar=min(max(d.sugar or 0, 0), MAX_SUGAR),
-            quantity=min(max(d.quantity or 1, 1), MAX_QUANTITY),
+            quantity=min(max(d.quantity or 1, 1), MAX_QUANTITY),  # larger: not a quantity
             extras=tuple(d.extras),
         )
 

@@ -27,6 +27,7 @@ _GSM_SUBSTITUTES = str.maketrans(
         "…": "...",
         "\u00a0": " ",
         "•": "-",
+        "×": "x",  # "3× latte" would turn the whole text into UCS-2
     }
 )
 

@@ -31,7 +31,8 @@ EACH = "each"
 TIMES = "times"  # the "x" of "x2" / "2x"
 UNIT = "unit"  # "spoons of", "sachets": counts that belong to the sugar after them
 TIMEWORD = "time"  # "5 mins", "at 2pm": the number is not a quantity
-PLACE = "place"  # "table 4", "level 3": the number is not a quantity
+PLACE = "place"  # "table 4", "level 3", "badge 4471": the number is not a quantity
+WHO = "who"  # a friend an item is for ("a mocha for Ben"); value "" is the sender ("for me")
 SEP = "sep"
 OTHER = "other"
 
@@ -190,6 +191,21 @@ GLUE_PHRASES: dict[str, str] = {
     "bay": PLACE,
     "number": PLACE,
     "order number": PLACE,
+    "badge": PLACE,
+    "id": PLACE,
+    "code": PLACE,
+    "pin": PLACE,
+    "ref": PLACE,
+    "ticket": PLACE,
+    "voucher": PLACE,
+    "coupon": PLACE,
+    "promo": PLACE,
+    "member": PLACE,
+    "membership": PLACE,
+    "locker": PLACE,
+    "ext": PLACE,
+    "extension": PLACE,
+    "suite": PLACE,
 }
 
 # Numbers written with these after them are not sugar (they are handled as written).
@@ -208,6 +224,27 @@ KNOWN_DRINKS = word_set(
     milkshake shake soda lemonade kombucha cocoa chocolate decaf coconut almond macadamia
     cashew hazelnut vanilla caramel"""
 )
+
+# Drinks nobody serves at a coffee cart (or this event dropped): "we don't serve that", not "what
+# would you like?". Checked only against words the menu doesn't know.
+NOT_SERVED = KNOWN_DRINKS | word_set(
+    """frappe frappes frappuccino frappuccinos frap smoothie smoothies juice juices milkshakes
+    shakes sodas coke pepsi beer beers wine cocktail cocktails pumpkin spice coldbrew brew
+    affogatos ristrettos babycinos energy redbull cider"""
+)
+
+# Everyday words that are also first names ("latte for Will", "Flat white for Mac"): a name only
+# where a name is expected (after "for", a sign-off or "I'm") and written like one.
+NAME_WORDS = word_set(
+    """will rose mac mark bill pat sue joy hope grace may june april dawn rob jack frank drew chase
+    pearl ruby amber olive max ray dean bob jay kit sky summer faith iris holly ivy lily daisy
+    violet hazel ginger sandy miles nick rich rod wade cole ash basil carol don earl penny gene art
+    ben sunny autumn rusty"""
+)
+
+# Words that say "change the order I just sent" rather than "a new order".
+AMEND_CUES = word_set("actually change changed switch swap instead add make oops sorry edit")
+AMEND_STRONG = word_set("actually change changed switch swap instead oops edit")
 
 # Drink synonyms that are also everyday words: a drink only when not right after an unknown word.
 WEAK_SYNONYMS = frozenset({"late"})
@@ -248,7 +285,8 @@ NAME_STOP = word_set(
     still heaps lots muchly champ buddy pal love darl hun babe dear sir maam bro sis cuz chief gang
     fam barista baristas starving tired dying desperate wondering new sick done finished leaving
     parched exhausted freezing stuck lost confused interested allergic vegan intolerant pregnant
-    wanting needing craving hoping ordering urgent quick sweetie everybody"""
+    wanting needing craving hoping ordering urgent quick sweetie everybody dude man darling
+    sweetheart matey bud fella bloke hon kindly mucho alot lot lots again all x xx xxx xo"""
 )
 
 # Common words typo correction must never turn into menu words ("later" -> latte, "there" ->
@@ -265,7 +303,7 @@ COMMON = word_set(
     extract fairy family famous fancy fifty first fixed flash flats floor focus formal forty found
     fresh friend front fruit funny games gather given going gonna gotta grade grand grant great
     greedy greet group guess hairy happen happy harder heard heart heavy hello hotel house however
-    hungry hurry inside itself jokes keeps kinda lately later latter least leave legend lemon
+    hungry hurry inside itself jokes keeps kinda lately later least leave legend lemon
     likes limit local looking lovely lucky lunch match maybe means meant mecca meeting might
     minute money month morning mostly mother moved music myself nation needs never night nights
     ninety noted nothing number often order orders other others otter outside owner paper party

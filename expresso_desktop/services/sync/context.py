@@ -25,12 +25,14 @@ ORGANISER_CLIENT = "organiser"  # the client id of the organiser's own writes
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who sent a mutation: the client id from the request, role and station from its device."""
+    """Who sent a mutation: the client id from the request, role and station from its device.
+    ``device_id``: the paired device whose token came with the request (None in process)."""
 
     client_id: str
     role: str
     station_id: int | None = None
     name: str = ""
+    device_id: int | None = None
 
 
 @dataclass

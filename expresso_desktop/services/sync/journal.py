@@ -20,6 +20,7 @@ from typing import Any
 
 from expresso_desktop.core.sync_protocol import Mutation, MutationResult, ResultStatus
 from expresso_desktop.services.sync.context import Caller
+from expresso_desktop.settings import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,24 @@ class Entry:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
         caller = Caller(
-            data["client_id"], data["role"], data.get("station_id"), data.get("author") or ""
+            data["client_id"],
+            data["role"],
+            data.get("station_id"),
+            data.get("author") or "",
+            data.get("device_id"),
         )
         mutation = Mutation(data["seq"], data["name"], data["args"], data.get("client_ts"))
         return cls(caller, mutation, data.get("epoch"), data.get("status"))
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)  # what stations sent: this user's only
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         self._lock = threading.Lock()
 
     def append_results(
@@ -65,6 +74,7 @@ class Journal:
                 "epoch": epoch,
                 "version": result.version,
                 "client_id": caller.client_id,
+                "device_id": caller.device_id,
                 "role": caller.role,
                 "station_id": caller.station_id,
                 "author": caller.name,
@@ -77,7 +87,7 @@ class Journal:
             lines.append(json.dumps(entry, separators=(",", ":")) + "\n")
         if not lines:
             return
-        with self._lock, open(self.path, "a", encoding="utf-8") as fh:
+        with self._lock, open(self.path, "a", encoding="utf-8", opener=_private) as fh:
             fh.writelines(lines)
             fh.flush()
             os.fsync(fh.fileno())

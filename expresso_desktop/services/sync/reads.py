@@ -1,5 +1,6 @@
 """The organiser's read side of sync: pull and snapshot, each in one read transaction (a WAL
-snapshot), so head, rows and ``last_mutation_seq`` always agree (sync.md 4.3) — and the small
+snapshot), so head, rows and ``last_mutation_seq`` always agree (sync.md 4.3); both hand out
+rows as devices may read them (``sync_rows.PRIVATE`` redacted) — and the small
 SQL helpers the push transaction shares (epoch, head, a client's last seq, stored results)."""
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
         rows = rows[:limit]
         next_cursor = rows[-1][0] if has_more else top
         changes = tuple(
-            Change(v, e, i, op, json_value(data)) for v, e, i, op, data in rows if e in _SYNCED
+            Change(v, e, i, op, _visible(e, json_value(data)))
+            for v, e, i, op, data in rows
+            if e in _SYNCED
         )
         upto = last_seq(conn, req.client_id, next_cursor)
         rejected = conn.execute(_REJECTED, {"c": req.client_id, "s": req.since_seq, "l": upto})
@@ -170,6 +173,11 @@ def log_row(client_id: str, m: Mutation, result: MutationResult) -> dict[str, An
         "client_ts": aware(m.client_ts),
         "received_at": utcnow(),
     }
+
+
+def _visible(entity: str, data: Any) -> Any:
+    """A pulled image as devices may read it: never a PIN hash nor another client's id."""
+    return sync_rows.redact(entity, data) if isinstance(data, dict) else data
 
 
 def json_value(value: Any) -> Any:

@@ -5,6 +5,7 @@ through the handlers."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 
@@ -60,13 +61,19 @@ def replay(server: SyncServer, journal: Journal) -> int:
 
         def one(tx: Tx, entry: Entry = entry) -> PushAnswer:
             caller = entry.caller
-            if tx.session.get(SyncClient, caller.client_id) is None:
+            row = tx.session.get(SyncClient, caller.client_id)
+            if row is None:
                 tx.session.add(
                     SyncClient(
-                        client_id=caller.client_id, role=caller.role, station_id=caller.station_id
+                        client_id=caller.client_id,
+                        role=caller.role,
+                        station_id=caller.station_id,
+                        device_id=caller.device_id,
                     )
                 )
                 tx.session.flush()
+            elif caller.device_id is None:  # a journal line older than device binding
+                caller = dataclasses.replace(caller, device_id=row.device_id)
             epoch = meta(tx.session.connection(), "epoch") or ""
             recovering = None if caller.client_id != ORGANISER_CLIENT else False
             return server.batch_job(tx, caller, epoch, [entry.mutation], recovering=recovering)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import signal
@@ -33,6 +34,7 @@ from sqlalchemy import Engine
 from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.sync_protocol import (
+    REFUSED,
     SCHEMA_MIN,
     SCHEMA_VERSION,
     ErrorCode,
@@ -40,6 +42,8 @@ from expresso_desktop.core.sync_protocol import (
     HelloRequest,
     Mutation,
     MutationResult,
+    PinCheckAnswer,
+    PinCheckRequest,
     Poke,
     PokeKind,
     PullAnswer,
@@ -51,7 +55,7 @@ from expresso_desktop.core.sync_protocol import (
     Snapshot,
     SnapshotRequest,
 )
-from expresso_desktop.services.sync import reads
+from expresso_desktop.services.sync import pins, reads
 from expresso_desktop.services.sync.context import (
     ORGANISER_CLIENT,
     Caller,
@@ -62,6 +66,7 @@ from expresso_desktop.services.sync.context import (
 from expresso_desktop.services.sync.epoch import get_or_create_epoch
 from expresso_desktop.services.sync.journal import Journal
 from expresso_desktop.services.sync.mutations import check_role, resolve
+from expresso_desktop.services.sync.pins import PinGuard
 from expresso_desktop.services.sync.reads import head, meta
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.store.engine import read_session
@@ -70,6 +75,16 @@ from expresso_desktop.store.tables import MutationLog, SyncClient
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+def same_intent(stored: MutationLog, m: Mutation) -> bool:
+    """Whether a logged mutation is this one (compared as JSON, as it crossed the wire)."""
+
+    def canonical(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    return stored.name == m.name and canonical(stored.args_json) == canonical(dict(m.args))
+
 
 RECOVERY_WINDOW_S = 60.0  # after a restore, unknown entities are "deferred" this long (4.7)
 FAULT_ENV = "SYNC_FAULT"  # test hook: kill this process at a chosen point (see _fault)
@@ -84,6 +99,29 @@ class LocalWriteDeferred(DomainError):
     """The organiser's own write names an entity not back yet after a restore."""
 
     code = "deferred"
+
+
+class ClientRefused(DomainError):
+    """A request naming a client id this device may not use (``ErrorCode.CLIENT_ID_TAKEN``)
+    or that another replica uses too (``REPLICA_CLONED``): nothing ran (403)."""
+
+    def __init__(self, error: ErrorCode, reason: str) -> None:
+        super().__init__(reason, code=error.value)
+        self.error = error
+
+
+REPAIR_HINT = "pair this station again (it then gets a sync id of its own)"
+TAKEN = f"this sync id belongs to another device; {REPAIR_HINT}"
+CLONED = (
+    "this data folder was copied from another station (or restored from an older copy):"
+    f" the organiser has changes under its sync id that this station never made; {REPAIR_HINT}"
+)
+
+
+def check_owner(client: SyncClient, caller: Caller) -> None:
+    """Only the device that registered a client id may use it (issue 15, finding 1)."""
+    if client.device_id != caller.device_id:
+        raise ClientRefused(ErrorCode.CLIENT_ID_TAKEN, TAKEN)
 
 
 class SyncServer:
@@ -104,6 +142,7 @@ class SyncServer:
         self.clock = clock
         self.fault = fault if fault is not None else os.environ.get(FAULT_ENV, "")
         self.boot_id = str(uuid.uuid4())
+        self.pins = PinGuard()
         get_or_create_epoch(engine)
 
     # -- hello -------------------------------------------------------------------------------
@@ -111,7 +150,17 @@ class SyncServer:
         """Register (or refresh) the client; tell it where the server stands (4.3, 4.7)."""
 
         def register(tx: Tx) -> None:
-            row = tx.session.get(SyncClient, req.client_id) or SyncClient(client_id=req.client_id)
+            if req.client_id == ORGANISER_CLIENT:
+                raise ClientRefused(ErrorCode.CLIENT_ID_TAKEN, TAKEN)
+            row = tx.session.get(SyncClient, req.client_id)
+            if row is None:
+                row = SyncClient(client_id=req.client_id, device_id=caller.device_id)
+            elif row.device_id is None:  # registered before ids were bound: the first claims it
+                row.device_id = caller.device_id
+            check_owner(row, caller)
+            if req.last_seq is not None and row.last_mutation_seq > req.last_seq:
+                # Another replica pushed seqs this one never numbered: they share the id.
+                raise ClientRefused(ErrorCode.REPLICA_CLONED, CLONED)
             row.role, row.station_id = caller.role, caller.station_id
             row.app_version = (req.app_version or "")[:40] or None
             row.schema_version = req.schema_version
@@ -143,6 +192,9 @@ class SyncServer:
         except (StoreError, sqlalchemy.exc.OperationalError) as exc:
             log.warning("push from %s rolled back (will be retried): %s", req.client_id[:8], exc)
             return PushAnswer(error=ErrorCode.UNAVAILABLE, message=str(exc))
+        if answer.error in REFUSED:
+            log.warning("push from %s refused: %s", req.client_id[:8], answer.error)
+            return answer
         if self.journal is not None:
             self.journal.append_results(answer.epoch, caller, mutations, answer.results)
         return answer
@@ -183,6 +235,11 @@ class SyncServer:
         client = tx.session.get(SyncClient, caller.client_id)
         if client is None:
             return PushAnswer(error=ErrorCode.CLIENT_STATE_NOT_FOUND)
+        if client.device_id != caller.device_id:
+            return PushAnswer(error=ErrorCode.CLIENT_ID_TAKEN, message=TAKEN)
+        cloned = self._first_impostor(tx, caller, mutations, client.last_mutation_seq)
+        if cloned is not None:
+            return PushAnswer(error=ErrorCode.REPLICA_CLONED, message=CLONED, seq=cloned)
         if recovering is None:
             recovering = float(meta(conn, "recovering_until", "0") or 0) > self.clock()
         results: list[MutationResult] = []
@@ -229,6 +286,23 @@ class SyncServer:
             head=head(conn),
             **stopped,
         )
+
+    @staticmethod
+    def _first_impostor(
+        tx: Tx, caller: Caller, mutations: Sequence[Mutation], last: int
+    ) -> int | None:
+        """The first seq already processed with *another* intent: a second replica numbers
+        mutations under this client id (a copied data folder). Answering it "duplicate"
+        would silently drop this replica's tap, so the whole batch is refused instead."""
+        for m in mutations:
+            if m.seq > last:
+                return None
+            if caller.client_id == ORGANISER_CLIENT:
+                continue
+            stored = tx.session.get(MutationLog, (caller.client_id, m.seq))
+            if stored is not None and not same_intent(stored, m):
+                return m.seq
+        return None
 
     @staticmethod
     def _duplicate(
@@ -311,16 +385,29 @@ class SyncServer:
 
     # -- pull and snapshot: one read snapshot each ------------------------------------------
     def pull(self, req: PullRequest, caller: Caller) -> PullAnswer:
+        self.check_client(req.client_id, caller)
         return reads.pull(self.engine, req)
 
     def snapshot(self, req: SnapshotRequest, caller: Caller) -> Snapshot:
+        self.check_client(req.client_id, caller)
         return reads.snapshot(self.engine, req)
+
+    def check_pin(self, req: PinCheckRequest, caller: Caller) -> PinCheckAnswer:
+        """A PIN typed at a station, checked here: hashes never leave (``pins.py``)."""
+        return pins.check_pin(self.engine, req, device_id=caller.device_id, guard=self.pins)
 
     def hello_info(self) -> Poke:
         """What the poke socket says first: which history this is and where it stands."""
         with read_session(self.engine) as session:
             conn = session.connection()
             return Poke(head(conn), PokeKind.HELLO, meta(conn, "epoch"), self.boot_id)
+
+    def check_client(self, client_id: str, caller: Caller) -> None:
+        """Reads name a client too (its last seq, its rejections): only its device may."""
+        with read_session(self.engine) as session:
+            row = session.get(SyncClient, client_id)
+        if client_id == ORGANISER_CLIENT or (row is not None and row.device_id != caller.device_id):
+            raise ClientRefused(ErrorCode.CLIENT_ID_TAKEN, TAKEN)
 
     def _fault(self, point: str) -> None:
         if self.fault and self.fault == point:

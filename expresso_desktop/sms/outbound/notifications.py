@@ -17,8 +17,10 @@ from sqlmodel import and_, col, or_, select
 
 from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.templates import TemplateSet
+from expresso_desktop.core.sms.segments import to_gsm_friendly
+from expresso_desktop.core.templates import TemplateSet, is_are, spoken_list
 from expresso_desktop.services.changes import emit
+from expresso_desktop.services.order_actions import group_members, group_progress
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.outbound import messages as outbound
@@ -128,6 +130,8 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     if customer is None:  # a walk-in: nobody to text
         return False
     now = utcnow()
+    if order.status == "ready" and order.group_id is not None:
+        return _notify_group(tx, order, customer, texts, now)
     if order.status == "ready":
         kind, template, key, ttl = "ready", "ready", f"ready:{order.id}", READY_TTL
     elif order.cancel_reason == CUSTOMER_CANCEL_REASON:
@@ -150,26 +154,69 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     return row is not None
 
 
+def _notify_group(tx: Tx, order: Order, customer: Customer, texts: Texts, now: datetime) -> bool:
+    """A group ordered by text gets one pickup text, when the last of its drinks is ready:
+    each drink with the name on its cup."""
+    assert order.group_id is not None
+    members = [o for o in group_members(tx.session, order.group_id) if o.customer_id == customer.id]
+    if not group_progress(members).complete:
+        return False
+    key = f"ready-group:{order.group_id}"
+    if outbound.already_queued(tx, key):
+        return False
+    ready = [o for o in members if o.status in ("ready", "collected")]
+    drinks, count = [], 0
+    for member in ready:
+        text, n = _drink_list(tx, member, texts.menu)
+        drinks.append(f"{text} for {member.customer_name}" if member.customer_name else text)
+        count += n
+    values = {
+        "number": ", ".join(f"#{o.number}" for o in ready),
+        "name": customer.name or "Hi",
+        "drink": spoken_list(drinks),
+        "is_are": is_are(count),
+        "station": _station_label(tx, order.station_id),
+    }
+    body = texts.templates.render("group_ready", values, limits={"drink": 400}).text
+    row = outbound.enqueue(
+        tx,
+        to=customer.phone,
+        body=body,
+        kind="ready",
+        from_number=texts.from_number,
+        order_id=order.id,
+        customer_id=customer.id,
+        dedupe_key=key,
+        expires_at=now + READY_TTL,
+    )
+    return row is not None
+
+
 def _render(tx: Tx, template: str, order: Order, customer: Customer, texts: Texts) -> str:
+    drinks, count = _drink_list(tx, order, texts.menu)
     values = {
         "number": order.number or "",
         "name": order.customer_name or customer.name or "Hi",
-        "drink": _drinks(tx, order, texts.menu),
+        "drink": drinks,
+        "is_are": is_are(count),
         "station": _station_label(tx, order.station_id),
         "reason": order.cancel_reason or "sorry, the coffee team had to",
     }
     return texts.templates.render(template, values).text
 
 
-def _drinks(tx: Tx, order: Order, menu: Menu | None) -> str:
+def _drink_list(tx: Tx, order: Order, menu: Menu | None) -> tuple[str, int]:
+    """ "latte and cappuccino" (GSM-7: "2x", never "2×") and how many drinks that is."""
     parts = []
+    count = 0
     for item in orders_repo.items(order.id, session=tx.session):
         spec = drink_of(item)
+        count += spec.quantity
         try:
             parts.append(spec.summary(menu))
         except Exception:  # a drink the current menu no longer has
             parts.append(spec.summary(None))
-    return " and ".join(parts) or "order"
+    return spoken_list(to_gsm_friendly(p) for p in parts) or "order", count or 1
 
 
 def _station_label(tx: Tx, station_id: int | None) -> str:

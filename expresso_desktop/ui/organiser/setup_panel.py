@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from expresso_desktop.services import pairing
 from expresso_desktop.services.pairing import DeviceRow, PairingReads, Revoked, StationChoice
 from expresso_desktop.services.writer import Writer
-from expresso_desktop.sms.gateway_status import GatewayStatus, QueueDepth, SmsMode
+from expresso_desktop.sms.gateway_status import GatewayStatus, PhoneStatus, QueueDepth, SmsMode
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
@@ -88,11 +88,14 @@ class SetupPanel(QWidget):
 
         self.sms_mode = plain_label()
         self.sms_queue = plain_label()
+        self.sms_phone = plain_label()  # the Android phone's state; hidden for other gateways
+        self.sms_phone.setVisible(False)
         self.sms_status = plain_label("Starting the webhook…", object_name="subtitle")
         sms_box = QGroupBox("SMS")
         sms_layout = QVBoxLayout(sms_box)
         sms_layout.addWidget(self.sms_mode)
         sms_layout.addWidget(self.sms_queue)
+        sms_layout.addWidget(self.sms_phone)
         sms_layout.addWidget(self.sms_status)
 
         right = QVBoxLayout()
@@ -156,6 +159,15 @@ class SetupPanel(QWidget):
 
     def _show_mode(self, mode: SmsMode) -> None:
         self.sms_mode.setText(mode.text)
+        self.sms_phone.setVisible(mode.kind == "android")
+        if mode.kind == "android":
+            self.refresh_phone()
+
+    def refresh_phone(self) -> None:
+        self._ops.query(self._gateway.phone, on_done=self._show_phone, label="SMS phone")
+
+    def _show_phone(self, phone: PhoneStatus) -> None:
+        self.sms_phone.setText(phone.text)
 
     def _show_stations(self, stations: list[StationChoice]) -> None:
         self.pairing.set_stations(stations)
@@ -179,6 +191,8 @@ class SetupPanel(QWidget):
             self.refresh_stations()
         if event.messages_touched:
             self.refresh_queue()
+            if self.sms_phone.isVisibleTo(self):
+                self.refresh_phone()
 
     def _on_started(self, started: ServersStarted) -> None:
         if started.lan_url is None or started.fingerprint is None:

@@ -18,7 +18,7 @@ def extract(text: str) -> tuple[int | None, str | None, list[str]]:
     keys = [LEXICON.correct(t.key) if t.kind == "word" else t.key for t in tokens]
     used = [False] * len(tokens)
     station = find_station(tokens, keys, used)
-    name = NAMES.find(text, tokens, keys, used)
+    name = NAMES.find(text, tokens, keys, used).name
     return station, name, [t.raw for t, u in zip(tokens, used, strict=True) if u]
 
 

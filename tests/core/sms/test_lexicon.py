@@ -12,6 +12,7 @@ from expresso_desktop.core.sms.lexicon import (
     Lex,
     Lexicon,
     osa_distance,
+    split_glued,
     tokenise,
 )
 
@@ -49,8 +50,38 @@ def test_tokens_keep_the_raw_word_and_a_plain_key() -> None:
 
 
 def test_shorthand_is_unpacked_before_tokens_are_cut() -> None:
-    keys = [t.key for t in tokenise("2x flat-white w/ oat, 3*tea")]
-    assert keys == ["2", "x", "flat", "white", "with", "oat", ",", "3", "x", "tea"]
+    tokens = tokenise("2x flat-white w/ oat, 3*tea")
+    assert [t.key for t in tokens] == ["2x", "flat", "white", "with", "oat", ",", "3", "x", "tea"]
+    assert tokens[0].kind == "glued"  # the parser splits it: it knows "x" (and the menu)
+    assert [t.key for t in split_glued(tokens[0])] == ["2", "x"]
+
+
+def test_letters_glued_to_digits_are_one_token() -> None:
+    assert [(t.kind, t.key) for t in tokenise("VIP7 latte")] == [
+        ("glued", "vip7"),
+        ("word", "latte"),
+    ]
+
+
+def test_fractions_are_half_and_names_keep_their_hyphens() -> None:
+    assert [t.key for t in tokenise("1/2 strength")] == ["half", "strength"]
+    assert [t.key for t in tokenise("½ strength")] == ["half", "strength"]
+    assert [t.raw for t in tokenise("for Sarah-Jane, oat-milk")] == [
+        "for",
+        "Sarah-Jane",
+        ",",
+        "oat",
+        "milk",
+    ]
+
+
+def test_a_script_goes_with_its_content() -> None:
+    assert [t.key for t in tokenise("name is <script>alert(1)</script> latte")] == [
+        "name",
+        "is",
+        "latte",
+    ]
+    assert [t.key for t in tokenise("<b>Sam</b> latte")] == ["sam", "latte"]
 
 
 def test_markup_is_dropped_rather_than_read_as_words() -> None:

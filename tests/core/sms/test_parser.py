@@ -4,6 +4,7 @@ and hostile input."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +23,16 @@ from expresso_desktop.core.sms.parser import (
 from tests.paths import SHARED
 from tests.sms_schema import assert_schema
 
-CORPUS = SHARED / "sms" / "dev-corpus.jsonl"
+CORPORA = (SHARED / "sms" / "dev-corpus.jsonl", SHARED / "sms" / "dev-corpus-2.jsonl")
 
 
-def _corpus() -> list[dict[str, Any]]:
-    if not CORPUS.exists():
-        return []
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+def _corpus(path: Path | None = None) -> list[dict[str, Any]]:
+    cases = []
+    for corpus in (path,) if path else CORPORA:
+        if corpus.exists():
+            lines = corpus.read_text(encoding="utf-8").splitlines()
+            cases += [json.loads(line) | {"file": corpus.name} for line in lines if line]
+    return cases
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +57,16 @@ def assert_matches(result: dict[str, Any], expect: dict[str, Any]) -> None:
 
 
 # -- the shared dev corpus ---------------------------------------------------------------------
-@pytest.mark.parametrize("case", _corpus(), ids=lambda c: c["text"])
+@pytest.mark.parametrize("case", _corpus(), ids=lambda c: f"{c['file']}:{c['text']}")
 def test_dev_corpus(parser: SmsParser, case: dict[str, Any]) -> None:
     result = parse(parser, case["text"])
     assert_schema(result)
     assert_matches(result, case["expect"])
 
 
-def test_dev_corpus_is_present() -> None:
-    assert len(_corpus()) >= 50
+def test_both_dev_corpora_are_present() -> None:
+    assert len(_corpus(CORPORA[0])) >= 50
+    assert len(_corpus(CORPORA[1])) >= 8
 
 
 # -- schema ------------------------------------------------------------------------------------
@@ -145,12 +150,15 @@ def test_extra_hot_is_not_hot_and_hot_chocolate_is_not_extra_hot(parser: SmsPars
     assert (item["milk"], item["extras"]) == ("skim", ["extra hot"])
 
 
-def test_mac_alone_is_a_macchiato(parser: SmsParser) -> None:
-    items = parse(parser, "mac")["items"]
-    assert [(i["drink"], i["milk"]) for i in items] == [("macchiato", "full cream")]
-    assert parse(parser, "2 macs")["items"][0]["quantity"] == 2
+def test_mac_alone_is_ambiguous_and_asked_about(parser: SmsParser) -> None:
+    for text in ("mac", "a mac please", "Can I get a mac?"):
+        result = parser.parse(text)
+        assert (result.intent, result.items, result.unclear) == ("unknown", (), "mac"), text
+    assert parse(parser, "2 macs")["items"][0]["quantity"] == 2  # a number: drinks
     drinks = [i["drink"] for i in parse(parser, "latte and a mac")["items"]]
     assert drinks == ["latte", "macchiato"]
+    assert parser.parse("macchiato").unclear is None
+    assert parse(parser, "short mac")["items"][0]["drink"] == "macchiato"
 
 
 def test_mac_next_to_a_drink_is_macadamia_milk(parser: SmsParser) -> None:
@@ -447,7 +455,9 @@ def test_huge_input_is_bounded(parser: SmsParser) -> None:
         assert_schema(result)
     huge = parse(parser, "latte " * 2000)
     assert len(huge["items"]) == MAX_ITEMS
-    assert parse(parser, "1000000 lattes")["items"][0]["quantity"] == MAX_QUANTITY
+    # a number too big to be drinks is not a quantity at all
+    assert parse(parser, "1000000 lattes")["items"][0]["quantity"] == 1
+    assert parse(parser, "99 lattes")["items"][0]["quantity"] == MAX_QUANTITY
 
 
 def test_non_string_input_reads_as_unknown(parser: SmsParser) -> None:
