@@ -10,6 +10,7 @@ small token bucket; what it holds back is counted and said with the next line it
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
@@ -19,7 +20,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 from expresso_desktop.core.privacy import redact
 from expresso_desktop.settings import private_dir
@@ -39,7 +39,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose files (the first one and each one a rollover starts) are readable
     by this user only: logs carry masked numbers, order text and customers' names."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if os.name == "posix":
             os.fchmod(fd, 0o600)  # a log from an older version was made 0644

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -14,11 +15,15 @@ from pydantic import BaseModel, Field, StringConstraints
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, Id, Name, NotFound, Strict
 from expresso_desktop.services import devices
+from expresso_desktop.services.changes import Alert
 from expresso_desktop.services.order_actions import live_station
 from expresso_desktop.services.pairing import pairing_payload, qr_png, qr_svg
 from expresso_desktop.services.writer import Tx
 
+log = logging.getLogger(__name__)
+
 api = Api("devices")
+PAIRING_ATTACK = "pairing_attack"
 Role = Literal["organiser", "barista", "runner", "display"]
 DeviceName = Annotated[Name, StringConstraints(min_length=1, max_length=80)]
 
@@ -107,10 +112,17 @@ def _token_out(ctx: Ctx, issued: devices.IssuedToken, tx: Tx) -> TokenOut:
 async def pair(ctx: Ctx) -> TokenOut:
     guard = ctx.request.app[GUARD]
     address = ctx.request.remote or "?"
-    wait = guard.check(address)
-    if wait > 0:
+    admission = guard.admit(address)  # checked and counted in one step
+    if admission.wait_s > 0:
+        if admission.lockout_began:
+            minutes = max(1, round(admission.wait_s / 60))
+            await _alarm(
+                ctx,
+                f"Someone at {address} keeps entering wrong pairing codes; pairing from there "
+                f"is blocked for {minutes} min (other devices can still pair).",
+            )
         raise web.HTTPTooManyRequests(
-            headers={"Retry-After": str(int(wait) + 1)},
+            headers={"Retry-After": str(int(admission.wait_s) + 1)},
             text=json.dumps({"error": "rate_limited", "message": "too many wrong codes; wait"}),
             content_type="application/json",
         )
@@ -118,13 +130,33 @@ async def pair(ctx: Ctx) -> TokenOut:
 
     def write(tx: Tx) -> TokenOut | None:
         issued = devices.redeem_pairing_code(body.code, session=tx.session, name=body.name)
-        return None if issued is None else _token_out(ctx, issued, tx)
+        if issued is None:
+            burnt = devices.codes_burnt_by_this_guess(session=tx.session)
+            if burnt:
+                message = (
+                    f"{burnt} pairing code(s) stopped working after "
+                    f"{devices.MAX_GUESSES_PER_CODE} wrong guesses; make a new code to pair."
+                )
+                log.warning("%s", message)
+                tx.changes.alerts.append(Alert(PAIRING_ATTACK, message))
+            return None
+        return _token_out(ctx, issued, tx)
 
     paired = await ctx.write(write)  # committed either way: a wrong guess is recorded
     if paired is None:
-        guard.failed(address)
         raise devices.PairingRefused("invalid or expired pairing code")
+    guard.succeeded(address)
     return paired
+
+
+async def _alarm(ctx: Ctx, message: str) -> None:
+    """Tell the organiser (the alerts line, through the change bus) and the log."""
+    log.warning("%s", message)
+
+    def raise_alert(tx: Tx) -> None:
+        tx.changes.alerts.append(Alert(PAIRING_ATTACK, message))
+
+    await ctx.write(raise_alert)
 
 
 @api.op(

@@ -23,9 +23,9 @@ _WALL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 
 def _wall_time(value: Any) -> Any:
     """Opening hours are wall-clock times in the event's zone: ``HH:MM[:SS]``, no offset."""
-    if isinstance(value, str) and not re.fullmatch(_WALL_TIME, value):
+    if not isinstance(value, str) or not re.fullmatch(_WALL_TIME, value):
         raise ValueError("must be a local time HH:MM or HH:MM:SS (no offset)")
-    return value
+    return time.fromisoformat(value)
 
 
 WallTime = Annotated[

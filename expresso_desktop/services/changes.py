@@ -48,7 +48,14 @@ class Alert:
 
 # The alerts the services raise, and the screen that fixes each (screens.md, "Live").
 ALERT_KINDS = frozenset(
-    {"conflict_terminal", "stock_low", "stock_out", "stock_negative", "sms_gateway_down"}
+    {
+        "conflict_terminal",
+        "stock_low",
+        "stock_out",
+        "stock_negative",
+        "sms_gateway_down",
+        "pairing_attack",  # someone keeps guessing pairing codes (server/api_devices.py)
+    }
 )
 
 # Rows that name an order without being one: a change to them is a change to that order.

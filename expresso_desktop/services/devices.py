@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
 import threading
 import time
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.store.tables import DEVICE_ROLES, Device, PairingCode, Station
@@ -136,6 +138,21 @@ def redeem_pairing_code(code: str, *, session: Session, name: str) -> IssuedToke
     return _new_device(session, name=name, role=row.role, station_id=row.station_id)
 
 
+def codes_burnt_by_this_guess(*, session: Session) -> int:
+    """After a refused ``redeem_pairing_code``, in its transaction: how many live codes that
+    wrong guess has just burnt (each reaches the cap exactly once)."""
+    count = session.exec(
+        select(func.count())
+        .select_from(PairingCode)
+        .where(
+            col(PairingCode.used_at).is_(None),
+            col(PairingCode.expires_at) > utcnow(),
+            PairingCode.attempts == MAX_GUESSES_PER_CODE,
+        )
+    ).one()
+    return int(count)
+
+
 def add_device(
     *, session: Session, name: str, role: str, station_id: int | None = None
 ) -> IssuedToken:
@@ -215,47 +232,81 @@ def revoked_among(device_ids: list[int], *, session: Session) -> set[int]:
     return set(device_ids) - alive
 
 
-class PairingGuard:
-    """In-memory rate limit on failed pairing attempts, per remote address and overall.
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The guard's answer to one pairing attempt: go ahead (``wait_s == 0``, the guess is
+    already counted) or wait ``wait_s`` seconds; ``lockout_began`` on the first refusal of an
+    address's lockout (tell the organiser once, not forty times)."""
 
-    ``check`` before trying a code (seconds to wait, or 0), ``failed`` after a wrong one.
+    wait_s: float
+    lockout_began: bool = False
+
+
+class PairingGuard:
+    """In-memory limit on pairing guesses, per remote address only: one guesser can never lock
+    out a station pairing from elsewhere (the code itself is guarded by its durable cap,
+    ``MAX_GUESSES_PER_CODE``). An IPv6 address counts by its /64: one machine may have many.
+
+    ``admit(address)`` checks *and counts* a guess in one step, under a lock, so concurrent
+    guesses cannot all pass a check made before any of them was counted; ``succeeded(address)``
+    gives a right code's guess back (pairing several stations from one laptop is normal).
     """
 
     def __init__(
         self,
         *,
         per_address: int = 5,
-        overall: int = 30,
         window_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        max_addresses: int = 10_000,
     ) -> None:
-        self.per_address, self.overall, self.window_s = per_address, overall, window_s
+        self.per_address, self.window_s = per_address, window_s
+        self.max_addresses = max_addresses
         self._clock = clock
         self._lock = threading.Lock()
         self._by_address: dict[str, deque[float]] = {}
-        self._all: deque[float] = deque()
+        self._locked_since: dict[str, float] = {}  # lockouts already reported
 
     def _trim(self, times: deque[float], now: float) -> None:
         while times and times[0] <= now - self.window_s:
             times.popleft()
 
-    def check(self, address: str) -> float:
+    def admit(self, address: str) -> Admission:
+        key = address_key(address)
         now = self._clock()
         with self._lock:
-            mine = self._by_address.get(address, deque())
+            mine = self._by_address.setdefault(key, deque())
             self._trim(mine, now)
-            self._trim(self._all, now)
-            waits = [
-                times[0] + self.window_s - now
-                for times, limit in ((mine, self.per_address), (self._all, self.overall))
-                if len(times) >= limit
-            ]
-        return max(waits, default=0.0)
+            if len(mine) >= self.per_address:
+                # A new lockout, unless the one reported is still the one in force (its
+                # report came after the oldest guess that still counts).
+                began = self._locked_since.get(key, -math.inf) < mine[0]
+                if began:
+                    self._locked_since[key] = now
+                return Admission(mine[0] + self.window_s - now, lockout_began=began)
+            mine.append(now)
+            while len(self._by_address) > self.max_addresses:  # a flood of addresses
+                oldest = next(iter(self._by_address))
+                self._by_address.pop(oldest)
+                self._locked_since.pop(oldest, None)
+        return Admission(0.0)
 
-    def failed(self, address: str) -> None:
-        now = self._clock()
+    def succeeded(self, address: str) -> None:
+        """The admitted guess was a right code: it does not count against the address."""
         with self._lock:
-            self._by_address.setdefault(address, deque()).append(now)
-            self._all.append(now)
-            if len(self._by_address) > 10_000:  # a flood of addresses must not grow memory
-                self._by_address.pop(next(iter(self._by_address)))
+            mine = self._by_address.get(address_key(address))
+            if mine:
+                mine.pop()
+
+
+def address_key(address: str) -> str:
+    """What the guard counts by: the address, or an IPv6 address's /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:10.0.0.1 is 10.0.0.1
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

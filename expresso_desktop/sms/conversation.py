@@ -249,7 +249,7 @@ class Conversation:
         turn.customer.usual_json = [i.to_dict() for i in items]
         sponsor = self._setting(turn.tx, SPONSOR_SETTING)
         sponsor = sponsor if isinstance(sponsor, str) and sponsor.strip() else None
-        rendered = self.replies.confirmation(
+        rendered = self.replies.confirm(
             order=result.order,
             items=items,
             station=result.station,
@@ -284,12 +284,13 @@ class Conversation:
             GroupMemberIn(friend or name, spec.to_dict())
             for spec, friend in zip(items, who, strict=True)
         ]
+        placed = floor.station(decision.station_id)
         _, orders = create_group(
             tx,
             event_id=self.event_id,
             menu=self.menu,
             organiser_name=name,
-            station_id=decision.station_id,  # type: ignore[arg-type]
+            station_id=placed.id,
             members=members,
             customer_id=turn.customer.id,
             vip=turn.vip,
@@ -297,7 +298,6 @@ class Conversation:
         own = [i.to_dict() for i, friend in zip(items, who, strict=True) if not friend]
         if own:
             turn.customer.usual_json = own
-        placed = floor.station(decision.station_id)
         reply = self.replies.group_confirmation(
             orders=orders,
             items=items,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Any
 
 from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import NO_MILK, Menu
@@ -59,7 +60,10 @@ class Replies:
         return f"({text})" if text else ""
 
     # -- whole replies ---------------------------------------------------------------------------
-    def confirmation(
+    def confirmation(self, **values: Any) -> str:
+        return self.confirm(**values).text
+
+    def confirm(
         self,
         *,
         order: Order,
@@ -69,6 +73,7 @@ class Replies:
         sponsor: str | None,
         note: str = "",
     ) -> Rendered:
+        """The confirmation, and whether the sponsor line had to be left off (``dropped``)."""
         values = {
             "number": order.number,
             "drink": self.drinks(items),
@@ -79,9 +84,8 @@ class Replies:
             "note": note,
         }
         tail = [sponsor] if sponsor else []
-        return self.templates.render(
-            "confirmation", values, optional_tail=tail, limits={"note": 120}
-        )
+        limits = {**_LIST_LIMITS, "note": 120}
+        return self.templates.render("confirmation", values, optional_tail=tail, limits=limits)
 
     def group_confirmation(
         self,
@@ -122,7 +126,7 @@ class Replies:
                 opens = f"Service opens {_when(refusal.opens_at, zone, now)}."
             return self.text("closed", opens_text=opens)
         if refusal.makeable_now:
-            alternatives = "Available now: " + ", ".join(refusal.makeable_now)
+            alternatives = "Available now: " + spoken_list(refusal.makeable_now)
             with_milk = [m for m in milks if m != NO_MILK]
             if with_milk:
                 alternatives += ", with " + spoken_list(with_milk).replace(" and ", " or ")

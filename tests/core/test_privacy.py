@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from expresso_desktop.core.privacy import mask_phone, mask_phones_in
+from expresso_desktop.core.privacy import mask_phone, mask_phones_in, normalise_e164, redact
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,39 @@ def test_numbers_inside_log_lines_are_masked(line: str, expected: str) -> None:
 )
 def test_addresses_dates_times_and_short_numbers_stay_readable(line: str) -> None:
     assert mask_phones_in(line) == line
+
+
+@pytest.mark.parametrize(
+    ("sender", "phone"),
+    [
+        ("+61400000001", "+61400000001"),
+        ("+61 400 000 001", "+61400000001"),  # spaced: the same customer
+        (" +1 555-123-4567 ", "+15551234567"),
+        ("+4474", None),  # too short
+        ("+6140000000112345", None),  # 16 digits: longer than E.164 allows
+        ("0400000001", None),  # national form: which country?
+        ("+0400000001", None),
+        ("😀", None),
+        ("<script>", None),
+        ("client:sam", None),
+        ("whatsapp:+61400000001", None),
+        ("   ", None),
+        ("", None),
+        ("+61\u00a0400000001", None),
+        ("+６１400000001", None),  # full-width digits
+    ],
+)
+def test_only_e164_numbers_are_phone_numbers(sender: str, phone: str | None) -> None:
+    assert normalise_e164(sender) == phone
+
+
+def test_redact_hides_sql_parameters_secrets_and_numbers() -> None:
+    line = (
+        "IntegrityError: UNIQUE constraint failed\n[SQL: INSERT INTO customers (phone, name) "
+        "VALUES (?, ?)]\n[parameters: ('+61400123456', 'Sam [the] Barista')]\n"
+        "account AC" + "a" * 32 + " and +61400999457"
+    )
+    assert redact(line) == (
+        "IntegrityError: UNIQUE constraint failed\n[SQL: INSERT INTO customers (phone, name) "
+        "VALUES (?, ?)]\n[parameters: hidden]\naccount AC… and +61 ••• ••• 457"
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
+import aiohttp
 import pytest
+from sqlmodel import Session, select
 
 from expresso_desktop.core.staff import PERMISSIONS, Permission, Role
 from expresso_desktop.server.app import APIS
 from expresso_desktop.services import devices
+from expresso_desktop.services.changes import Alert
 from expresso_desktop.store.tables import PairingCode
 
 from .conftest import Lan
@@ -112,15 +116,81 @@ async def test_guessing_is_rate_limited_per_address(lan: Lan) -> None:
     assert status == 429 and body["error"] == "rate_limited"
 
 
-def test_guard_limits_overall_and_forgets_after_the_window() -> None:
+def test_the_guard_counts_per_address_in_one_step_and_forgets_after_the_window() -> None:
     now = [0.0]
-    guard = devices.PairingGuard(per_address=3, overall=5, window_s=60, clock=lambda: now[0])
-    for i in range(5):
-        assert guard.check(f"10.0.0.{i}") == 0
-        guard.failed(f"10.0.0.{i}")
-    assert guard.check("10.0.0.99") > 0  # a new address is blocked too: the overall cap
+    guard = devices.PairingGuard(per_address=3, window_s=60, clock=lambda: now[0])
+    admitted = [guard.admit("10.0.0.1") for _ in range(6)]  # no answer in between: counted
+    assert [a.wait_s == 0 for a in admitted] == [True] * 3 + [False] * 3
+    assert [a.lockout_began for a in admitted] == [False] * 3 + [True, False, False]
+    for i in range(2, 50):  # other addresses are never locked out by this one
+        assert guard.admit(f"10.0.0.{i}").wait_s == 0
     now[0] = 61
-    assert guard.check("10.0.0.99") == 0
+    assert guard.admit("10.0.0.1").wait_s == 0
+    guard.admit("10.0.0.1"), guard.admit("10.0.0.1")
+    assert guard.admit("10.0.0.1").lockout_began  # a new lockout is reported again
+
+
+def test_a_right_code_does_not_count_and_ipv6_counts_per_network() -> None:
+    guard = devices.PairingGuard(per_address=2, window_s=60, clock=lambda: 0.0)
+    for _ in range(5):  # pairing several stations from one laptop
+        assert guard.admit("192.168.1.20").wait_s == 0
+        guard.succeeded("192.168.1.20")
+    assert guard.admit("2001:db8::1").wait_s == 0
+    assert guard.admit("2001:db8::2:3").wait_s == 0  # same /64: the same machine's addresses
+    assert guard.admit("2001:db8::ffff").wait_s > 0
+    assert guard.admit("2001:db8:0:1::1").wait_s == 0  # another network
+
+
+async def test_forty_concurrent_wrong_guesses_lock_out_one_address_only(lan: Lan) -> None:
+    """The attack that locked out a real station for ten minutes, over real HTTP: forty wrong
+    codes at once from 127.0.0.1 (five are tried, the rest refused before any guess), then the
+    station pairs from 127.0.0.2 at once; the organiser is told, once."""
+    made = await lan.organiser.ok(
+        "POST", "/devices/pairing-codes", {"role": "barista", "station_id": lan.station_ids[1]}, 201
+    )
+    alerts: list[Alert] = []
+    unsubscribe = lan.services.bus.subscribe(lambda changes: alerts.extend(changes.alerts))
+    wrong = {"code": "AAAAAA", "name": "attacker"}
+    try:
+        answers = await asyncio.gather(*(lan.anonymous.post("/pair", wrong) for _ in range(40)))
+        statuses = sorted(status for status, _ in answers)
+        assert statuses == [403] * 5 + [429] * 35
+        url = lan.organiser.client.make_url("/api/v1/pair")
+        connector = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+        async with (
+            aiohttp.ClientSession(connector=connector) as station,
+            station.post(url, json={"code": made["code"], "name": "Till 2"}) as resp,
+        ):
+            assert resp.status == 201, await resp.text()
+            paired = await resp.json()
+    finally:
+        unsubscribe()
+    assert paired["device"]["station_id"] == lan.station_ids[1]
+    assert [a.kind for a in alerts] == ["pairing_attack"]
+    assert "127.0.0.1" in alerts[0].message and "other devices can still pair" in alerts[0].message
+    with lan.services.engine.connect() as conn:
+        row = Session(bind=conn).exec(select(PairingCode)).one()
+    assert row.attempts == 5  # only the guesses the guard let through cost the code
+
+
+async def test_a_code_burnt_by_guesses_from_many_addresses_is_reported(lan: Lan) -> None:
+    made = await lan.organiser.ok("POST", "/devices/pairing-codes", {"role": "display"}, 201)
+    alerts: list[Alert] = []
+    unsubscribe = lan.services.bus.subscribe(lambda changes: alerts.extend(changes.alerts))
+    url = lan.organiser.client.make_url("/api/v1/pair")
+    try:
+        for host in range(2, 2 + devices.MAX_GUESSES_PER_CODE // 5):  # five guesses each
+            connector = aiohttp.TCPConnector(local_addr=(f"127.0.0.{host}", 0))
+            async with aiohttp.ClientSession(connector=connector) as guesser:
+                for _ in range(5):
+                    async with guesser.post(url, json={"code": "AAAAAA", "name": "x"}) as resp:
+                        assert resp.status == 403
+    finally:
+        unsubscribe()
+    assert [a.kind for a in alerts] == ["pairing_attack"]
+    assert "make a new code" in alerts[0].message
+    status, _ = await lan.anonymous.post("/pair", {"code": made["code"], "name": "late"})
+    assert status == 403  # burnt: the durable cap per code holds
 
 
 async def test_wrong_guesses_burn_live_codes(lan: Lan) -> None:
@@ -134,8 +204,6 @@ async def test_wrong_guesses_burn_live_codes(lan: Lan) -> None:
             is None
         )
     with lan.services.engine.connect() as conn:
-        from sqlmodel import Session, select
-
         row = Session(bind=conn).exec(select(PairingCode)).first()
         assert row is not None and row.attempts >= devices.MAX_GUESSES_PER_CODE
     status, _ = await lan.anonymous.post("/pair", {"code": made["code"], "name": "late"})

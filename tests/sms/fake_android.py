@@ -218,7 +218,9 @@ class FakeAndroid:
                 statuses.append(await self.post(hook["url"], body))
         return statuses
 
-    def received_payload(self, sender: str, text: str, *, at: datetime | None = None) -> dict[str, Any]:
+    def received_payload(
+        self, sender: str, text: str, *, at: datetime | None = None
+    ) -> dict[str, Any]:
         """An ``sms:received`` payload; ``messageId`` is content based, as the app's."""
         at = at or datetime.now(UTC)
         digest = hashlib.sha256(f"{sender}|{at.isoformat()}|{text}".encode()).hexdigest()
@@ -237,7 +239,9 @@ class FakeAndroid:
 
     def sent_to(self, number: str) -> list[str]:
         return [
-            m["text"] for m in self.messages if any(r["phoneNumber"] == number for r in m["recipients"])
+            m["text"]
+            for m in self.messages
+            if any(r["phoneNumber"] == number for r in m["recipients"])
         ]
 
 

@@ -57,6 +57,10 @@ class FakeTwilio:
     failures: list[tuple[int, int | None]] = field(default_factory=list)
     # Answer Messages.json only this long after storing the message (a crash mid-request).
     response_delay_s: float = 0.0
+    # The sender's lookups (GET Messages.json: "did you get this text?"): scripted failures,
+    # and a gate that holds every lookup until the test sets it (a slow Twilio).
+    lookup_failures: list[tuple[int, int | None]] = field(default_factory=list)
+    lookup_gate: asyncio.Event | None = None
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -78,6 +82,10 @@ class FakeTwilio:
 
     def bodies(self) -> list[str]:
         return [m["body"] for m in self.messages]
+
+    def lookups(self) -> list[Recorded]:
+        """Message-listing requests (the sender checking an interrupted text)."""
+        return [r for r in self.requests if r.method == "GET" and r.path.endswith("/Messages.json")]
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -195,6 +203,11 @@ class FakeTwilio:
         _, refused = await self._record(request)
         if refused is not None:
             return refused
+        if self.lookup_gate is not None:
+            await self.lookup_gate.wait()
+        if self.lookup_failures:
+            status, code = self.lookup_failures.pop(0)
+            return _error(status, code, "scripted failure")
         found = [
             m
             for m in reversed(self.messages)  # newest first, like Twilio

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import select
+from twilio.request_validator import RequestValidator
 
+from expresso_desktop.core.sms.segments import measure
+from expresso_desktop.server.app import create_webhook_app
+from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.services.demo import seed_demo
-from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, start_order
+from expresso_desktop.services.event_settings import update as update_settings
+from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, mark_ready, start_order
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.station_admin import update_station
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.conversation import Conversation, Outcome, name_from_reply
-from expresso_desktop.sms.customers import FLOOD_LIMIT, PENDING_TTL
+from expresso_desktop.sms.customers import FLOOD_LIMIT, PENDING_TTL, sponsor_line_stats
 from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.sms.outbound.notifications import Texts, notify_orders
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import ChangeLog, Customer, Order, OrderItem, Shift, Station
+from expresso_desktop.store.tables import (
+    ChangeLog,
+    Customer,
+    Order,
+    OrderItem,
+    Shift,
+    SmsMessage,
+    Station,
+)
 from expresso_desktop.store.types import utcnow
 
 PHONE = "+61400000001"
@@ -296,3 +312,191 @@ def set_status(services: OrganiserServices, number: int, status: str) -> None:
         tx.session.add(station)
 
     services.writer.run_sync(work)
+
+
+# -- through the signed webhook: what a customer can do by text (issue 13) ----------------------
+TOKEN = "0123456789abcdef0123456789abcdef"  # a made-up auth token
+PUBLIC = "https://coffee.example.com/hooks"
+_sids = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+async def sms(aiohttp_client: Any, demo: OrganiserServices) -> Any:
+    """Sends a text exactly as Twilio would (signed for the public URL) and returns our reply."""
+    client = await aiohttp_client(
+        create_webhook_app(demo, webhook=WebhookAuth("twilio", TOKEN, PUBLIC))
+    )
+
+    async def send(body: str, phone: str = PHONE) -> str | None:
+        sid = f"SM{next(_sids):032x}"
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": phone,
+            "To": "+61400000999",
+            "Body": body,
+            "NumMedia": "0",
+        }
+        signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/sms", params)
+        resp = await client.post("/sms", data=params, headers={"X-Twilio-Signature": signature})
+        assert resp.status == 200, await resp.text()
+        replies = [m.text or "" for m in ET.fromstring(await resp.text()).iter("Message")]
+        assert len(replies) <= 1
+        return replies[0] if replies else None
+
+    return send
+
+
+def texts(services: OrganiserServices) -> Texts:
+    return Texts(templates=services.templates, menu=services.menu)
+
+
+def make_ready(services: OrganiserServices, order_id: str) -> int:
+    """A barista starts and finishes the order; returns how many texts that queued."""
+
+    def work(tx: Tx) -> int:
+        start_order(tx, order_id)
+        mark_ready(tx, order_id)
+        return notify_orders(tx, order_ids=[order_id], texts=texts(services))
+
+    return services.writer.run_sync(work)
+
+
+def outgoing(services: OrganiserServices, kind: str = "ready") -> list[SmsMessage]:
+    return rows(services, SmsMessage, SmsMessage.direction == "out", SmsMessage.kind == kind)
+
+
+def pause_station(services: OrganiserServices, number: int) -> None:
+    """Paused the way the organiser's screen does it (emitted, so caches hear about it)."""
+
+    def work(tx: Tx) -> None:
+        station = tx.session.exec(select(Station).where(Station.number == number)).one()
+        update_station(tx, station, {"status": "paused"})
+
+    services.writer.run_sync(work)
+
+
+def set_setting(services: OrganiserServices, key: str, value: Any) -> None:
+    services.writer.run_sync(
+        lambda tx: update_settings(tx, {key: value}, services.menu, services.templates)
+    )
+
+
+async def test_drinks_for_friends_are_a_group_with_one_pickup_text(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    reply = await sms("latte for me and a mocha for Ben - Chris")
+    assert reply is not None
+    assert reply.startswith(
+        "Group order #A001, #A002 confirmed: latte for Chris and mocha for Ben."
+    )
+    orders = sorted(rows(demo, Order), key=lambda o: o.number)
+    assert [o.customer_name for o in orders] == ["Chris", "Ben"]  # each name on its cup
+    assert orders[0].group_id is not None and orders[0].group_id == orders[1].group_id
+    assert {o.customer_id for o in orders} == {customer(demo).id}
+    assert customer(demo).name == "Chris"  # Ben is a friend, never the customer's name
+    assert make_ready(demo, orders[0].id) == 0  # Ben's mocha is still coming: no text yet
+    assert make_ready(demo, orders[1].id) == 1
+    (pickup,) = outgoing(demo)
+    assert pickup.body.startswith("Chris, your group's latte for Chris and mocha for Ben are ready")
+    assert pickup.to_number == PHONE
+
+
+async def test_a_text_for_two_friends_places_both(demo: OrganiserServices, sms: Any) -> None:
+    reply = await sms("a latte for Sam and a cappuccino for Jo")
+    assert reply is not None and "latte for Sam and cappuccino for Jo" in reply
+    assert sorted(o.customer_name for o in rows(demo, Order)) == ["Jo", "Sam"]
+
+
+async def test_an_order_changes_while_new_and_says_so_kindly_once_started(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    assert "no order we can still change" in (await sms("actually make it oat") or "")
+    await sms("latte for Sam at station 1")
+    assert await sms("actually make it oat") == "Done: order #A001 is now oat latte."
+    assert await sms("add a sugar") == "Done: order #A001 is now oat latte, 1 sugar."
+    assert await sms("change to large") == "Done: order #A001 is now large oat latte, 1 sugar."
+    (item,) = rows(demo, OrderItem)
+    assert (item.size, item.milk, item.sugar) == ("large", "oat", 1)
+    assert len(rows(demo, Order)) == 1  # changed, not ordered again
+    # Station 1 has no almond milk: the order stays as it was, and the customer hears why.
+    refused = await sms("switch to almond") or ""
+    assert refused.startswith("Sorry, Station 1 can't make large almond latte")
+    assert rows(demo, OrderItem)[0].milk == "oat"
+    (order,) = rows(demo, Order)
+    demo.writer.run_sync(lambda tx: start_order(tx, order.id))
+    late = await sms("actually make it skim") or ""
+    assert late.startswith("Sorry, order #A001 (large oat latte, 1 sugar) is already being made")
+    assert rows(demo, OrderItem)[0].milk == "oat"
+
+
+async def test_refusals_say_why_and_what_we_can_make(demo: OrganiserServices, sms: Any) -> None:
+    moved = await sms("chai latte for Sam at station 1") or ""
+    assert moved.startswith("Station 1 can't make that right now, so it went to Garden Bar.")
+    assert "Order #A001 confirmed: chai latte for Sam. Garden Bar" in moved
+    pause_station(demo, 3)  # the only chai
+    refused = await sms("chai latte for Sam") or ""
+    assert refused.startswith("Sorry, no station can make chai latte right now.")
+    assert "Available now: latte, cappuccino" in refused
+    assert (
+        "hot chocolate and cortado, with full cream, skim, soy, almond, oat or lactose free milk."
+        in refused
+    )
+    unserved = await sms("pumpkin spice frappuccino please") or ""
+    assert unserved.startswith("Sorry, we don't serve that - we have latte, cappuccino")
+    assert "mac latte" in (await sms("mac") or "")  # macchiato or macadamia? we ask
+    assert len(rows(demo, Order)) == 1
+
+
+async def test_codes_are_never_quantities_and_a_vip_code_marks_the_order(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    set_setting(demo, "vip_codes", ["gold123"])
+    assert "latte for Val" in (await sms("GOLD123 latte for Val") or "")
+    await sms("VIP7 latte for Kim", phone="+61400000002")  # not a code we gave out
+    vip, plain_order = sorted(rows(demo, Order), key=lambda o: o.number)
+    assert (vip.vip, vip.customer_name, plain_order.vip) == (True, "Val", False)
+    assert [i.quantity for i in rows(demo, OrderItem)] == [1, 1]  # never 20 or 7 lattes
+    big = await sms("25 flat whites for the crew", phone="+61400000003") or ""
+    assert big.startswith("That's a lot of coffee! We can take up to 20 drinks in one text.")
+    assert len(rows(demo, Order)) == 2
+
+
+async def test_ready_texts_agree_in_number_and_stay_gsm7(demo: OrganiserServices, sms: Any) -> None:
+    await sms("3 lattes and a cap for Sam")
+    await sms("flat white for Jo", phone="+61400000002")
+    for order in sorted(rows(demo, Order), key=lambda o: o.number):
+        make_ready(demo, order.id)
+    many, one = sorted(outgoing(demo), key=lambda m: m.to_number)
+    assert many.body.startswith("Sam, your 3x latte and cappuccino are ready at")
+    assert one.body.startswith("Jo, your flat white is ready at")
+    for message in (many, one):
+        assert "×" not in message.body and measure(message.body).encoding == "GSM-7"
+
+
+async def test_the_organiser_can_see_how_often_the_sponsor_line_was_dropped(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    assert "Acme" in (await sms("latte for Sam at station 1") or "")  # fits: it rides along
+    # Station 2's location and map make the confirmation too long for the line to fit.
+    assert "Acme" not in (await sms("large oat flat white for Jo at station 2") or "")
+    with read_session(demo.engine) as session:
+        stats = sponsor_line_stats(session)
+    assert (stats.shown, stats.dropped, stats.offered) == (1, 1, 2)
+
+
+async def test_stop_start_and_help_are_unchanged_through_the_webhook(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    assert "CANCEL ORDER" in (await sms("HELP") or "")
+    assert await sms("STOP") is None
+    assert customer(demo).opted_out
+    assert await sms("latte for Sam") is None
+    assert await sms("HELP") is None
+    assert rows(demo, Order) == []
+    assert await sms("START") == "You're subscribed again. Text a drink to order."
+    assert not customer(demo).opted_out
+    assert "confirmed" in (await sms("latte for Sam") or "")
+    assert "cancelled" in (await sms("cancel A001") or "")  # a code after CANCEL: no opt-out
+    assert not customer(demo).opted_out

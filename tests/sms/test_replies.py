@@ -11,7 +11,7 @@ from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import load_default_menu
 from expresso_desktop.core.orders import OrderStatus
 from expresso_desktop.core.routing import Unroutable
-from expresso_desktop.core.sms.segments import measure
+from expresso_desktop.core.sms.segments import is_gsm7, measure
 from expresso_desktop.core.templates import load_default_templates
 from expresso_desktop.sms.replies import Replies
 from expresso_desktop.store.tables import Order, OrderItem, Station
@@ -50,7 +50,7 @@ def test_a_confirmation_names_the_order_the_drinks_and_where_to_go(replies: Repl
         sponsor=None,
     )
     assert text == (
-        "Order #A042 confirmed: large oat flat white + 2x latte, 1 sugar for Sam. Station 2 "
+        "Order #A042 confirmed: large oat flat white and 2x latte, 1 sugar for Sam. Station 2 "
         "(near the east doors, map: https://maps.example.com/east). About 6 min. "
         "Reply STATUS anytime."
     )
@@ -148,12 +148,22 @@ def test_a_refusal_offers_what_can_be_made(replies: Replies) -> None:
     now = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
     offer = Unroutable("cannot_make", ("latte", "tea"), None)
     assert replies.refusal(offer, [DrinkSpec("chai latte", "medium", "soy")], UTC, now) == (
-        "Sorry, no station can make soy chai latte right now. Available now: latte, tea."
+        "Sorry, no station can make soy chai latte right now. Available now: latte and tea."
+    )
+    milks = ("full cream", "oat", "none")
+    assert replies.refusal(offer, [], UTC, now, milks).endswith(
+        "Available now: latte and tea, with full cream or oat milk."
     )
     nothing = Unroutable("cannot_make", (), None)
     assert replies.refusal(nothing, [FLAT_WHITE], UTC, now).endswith(
         "Please try again a little later."
     )
+
+
+def test_drinks_are_listed_as_people_say_them_in_gsm7(replies: Replies) -> None:
+    items = [DrinkSpec("latte", "medium", "full cream", quantity=3), FLAT_WHITE]
+    assert replies.drinks(items, ["Sam", None]) == "3x latte for Sam and large oat flat white"
+    assert is_gsm7(replies.drinks(items))
 
 
 def test_closed_says_when_service_opens_in_the_events_zone(replies: Replies) -> None:

@@ -1,5 +1,6 @@
 """The engine's promises: pragmas, BEGIN IMMEDIATE writers, snapshot readers, FK enforcement."""
 
+import os
 import sqlite3
 import threading
 import time
@@ -229,3 +230,24 @@ def test_timestamps_are_stored_as_utc_and_come_back_aware(engine: Engine, event_
 def test_naive_timestamps_are_refused(engine: Engine, event_id: int) -> None:
     with pytest.raises(StatementError, match="naive datetime"), write_session(engine) as session:
         session.add(Order(event_id=event_id, number="A001", created_at=datetime(2025, 3, 1, 9)))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_the_database_and_its_wal_and_shm_are_private(tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the usual default: SQLite would make them 0644
+    try:
+        path = tmp_path / "fresh" / "organiser.db"
+        engine = open_database(path, role="master")
+        with write_session(engine) as session:
+            session.add(Setting(key="k", value_json=1))
+        files = [path, path.with_name("organiser.db-wal"), path.with_name("organiser.db-shm")]
+        assert [oct(f.stat().st_mode & 0o777) for f in files] == ["0o600"] * 3
+        assert path.parent.stat().st_mode & 0o777 == 0o700
+        engine.dispose()
+        for f in files:  # as an older version left them
+            if f.exists():
+                f.chmod(0o644)
+        open_database(path, role="master").dispose()
+        assert all(f.stat().st_mode & 0o777 == 0o600 for f in files if f.exists())
+    finally:
+        os.umask(previous)

@@ -160,7 +160,7 @@ async def test_a_copied_data_folder_is_refused_until_paired_again(
     _, token = _device(org)
     original = _station(tmp_path / "a.db", org, url, token, fp)
     await original.sync_once()
-    original.replica.close()
+    await _close(original)
     shutil.copy(tmp_path / "a.db", tmp_path / "copy.db")  # the folder, token and all
     original = _station(tmp_path / "a.db", org, url, token, fp)
     copy = _station(tmp_path / "copy.db", org, url, token, fp)
@@ -184,13 +184,14 @@ async def test_a_copied_data_folder_is_refused_until_paired_again(
         # Pairing again (a new device token) gives the copy an id of its own; its tap survives.
         _, new_token = _device(org)
         with copy.replica.write() as conn:
-            assert new_identity(conn) == 2  # the walk-in refused twice, and the third
+            assert new_identity(conn) == 1  # its refused walk-in, renumbered to seq 1
         await _close(copy)
         copy = _station(tmp_path / "copy.db", org, url, new_token, fp)
         await copy.sync_once()
         assert station_queries.status(copy.replica)["refused"] == ""
         assert org.order(second["order_id"]).status == "new"
         await original.sync_once()
+        await copy.sync_once()
         assert org.order(first["order_id"]).status == "new"
         assert copy.replica.state_hash() == original.replica.state_hash() == org.state_hash()
     finally:
@@ -300,7 +301,7 @@ async def _closed_within(sockets: list[Any], started: float) -> float:
         while msg.type is aiohttp.WSMsgType.TEXT:  # events already on their way
             msg = await ws.receive(timeout=5)
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), msg
-        assert ws.close_code == 4401
+        assert ws.close_code == 4401, (sockets.index(ws), msg)
     return time.monotonic() - started
 
 

@@ -174,6 +174,8 @@ class NameFinder:
         self, tokens: Sequence[Token], keys: Sequence[str], used: list[bool], mixed: bool
     ) -> str | None:
         """ "a cap for me (Priya)": the name in brackets after "me"."""
+        if "me" not in keys:
+            return None
         for i, key in enumerate(keys[:-2]):
             if key == "me" and tokens[i + 1].raw in ("(", "[", "-", ","):
                 found = self._take(tokens, keys, used, i + 2, True, mixed, expected=True)

@@ -36,16 +36,16 @@ _TIMES_SIGN = re.compile(r"[×*]")
 # "1/2 strength", "½ strength": a fraction is "half", never a quantity of 2.
 _HALF = re.compile(r"(?<![\d/⁄])(?:1\s*[/⁄]\s*2|½)(?![\d/⁄])")
 _TOKEN = re.compile(
-    r"([^\W_]*(?:\d[^\W\d_]|[^\W\d_]\d)[^\W_]*)"  # 1 letters glued to digits: "VIP7"
-    r"|(\d+(?:\.\d+)?)"  # 2 number
-    r"|([^\W\d_]+(?:['’`-][^\W\d_]+)*)"  # 3 word, with inner apostrophes (and name hyphens)
-    r"|([-‐‑–—~]+)"  # 4 dash
-    r"|(@)"  # 5
-    r"|(\?)"  # 6
-    r"|(:)"  # 7
-    r"|([,;&+/|.!\n()\[\]])"  # 8 separator
+    r"(\d+(?:\.\d+)?)"  # 1 number
+    r"|([^\W\d_]+(?:['’`-][^\W\d_]+)*)"  # 2 word, with inner apostrophes (and name hyphens)
+    r"|([-‐‑–—~]+)"  # 3 dash
+    r"|(@)"  # 4
+    r"|(\?)"  # 5
+    r"|(:)"  # 6
+    r"|([,;&+/|.!\n()\[\]])"  # 7 separator
 )
-_KINDS = (None, "glued", "num", "word", "dash", "at", "q", "colon", "sep")
+_KINDS = (None, "num", "word", "dash", "at", "q", "colon", "sep")
+_ALNUM = frozenset({"num", "word", "glued"})
 _GLUED_PARTS = re.compile(r"\d+|[^\W\d_]+")
 _APOSTROPHES = str.maketrans("", "", "'’`-")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -99,15 +99,21 @@ def tokenise(text: str) -> list[Token]:
     if not text.isascii() or "-" in text:
         text = _DASH_IN_WORD.sub(_dash, text)
     out: list[Token] = []
+    end = -1
     for m in _TOKEN.finditer(text):
         kind = _KINDS[m.lastindex or 0] or "sep"
         raw = m.group()
-        if kind == "word":
+        if kind in _ALNUM and m.start() == end and out[-1].kind in _ALNUM:
+            # letters glued to digits ("VIP7", "2x", "lattex4"): one token, read by the parser
+            raw = out.pop().raw + raw
+            out.append(Token("glued", raw, raw.lower()))
+        elif kind == "word":
             out.append(Token(kind, raw, _word_key(raw)))
         elif kind == "num":
             out.append(_number(raw))
         else:
-            out.append(Token(kind, raw, raw.lower() if kind == "glued" else raw))
+            out.append(Token(kind, raw, raw))
+        end = m.end()
         if len(out) >= MAX_TOKENS:
             break
     return out

@@ -11,6 +11,10 @@ this is how we get as close as it allows:
    claim) and adopt its sid when it exists, else send again. What remains is an at-least-once
    window of one text, only when Twilio cannot be asked (down at restart) or has not listed the
    text yet; we take that over losing a "your coffee is ready".
+   That check runs *aside* (its own task, up to three tries with backoff) while the queue goes
+   on: the interrupted row stays ``sending`` until it is settled, so the queue never picks it
+   up, and it is only released back to the queue (then sent again) once Twilio said it does
+   not have it or could not be asked.
 
 Pending rows are never lost: they are in the database before anyone is told "queued".
 
@@ -96,6 +100,7 @@ class OutboundSender:
         self._jitter = jitter
         self._clock = clock or Clock()
         self._task: asyncio.Task[None] | None = None
+        self._checks: set[asyncio.Task[None]] = set()  # interrupted texts being checked aside
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._stopping = False
@@ -116,6 +121,10 @@ class OutboundSender:
         self._unsubscribe = lambda: None
         self._stopping = True
         self._wake.set()
+        for check in list(self._checks):  # left claimed: the next start checks it again
+            check.cancel()
+        if self._checks:
+            await asyncio.gather(*self._checks, return_exceptions=True)
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), self.settings.stop_grace_s)
@@ -143,10 +152,13 @@ class OutboundSender:
     async def _run(self) -> None:
         try:
             interrupted = await self._write(partial(queue.interrupted, number=self._number))
-            for job in interrupted:
-                await self._reconcile(job)
         except Exception:  # left claimed: the next start looks again
-            log.exception("could not recover the text in flight when the sender last stopped")
+            log.exception("could not look for the text in flight when the sender last stopped")
+            interrupted = []
+        for job in interrupted:  # checked aside: the rest of the queue does not wait on Twilio
+            check = asyncio.create_task(self._check_aside(job), name=f"sms-check-{job.id}")
+            self._checks.add(check)
+            check.add_done_callback(self._checks.discard)
         while not self._stopping:
             # Cleared before looking, so a text queued while we look still wakes the wait.
             self._wake.clear()
@@ -218,6 +230,14 @@ class OutboundSender:
         s = self.settings
         delay = min(s.backoff_cap_s, s.backoff_base_s * 2 ** max(0, attempts - 1))
         return delay * (0.5 + 0.5 * self._jitter())
+
+    async def _check_aside(self, job: queue.Job) -> None:
+        try:
+            await self._reconcile(job)
+        except Exception:  # left claimed: the next start looks again
+            log.exception("could not settle text %s, in flight when the sender stopped", job.id)
+            return
+        self._wake.set()  # released to the queue (our own write does not wake us)
 
     async def _reconcile(self, job: queue.Job) -> None:
         """A text was in flight when we stopped: did Twilio get it?"""

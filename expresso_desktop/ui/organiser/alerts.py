@@ -1,8 +1,9 @@
 """The alerts line in the organiser's status bar: the newest alert in words with a mark (never
 by colour alone), how many are waiting, and all of them in the tooltip. "Dismiss" clears it.
 
-Alerts (stock low or out, a conflicting tap, texts failing) come from the change bridge's
-``alert_raised``; the screen that fixes each will link here as it is built."""
+Alerts (stock low or out, a conflicting tap, texts failing, someone guessing pairing codes) come
+from the change bridge's ``alert_raised``; the screen that fixes each will link here as it is
+built."""
 
 from __future__ import annotations
 

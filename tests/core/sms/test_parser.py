@@ -15,6 +15,7 @@ from expresso_desktop.core.menu import Menu, load_default_menu
 from expresso_desktop.core.sms.parser import (
     MAX_ITEMS,
     MAX_QUANTITY,
+    Change,
     OrderItem,
     ParseResult,
     SmsParser,
@@ -489,3 +490,86 @@ def test_any_word_salad_parses_to_the_schema(parser: SmsParser, words: list[str]
 @given(st.binary(max_size=2000))
 def test_any_bytes_parse_to_the_schema(parser: SmsParser, data: bytes) -> None:
     assert_schema(parser._parse(data.decode("utf-8", errors="replace")).to_dict())
+
+
+# -- round 2 phenomena (issue 13): new sentences, never corpus lines ----------------------------
+ROUND_2: list[tuple[str, dict[str, Any]]] = [
+    # digits glued to letters are codes, never quantities; "x4" glued to a drink is
+    (
+        "PLATINUM77 cap for Noor",
+        {"items": [{"drink": "cappuccino", "quantity": 1}], "name": "Noor"},
+    ),
+    ("room B12, flat white", {"items": [{"drink": "flat white", "quantity": 1}]}),
+    ("staff id 90210 long black", {"items": [{"drink": "long black", "quantity": 1}]}),
+    ("badge 3318 mocha", {"items": [{"drink": "mocha", "quantity": 1}]}),
+    ("mochax3", {"items": [{"drink": "mocha", "quantity": 3}]}),
+    ("capx2 oat", {"items": [{"drink": "cappuccino", "quantity": 2, "milk": "oat"}]}),
+    ("stn3 latte", {"station": 3, "items": [{"quantity": 1}]}),
+    # honest large quantities
+    ("40 lattes for the conference", {"items": [{"drink": "latte", "quantity": 40}]}),
+    ("thirty", {"intent": "unknown"}),
+    # names: the sender, not the friend; sign-offs in lower case; name-words; hyphens
+    (
+        "cap for me and a long black for Ines - Omar",
+        {"name": "Omar", "items": [{"drink": "cappuccino"}, {"drink": "long black"}]},
+    ),
+    ("mocha for me (Tamsin) and a tea for the boss", {"name": "Tamsin"}),
+    ("large latte please, thanks ravi", {"name": "Ravi"}),
+    ("oat cap ta, dom", {"name": "Dom"}),
+    ("Long black,Anika", {"name": "Anika"}),
+    ("Large latte for Will", {"name": "Will", "items": [{"drink": "latte"}]}),
+    ("Cappuccino for Rose please", {"name": "Rose", "items": [{"drink": "cappuccino"}]}),
+    ("Long black for Mac", {"name": "Mac", "items": [{"drink": "long black"}]}),
+    ("latte for Mary-Kate", {"name": "Mary-Kate"}),
+    ("flat white - D'Arcy", {"name": "D'Arcy"}),
+    ("flat white for o'brien", {"name": "O'Brien"}),
+    ("my name is <script>document.cookie</script>, latte", {"name": None}),
+    ("latte for <i onmouseover=x()>Jo</i>", {"name": "Jo"}),
+    # clipped, phonetic and keyboard typos
+    ("3 lats", {"items": [{"drink": "latte", "quantity": 3}]}),
+    ("cappu with soy", {"items": [{"drink": "cappuccino", "milk": "soy"}]}),
+    ("a latter with oat", {"items": [{"drink": "latte", "milk": "oat"}]}),
+    ("lartay", {"items": [{"drink": "latte"}]}),
+    ("moka", {"items": [{"drink": "mocha"}]}),
+    ("makiatto", {"items": [{"drink": "macchiato"}]}),
+    ("chsi latte", {"items": [{"drink": "chai latte"}]}),
+    # fractions for strength
+    ("1/2 strength flat white", {"items": [{"quantity": 1, "extras": ["half strength"]}]}),
+    ("2 caps ½ strength", {"items": [{"quantity": 2, "extras": ["half strength"]}]}),
+]
+
+
+@pytest.mark.parametrize(("text", "expect"), ROUND_2, ids=[t for t, _ in ROUND_2])
+def test_round_2_phenomena(parser: SmsParser, text: str, expect: dict[str, Any]) -> None:
+    result = parse(parser, text)
+    assert_schema(result)
+    if "items" in expect and "intent" not in expect:
+        assert result["intent"] == "order"
+    assert_matches(result, expect)
+
+
+def test_friends_are_named_per_item_and_never_the_customer(parser: SmsParser) -> None:
+    result = parser.parse("a mocha for Hugo and a chai for Lena")
+    assert result.name is None and result.who == ("Hugo", "Lena")
+    result = parser.parse("flat white for me and a cap for Dev - Lara")
+    assert (result.name, result.who) == ("Lara", (None, "Dev"))
+    single = parser.parse("flat white for Dev")
+    assert (single.name, single.who) == ("Dev", ())  # one "for": the customer's own name
+
+
+def test_changes_to_an_order_are_read_not_ordered(parser: SmsParser) -> None:
+    oat = parser.parse("actually can you make it soy")
+    assert oat.intent == "unknown" and oat.change == Change(milk="soy")
+    assert parser.parse("sorry, make that a small").change == Change(size="small")
+    assert parser.parse("add another sugar").change == Change(more_sugar=1)
+    assert parser.parse("no sugar instead").change == Change(sugar=0)
+    drink = parser.parse("actually make it a mocha")
+    assert drink.change == Change(drink="mocha") and drink.items[0].drink == "mocha"
+    assert parser.parse("large latte").change is None
+    assert parser.parse("add a latte for Sam").change is None  # "add" with a drink: an order
+
+
+def test_drinks_we_do_not_serve_are_named(parser: SmsParser) -> None:
+    assert "smoothie" in parser.parse("can i get a mango smoothie").unserved
+    assert parser.parse("iced frappe pls").unserved == ("frappe",)
+    assert parser.parse("hello").unserved == ()

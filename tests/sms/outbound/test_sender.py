@@ -316,3 +316,69 @@ def test_nothing_but_the_bus_wakes_the_sender() -> None:
     """No registry of enqueue listeners, no notifier callback: one mechanism."""
     assert not hasattr(outbound, "on_enqueued")
     assert "on_queued" not in inspect.signature(Notifier).parameters
+
+
+async def test_the_queue_goes_on_while_an_interrupted_text_is_checked_aside(
+    services: OrganiserServices, make_sender: SenderFactory, fake_twilio: FakeTwilio
+) -> None:
+    """Twilio got the text but we died before hearing its sid; after the restart Twilio is
+    slow to answer "did you get it?": the other texts go out meanwhile, and the interrupted
+    one is adopted, never sent twice."""
+    fake_twilio.response_delay_s = 1.5  # Twilio stores it; we stop before hearing back
+    queue(services, "in flight")
+    first = make_sender(settings=SenderSettings(stop_grace_s=0.2, idle_poll_s=0.2))
+    await first.start()
+    await wait_until(lambda: fake_twilio.messages)
+    await first.stop()  # cancelled mid-request: claimed, no sid
+    fake_twilio.response_delay_s = 0.0
+    others = [f"ready {i}" for i in range(3)]
+    for body in others:
+        queue(services, body)
+    fake_twilio.lookup_gate = asyncio.Event()  # Twilio does not answer the check yet
+    clock = FakeClock()
+    await make_sender(clock=clock).start()
+    await wait_until(lambda: fake_twilio.bodies() == ["in flight", *others])
+    assert len(fake_twilio.lookups()) == 1  # asked, still waiting for the answer
+    held = next(row for row in outbound_rows(services) if row.body == "in flight")
+    assert held.status == "sending" and held.sid is None
+    fake_twilio.lookup_gate.set()
+    await wait_until(lambda: outbound_rows(services)[0].sid is not None and clock.asleep())
+    assert outbound_rows(services)[0].sid == fake_twilio.messages[0]["sid"]
+    await clock.pass_time(LATER_S)
+    assert len(fake_twilio.sends()) == 4  # three others, and the interrupted one once
+    assert statuses(services) == ["queued"] * 4
+
+
+async def test_an_interrupted_text_twilio_cannot_confirm_is_sent_once_after_three_tries(
+    services: OrganiserServices, make_sender: SenderFactory, fake_twilio: FakeTwilio
+) -> None:
+    """The check fails three times (the fake clock moves through its backoff); the queue goes
+    on meanwhile, then the text is released and sent once: the at-least-once window."""
+    queue(services, "claimed, then the power went")
+
+    def claim(tx: Tx) -> None:
+        row = tx.session.exec(select(SmsMessage)).one()
+        row.status, row.attempts = outbound.CLAIMED, 1
+        tx.session.add(row)
+
+    services.writer.run_sync(claim)
+    queue(services, "next in line")
+    fake_twilio.lookup_failures = [(503, 20503)] * 3
+    clock = FakeClock()
+    # Backoff 3.5-7 s for the check, an idle poll of 10 min: the check's waits are told apart.
+    settings = SenderSettings(backoff_base_s=7, backoff_cap_s=30, idle_poll_s=600)
+    await make_sender(settings=settings, clock=clock).start()
+    await wait_until(lambda: fake_twilio.bodies() == ["next in line"])
+
+    def checking_backs_off(tries: int) -> bool:
+        return len(fake_twilio.lookups()) == tries and any(
+            wait < 60 for wait in clock.waiting_for()
+        )
+
+    for tries in (1, 2, 3):
+        await wait_until(partial(checking_backs_off, tries))
+        assert outbound_rows(services)[0].status == "sending"
+        clock.advance(60)
+    await wait_until(lambda: statuses(services) == ["queued", "queued"])
+    assert fake_twilio.bodies() == ["next in line", "claimed, then the power went"]
+    assert outbound_rows(services)[0].attempts == 1  # the interrupted claim is not counted twice
