@@ -7,6 +7,9 @@ causes a 500 and a 500 never carries internals:
 - another ``DomainError`` → 404 for ``not_found``, 403 for ``forbidden``/``pairing_refused``,
   else 409 (a business rule refused the action);
 - ``StoreError`` (the database file is busy, full or gone) → 503;
+- an ``IntegrityError`` that got past the edge's checks (they should catch every one: each is
+  a missing check, so it is logged as a warning) → 409 for a duplicate (UNIQUE), 422 for a
+  value the schema refuses (CHECK, NOT NULL, FOREIGN KEY);
 - aiohttp's own ``HTTPException`` (404 no route, 405, 413, a handler's 4xx) → the same JSON
   shape, keeping ``Allow``/``Retry-After``/``WWW-Authenticate``;
 - anything else is a bug: logged with its traceback, answered 500.
@@ -18,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.store.errors import StoreError
@@ -60,12 +64,34 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
     except DomainError as exc:
         return problem(status_of(exc), exc.code, exc.reason)
+    except IntegrityError as exc:
+        return _integrity_problem(request, exc)
     except StoreError as exc:
         log.error("database problem serving %s: %s", request.path, exc)
         return problem(503, "unavailable", "the event database is busy; try again")
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, ConnectionError) and _client_gone(request):
+            # The client hung up (before its body, say): not an error, and nobody to answer.
+            # Anyone can do it a thousand times a second, so no traceback (issue 15, #5).
+            log.debug("client hung up during %s %s", request.method, request.path)
+            return problem(400, "incomplete_request", "the client hung up")
         log.exception("unhandled error serving %s %s", request.method, request.path)
         return problem(500, "internal", "unexpected server error; see the organiser log")
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return False and (transport is None or transport.is_closing())
+
+
+def _integrity_problem(request: web.Request, exc: IntegrityError) -> web.Response:
+    # The driver's message names the constraint, never the row's values (the SQL parameters
+    # in ``str(exc)`` would: they stay out of the log and the answer).
+    reason = str(exc.orig).split("\n")[0]
+    log.warning("%s %s hit a database constraint: %s", request.method, request.path, reason)
+    if reason.startswith("UNIQUE"):
+        return problem(409, "conflict", "that would duplicate a stored row")
+    return problem(422, "invalid", "a value breaks a rule of the stored data")
 
 
 def _code(exc: web.HTTPException) -> str:

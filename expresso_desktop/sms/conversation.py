@@ -285,6 +285,7 @@ class Conversation:
             for spec, friend in zip(items, who, strict=True)
         ]
         placed = floor.station(decision.station_id)
+        assert placed.id is not None  # a stored station
         _, orders = create_group(
             tx,
             event_id=self.event_id,

@@ -130,11 +130,12 @@ def _routes(app: web.Application) -> set[tuple[str, str]]:
     }
 
 
-def test_the_webhook_listener_exposes_only_its_three_routes(services: OrganiserServices) -> None:
+def test_the_webhook_listener_exposes_only_its_four_routes(services: OrganiserServices) -> None:
     assert _routes(create_webhook_app(services)) == {
         ("GET", "/health"),
         ("POST", "/sms"),
         ("POST", "/sms/status"),
+        ("POST", "/android/webhook"),  # the phone's, refused without its signing key
     }
 
 

@@ -65,7 +65,7 @@ async def test_no_input_makes_a_5xx(lan: Lan) -> None:
         "POST", "/orders", {"items": [{"drink": "latte"}], "station_id": lan.station_ids[0]}, 201
     )
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(call=calls(), who=st.sampled_from(["organiser", "barista"]))
     def fuzz(call: tuple[str, str, Any], who: str) -> None:
         method, path, body = call

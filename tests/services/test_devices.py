@@ -95,16 +95,26 @@ def test_revocation_is_immediate_and_reported(organiser: OrganiserServices) -> N
     assert [(d.name, d.active) for d in listed] == [("Board", True), ("Lost phone", False)]
 
 
-def test_the_guard_limits_failures_per_address_and_overall() -> None:
-    clock = [1000.0]
-    guard = devices.PairingGuard(per_address=2, overall=3, window_s=60, clock=lambda: clock[0])
-    assert guard.check("10.0.0.1") == 0
-    guard.failed("10.0.0.1")
-    clock[0] += 10
-    guard.failed("10.0.0.1")
-    assert guard.check("10.0.0.1") == pytest.approx(50)  # the first failure ages out at 1060
-    assert guard.check("10.0.0.2") == 0
-    guard.failed("10.0.0.2")
-    assert guard.check("10.0.0.3") == pytest.approx(50)  # three failures in all
-    clock[0] += 50
-    assert guard.check("10.0.0.1") == 0 and guard.check("10.0.0.3") == 0
+def test_the_guard_counts_per_address_in_one_step_and_forgets_after_the_window() -> None:
+    now = [0.0]
+    guard = devices.PairingGuard(per_address=3, window_s=60, clock=lambda: now[0])
+    admitted = [guard.admit("10.0.0.1") for _ in range(6)]  # no answer in between: counted
+    assert [a.wait_s == 0 for a in admitted] == [True] * 3 + [False] * 3
+    assert [a.lockout_began for a in admitted] == [False] * 3 + [True, False, False]
+    for i in range(2, 50):  # other addresses are never locked out by this one
+        assert guard.admit(f"10.0.0.{i}").wait_s == 0
+    now[0] = 61
+    assert guard.admit("10.0.0.1").wait_s == 0
+    guard.admit("10.0.0.1"), guard.admit("10.0.0.1")
+    assert guard.admit("10.0.0.1").lockout_began  # a new lockout is reported again
+
+
+def test_a_right_code_does_not_count_and_ipv6_counts_per_network() -> None:
+    guard = devices.PairingGuard(per_address=2, window_s=60, clock=lambda: 0.0)
+    for _ in range(5):  # pairing several stations from one laptop
+        assert guard.admit("192.168.1.20").wait_s == 0
+        guard.succeeded("192.168.1.20")
+    assert guard.admit("2001:db8::1").wait_s == 0
+    assert guard.admit("2001:db8::2:3").wait_s == 0  # same /64: the same machine's addresses
+    assert guard.admit("2001:db8::ffff").wait_s > 0
+    assert guard.admit("2001:db8:0:1::1").wait_s == 0  # another network

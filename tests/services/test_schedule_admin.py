@@ -75,13 +75,16 @@ def test_a_shift_must_end_after_it_starts_and_name_real_people(
     with pytest.raises(schedule_admin.ScheduleInvalid) as backwards:
         save_shift(organiser, Shift(staff_id=alex, starts_at=NOW, ends_at=NOW))
     assert backwards.value.field == "ends_at"
-    with pytest.raises(schedule_admin.Missing):
+    # A link to nothing is the request's fault, naming the field (422), not a missing page.
+    with pytest.raises(ValidationError) as nobody:
         save_shift(organiser, Shift(staff_id=9999, starts_at=NOW, ends_at=NOW + timedelta(hours=1)))
-    with pytest.raises(schedule_admin.Missing):
+    assert nobody.value.field == "staff_id"
+    with pytest.raises(ValidationError) as nowhere:
         save_shift(
             organiser,
             Shift(staff_id=alex, station_id=9999, starts_at=NOW, ends_at=NOW + timedelta(hours=1)),
         )
+    assert nowhere.value.field == "station_id"
 
 
 def test_breaks_must_lie_inside_their_shift(organiser: OrganiserServices) -> None:
@@ -109,11 +112,18 @@ def test_hours_and_tombstones_are_emitted(organiser: OrganiserServices) -> None:
         event_id=organiser.event_id, station_id=one, day=day, opens=time(7), closes=time(15)
     )
     saved = write(organiser, lambda tx: schedule_admin.save_hours(tx, hours))
-    with pytest.raises(schedule_admin.Missing):
+    with pytest.raises(ValidationError) as nowhere:
         bad = OperatingHours(
             event_id=organiser.event_id, station_id=9999, day=day, opens=time(7), closes=time(9)
         )
         write(organiser, lambda tx: schedule_admin.save_hours(tx, bad))
+    assert nowhere.value.field == "station_id"
+    with pytest.raises(ValidationError) as backwards:
+        bad = OperatingHours(
+            event_id=organiser.event_id, station_id=one, day=day, opens=time(9), closes=time(7)
+        )
+        write(organiser, lambda tx: schedule_admin.save_hours(tx, bad))
+    assert backwards.value.field == "closes"
 
     def drop(tx: Tx) -> None:
         row = schedule_admin.live(tx.session, OperatingHours, saved.id or 0, "hours")

@@ -125,6 +125,8 @@ class NameFinder:
             return _NO_NAMES
         mixed = text != text.lower() and text != text.upper()
         starts = [i for i, key in enumerate(keys) if key in _MARKER_STARTS]
+        if not starts:
+            return Names(self._find_unmarked(text, tokens, keys, used, mixed))
         own = None
         for markers, strong in _MARKER_GROUPS[:2]:
             own = own or self._marked(markers, strong, starts, tokens, keys, used, mixed)
@@ -139,12 +141,14 @@ class NameFinder:
             found = self._take(tokens, keys, used, i + 1, False, mixed, expected=True)
             if found:
                 fors.append((i + 1, found))
+        named = {n for _, n in fors if n}
+        if own is None and len(fors) == 1 and named:
+            return Names(named.pop())  # "latte for Sam": Sam is who we text
         if own is None:
             own = self._marked((("from",),), False, starts, tokens, keys, used, mixed)
         own = own or self._find_unmarked(text, tokens, keys, used, mixed)
-        named = {n for _, n in fors if n}
-        if own is None and len(named) == 1 and len(fors) == len([n for _, n in fors if n]):
-            return Names(named.pop())  # "latte for Sam": Sam is who we text
+        if own is None and len(named) == 1 and all(n for _, n in fors):
+            return Names(named.pop())  # "flat white for Sam, " * 3: still just Sam
         friends = tuple((i, n) for i, n in fors if n != own)
         return Names(own, friends if any(n for _, n in friends) else ())
 

@@ -46,6 +46,7 @@ _TOKEN = re.compile(
 )
 _KINDS = (None, "num", "word", "dash", "at", "q", "colon", "sep")
 _ALNUM = frozenset({"num", "word", "glued"})
+_GLUED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 _GLUED_PARTS = re.compile(r"\d+|[^\W\d_]+")
 _APOSTROPHES = str.maketrans("", "", "'’`-")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -98,6 +99,8 @@ def tokenise(text: str) -> list[Token]:
         text = _TIMES_SIGN.sub(" x ", text)
     if not text.isascii() or "-" in text:
         text = _DASH_IN_WORD.sub(_dash, text)
+    if _GLUED.search(text) is None:
+        return _plain_tokens(text)
     out: list[Token] = []
     end = -1
     for m in _TOKEN.finditer(text):
@@ -114,6 +117,23 @@ def tokenise(text: str) -> list[Token]:
         else:
             out.append(Token(kind, raw, raw))
         end = m.end()
+        if len(out) >= MAX_TOKENS:
+            break
+    return out
+
+
+def _plain_tokens(text: str) -> list[Token]:
+    """The common case, no letters glued to digits: one token per match."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        kind = _KINDS[m.lastindex or 0] or "sep"
+        raw = m.group()
+        if kind == "word":
+            out.append(Token(kind, raw, _word_key(raw)))
+        elif kind == "num":
+            out.append(_number(raw))
+        else:
+            out.append(Token(kind, raw, raw))
         if len(out) >= MAX_TOKENS:
             break
     return out

@@ -47,6 +47,7 @@ MAX_ITEMS = 20
 MAX_QUANTITY = MAX_COUNT
 MAX_SUGAR = 10
 _SKIP_TOKEN = Token("skip", "", "")
+_GLUED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 
 
 class Intent(StrEnum):
@@ -180,6 +181,7 @@ class SmsParser:
         self.menu = menu
         self._lexicon = Lexicon(menu)
         self._not_served = W.NOT_SERVED - self._lexicon.vocab
+        self._ambiguous = frozenset(W.AMBIGUOUS)
         self._names = NameFinder(self._lexicon)
         self._default_milk = {d: menu.default_milk_for(d) for d in menu.drink_names}
         self._shot_extra = next((e.name for e in menu.extras if e.shots >= 1), None)
@@ -196,7 +198,7 @@ class SmsParser:
 
     def _parse(self, text: str) -> ParseResult:
         tokens = tokenise(text)
-        if any(t.kind == "glued" for t in tokens):
+        if (not text.isascii() or _GLUED.search(text)) and any(t.kind == "glued" for t in tokens):
             tokens = self._unglue(tokens)
         keys = [self._lexicon.correct(t.key) if t.kind == "word" else t.key for t in tokens]
         used = [False] * len(tokens)
@@ -216,7 +218,7 @@ class SmsParser:
             for t, k, u in zip(tokens, keys, used, strict=True)
             if t.kind in ("word", "code") and not u
         ]
-        unclear = self._unclear(lexes)
+        unclear = self._unclear(lexes) if not self._ambiguous.isdisjoint(keys) else None
         has_drink = not unclear and any(lx.kind == W.DRINK for lx in lexes)
         intent = self._intent(words, tokens, has_drink)
         items: tuple[OrderItem, ...] = ()
@@ -293,9 +295,9 @@ class SmsParser:
 
     def _change(self, lexes: list[Lex], words: list[str], has_drink: bool) -> Change | None:
         """ "actually make it oat", "change to large", "add a sugar", "make it a cap instead"."""
-        said = set(words)
-        if not said & (W.AMEND_STRONG if has_drink else W.AMEND_CUES):
+        if (W.AMEND_STRONG if has_drink else W.AMEND_CUES).isdisjoint(words):
             return None
+        said = set(words)
         if has_drink:
             drafts = build(lexes)
             if len(drafts) != 1:
