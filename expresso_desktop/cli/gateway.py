@@ -13,7 +13,6 @@ import getpass
 import sys
 from typing import TextIO
 
-from expresso_desktop.errors import KnownError
 
 
 def add_gateway_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,27 +45,26 @@ def add_gateway_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def run_gateway(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    from expresso_desktop.sms import android_config, credentials
+    from expresso_desktop.sms import android_config, gateway_setup
 
     out = out or sys.stdout
     if args.gateway_command == "use":
-        kind = None if args.kind == "auto" else args.kind
-        credentials.save_gateway_choice(kind)
-        print(f"SMS gateway: {kind or 'auto (Twilio if configured, else the simulator)'}", file=out)
+        said = gateway_setup.choose(None if args.kind == "auto" else args.kind)
+        print(f"SMS gateway: {said}", file=out)
         return 0
     if args.gateway_command == "show":
         return _show_choice(out)
     if args.android_command == "set":
-        password = _secret("Phone password (the app's Home tab): ")
-        if not password:
-            raise KnownError("the phone's password is needed")
-        config = android_config.save_android_to_keyring(
+        # The same checks and storage as the Setup tab's form; here a password is always typed.
+        form = gateway_setup.PhoneForm(
             url=args.url,
             user=args.user,
-            password=password,
-            signing_key=android_config.new_signing_key() if args.new_signing_key else None,
+            password=_secret("Phone password (the app's Home tab): ") or "",
             number=args.number,
-            webhook_url=args.webhook_url,
+            webhook_url=args.webhook_url or "",
+        )
+        config = gateway_setup.store_phone(
+            form, new_signing_key=args.new_signing_key, keep_secrets=False
         )
         print(f"Saved to the OS keyring: {config!r}", file=out)
         print("Use it with `expresso gateway use android`.", file=out)

@@ -33,19 +33,21 @@ def add_twilio_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_twilio(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    from expresso_desktop.sms import credentials
+    from expresso_desktop.sms import credentials, gateway_setup
 
     out = out or sys.stdout
     if args.twilio_command == "set":
         token = _secret("Auth token (checks webhook signatures; Enter to skip): ")
         secret = _secret("API secret: ") if args.api_key else None
-        config = credentials.save_to_keyring(
+        # The same checks and storage as the Setup tab's form; here a skipped secret is removed.
+        form = gateway_setup.TwilioForm(
             account_sid=args.account_sid,
             number=args.number,
-            auth_token=token,
-            api_key=args.api_key,
-            api_secret=secret,
+            auth_token=token or "",
+            api_key=args.api_key or "",
+            api_secret=secret or "",
         )
+        config = gateway_setup.store_twilio(form, keep_secrets=False)
         print(f"Saved to the OS keyring: {config!r}", file=out)
         return 0
     if args.twilio_command == "clear":

@@ -81,7 +81,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 def _client_gone(request: web.Request) -> bool:
     transport = request.transport
-    return False and (transport is None or transport.is_closing())
+    return transport is None or transport.is_closing()
 
 
 def _integrity_problem(request: web.Request, exc: IntegrityError) -> web.Response:
