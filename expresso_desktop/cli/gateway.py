@@ -14,7 +14,6 @@ import sys
 from typing import TextIO
 
 
-
 def add_gateway_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gateway = sub.add_parser("gateway", help="choose the SMS gateway: twilio | android | simulator")
     actions = gateway.add_subparsers(dest="gateway_command", metavar="ACTION", required=True)

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
+from expresso_desktop.core.privacy import normalise_e164
 from expresso_desktop.server.webhook import INBOUND
 from expresso_desktop.sms.android_inbound import (
     FAILED_CODE,
@@ -40,6 +42,7 @@ from expresso_desktop.sms.inbound import InboundText
 from expresso_desktop.sms.outbound import messages as outbound
 
 log = logging.getLogger(__name__)
+_NATIONAL = re.compile(r"[0-9]{6,15}")
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"
@@ -106,6 +109,11 @@ async def _received(request: web.Request, payload: dict[str, Any]) -> web.Respon
     body = payload.get("message")
     if not message_id or not sender or not isinstance(body, str):
         raise web.HTTPBadRequest(text="messageId, sender and message are required")
+    phone = _phone(sender)
+    if phone is None:  # junk in the sender field: no customer, no order, nothing to answer
+        log.warning("refused a phone text: the sender is not a phone number")
+        return web.json_response({"ok": False, "refused": "sender is not a phone number"})
+    sender = phone
     recipient = _text(payload, "recipient", MAX_NUMBER) or ""
     sid = inbound_sid(message_id, sender)
     queue = request.app[INBOUND]
@@ -114,6 +122,16 @@ async def _received(request: web.Request, payload: dict[str, Any]) -> web.Respon
     if result.reply:
         await queue.writer.run(partial(queue_reply, sid=sid), initiator="sms")
     return web.json_response({"ok": True, "duplicate": result.duplicate})
+
+
+def _phone(sender: str) -> str | None:
+    """E.164 when it can be (one customer per number however it is spaced); a phone on some
+    networks reports a national number (digits only) — we can still answer it through the
+    phone, so it is kept as it is. Anything else (emoji, markup, ``client:…``) is refused."""
+    phone = normalise_e164(sender)
+    if phone is None and _NATIONAL.fullmatch(sender.strip()):
+        phone = sender.strip()
+    return phone
 
 
 async def _status(request: web.Request, kind: str, payload: dict[str, Any]) -> web.Response:

@@ -74,7 +74,7 @@ def choose(kind: GatewayKind | None) -> str:
     return describe_choice(kind)
 
 
-# -- reading ----------------------------------------------------------------------------------------
+# -- reading -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class StoredSettings:
     """One gateway's settings as a form shows them: never a secret's value."""
@@ -131,7 +131,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> GatewaySettings:
     problem = None
     try:
         kind = credentials.load_gateway_choice(env)
-        chosen = kind if kind in KINDS else None  # type: ignore[assignment]
+        chosen = kind if kind in KINDS else None
     except KnownError as exc:
         problem = exc.message
     source = None
@@ -203,7 +203,7 @@ def _android_state(env: Mapping[str, str]) -> tuple[str, str]:
     return "configured", f"configured: {config.url} (user {config.user})"
 
 
-# -- the forms --------------------------------------------------------------------------------------
+# -- the forms ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TwilioForm:
     """What the organiser typed. A blank secret keeps the one already stored."""
@@ -369,7 +369,7 @@ def store_phone(
     )
 
 
-# -- saving -----------------------------------------------------------------------------------------
+# -- saving ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SaveResult:
     """What ``save`` did: stored (``problems`` empty), or nothing stored and why, by field."""
@@ -453,7 +453,7 @@ def _webhook_notes(config: AndroidConfig) -> list[str]:
     return []
 
 
-# -- the phone, asked -------------------------------------------------------------------------------
+# -- the phone, asked --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class PhoneCheck:
     """What asking the phone found. ``text`` is for a person: a word and a sign, not a colour."""

@@ -129,6 +129,20 @@ async def test_the_phone_sending_a_webhook_again_makes_no_second_order(
     assert len(outbound_rows(services)) == 1
 
 
+async def test_a_sender_that_is_not_a_phone_number_makes_nothing(
+    services: OrganiserServices, running: Running, phone: FakeAndroid
+) -> None:
+    for junk in ("😀", "<script>", "client:sam"):
+        assert await phone.receive_sms(junk, "large latte for Sam") == [200]
+    assert _orders(services) == [] and outbound_rows(services) == []
+    # The same number however the phone spaces it is one customer.
+    assert await phone.receive_sms("+61 400 000 777", "latte for Kim") == [200]
+    assert await phone.receive_sms("+61400000777", "status") == [200]
+    await wait_until(lambda: len(outbound_rows(services)) == 2)
+    assert {r.to_number for r in outbound_rows(services)} == {"+61400000777"}
+    assert len(_orders(services)) == 1
+
+
 async def test_forged_and_replayed_webhooks_are_refused(
     services: OrganiserServices, running: Running, phone: FakeAndroid
 ) -> None:

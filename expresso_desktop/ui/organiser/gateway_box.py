@@ -46,7 +46,8 @@ from expresso_desktop.ui.common.widgets import plain_label
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE = "color: #9b1c1c; font-weight: 600;"  # with a "⚠" and the field's name: not colour alone
+# Errors also carry a "⚠" and the field's name: never colour alone.
+ERROR_STYLE = "color: #9b1c1c; font-weight: 600;"
 RESTART_TEXT = (
     "Expresso's SMS servers keep running with the gateway they started with; they switch to "
     "this one when you restart Expresso."

@@ -1,5 +1,6 @@
 """The organiser's Setup tab: pair stations, see and revoke connected devices, and the SMS side
-(Twilio or the simulator, the outgoing queue, the webhook's status).
+(Twilio, the Android phone or the simulator, the outgoing queue, the webhook's status), where
+"SMS gateway…" opens the form that chooses the gateway and stores its settings.
 
 Every read and write goes through the op runner. Commits re-read only what they touched: the
 stations when ``station_ids``, the outgoing queue when ``messages_touched``. Devices never enter
@@ -28,12 +29,14 @@ from PySide6.QtWidgets import (
 from expresso_desktop.services import pairing
 from expresso_desktop.services.pairing import DeviceRow, PairingReads, Revoked, StationChoice
 from expresso_desktop.services.writer import Writer
+from expresso_desktop.sms.gateway_setup import KIND_LABELS, GatewaySetup
 from expresso_desktop.sms.gateway_status import GatewayStatus, PhoneStatus, QueueDepth, SmsMode
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.devices_model import DevicesTableModel
+from expresso_desktop.ui.organiser.gateway_box import GatewayDialog, GatewaySaved
 from expresso_desktop.ui.organiser.pairing_box import INITIATOR, PairingBox
 
 log = logging.getLogger(__name__)
@@ -55,10 +58,15 @@ class SetupPanel(QWidget):
         gateway: GatewayStatus,
         host: ServiceHost,
         bridge: ChangeBridge,
+        gateway_setup: GatewaySetup | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._ops, self._writer, self._reads, self._gateway = ops, writer, reads, gateway
+        # Stateless (the keyring and the environment): a default needs nothing from the root.
+        self._gateway_setup = gateway_setup or GatewaySetup()
+        self.gateway_dialog: GatewayDialog | None = None
+        self._running_mode = "reading…"
 
         self.pairing = PairingBox(ops, writer, reads)
 
@@ -91,9 +99,17 @@ class SetupPanel(QWidget):
         self.sms_phone = plain_label()  # the Android phone's state; hidden for other gateways
         self.sms_phone.setVisible(False)
         self.sms_status = plain_label("Starting the webhook…", object_name="subtitle")
+        self.sms_saved = plain_label()  # a gateway saved for the next start
+        self.sms_saved.setVisible(False)
+        self.gateway_button = QPushButton("SMS gateway…")
+        self.gateway_button.setToolTip("Choose Twilio, an Android phone or the simulator")
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.sms_mode, 1)
+        mode_row.addWidget(self.gateway_button)
         sms_box = QGroupBox("SMS")
         sms_layout = QVBoxLayout(sms_box)
-        sms_layout.addWidget(self.sms_mode)
+        sms_layout.addLayout(mode_row)
+        sms_layout.addWidget(self.sms_saved)
         sms_layout.addWidget(self.sms_queue)
         sms_layout.addWidget(self.sms_phone)
         sms_layout.addWidget(self.sms_status)
@@ -117,6 +133,7 @@ class SetupPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.revoke_button.clicked.connect(self.revoke_selected)
         self.refresh_button.clicked.connect(self.refresh)
+        self.gateway_button.clicked.connect(self.open_gateway)
         host.started.connect(self._on_started)
         host.failed.connect(self._on_failed)
         bridge.committed.connect(self._on_committed)
@@ -158,6 +175,10 @@ class SetupPanel(QWidget):
         self._devices_busy = False
 
     def _show_mode(self, mode: SmsMode) -> None:
+        # Read as the servers start: what they run with until Expresso restarts.
+        self._running_mode = mode.text
+        if self.gateway_dialog is not None:
+            self.gateway_dialog.box.set_running(mode.text)
         self.sms_mode.setText(mode.text)
         self.sms_phone.setVisible(mode.kind == "android")
         if mode.kind == "android":
@@ -204,6 +225,24 @@ class SetupPanel(QWidget):
     def _on_failed(self, failure: ServiceFailure) -> None:
         self.pairing.set_unavailable(failure.text)
         self.sms_status.setText(f"The servers did not start: {failure.text}")
+
+    # -- the gateway ------------------------------------------------------------------------------
+    def open_gateway(self) -> None:
+        """The gateway form (one window, reused; it reads the stored settings again)."""
+        if self.gateway_dialog is None:
+            self.gateway_dialog = GatewayDialog(self._ops, self._gateway_setup, self)
+            self.gateway_dialog.box.saved.connect(self._gateway_saved)
+        else:
+            self.gateway_dialog.box.reload()
+        self.gateway_dialog.box.set_running(self._running_mode)
+        self.gateway_dialog.open()
+
+    def _gateway_saved(self, saved: GatewaySaved) -> None:
+        self.sms_saved.setText(
+            f"⟳ Saved for the next start: {KIND_LABELS.get(saved.kind, saved.kind)}. "
+            "Restart Expresso to switch the SMS servers to it."
+        )
+        self.sms_saved.setVisible(True)
 
     # -- revoking ---------------------------------------------------------------------------------
     def _selected_row(self) -> int | None:
