@@ -416,7 +416,7 @@ def save(
         else:
             what, names = "the built-in simulator", {}
     except GatewayFormError as exc:
-        return SaveResult(kind, exc.problems, "Not saved: correct the fields marked below.")
+        return SaveResult(kind, exc.problems, "Not saved: correct the fields marked ⚠.")
     choose(kind)
     override = env.get(credentials.GATEWAY_ENV, "").strip()
     if override and override.lower() != kind:
@@ -479,7 +479,7 @@ async def check_phone(form: PhoneForm) -> PhoneCheck:
     try:  # the keyring may be slow: off the loop
         config = await asyncio.to_thread(phone_config_from, form)
     except GatewayFormError as exc:
-        return PhoneCheck(False, None, "Not tested: correct the fields marked below.", exc.problems)
+        return PhoneCheck(False, None, "Not tested: correct the fields marked ⚠.", exc.problems)
     gateway = AndroidGateway(config)
     await gateway.start()
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import keyring
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from expresso_desktop.sms import android_config, credentials
@@ -76,8 +76,14 @@ def _type(qtbot: Any, edit: QLineEdit, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
+def _choose(qtbot: Any, box: GatewayBox, kind: str) -> None:
+    radio = box.radios[kind]  # on its indicator: a radio takes clicks on its label, not beyond
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
+
+
 def _fill_phone(qtbot: Any, box: GatewayBox, url: str, user: str, password: str) -> None:
-    qtbot.mouseClick(box.radios["android"], Qt.MouseButton.LeftButton)
+    _choose(qtbot, box, "android")
     assert box.pages.currentWidget().isAncestorOf(box.phone)
     _type(qtbot, box.phone.edits["url"], url)
     _type(qtbot, box.phone.edits["user"], user)
@@ -157,7 +163,7 @@ def test_test_connection_asks_the_phone(
 def test_twilio_saved_then_shown_without_its_secret(
     qtbot: Any, box: GatewayBox, memory: MemoryKeyring
 ) -> None:
-    qtbot.mouseClick(box.radios["twilio"], Qt.MouseButton.LeftButton)
+    _choose(qtbot, box, "twilio")
     _type(qtbot, box.twilio.edits["account_sid"], SID)
     _type(qtbot, box.twilio.edits["number"], "+61400000999")
     _type(qtbot, box.twilio.edits["auth_token"], TOKEN)
@@ -184,7 +190,7 @@ def test_the_setup_tab_opens_the_form_and_says_to_restart(
     box = dialog.box
     qtbot.waitUntil(box.save_button.isEnabled, timeout=5_000)
     assert box.running.text().startswith("Running now: Built-in simulator")
-    qtbot.mouseClick(box.radios["simulator"], Qt.MouseButton.LeftButton)
+    _choose(qtbot, box, "simulator")
     with qtbot.waitSignal(box.saved, timeout=5_000):
         qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
     assert load_gateway_choice() == "simulator"

@@ -35,16 +35,21 @@ _CALL = re.compile(r"[^\W\d_]+\([^()]{0,80}\)")  # "alert(1)" next to markup is 
 _TIMES_SIGN = re.compile(r"[×*]")
 # "1/2 strength", "½ strength": a fraction is "half", never a quantity of 2.
 _HALF = re.compile(r"(?<![\d/⁄])(?:1\s*[/⁄]\s*2|½)(?![\d/⁄])")
-_TOKEN = re.compile(
-    r"(\d+(?:\.\d+)?)"  # 1 number
-    r"|([^\W\d_]+(?:['’`-][^\W\d_]+)*)"  # 2 word, with inner apostrophes (and name hyphens)
-    r"|([-‐‑–—~]+)"  # 3 dash
-    r"|(@)"  # 4
-    r"|(\?)"  # 5
-    r"|(:)"  # 6
-    r"|([,;&+/|.!\n()\[\]])"  # 7 separator
+_TOKEN_PARTS = (
+    r"\d+(?:\.\d+)?",  # 1 number
+    r"[^\W\d_]+(?:['’`-][^\W\d_]+)*",  # 2 word, with inner apostrophes (and name hyphens)
+    r"[-‐‑–—~]+",  # 3 dash
+    r"@",  # 4
+    r"\?",  # 5
+    r":",  # 6
+    r"[,;&+/|.!\n()\[\]]",  # 7 separator
 )
+_TOKEN = re.compile("|".join(f"({part})" for part in _TOKEN_PARTS))
 _KINDS = (None, "num", "word", "dash", "at", "q", "colon", "sep")
+# The same alternatives without groups: ``findall`` then yields the matched strings themselves.
+_TOKEN_TEXT = re.compile("|".join(_TOKEN_PARTS))
+_TOKEN_CACHE: dict[str, Token] = {}
+_TOKEN_CACHE_MAX = 20_000
 _ALNUM = frozenset({"num", "word", "glued"})
 _GLUED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 _GLUED_PARTS = re.compile(r"\d+|[^\W\d_]+")
@@ -123,20 +128,26 @@ def tokenise(text: str) -> list[Token]:
 
 
 def _plain_tokens(text: str) -> list[Token]:
-    """The common case, no letters glued to digits: one token per match."""
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        kind = _KINDS[m.lastindex or 0] or "sep"
-        raw = m.group()
-        if kind == "word":
-            out.append(Token(kind, raw, _word_key(raw)))
-        elif kind == "num":
-            out.append(_number(raw))
-        else:
-            out.append(Token(kind, raw, raw))
-        if len(out) >= MAX_TOKENS:
-            break
-    return out
+    """The common case, no letters glued to digits: one token per match. A token is a pure
+    function of the matched string, so each distinct one is built once and then shared."""
+    cache = _TOKEN_CACHE
+    out = [cache.get(raw) or _new_token(raw) for raw in _TOKEN_TEXT.findall(text)]
+    return out if len(out) <= MAX_TOKENS else out[:MAX_TOKENS]
+
+
+def _new_token(raw: str) -> Token:
+    m = _TOKEN.fullmatch(raw)
+    kind = _KINDS[m.lastindex or 0] if m else None
+    if kind == "word":
+        token = Token("word", raw, _word_key(raw))
+    elif kind == "num":
+        token = _number(raw)
+    else:
+        token = Token(kind or "sep", raw, raw)
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[raw] = token
+    return token
 
 
 def _number(raw: str) -> Token:
@@ -256,7 +267,11 @@ class Lexicon:
         self._clipped, self._sounds = self._spelling_tables()
         self._cache: dict[str, str] = {}
         self._near_cache: dict[tuple[str, ...], tuple[str, ...] | None] = {}
-        self._firsts = frozenset(k[0] for k in self.phrases)
+        # The longest phrase each first word starts: the longest match never looks further.
+        self._longest: dict[str, int] = {}
+        for k in self.phrases:
+            self._longest[k[0]] = max(len(k), self._longest.get(k[0], 0))
+        self._others: dict[str, Lex] = {}
 
     # -- building ------------------------------------------------------------------------------
     def _add_glue(self) -> None:
@@ -456,12 +471,14 @@ class Lexicon:
                 out.append(Lex(W.SEP, kind))
                 i += 1
                 continue
-            if keys[i] not in self._firsts:
-                out.append(Lex(W.OTHER, keys[i]))
+            key = keys[i]
+            longest = self._longest.get(key)
+            if longest is None:
+                out.append(self._other(key))
                 i += 1
                 continue
             span = 1
-            while i + span < n and span < self.max_len and tokens[i + span].kind == "word":
+            while i + span < n and span < longest and tokens[i + span].kind == "word":
                 span += 1
             matched = 0
             for length in range(span, 0, -1):
@@ -483,6 +500,15 @@ class Lexicon:
             if matched:
                 i += matched
             else:
-                out.append(Lex(W.OTHER, keys[i]))
+                out.append(self._other(key))
                 i += 1
         return out
+
+    def _other(self, key: str) -> Lex:
+        """The (shared) lexeme of a word that is not order language."""
+        lx = self._others.get(key)
+        if lx is None:
+            if len(self._others) >= self._CACHE_MAX:
+                self._others.clear()
+            lx = self._others[key] = Lex(W.OTHER, key)
+        return lx

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -91,6 +92,7 @@ class _Fields(QWidget):
         self._placeholders = {name: placeholder for name, placeholder, _ in specs}
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setVerticalSpacing(8)
         for name, placeholder, secret in specs:
             edit = QLineEdit()
             edit.setObjectName(name)
@@ -159,17 +161,21 @@ class GatewayBox(QGroupBox):
         self.choices = QButtonGroup(self)
         self.radios: dict[str, QRadioButton] = {}
         self.statuses: dict[str, QLabel] = {}
-        choices = QVBoxLayout()
+        choices = QHBoxLayout()  # side by side, each with its state in words under it
         mnemonics = {"twilio": "&Twilio", "android": "&Android phone on the LAN"}
         for index, kind in enumerate(KINDS):
             radio = QRadioButton(mnemonics.get(kind, "Built-in si&mulator"))
             radio.setObjectName(kind)
             status = plain_label("", object_name="subtitle")
             status.setContentsMargins(24, 0, 0, 4)
+            status.setAlignment(Qt.AlignmentFlag.AlignTop)
             self.choices.addButton(radio, index)
             self.radios[kind], self.statuses[kind] = radio, status
-            choices.addWidget(radio)
-            choices.addWidget(status)
+            column = QVBoxLayout()
+            column.setSpacing(2)
+            column.addWidget(radio)
+            column.addWidget(status, 1)
+            choices.addLayout(column, 1)
 
         self.twilio = _Fields(TWILIO_FIELDS, {})
         self.phone = _Fields(PHONE_FIELDS, PHONE_LABELS)
@@ -188,7 +194,7 @@ class GatewayBox(QGroupBox):
             )
         )
         test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
         phone_layout.addLayout(test_row)
         phone_layout.addStretch(1)
@@ -224,7 +230,7 @@ class GatewayBox(QGroupBox):
         self.save_button.setEnabled(False)
         self.result = plain_label()
         save_row = QHBoxLayout()
-        save_row.addWidget(self.save_button)
+        save_row.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
         save_row.addWidget(self.result, 1)
 
         layout = QVBoxLayout(self)
@@ -364,10 +370,43 @@ class GatewayDialog(QDialog):
     def __init__(self, ops: OpRunner, setup: GatewaySetup, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SMS gateway")
-        self.setMinimumWidth(640)
+        self._fitter = QTimer(self)
+        self._fitter.setSingleShot(True)
+        self._fitter.setInterval(0)
+        self._fitter.timeout.connect(self.fit)
+        self.setMinimumWidth(760)
         self.box = GatewayBox(ops, setup)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.box, 1)
-        layout.addWidget(buttons)
+        self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self.box, 1)
+        self._layout.addWidget(buttons)
+
+    # Wrapped labels need more height at this width than a window's minimum assumes, and the
+    # pages differ: grow to fit whenever the content is laid out again.
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.fit_later()
+        return super().event(event)
+
+    def fit_later(self) -> None:
+        self._fitter.start()  # one fit per burst of layout requests
+
+    def fit(self) -> None:
+        layout = self._layout
+        width = self.width()
+        need = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        screen = self.screen()
+        if screen is not None:  # a huge font scale: the window manager's problem, not a crash
+            need = min(need, screen.availableGeometry().height())
+        self.setMinimumHeight(need)
+        if need > self.height():
+            self.resize(width, need)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_later()
