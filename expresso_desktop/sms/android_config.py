@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from expresso_desktop.errors import KnownError
-from expresso_desktop.sms.credentials import delete_keyring_value, read_keyring, redact
+from expresso_desktop.sms.credentials import delete_keyring_value, read_keyring
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,9 @@ class AndroidConfig:
 
     @property
     def describe(self) -> str:
-        return f"Android phone at {self.url} (user {self.user}, password {redact(self.password)})"
+        # A password is never shown, not even in part (a short one would be half given away).
+        password = "password set" if self.password else "no password"
+        return f"Android phone at {self.url} (user {self.user}, {password})"
 
 
 def load_android_config(environ: Mapping[str, str] | None = None) -> AndroidConfig | None:

@@ -139,3 +139,17 @@ async def test_check_phone_with_the_real_client(
 
     invalid = await check_phone(PhoneForm(url="phone", user="u"))
     assert set(invalid.problems) == {"url", "password"} and not invalid.reachable
+
+
+def test_the_phone_is_described_without_any_part_of_its_password() -> None:
+    from expresso_desktop.sms.android_config import AndroidConfig
+
+    config = AndroidConfig(
+        url="http://10.0.0.5:8080",
+        user="sms",
+        password="fairly-long-password",
+        signing_key="k" * 32,
+    )
+    text = config.describe
+    assert "http://10.0.0.5:8080" in text and "password set" in text
+    assert not any(part in text for part in ("fa", "ong-", "cret", "k" * 4)), text

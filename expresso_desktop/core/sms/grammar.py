@@ -48,15 +48,24 @@ def refine(lexes: list[Lex], *, shot_extra: str | None, no_milk: bool) -> list[L
     """Resolve numbers, sugar, shots, negation, "mac" and split drink names, in that order.
     A pass runs only when its trigger words are present (most texts need two or three)."""
     kinds = {lx.kind for lx in lexes}
-    if kinds & {W.TIMES, W.TIMEWORD, W.PLACE}:
+    if kinds.isdisjoint(_TRIGGERS):
+        return lexes
+    if not kinds.isdisjoint(_NUMBER_TRIGGERS):
         lexes = _numbers(lexes)
-    if kinds & {W.SUGARWORD, W.SHOTWORD, W.UNIT, W.WITH}:
+    if not kinds.isdisjoint(_SUGAR_TRIGGERS):
         lexes = _sugar(lexes, shot_extra)
     if W.NEG in kinds:
         lexes = _negation(lexes, no_milk)
     if W.AMBIG in kinds:
         lexes = _ambiguity(lexes)
-    return _merge_drinks(lexes) if W.DRINK in kinds else lexes
+    if W.DRINK in kinds and [lx.kind for lx in lexes].count(W.DRINK) > 1:
+        lexes = _merge_drinks(lexes)  # joins need two drinks in a row
+    return lexes
+
+
+_NUMBER_TRIGGERS = frozenset({W.TIMES, W.TIMEWORD, W.PLACE})
+_SUGAR_TRIGGERS = frozenset({W.SUGARWORD, W.SHOTWORD, W.UNIT, W.WITH})
+_TRIGGERS = _NUMBER_TRIGGERS | _SUGAR_TRIGGERS | {W.NEG, W.AMBIG, W.DRINK}
 
 
 def _numbers(lexes: list[Lex]) -> list[Lex]:

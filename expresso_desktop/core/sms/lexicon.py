@@ -23,7 +23,6 @@ MAX_CHARS = 1000  # a text is cut here before anything else: cost stays bounded
 MAX_TOKENS = 250
 _BIG = 10_000  # larger written numbers are clamped to this (int() of 5000 digits raises)
 MAX_COUNT = 99  # the largest number that can be a quantity
-_NOT_WORDS = frozenset({"who", "skip", "code"})
 
 _DASH_IN_WORD = re.compile(r"(?<=[^\W\d_])[-‐‑–](?=[^\W\d_])")
 _W_SLASH = re.compile(r"\bw/", re.IGNORECASE)
@@ -73,6 +72,11 @@ class Lex(NamedTuple):
 
 
 SEP_TOKEN = Token("sep", "", "")
+# Shared lexemes (they are immutable): numbers that can be quantities, separators, codes.
+_NUM_LEXES = tuple(Lex(W.NUM, n) for n in range(MAX_COUNT + 1))
+_NUMBER_OTHER = Lex(W.OTHER, "number")
+_CODE_OTHER = Lex(W.OTHER, "code")
+_SEP_LEXES = {kind: Lex(W.SEP, kind) for kind in ("sep", "dash", "at", "q", "colon", "glued")}
 
 
 def strip_accents(text: str) -> str:
@@ -451,30 +455,27 @@ class Lexicon:
     def lex(self, tokens: Sequence[Token], keys: Sequence[str]) -> list[Lex]:
         """Longest-match the (corrected) word keys against the phrase table."""
         out: list[Lex] = []
+        phrases, longest_from, others = self.phrases, self._longest, self._others
         i, n = 0, len(tokens)
         while i < n:
             kind = tokens[i].kind
-            if kind == "num":
-                value = tokens[i].value
-                # a number too big to be drinks is a badge, a room, a year: never a quantity
-                out.append(Lex(W.NUM, value) if value <= MAX_COUNT else Lex(W.OTHER, "number"))
-                i += 1
-                continue
-            if kind in _NOT_WORDS:
-                if kind == "who":
+            if kind != "word":
+                if kind == "num":
+                    # a number too big to be drinks is a badge, a room, a year: never a quantity
+                    value = tokens[i].value
+                    out.append(_NUM_LEXES[value] if value <= MAX_COUNT else _NUMBER_OTHER)
+                elif kind == "who":
                     out.append(Lex(W.WHO, tokens[i].raw))
                 elif kind == "code":
-                    out.append(Lex(W.OTHER, "code"))
-                i += 1
-                continue
-            if kind != "word":
-                out.append(Lex(W.SEP, kind))
+                    out.append(_CODE_OTHER)
+                elif kind != "skip":
+                    out.append(_SEP_LEXES.get(kind) or Lex(W.SEP, kind))
                 i += 1
                 continue
             key = keys[i]
-            longest = self._longest.get(key)
-            if longest is None:
-                out.append(self._other(key))
+            longest = longest_from.get(key)
+            if longest is None:  # not the start of any phrase: most words of a text
+                out.append(others.get(key) or self._other(key))
                 i += 1
                 continue
             span = 1
@@ -482,25 +483,25 @@ class Lexicon:
                 span += 1
             matched = 0
             for length in range(span, 0, -1):
-                entry = self.phrases.get(tuple(keys[i : i + length]))
+                entry = phrases.get((key,) if length == 1 else tuple(keys[i : i + length]))
                 if entry is None:
                     continue
-                if entry[0].kind == W.DRINK and entry[0].weak and out and out[-1].kind == W.OTHER:
+                if entry[0].weak and entry[0].kind == W.DRINK and out and out[-1].kind == W.OTHER:
                     continue  # "running late" is not a latte
                 out.extend(entry)
                 matched = length
                 break
-            if matched < 2 and span > 1 and keys[i] in self._heads:
+            if matched < 2 and span > 1 and key in self._heads:
                 near = self._near_phrase(tuple(keys[i : i + span]))
                 if near is not None:
                     if matched:
-                        del out[-len(self.phrases[tuple(keys[i : i + matched])]) :]
-                    out.extend(self.phrases[near])
+                        del out[-len(phrases[tuple(keys[i : i + matched])]) :]
+                    out.extend(phrases[near])
                     matched = len(near)
             if matched:
                 i += matched
             else:
-                out.append(self._other(key))
+                out.append(others.get(key) or self._other(key))
                 i += 1
         return out
 
