@@ -36,6 +36,22 @@ _SELF_MARKERS: tuple[tuple[str, ...], ...] = (
 _WEAK_MARKERS: tuple[tuple[str, ...], ...] = (("for",), ("from",))
 _MARKER_GROUPS = ((_EXPLICIT_MARKERS, True), (_SELF_MARKERS, False), (_WEAK_MARKERS, False))
 _MARKER_STARTS = frozenset(m[0] for group, _ in _MARKER_GROUPS for m in group)
+_FROM_MARKERS: tuple[tuple[str, ...], ...] = (("from",),)
+
+
+def _by_first(markers: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The markers of a group by their first word, in the group's order."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for marker in markers:
+        out[marker[0]] = (*out.get(marker[0], ()), marker)
+    return out
+
+
+# A marker can only match where a text has its first word: only those are tried.
+_BY_FIRST = {
+    markers: _by_first(markers)
+    for markers in (_EXPLICIT_MARKERS, _SELF_MARKERS, _WEAK_MARKERS, _FROM_MARKERS)
+}
 _THANKS = frozenset({"thanks", "thank", "thx", "ta", "cheers", "thankyou", "ty"})
 _BREAKS = frozenset({"sep", "dash", "colon", "q", "at"})
 
@@ -56,6 +72,8 @@ def number_at(tokens: Sequence[Token], j: int) -> int | None:
 def find_station(tokens: Sequence[Token], keys: Sequence[str], used: list[bool]) -> int | None:
     """Find "station 2", "stn 3", "@ station 1", "station two", "@2"; "at 2" only when it can't
     be a time (a single digit with nothing time-like after it)."""
+    if _STATION_CUES.isdisjoint(keys):  # no station word, no "at", no "@": nothing to find
+        return None
     n = len(tokens)
     for i in range(n):
         if tokens[i].kind != "word" or keys[i] not in W.STATION_WORDS:
@@ -91,6 +109,9 @@ _TIME_AFTER = frozenset(
 )
 
 
+_STATION_CUES = W.STATION_WORDS | {"at", "@"}
+
+
 def _leads(tok: Token, key: str) -> bool:
     return tok.kind == "at" or (tok.kind == "word" and key in W.STATION_LEADERS)
 
@@ -124,6 +145,8 @@ class NameFinder:
         if not tokens:
             return _NO_NAMES
         mixed = text != text.lower() and text != text.upper()
+        if _MARKER_STARTS.isdisjoint(keys):
+            return Names(self._find_unmarked(text, tokens, keys, used, mixed))
         starts = [i for i, key in enumerate(keys) if key in _MARKER_STARTS]
         if not starts:
             return Names(self._find_unmarked(text, tokens, keys, used, mixed))
@@ -145,7 +168,7 @@ class NameFinder:
         if own is None and len(fors) == 1 and named:
             return Names(named.pop())  # "latte for Sam": Sam is who we text
         if own is None:
-            own = self._marked((("from",),), False, starts, tokens, keys, used, mixed)
+            own = self._marked(_FROM_MARKERS, False, starts, tokens, keys, used, mixed)
         own = own or self._find_unmarked(text, tokens, keys, used, mixed)
         if own is None and len(named) == 1 and all(n for _, n in fors):
             return Names(named.pop())  # "flat white for Sam, " * 3: still just Sam
@@ -162,8 +185,9 @@ class NameFinder:
         used: list[bool],
         mixed: bool,
     ) -> str | None:
+        by_first = _BY_FIRST[markers]
         for i in starts:
-            for marker in markers:
+            for marker in by_first.get(keys[i], ()):
                 end = i + len(marker)
                 if tuple(keys[i:end]) == marker and not any(used[i:end]):
                     while end < len(tokens) and tokens[end].kind in ("colon", "dash"):
