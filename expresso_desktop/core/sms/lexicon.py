@@ -385,6 +385,13 @@ class Lexicon:
             self._cache[key] = hit
         return hit
 
+    def keys_of(self, tokens: Sequence[Token]) -> list[str]:
+        """Each token's key, words corrected (``correct``), everything else as written."""
+        cache, correct = self._cache, self.correct
+        return [
+            (cache.get(t.key) or correct(t.key)) if t.kind == "word" else t.key for t in tokens
+        ]
+
     def _correct(self, key: str) -> str:
         if key in self.vocab or key in self._protected or not key.isalpha():
             return key

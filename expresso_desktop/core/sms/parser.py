@@ -200,7 +200,7 @@ class SmsParser:
         tokens = tokenise(text)
         if (not text.isascii() or _GLUED.search(text)) and any(t.kind == "glued" for t in tokens):
             tokens = self._unglue(tokens)
-        keys = [self._lexicon.correct(t.key) if t.kind == "word" else t.key for t in tokens]
+        keys = self._lexicon.keys_of(tokens)
         used = [False] * len(tokens)
         station = find_station(tokens, keys, used)
         names = self._names.find(text, tokens, keys, used)
@@ -219,7 +219,7 @@ class SmsParser:
             if t.kind in ("word", "code") and not u
         ]
         unclear = self._unclear(lexes) if not self._ambiguous.isdisjoint(keys) else None
-        has_drink = not unclear and any(lx.kind == W.DRINK for lx in lexes)
+        has_drink = not unclear and W.DRINK in [lx.kind for lx in lexes]
         intent = self._intent(words, tokens, has_drink)
         items: tuple[OrderItem, ...] = ()
         who: tuple[str | None, ...] = ()
