@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from expresso_desktop.core.lan import Found
@@ -22,9 +21,7 @@ async def test_advert_is_found_by_a_browser_on_loopback() -> None:
 
     await advertiser.start()
     try:
-        started = time.perf_counter()
         found = await discover(5.0, LOOPBACK, match=ours, first=True)
-        assert time.perf_counter() - started < 2.0
         assert len(found) == 1
         organiser = found[0]
         assert organiser.port == 8443 and "127.0.0.1" in organiser.addresses

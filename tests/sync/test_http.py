@@ -145,9 +145,8 @@ async def test_pokes_make_a_change_visible_at_once(
         await until(lambda: engine.replica.epoch is not None)
         await until(lambda: bool(listener.app[POKES].sockets))  # the poke socket is up
         order_id = org.add_order(org.station_ids()[0])
-        started = time.monotonic()
+        # Within until's 5 s: the poke did it, the 30 s timer cannot have.
         await until(lambda: _has(engine.replica, order_id))
-        assert time.monotonic() - started < 2.0
     finally:
         stop.set()
         await task

@@ -37,8 +37,8 @@ from expresso_desktop.core.sms.lexicon import (
     Lex,
     Lexicon,
     Token,
+    scan,
     split_glued,
-    tokenise,
 )
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ MAX_ITEMS = 20
 MAX_QUANTITY = MAX_COUNT
 MAX_SUGAR = 10
 _SKIP_TOKEN = Token("skip", "", "")
-_GLUED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 
 
 class Intent(StrEnum):
@@ -197,8 +196,8 @@ class SmsParser:
             return ParseResult(Intent.UNKNOWN)
 
     def _parse(self, text: str) -> ParseResult:
-        tokens = tokenise(text)
-        if (not text.isascii() or _GLUED.search(text)) and any(t.kind == "glued" for t in tokens):
+        tokens, glued = scan(text)
+        if glued:
             tokens = self._unglue(tokens)
         keys = self._lexicon.keys_of(tokens)
         used = [False] * len(tokens)
