@@ -1,6 +1,7 @@
 """Parser throughput: parse a generated stream of realistic customer texts on one core.
 
-Prints JSON: {"messages_per_s": ..., "p99_us": ..., ...}. Goal: >= 10,000 messages/s.
+Prints JSON: {"messages_per_s": ..., "cpu_messages_per_s": ..., "p99_us": ..., ...}. Goal: >= 10,000
+messages/s (wall clock on a quiet machine; ``cpu_messages_per_s`` counts CPU time only).
 Usage: python bench/parse.py [--messages N] [--seed S]
 """
 
@@ -80,6 +81,7 @@ def main() -> None:
     timings = []
     clock = time.perf_counter_ns
     started = clock()
+    cpu_started = time.process_time()
     orders = 0
     for text in texts:
         t0 = clock()
@@ -87,12 +89,15 @@ def main() -> None:
         timings.append(clock() - t0)
         orders += result.intent == "order"
     elapsed_s = (clock() - started) / 1e9
+    cpu_s = time.process_time() - cpu_started
     timings.sort()
     print(
         json.dumps(
             {
                 "messages": len(texts),
                 "messages_per_s": round(len(texts) / elapsed_s),
+                # CPU time only: steadier than the wall clock on a machine others share
+                "cpu_messages_per_s": round(len(texts) / cpu_s),
                 "p50_us": round(timings[len(timings) // 2] / 1000, 1),
                 "p99_us": round(timings[int(len(timings) * 0.99)] / 1000, 1),
                 "max_us": round(timings[-1] / 1000, 1),

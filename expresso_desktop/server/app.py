@@ -7,7 +7,11 @@ with the same typed state (``keys.SERVICES``) and the same error middleware (``e
   auth every SMS request is refused (403).
 - ``create_lan_app(services, lan)``: the HTTPS LAN API: every operation declared by the
   ``api_*`` modules in ``APIS`` (station sync included), behind the device-token auth
-  middleware. Each feature's state is opened in ``cleanup_ctx`` (``CONTEXTS``).
+  middleware. Each feature's state is opened in ``cleanup_ctx`` (``CONTEXTS``). Two public
+  routes beside ``/pair``: ``POST /android/webhook`` (the phone's webhooks, the same handler and
+  signature check as on the webhook listener: the app calls only ``https://``, so on a LAN with
+  no internet this is where a real phone reaches us) and ``GET /ca.crt`` (the local CA the
+  phone must trust, see ``tls.py``).
 """
 
 from __future__ import annotations
@@ -74,6 +78,11 @@ WEBHOOK_MAX_BODY = 64 * 1024  # a Twilio form is a few hundred bytes
 LAN_MAX_BODY = 256 * 1024  # a station's push: 100 mutations
 
 health_routes = web.RouteTableDef()
+ca_routes = web.RouteTableDef()
+CA_CERT = web.AppKey("ca_cert", bytes)  # DER
+CA_CONTENT_TYPE = "application/x-x509-ca-cert"
+# LAN routes that need no device token: each authenticates (or is public data) by itself.
+PUBLIC_LAN_PATHS = frozenset({"/android/webhook", "/ca.crt"})
 
 
 def create_webhook_app(
@@ -98,19 +107,48 @@ def create_webhook_app(
 
 
 def create_lan_app(
-    services: OrganiserServices, lan: LanInfo, *, guard: devices.PairingGuard | None = None
+    services: OrganiserServices,
+    lan: LanInfo,
+    *,
+    guard: devices.PairingGuard | None = None,
+    android: AndroidWebhookAuth | None = None,
+    ca_der: bytes | None = None,
 ) -> web.Application:
-    """The LAN API's app (see the module docstring); ``lan`` is what pairing hands out."""
+    """The LAN API's app (see the module docstring); ``lan`` is what pairing hands out.
+    ``android``: the phone's signing key (share the webhook listener's, so a signature used on
+    one is refused on the other); without it ``/android/webhook`` is refused (403), as there.
+    ``ca_der``: the local CA for ``/ca.crt`` (404 without)."""
+    contexts = LAN_CONTEXTS
+    if android is not None:  # the inbound queue and conversation the phone's texts go to
+        contexts = (*contexts, sms_webhook.webhook_context)
     app = _build(
         services,
-        routes=[api.routes for api in APIS],
-        contexts=LAN_CONTEXTS,
+        routes=[*(api.routes for api in APIS), android_webhook.routes, ca_routes],
+        contexts=contexts,
         client_max_size=LAN_MAX_BODY,
         middlewares=(auth_middleware,),
     )
     app[LAN_INFO] = lan
     app[GUARD] = guard or devices.PairingGuard()
+    if android is not None:
+        app[ANDROID_AUTH] = android
+    if ca_der is not None:
+        app[CA_CERT] = ca_der
     return app
+
+
+@ca_routes.get("/ca.crt")
+async def ca_certificate(request: web.Request) -> web.Response:
+    """The local CA's certificate (DER), for the phone's "Install a certificate → CA
+    certificate". Public: it is what any client would see in the TLS handshake anyway."""
+    der = request.app.get(CA_CERT)
+    if der is None:
+        raise web.HTTPNotFound(text="no local CA (an old self-signed LAN certificate)")
+    return web.Response(
+        body=der,
+        content_type=CA_CONTENT_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="expresso-ca.crt"'},
+    )
 
 
 def _build(
@@ -146,6 +184,11 @@ def _ping(engine: Engine) -> None:
         session.connection().execute(text("SELECT 1"))
 
 
+def _public_path(request: web.Request) -> bool:
+    resource = request.match_info.route.resource
+    return resource is not None and resource.canonical in PUBLIC_LAN_PATHS
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -159,7 +202,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     """A Bearer device token on every LAN route but the public ones (``/pair``); its role must
     hold the route's permission. Looked up on every request, so revocation is immediate."""
     op = op_of(request)
-    if op is not None and op.public:
+    if (op is not None and op.public) or _public_path(request):
         return await handler(request)
     token = _bearer(request)
     device = None

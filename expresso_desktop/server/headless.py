@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from expresso_desktop.lifecycle import Component
+from expresso_desktop.server.android_webhook import ANDROID_AUTH
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.lan_server import LanListener, build_lan
 from expresso_desktop.server.webhook import WebhookAuth
@@ -17,6 +18,7 @@ from expresso_desktop.server.webhook_runtime import build_webhook
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
+from expresso_desktop.sms.android_config import default_webhook_base
 from expresso_desktop.sms.gateway import Gateway
 from expresso_desktop.sms.outbound.sender import OutboundSender
 from expresso_desktop.sms.outbound.wiring import build_outbound, resolve_gateway
@@ -79,21 +81,26 @@ def build_components(services: OrganiserServices, options: ServeOptions) -> Orga
         simulate_customers=options.simulate_customers,
         choice=choice,
     )
-    outbound = build_outbound(
-        services,
-        public_url=options.public_url,
-        choice=choice,
-        webhook_base=lambda: webhook.listener.url,
-    )
     lan = build_lan(
         services,
         host=options.lan_host,
         port=options.lan_port,
         mdns_interfaces=options.mdns_interfaces or None,
         mdns=options.mdns,
+        android=webhook.listener.app.get(ANDROID_AUTH),  # one key, one set of used signatures
+    )
+    phone_url = choice.android.url if choice.android else ""
+    outbound = build_outbound(
+        services,
+        public_url=options.public_url,
+        choice=choice,
+        webhook_base=lambda: default_webhook_base(
+            phone_url, webhook.listener.url, lan.listener.webhook_base
+        ),
     )
     return OrganiserRuntime(
-        components=(*webhook.components, *outbound.components, *lan.components),
+        # The LAN listener before the phone: its bound address is the webhook URL it registers.
+        components=(*webhook.components, *lan.components, *outbound.components),
         webhook_auth=webhook.auth,
         webhook_listener=webhook.listener,
         gateway=outbound.gateway,

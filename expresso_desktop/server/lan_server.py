@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from expresso_desktop.lifecycle import Component
+from expresso_desktop.server.android_webhook import AndroidWebhookAuth
 from expresso_desktop.server.api_devices import LanInfo
 from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
@@ -48,14 +49,20 @@ class LanListener(HttpListener):
     """The HTTPS API listener; knows its reachable URL and certificate fingerprint."""
 
     def __init__(
-        self, services: OrganiserServices, identity: TlsIdentity, host: str, port: int
+        self,
+        services: OrganiserServices,
+        identity: TlsIdentity,
+        host: str,
+        port: int,
+        *,
+        android: AndroidWebhookAuth | None = None,
     ) -> None:
         self.identity = identity
         self.lan = LanInfo(f"https://{reachable_host(host)}:{port}", identity.fingerprint_hex)
         self._lan_host = host
         super().__init__(
             "lan",
-            create_lan_app(services, self.lan),
+            create_lan_app(services, self.lan, android=android, ca_der=identity.ca_der()),
             host,
             port,
             ssl_context=identity.server_context(),
@@ -66,8 +73,21 @@ class LanListener(HttpListener):
         return f"https://{reachable_host(self._lan_host)}:{self.bound_port}"
 
     @property
+    def ca_url(self) -> str | None:
+        """Where the phone downloads our CA certificate (None: an old self-signed one)."""
+        return f"{self.url}/ca.crt" if self.identity.ca_path is not None else None
+
+    @property
+    def webhook_base(self) -> str:
+        """The base URL the phone calls (``…/android/webhook`` is added by the registrar)."""
+        return self.url
+
+    @property
     def status_line(self) -> str:
-        return f"LAN certificate SHA-256 {self.identity.fingerprint_hex}"
+        line = f"LAN certificate SHA-256 {self.identity.fingerprint_hex}"
+        if self.identity.replaced:
+            line += f" (NEW: {self.identity.replaced}; paired stations must pair again)"
+        return line
 
     async def start(self) -> None:
         await super().start()
@@ -176,7 +196,13 @@ def build_lan(
     port: int,
     mdns_interfaces: Sequence[str] | None,
     mdns: bool = True,
+    android: AndroidWebhookAuth | None = None,
 ) -> Lan:
-    identity = ensure_identity(services.paths.data_dir)
-    listener = LanListener(services, identity, host, port)
+    """``android``: the phone is the SMS gateway (its signing key, shared with the webhook
+    listener): its webhooks are served here too, and the certificate must be one the phone can
+    trust (CA-signed, naming the LAN address), even if that means a new one."""
+    identity = ensure_identity(
+        services.paths.data_dir, [reachable_host(host)], need_chain=android is not None
+    )
+    listener = LanListener(services, identity, host, port, android=android)
     return Lan(listener, LanAdvert(services, listener, mdns_interfaces) if mdns else None)

@@ -182,3 +182,14 @@ def clear_android_keyring() -> None:
             raise AndroidConfigError(
                 f"could not clear the OS keyring ({type(exc).__name__})"
             ) from None
+
+
+def default_webhook_base(phone_url: str, webhook_listener: str, lan_listener: str) -> str:
+    """Where the phone calls us when the organiser set no webhook URL. The app calls only
+    ``https://`` (trusting user-installed CAs) or ``http://127.0.0.1``: a phone reached on
+    loopback (``adb forward``/``adb reverse``, the fake phone in tests) gets the plain webhook
+    listener; a phone on the LAN gets the LAN listener's HTTPS address (our CA installed)."""
+    host = (urlsplit(phone_url).hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return webhook_listener
+    return lan_listener

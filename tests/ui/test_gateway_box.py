@@ -197,3 +197,13 @@ def test_the_setup_tab_opens_the_form_and_says_to_restart(
     assert panel.sms_saved.isVisibleTo(panel)
     assert "Restart Expresso" in panel.sms_saved.text()
     dialog.reject()
+
+
+def test_the_ca_download_line_and_qr_code(box: GatewayBox) -> None:
+    assert box.ca_line.isHidden() and box.ca_qr.isHidden()
+    box.set_ca_url("https://192.168.1.20:8443/ca.crt")
+    assert "https://192.168.1.20:8443/ca.crt" in box.ca_line.text()
+    assert "Install a certificate" in box.ca_line.text()
+    assert not box.ca_qr.pixmap().isNull()
+    box.set_ca_url(None)
+    assert box.ca_qr.isHidden()

@@ -6,6 +6,7 @@ sugars, and "for Mocha" (a name) is not a drink.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ _BY_FIRST = {
 }
 _THANKS = frozenset({"thanks", "thank", "thx", "ta", "cheers", "thankyou", "ty"})
 _BREAKS = frozenset({"sep", "dash", "colon", "q", "at"})
+_NEVER_NAMES = W.NAME_STOP | W.COMMON | W.OPT_OUT | W.OPT_IN | W.HELP_WORDS | W.STATION_WORDS
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_greeting(key: str) -> bool:
+    return _GREETING.fullmatch(key) is not None
 
 
 def number_at(tokens: Sequence[Token], j: int) -> int | None:
@@ -222,7 +229,7 @@ class NameFinder:
         n = len(tokens)
         # "Sam here", "Priya - latte", "Kim: flat white" at the start (after a greeting).
         for i in range(min(3, n - 1)):
-            if i > 0 and not (tokens[i - 1].kind in _BREAKS or _GREETING.fullmatch(keys[i - 1])):
+            if i > 0 and not (tokens[i - 1].kind in _BREAKS or _is_greeting(keys[i - 1])):
                 continue
             if keys[i + 1] == "here" or (tokens[i + 1].kind in ("dash", "colon") and i + 2 < n):
                 found = self._take(tokens, keys, used, i, False, mixed, single=True)
@@ -303,9 +310,7 @@ class NameFinder:
         # "latte for Will", "Flat white for Mac": written like a name where one is expected.
         if expected and key in W.NAME_WORDS and (strong or (mixed and raw[:1].isupper())):
             return True
-        if key in W.NAME_STOP or key in W.COMMON or key in W.OPT_OUT or key in W.OPT_IN:
-            return False
-        if key in W.HELP_WORDS or key in W.STATION_WORDS or _GREETING.fullmatch(key):
+        if key in _NEVER_NAMES or _is_greeting(key):
             return False
         lex = self._lex
         return not ((key,) in lex.phrases or lex.is_menu_word(key) or lex.is_menu_word(keys[j]))

@@ -24,7 +24,7 @@ from expresso_desktop.core.sms import words as W
 from expresso_desktop.core.sms.lexicon import Lex
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """An order item being assembled; ``None`` means "not said" (the menu default applies)."""
 
@@ -188,7 +188,7 @@ def build(lexes: list[Lex]) -> list[Draft]:
     items: list[Draft] = []
     pending: list[Lex] = []
     for chunk in _chunks(lexes):
-        at = [i for i, lx in enumerate(chunk) if lx.kind == W.DRINK]
+        at = [i for i, lx in enumerate(chunk) if lx.kind == _DRINK]
         if not at:
             if items:
                 _post(items, items[-1], chunk)
@@ -261,14 +261,23 @@ def _apply(draft: Draft, lx: Lex) -> None:
 
 
 def _chunks(lexes: list[Lex]) -> list[list[Lex]]:
-    chunks: list[list[Lex]] = [[]]
+    """The lexemes between separators (words that are not order language left out)."""
+    chunks: list[list[Lex]] = []
+    chunk: list[Lex] = []
     for lx in lexes:
-        if lx.kind == W.SEP:
-            if chunks[-1]:
-                chunks.append([])
-        elif lx.kind != W.OTHER:
-            chunks[-1].append(lx)
-    return [c for c in chunks if c]
+        kind = lx.kind
+        if kind == _SEP:
+            if chunk:
+                chunks.append(chunk)
+                chunk = []
+        elif kind != _OTHER:
+            chunk.append(lx)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+_SEP, _OTHER, _DRINK = W.SEP, W.OTHER, W.DRINK
 
 
 def _split_between(seg: list[Lex], after_next: list[Lex]) -> tuple[list[Lex], list[Lex]]:

@@ -102,6 +102,11 @@ def tokenise(text: str) -> list[Token]:
 def scan(text: str) -> tuple[list[Token], bool]:
     """``tokenise``, and whether any token is letters glued to digits (kind ``"glued"``)."""
     text = text[:MAX_CHARS]
+    if text.isascii() and text.replace(" ", "").isalpha():
+        # Only letters and spaces (most texts): nothing to normalise, one word per gap.
+        cache = _TOKEN_CACHE
+        words = [cache.get(raw) or _new_token(raw) for raw in text.split(" ") if raw]
+        return (words if len(words) <= MAX_TOKENS else words[:MAX_TOKENS]), False
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     if "<" in text:
@@ -397,9 +402,7 @@ class Lexicon:
     def keys_of(self, tokens: Sequence[Token]) -> list[str]:
         """Each token's key, words corrected (``correct``), everything else as written."""
         cache, correct = self._cache, self.correct
-        return [
-            (cache.get(t.key) or correct(t.key)) if t.kind == "word" else t.key for t in tokens
-        ]
+        return [(cache.get(t.key) or correct(t.key)) if t.kind == "word" else t.key for t in tokens]
 
     def _correct(self, key: str) -> str:
         if key in self.vocab or key in self._protected or not key.isalpha():
@@ -494,7 +497,18 @@ class Lexicon:
                 out.append(others.get(key) or self._other(key))
                 i += 1
                 continue
-            span = 1
+            if longest == 1 or i + 1 == n or tokens[i + 1].kind != "word":
+                # one word: its own phrase or nothing (no near-phrase is one word long)
+                entry = phrases.get((key,))
+                if entry is None or (
+                    entry[0].weak and entry[0].kind == W.DRINK and out and out[-1].kind == W.OTHER
+                ):
+                    out.append(others.get(key) or self._other(key))
+                else:
+                    out.extend(entry)
+                i += 1
+                continue
+            span = 2
             while i + span < n and span < longest and tokens[i + span].kind == "word":
                 span += 1
             matched = 0

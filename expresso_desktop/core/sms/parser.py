@@ -124,8 +124,64 @@ class ParseResult:
         }
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{pattern})\b")
+class _WordRx:
+    """A ``\b(?:...)\b`` pattern searched in the space-joined words of a text, skipped outright
+    when the text has none of the words a match can start with (most texts: a regex search is
+    the slow part of reading the intent). That set is read off the pattern itself, so it never
+    falls out of step with it; a pattern it cannot read is always searched."""
+
+    def __init__(self, pattern: str) -> None:
+        self.rx = re.compile(rf"\b(?:{pattern})\b")
+        self.starts = _first_words(self.rx)
+
+    def search(self, text: str, words: set[str], plain: bool) -> bool:
+        """``plain``: ``text`` is words of letters and digits only, joined by single spaces, so
+        a match can only start at one of ``words``."""
+        if plain and self.starts is not None and self.starts.isdisjoint(words):
+            return False
+        return self.rx.search(text) is not None
+
+
+def _first_words(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Every word a match of ``rx`` can start with, or None when that is not simple to tell."""
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    State = tuple[str, bool]  # the word so far, and whether it has ended
+
+    def walk(seq: Any, states: set[State]) -> set[State]:
+        for op, av in seq:
+            done = {s for s in states if s[1]}
+            live = states - done
+            if not live:
+                return states
+            if op is C.LITERAL and (chr(av).isalnum() or chr(av) == "_"):
+                states = done | {(w + chr(av), False) for w, _ in live}
+            elif op is C.LITERAL and all(w for w, _ in live):
+                states = done | {(w, True) for w, _ in live}
+            elif op is C.AT and av is C.AT_BOUNDARY:
+                states = done | {(w, bool(w)) for w, _ in live}
+            elif op is C.BRANCH:
+                states = done.union(*(walk(branch, live) for branch in av[1]))
+            elif op is C.SUBPATTERN and not av[1] and not av[2]:
+                states = done | walk(av[3], live)
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[1] == 1:
+                states = states | walk(av[2], live)
+            else:
+                raise ValueError(op)
+        return states
+
+    try:
+        ends = walk(_parser.parse(rx.pattern, rx.flags), {("", False)})
+    except (ValueError, AttributeError):
+        return None
+    if not all(done and word for word, done in ends):
+        return None
+    return frozenset(word for word, _ in ends)
+
+
+def _rx(pattern: str) -> _WordRx:
+    return _WordRx(pattern)
 
 
 _STATUS_STRONG = _rx(
@@ -170,6 +226,7 @@ _START_FILLER = W.word_set("please pls me again texts messages back in opt subsc
 _STOP_ANYWHERE = frozenset({"stop", "stopall", "unsubscribe", "quit", "optout"})
 
 
+_WORDISH = frozenset({"word", "code"})
 _AMENDABLE = frozenset({Intent.ORDER, Intent.UNKNOWN, Intent.GREETING})
 
 
@@ -203,7 +260,10 @@ class SmsParser:
         used = [False] * len(tokens)
         station = find_station(tokens, keys, used)
         names = self._names.find(text, tokens, keys, used)
-        live = [SEP_TOKEN if u else t for t, u in zip(tokens, used, strict=True)]
+        taken = True in used
+        live = tokens[:]
+        if taken:
+            live = [SEP_TOKEN if u else t for t, u in zip(tokens, used, strict=True)]
         for at, friend in names.friends:
             live[at] = Token("who", friend, friend)
             for k in range(at + 1, len(live)):
@@ -212,11 +272,11 @@ class SmsParser:
                 live[k] = _SKIP_TOKEN  # the rest of a friend's name ("Ben Smith")
         lexes = self._lexicon.lex(live, keys)
         lexes = refine(lexes, shot_extra=self._shot_extra, no_milk=self._no_milk)
-        words = [
-            k
-            for t, k, u in zip(tokens, keys, used, strict=True)
-            if t.kind in ("word", "code") and not u
-        ]
+        if taken:
+            both = zip(tokens, keys, used, strict=True)
+            words = [k for t, k, u in both if not u and t.kind in _WORDISH]
+        else:
+            words = [k for t, k in zip(tokens, keys, strict=True) if t.kind in _WORDISH]
         unclear = self._unclear(lexes) if not self._ambiguous.isdisjoint(keys) else None
         has_drink = not unclear and W.DRINK in [lx.kind for lx in lexes]
         intent = self._intent(words, tokens, has_drink)
@@ -331,17 +391,21 @@ class SmsParser:
                 return Intent.START
         text = " ".join(words)
         rest = set(words)
+        plain = text.replace(" ", "").isalnum()  # see _WordRx.search
         question = tokens[-1].kind == "q"  # "do you have chai?" asks; "do you have chai" orders
-        if _CANCEL.search(text):
+        if _CANCEL.search(text, rest, plain):
             return Intent.CANCEL
-        opt_out = rest & _STOP_ANYWHERE or "opt out" in text
-        if not has_drink and opt_out and rest <= _STOP_FILLER | _STOP_ANYWHERE:
-            return Intent.STOP
-        if not has_drink and rest & W.OPT_IN and rest <= _START_FILLER | W.OPT_IN - {"yes"}:
-            return Intent.START
-        if _STATUS_STRONG.search(text):
+        if not has_drink:
+            opt_out = rest & _STOP_ANYWHERE or "opt out" in text
+            if opt_out and rest <= _STOP_FILLER | _STOP_ANYWHERE:
+                return Intent.STOP
+            if rest & W.OPT_IN and rest <= _START_FILLER | W.OPT_IN - {"yes"}:
+                return Intent.START
+        if _STATUS_STRONG.search(text, rest, plain):
             return Intent.STATUS
-        if _MENU_STRONG.search(text) or (question and _MENU_WEAK.search(text)):
+        if _MENU_STRONG.search(text, rest, plain) or (
+            question and _MENU_WEAK.search(text, rest, plain)
+        ):
             return Intent.MENU
         if has_drink:
             return Intent.ORDER
@@ -351,7 +415,7 @@ class SmsParser:
             (_HELP, Intent.HELP),
             (_USUAL, Intent.USUAL),
         ):
-            if pattern.search(text):
+            if pattern.search(text, rest, plain):
                 return intent
         greets = [w for w in words if _GREETING.fullmatch(w)]
         if greets and all(w in W.GREETING_FILLER or _GREETING.fullmatch(w) for w in words):
@@ -361,13 +425,15 @@ class SmsParser:
     def _finish(self, d: Draft) -> OrderItem:
         default = self._default_milk[d.drink]
         milk = d.milk or (self.menu.default_milk if d.milk_word and default == NO_MILK else default)
+        sugar = d.sugar or 0
+        quantity = d.quantity or 1  # larger than the cap: not a quantity
         return OrderItem(
-            drink=d.drink,
-            size=d.size or self.menu.default_size,
-            milk=milk,
-            sugar=min(max(d.sugar or 0, 0), MAX_SUGAR),
-            quantity=min(max(d.quantity or 1, 1), MAX_QUANTITY),  # larger: not a quantity
-            extras=tuple(d.extras),
+            d.drink,
+            d.size or self.menu.default_size,
+            milk,
+            sugar if 0 <= sugar <= MAX_SUGAR else min(max(sugar, 0), MAX_SUGAR),
+            quantity if 1 <= quantity <= MAX_QUANTITY else min(max(quantity, 1), MAX_QUANTITY),
+            tuple(d.extras),
         )
 
 

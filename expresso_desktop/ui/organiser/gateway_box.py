@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from expresso_desktop.services.pairing import qr_png
 from expresso_desktop.sms.gateway_setup import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -193,6 +194,14 @@ class GatewayBox(QGroupBox):
                 object_name="subtitle",
             )
         )
+        # Our local CA, so the phone trusts this computer's https:// webhook address.
+        self.ca_line = plain_label("", object_name="subtitle")
+        self.ca_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ca_qr = QLabel()
+        self.ca_line.hide()
+        self.ca_qr.hide()
+        phone_layout.addWidget(self.ca_line)
+        phone_layout.addWidget(self.ca_qr)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
@@ -246,6 +255,24 @@ class GatewayBox(QGroupBox):
         self.reload()
 
     # -- reading ----------------------------------------------------------------------------------
+    def set_ca_url(self, url: str | None) -> None:
+        """Where the phone downloads our CA certificate (the LAN listener's ``/ca.crt``): a line
+        and a QR code to scan with the phone; hidden without one."""
+        if not url:
+            self.ca_line.hide()
+            self.ca_qr.hide()
+            return
+        self.ca_line.setText(
+            f"On the phone, open {url} (scan the code; accept the browser's warning once), "
+            "then Settings → Security → Encryption & credentials → Install a certificate → "
+            "CA certificate, and pick expresso-ca.crt."
+        )
+        pixmap = QPixmap()
+        pixmap.loadFromData(qr_png(url), "PNG")
+        self.ca_qr.setPixmap(pixmap)
+        self.ca_line.show()
+        self.ca_qr.show()
+
     def reload(self) -> None:
         self._ops.query(
             self._setup.read,
