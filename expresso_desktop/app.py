@@ -166,6 +166,7 @@ def describe_organiser(runtime: Iterable[Component]) -> ServersStarted:
         listeners=listeners,
         lan_url=lan.url,
         fingerprint=lan.identity.fingerprint_hex,
+        ca_url=lan.ca_url,
         sms_lines=tuple(sms),
         status_lines=tuple(
             [f"{entry.name} on {entry.url}" for entry in listeners] + [line for _, line in reports]

@@ -190,6 +190,9 @@ def test_the_setup_tab_opens_the_form_and_says_to_restart(
     box = dialog.box
     qtbot.waitUntil(box.save_button.isEnabled, timeout=5_000)
     assert box.running.text().startswith("Running now: Built-in simulator")
+    # Where a phone downloads the CA to trust: the running LAN listener's /ca.crt.
+    assert not box.ca_line.isHidden() and "https://127.0.0.1:" in box.ca_line.text()
+    assert "/ca.crt" in box.ca_line.text() and not box.ca_qr.pixmap().isNull()
     _choose(qtbot, box, "simulator")
     with qtbot.waitSignal(box.saved, timeout=5_000):
         qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)

@@ -38,13 +38,15 @@ class Listener:
 @dataclass(frozen=True, slots=True)
 class ServersStarted:
     """Every component started. ``lan_url``/``fingerprint``: where stations reach us and the
-    certificate they pin (None when started without the LAN API); ``sms_lines``: what the SMS
-    side reports (simulator or Twilio, webhooks set or not); ``status_lines``: every line, for
-    a tooltip or a console."""
+    certificate they pin (None when started without the LAN API); ``ca_url``: where a phone
+    gateway downloads the certificate authority to trust (None without one); ``sms_lines``:
+    what the SMS side reports (simulator or Twilio, webhooks set or not); ``status_lines``:
+    every line, for a tooltip or a console."""
 
     listeners: tuple[Listener, ...] = ()
     lan_url: str | None = None
     fingerprint: str | None = None
+    ca_url: str | None = None
     sms_lines: tuple[str, ...] = ()
     status_lines: tuple[str, ...] = ()
 

@@ -66,6 +66,7 @@ class SetupPanel(QWidget):
         # Stateless (the keyring and the environment): a default needs nothing from the root.
         self._gateway_setup = gateway_setup or GatewaySetup()
         self.gateway_dialog: GatewayDialog | None = None
+        self._ca_url: str | None = None  # the phone's CA download, once the LAN API runs
         self._running_mode = "reading…"
 
         self.pairing = PairingBox(ops, writer, reads)
@@ -221,6 +222,9 @@ class SetupPanel(QWidget):
         else:
             self.pairing.set_lan(started.lan_url, started.fingerprint)
         self.sms_status.setText("\n".join(started.sms_lines) or "The SMS webhook is not running.")
+        self._ca_url = started.ca_url
+        if self.gateway_dialog is not None:
+            self.gateway_dialog.box.set_ca_url(self._ca_url)
 
     def _on_failed(self, failure: ServiceFailure) -> None:
         self.pairing.set_unavailable(failure.text)
@@ -235,6 +239,7 @@ class SetupPanel(QWidget):
         else:
             self.gateway_dialog.box.reload()
         self.gateway_dialog.box.set_running(self._running_mode)
+        self.gateway_dialog.box.set_ca_url(self._ca_url)
         self.gateway_dialog.open()
 
     def _gateway_saved(self, saved: GatewaySaved) -> None:
