@@ -212,7 +212,10 @@ def build(lexes: list[Lex]) -> list[Draft]:
                 else:
                     _apply(draft, lx)
             items.append(draft)
-            _post(items, draft, after)
+            if after:
+                _post(items, draft, after)
+            elif draft.quantity == 0:
+                items.remove(draft)  # what _post does with nothing after the drink
     return [d for d in items if d.quantity != 0]
 
 
