@@ -47,7 +47,7 @@ from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-SPONSOR_SETTING = "sponsor_line"
+SPONSOR_SETTING = customers.SPONSOR_SETTING
 VIP_CODES_SETTING = "vip_codes"
 SETTINGS = frozenset({"settings"})
 # Drinks one text may order; more is a catering order, not a text (said so, not cut silently).
@@ -142,7 +142,14 @@ class Conversation:
         if intent is Intent.ORDER:
             if parsed.change is not None and self._open_orders(turn):
                 return self._amend(turn, parsed.change)
-            return self._order(turn, list(parsed.items), parsed.station, parsed.name, parsed.who)
+            return self._order(
+                turn,
+                list(parsed.items),
+                parsed.station,
+                parsed.name,
+                parsed.who,
+                unserved=parsed.unserved,
+            )
         if intent is Intent.USUAL:
             usual = specs_from_dicts(customer.usual_json, self.menu)
             if not usual:
@@ -202,7 +209,9 @@ class Conversation:
         station: int | None,
         name: str | None,
         who: tuple[str | None, ...] = (),
+        unserved: tuple[str, ...] = (),
     ) -> Outcome:
+        """``unserved``: drinks in the same text we don't serve; the reply names them."""
         if sum(i.quantity for i in items) > DRINK_LIMIT:
             return Outcome(self.replies.text("too_many", number=DRINK_LIMIT), "too_many")
         if name:
@@ -217,9 +226,10 @@ class Conversation:
             pending = Pending(stored, station, turn.now, vip=turn.vip)
             turn.state = turn.state.with_pending(pending)
             drink = self.replies.drinks(items, friends)
-            return Outcome(self.replies.text("ask_name", drink=drink), "ask")
+            reply = self.replies.text("ask_name", drink=drink)
+            return Outcome(_with_note(self.replies.unserved_note(unserved), reply), "ask")
         sender = turn.customer.name or next(f for f in friends if f)
-        return self._place(turn, items, station, sender, tuple(friends))
+        return self._place(turn, items, station, sender, tuple(friends), unserved)
 
     def _place(
         self,
@@ -228,10 +238,11 @@ class Conversation:
         station: int | None,
         name: str,
         who: tuple[str | None, ...] = (),
+        unserved: tuple[str, ...] = (),
     ) -> Outcome:
         turn.state = turn.state.with_pending(None)
         if any(who):
-            return self._place_group(turn, items, station, name, who)
+            return self._place_group(turn, items, station, name, who, unserved)
         result = place_order(
             turn.tx,
             event_id=self.event_id,
@@ -255,7 +266,7 @@ class Conversation:
             station=result.station,
             wait_minutes=result.wait_minutes,
             sponsor=sponsor,
-            note=self._moved(station, result.station),
+            note=_with_note(self.replies.unserved_note(unserved), self._moved(station, result.station)),
         )
         if sponsor:  # counted so the organiser can see what the one-segment rule costs
             turn.state = turn.state.with_sponsor(dropped=bool(rendered.dropped))
@@ -268,6 +279,7 @@ class Conversation:
         station: int | None,
         name: str,
         who: tuple[str | None, ...],
+        unserved: tuple[str, ...] = (),
     ) -> Outcome:
         """Drinks for friends: linked orders at one station, each with its name on the cup;
         the sender gets the one pickup text when the last is ready."""
@@ -304,7 +316,7 @@ class Conversation:
             items=items,
             station=placed,
             wait_minutes=decision.wait_minutes,
-            note=self._moved(station, placed),
+            note=_with_note(self.replies.unserved_note(unserved), self._moved(station, placed)),
         )
         return Outcome(reply, Intent.ORDER, orders[0])
 
@@ -470,3 +482,8 @@ def name_from_reply(parsed: ParseResult, body: str) -> str | None:
     if text.lower() in _NOT_NAMES:
         return None
     return text[0].upper() + text[1:] if text.islower() else text
+
+
+def _with_note(note: str, text: str) -> str:
+    """``note`` before ``text``, either of them possibly empty."""
+    return f"{note} {text}".strip()

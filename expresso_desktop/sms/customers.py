@@ -146,6 +146,9 @@ def _counts(raw: Any) -> tuple[int, int]:
     )
 
 
+SPONSOR_SETTING = "sponsor_line"  # the event setting: a line a confirmation may carry
+
+
 @dataclass(frozen=True)
 class SponsorStats:
     """How the sponsor line fared: it rides on a confirmation only when it costs no extra

@@ -1,6 +1,7 @@
 """The SMS side's state for a screen: which gateway the organiser runs with (Twilio, an Android
-phone on the LAN, or the built-in simulator; never a secret), how many texts wait to go out, and
-for the phone whether it answers and when it last carried a text."""
+phone on the LAN, or the built-in simulator; never a secret), how many texts wait to go out, for
+the phone whether it answers and when it last carried a text, and how the sponsor line fares
+(it rides on a confirmation only when it costs no extra segment)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from expresso_desktop.errors import KnownError
 from expresso_desktop.sms.android_config import load_android_config
 from expresso_desktop.sms.android_monitor import phone_state
 from expresso_desktop.sms.credentials import load_gateway_choice, load_twilio_config, redact
+from expresso_desktop.sms.customers import SPONSOR_SETTING, sponsor_line_stats
 from expresso_desktop.sms.outbound.messages import queue_depth
 from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.repositories import settings_repo
 from expresso_desktop.store.tables import SmsMessage
 
 SIMULATOR_TEXT = (
@@ -41,6 +44,30 @@ class QueueDepth:
     @property
     def text(self) -> str:
         return f"Outgoing texts waiting: {self.waiting or 'none'}"
+
+
+@dataclass(frozen=True, slots=True)
+class SponsorLine:
+    """The sponsor line policy for the organiser: whether one is set, and on how many
+    confirmations it rode along or was left off to save a segment."""
+
+    set: bool
+    shown: int = 0
+    dropped: int = 0
+
+    @property
+    def offered(self) -> int:
+        return self.shown + self.dropped
+
+    @property
+    def text(self) -> str:
+        if not self.offered:
+            return "Sponsor line: on no texts yet" if self.set else "Sponsor line: none set"
+        texts = "text" if self.offered == 1 else "texts"
+        return (
+            f"Sponsor line: on {self.shown} of {self.offered} {texts} "
+            f"({self.dropped} dropped to save a segment)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +136,13 @@ def outbound_queue_depth(engine: Engine) -> QueueDepth:
         return QueueDepth(queue_depth(session))
 
 
+def sponsor_line(engine: Engine) -> SponsorLine:
+    with read_session(engine) as session:
+        value = settings_repo.get(SPONSOR_SETTING, None, session=session)
+        stats = sponsor_line_stats(session)
+    return SponsorLine(isinstance(value, str) and bool(value.strip()), stats.shown, stats.dropped)
+
+
 class GatewayStatus:
     """The reads above for one organiser database (blocking: run them off the GUI thread)."""
 
@@ -123,3 +157,6 @@ class GatewayStatus:
 
     def phone(self) -> PhoneStatus:
         return phone_status(self._engine)
+
+    def sponsor(self) -> SponsorLine:
+        return sponsor_line(self._engine)

@@ -7,6 +7,7 @@ halve the room in a segment), and are listed the way people say them ("latte and
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -15,11 +16,20 @@ from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.core.orders import status_phrase
 from expresso_desktop.core.routing import Unroutable
+from expresso_desktop.core.sms.segments import to_gsm_friendly
 from expresso_desktop.core.templates import Rendered, TemplateSet, spoken_list
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 # Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
-_LIST_LIMITS = {"drinks": 400, "milks": 200, "sizes": 100, "alternatives": 400, "drink": 400}
+_LIST_LIMITS = {
+    "drinks": 400,
+    "milks": 200,
+    "sizes": 100,
+    "alternatives": 400,
+    "drink": 400,
+    "note": 200,  # ours: why the order moved, what we don't serve
+}
+_UNSERVED_CHARS = 30  # one phrase a customer sent, in "We don't serve ..."
 
 
 class Replies:
@@ -84,8 +94,9 @@ class Replies:
             "note": note,
         }
         tail = [sponsor] if sponsor else []
-        limits = {**_LIST_LIMITS, "note": 120}
-        return self.templates.render("confirmation", values, optional_tail=tail, limits=limits)
+        return self.templates.render(
+            "confirmation", values, optional_tail=tail, limits=_LIST_LIMITS
+        )
 
     def group_confirmation(
         self,
@@ -105,6 +116,22 @@ class Replies:
             "note": note,
         }
         return self.text("group_confirmation", **values)
+
+    @staticmethod
+    def unserved_note(unserved: Sequence[str]) -> str:
+        """What was left out of an order because nobody here serves it (said, never dropped
+        silently); at most three phrases, so the note stays short."""
+        if not unserved:
+            return ""
+        phrases = []
+        for phrase in unserved[:3]:
+            # GSM-7 only: one accent outside the alphabet would halve the room in a segment.
+            phrase = unicodedata.normalize("NFKD", to_gsm_friendly(phrase))
+            phrase = phrase.encode("ascii", "ignore").decode()
+            if len(phrase) > _UNSERVED_CHARS:
+                phrase = phrase[:_UNSERVED_CHARS].rsplit(" ", 1)[0]
+            phrases.append(phrase)
+        return f"We don't serve {spoken_list(phrases)}."
 
     @staticmethod
     def moved_note(asked: int, station: Station) -> str:

@@ -449,6 +449,24 @@ async def test_refusals_say_why_and_what_we_can_make(demo: OrganiserServices, sm
     assert len(rows(demo, Order)) == 1
 
 
+async def test_a_drink_we_do_not_serve_beside_one_we_do_is_named_and_the_rest_ordered(
+    demo: OrganiserServices, sms: Any
+) -> None:
+    reply = await sms("latte and a pumpkin spice frappuccino for Sam") or ""
+    assert reply.startswith(
+        "We don't serve pumpkin spice frappuccino. Order #A001 confirmed: latte for Sam."
+    )
+    assert measure(reply).encoding == "GSM-7" and measure(reply).segments <= 2
+    assert [i.drink for i in rows(demo, OrderItem)] == ["latte"]
+    # Asked for a name first: the refusal is said then, and the drink waits for the name.
+    asked = await sms("mocha and a beer", phone="+61400000002") or ""
+    assert asked.startswith("We don't serve beer. Got it: mocha. What name should we call out?")
+    assert "confirmed: mocha for Jo" in (await sms("Jo", phone="+61400000002") or "")
+    # A friend's drink: the group confirmation says it too.
+    group = await sms("a latte for Ben and a smoothie", phone="+61400000003") or ""
+    assert "We don't serve smoothie." in group
+
+
 async def test_codes_are_never_quantities_and_a_vip_code_marks_the_order(
     demo: OrganiserServices, sms: Any
 ) -> None:

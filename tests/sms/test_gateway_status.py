@@ -1,12 +1,23 @@
-"""What the Setup screen says about the SMS side: the gateway (never a secret) and the queue."""
+"""What the Setup screen says about the SMS side: the gateway (never a secret), the queue and
+the sponsor line."""
 
 from __future__ import annotations
 
 import pytest
 
 from expresso_desktop.services.organiser import OrganiserServices
-from expresso_desktop.sms.gateway_status import GatewayStatus, QueueDepth, SmsMode, sms_mode
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.sms.gateway_status import (
+    GatewayStatus,
+    QueueDepth,
+    SmsMode,
+    SponsorLine,
+    sms_mode,
+)
 from expresso_desktop.sms.outbound.messages import enqueue
+from expresso_desktop.store.repositories import settings_repo
+from expresso_desktop.store.tables import Customer
+from expresso_desktop.store.types import utcnow
 from tests.sms.conftest import TWILIO_NUMBER, MemoryKeyring
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -47,3 +58,35 @@ def test_the_queue_depth_counts_texts_not_yet_sent(services: OrganiserServices) 
         )
     assert status.queue_depth().text == "Outgoing texts waiting: 2"
     assert status.mode().kind == sms_mode().kind
+
+
+def test_the_sponsor_line_policy_is_counted_for_the_organiser(services: OrganiserServices) -> None:
+    status = GatewayStatus(services.engine)
+
+    def put_sponsor(value: str) -> None:
+        services.writer.run_sync(
+            lambda tx: settings_repo.put("sponsor_line", value, session=tx.session)
+        )
+
+    put_sponsor("  ")  # blank: no line at all
+    assert status.sponsor() == SponsorLine(False)
+    assert status.sponsor().text == "Sponsor line: none set"
+    put_sponsor("Coffee by Acme.")
+    assert status.sponsor().text == "Sponsor line: on no texts yet"
+
+    def customers(tx: Tx) -> None:
+        for n, counts in enumerate([{"shown": 40, "dropped": 3}, {"shown": 1, "dropped": 1}]):
+            tx.session.add(
+                Customer(
+                    phone=f"+6140000001{n}",
+                    created_at=utcnow(),
+                    conversation_state_json={"sponsor": counts},
+                )
+            )
+        tx.session.add(Customer(phone="+61400000020", created_at=utcnow()))  # no state yet
+
+    services.writer.run_sync(customers)
+    sponsor = status.sponsor()
+    assert (sponsor.shown, sponsor.dropped, sponsor.offered) == (41, 4, 45)
+    assert sponsor.text == "Sponsor line: on 41 of 45 texts (4 dropped to save a segment)"
+    assert SponsorLine(True, 1, 0).text == "Sponsor line: on 1 of 1 text (0 dropped to save a segment)"

@@ -71,6 +71,26 @@ def test_the_sponsor_line_only_rides_along_when_it_costs_no_segment(replies: Rep
     assert measure(long).segments == 1
 
 
+def test_a_drink_we_do_not_serve_is_named_in_the_confirmation_in_gsm7(replies: Replies) -> None:
+    text = replies.confirmation(
+        order=order(), items=[FLAT_WHITE], station=station(map_url=None), wait_minutes=3,
+        sponsor=None, note=replies.unserved_note(["pumpkin spice frappé", "beer"]),
+    )  # fmt: skip
+    assert text.startswith(
+        "We don't serve pumpkin spice frappe and beer. Order #A042 confirmed: large oat flat white"
+    )
+    assert measure(text).encoding == "GSM-7"  # "frappé" is folded, not sent as UCS-2
+    short = replies.confirm(
+        order=order(), items=[FLAT_WHITE], station=station(map_url=None), wait_minutes=3,
+        sponsor="Coffee by Acme Roasters.", note=replies.unserved_note(["beer"]),
+    )  # fmt: skip
+    assert short.text.startswith("We don't serve beer. Order #A042")
+    assert short.segments.segments == 1 and short.dropped == ("Coffee by Acme Roasters.",)
+    assert replies.unserved_note([]) == ""
+    long = replies.unserved_note(["beer " * 20, "a", "b", "c"])
+    assert long == "We don't serve beer beer beer beer beer beer, a and b."
+
+
 def test_a_station_is_called_by_its_name_or_its_number(replies: Replies) -> None:
     assert replies.station_label(station(name="Garden Bar")) == "Garden Bar"
     assert replies.station_label(station(name=None, number=7)) == "Station 7"

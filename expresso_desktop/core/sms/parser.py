@@ -291,8 +291,8 @@ class SmsParser:
             if not items:
                 intent = Intent.UNKNOWN
         unserved: tuple[str, ...] = ()
-        if not items:
-            unserved = tuple(dict.fromkeys(w for w in words if w in self._not_served))
+        if not self._not_served.isdisjoint(words):
+            unserved = self._unserved(tokens, keys, used if taken else None)
         return ParseResult(
             intent,
             items,
@@ -303,6 +303,29 @@ class SmsParser:
             unclear if not items else None,
             unserved,
         )
+
+    def _unserved(
+        self, tokens: list[Token], keys: list[str], used: list[bool] | None
+    ) -> tuple[str, ...]:
+        """Drinks asked for that nobody here serves, each run of such words as one phrase
+        ("pumpkin spice frappuccino"), whether or not something else in the text was ordered."""
+        phrases: list[str] = []
+        run: list[str] = []
+        sure = False  # the run has a word that is not a menu word even after typo correction
+        for at, (token, key) in enumerate(zip(tokens, keys, strict=True)):
+            wordish = token.kind in _WORDISH and not (used and used[at])
+            # Typos are corrected towards menu words ("spice" reads "spiced"): such a word only
+            # joins a phrase that has a sure one ("pumpkin spice frappuccino", not "chai spice").
+            if wordish and (key in self._not_served or token.key in self._not_served):
+                run.append(token.key)
+                sure = sure or key in self._not_served
+                continue
+            if run and sure:
+                phrases.append(" ".join(run))
+            run, sure = [], False
+        if run and sure:
+            phrases.append(" ".join(run))
+        return tuple(dict.fromkeys(phrases))
 
     def _unglue(self, tokens: list[Token]) -> list[Token]:
         """Letters glued to digits are split when every part is order language ("2x", "x2",

@@ -3,7 +3,8 @@
 "SMS gateway…" opens the form that chooses the gateway and stores its settings.
 
 Every read and write goes through the op runner. Commits re-read only what they touched: the
-stations when ``station_ids``, the outgoing queue when ``messages_touched``. Devices never enter
+stations when ``station_ids``, the outgoing queue and the sponsor line's figures when
+``messages_touched`` (the latter also when the sponsor setting changes). Devices never enter
 the change log (their rows hold token hashes), so the device list refreshes after our own
 actions, when the tab is shown and on "Refresh" — coalesced, so a burst is one read.
 """
@@ -30,7 +31,14 @@ from expresso_desktop.services import pairing
 from expresso_desktop.services.pairing import DeviceRow, PairingReads, Revoked, StationChoice
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.gateway_setup import KIND_LABELS, GatewaySetup
-from expresso_desktop.sms.gateway_status import GatewayStatus, PhoneStatus, QueueDepth, SmsMode
+from expresso_desktop.sms.customers import SPONSOR_SETTING
+from expresso_desktop.sms.gateway_status import (
+    GatewayStatus,
+    PhoneStatus,
+    QueueDepth,
+    SmsMode,
+    SponsorLine,
+)
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
@@ -97,6 +105,7 @@ class SetupPanel(QWidget):
 
         self.sms_mode = plain_label()
         self.sms_queue = plain_label()
+        self.sms_sponsor = plain_label()  # how often the sponsor line rode along or was dropped
         self.sms_phone = plain_label()  # the Android phone's state; hidden for other gateways
         self.sms_phone.setVisible(False)
         self.sms_status = plain_label("Starting the webhook…", object_name="subtitle")
@@ -112,6 +121,7 @@ class SetupPanel(QWidget):
         sms_layout.addLayout(mode_row)
         sms_layout.addWidget(self.sms_saved)
         sms_layout.addWidget(self.sms_queue)
+        sms_layout.addWidget(self.sms_sponsor)
         sms_layout.addWidget(self.sms_phone)
         sms_layout.addWidget(self.sms_status)
 
@@ -141,6 +151,7 @@ class SetupPanel(QWidget):
         ops.query(gateway.mode, on_done=self._show_mode, label="SMS mode")
         self.refresh_stations()
         self.refresh_queue()
+        self.refresh_sponsor()
         self.refresh_devices()
 
     # -- refreshing -------------------------------------------------------------------------------
@@ -148,6 +159,7 @@ class SetupPanel(QWidget):
         """Everything this tab shows ("Refresh"); the device list coalesced."""
         self.refresh_stations()
         self.refresh_queue()
+        self.refresh_sponsor()
         self.schedule_devices()
 
     def refresh_stations(self) -> None:
@@ -155,6 +167,9 @@ class SetupPanel(QWidget):
 
     def refresh_queue(self) -> None:
         self._ops.query(self._gateway.queue_depth, on_done=self._show_queue, label="SMS queue")
+
+    def refresh_sponsor(self) -> None:
+        self._ops.query(self._gateway.sponsor, on_done=self._show_sponsor, label="Sponsor line")
 
     def schedule_devices(self) -> None:
         if not self._coalesce.isActive():
@@ -197,6 +212,9 @@ class SetupPanel(QWidget):
     def _show_queue(self, depth: QueueDepth) -> None:
         self.sms_queue.setText(depth.text)
 
+    def _show_sponsor(self, sponsor: SponsorLine) -> None:
+        self.sms_sponsor.setText(sponsor.text)
+
     def _show_devices(self, rows: list[DeviceRow]) -> None:
         self.model.set_rows(rows)
         self.pairing.check_used()
@@ -211,6 +229,9 @@ class SetupPanel(QWidget):
             return  # our own action: its op already updated the tab
         if event.station_ids:
             self.refresh_stations()
+        if event.messages_touched or SPONSOR_SETTING in event.ids_of("settings"):
+            # A text in is a conversation turn: it may have carried (or dropped) the sponsor line.
+            self.refresh_sponsor()
         if event.messages_touched:
             self.refresh_queue()
             if self.sms_phone.isVisibleTo(self):

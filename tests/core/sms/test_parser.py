@@ -573,3 +573,17 @@ def test_drinks_we_do_not_serve_are_named(parser: SmsParser) -> None:
     assert "smoothie" in parser.parse("can i get a mango smoothie").unserved
     assert parser.parse("iced frappe pls").unserved == ("frappe",)
     assert parser.parse("hello").unserved == ()
+
+
+def test_a_drink_we_do_not_serve_beside_one_we_do_is_named_not_dropped(
+    parser: SmsParser,
+) -> None:
+    mixed = parser.parse("latte and a pumpkin spice frappuccino")
+    assert [i.drink for i in mixed.items] == ["latte"]
+    assert mixed.unserved == ("pumpkin spice frappuccino",)  # one phrase, as sent
+    assert "unserved" not in mixed.to_dict()  # never in the parse-sms JSON
+    two = parser.parse("a latte, a beer and a mango smoothie for Sam")
+    assert two.unserved == ("beer", "smoothie") and two.name == "Sam"
+    # A word corrected to a menu word ("spice" -> "spiced") alone is not a drink we refuse.
+    assert parser.parse("chai spice latte").unserved == ()
+    assert parser.parse("large oat latte").unserved == ()
