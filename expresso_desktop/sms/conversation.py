@@ -260,13 +260,14 @@ class Conversation:
         turn.customer.usual_json = [i.to_dict() for i in items]
         sponsor = self._setting(turn.tx, SPONSOR_SETTING)
         sponsor = sponsor if isinstance(sponsor, str) and sponsor.strip() else None
+        unserved_note = self.replies.unserved_note(unserved)
         rendered = self.replies.confirm(
             order=result.order,
             items=items,
             station=result.station,
             wait_minutes=result.wait_minutes,
             sponsor=sponsor,
-            note=_with_note(self.replies.unserved_note(unserved), self._moved(station, result.station)),
+            note=_with_note(unserved_note, self._moved(station, result.station)),
         )
         if sponsor:  # counted so the organiser can see what the one-segment rule costs
             turn.state = turn.state.with_sponsor(dropped=bool(rendered.dropped))

@@ -89,4 +89,5 @@ def test_the_sponsor_line_policy_is_counted_for_the_organiser(services: Organise
     sponsor = status.sponsor()
     assert (sponsor.shown, sponsor.dropped, sponsor.offered) == (41, 4, 45)
     assert sponsor.text == "Sponsor line: on 41 of 45 texts (4 dropped to save a segment)"
-    assert SponsorLine(True, 1, 0).text == "Sponsor line: on 1 of 1 text (0 dropped to save a segment)"
+    one = SponsorLine(True, 1, 0).text
+    assert one == "Sponsor line: on 1 of 1 text (0 dropped to save a segment)"

@@ -26,6 +26,7 @@ from expresso_desktop.server.headless import ServeOptions
 from expresso_desktop.server.tls import ensure_identity, parse_fingerprint
 from expresso_desktop.services import devices
 from expresso_desktop.services.demo import seed_demo
+from expresso_desktop.services.event_settings import update as update_settings
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.pairing import pairing_payload, qr_png
 from expresso_desktop.services.station_admin import get_station, list_stations, update_station
@@ -33,6 +34,8 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.tables import Customer
+from expresso_desktop.store.types import utcnow
 from expresso_desktop.ui.common.service_host import ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 from expresso_desktop.ui.organiser.pairing_box import QR_SIDE
@@ -305,3 +308,38 @@ def test_without_servers_codes_wait_and_commits_refresh_the_tab(
     qtbot.waitUntil(lambda: panel.sms_queue.text() == "Outgoing texts waiting: 1", timeout=5_000)
     qtbot.waitUntil(lambda: box.station.itemText(2) == "Station 3 · Rooftop", timeout=5_000)
     assert "already in use" in box.message.text()
+
+
+def test_the_sponsor_line_policy_is_shown_and_follows_texts_and_the_setting(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    panel, services = organiser.panel, organiser.services
+    label = panel.sms_sponsor
+    qtbot.waitUntil(lambda: label.text() == "Sponsor line: on no texts yet", timeout=5_000)
+
+    def set_sponsor(value: str) -> None:
+        services.writer.run_sync(
+            lambda tx: update_settings(
+                tx, {"sponsor_line": value}, services.menu, services.templates
+            ),
+            initiator="test",
+        )
+
+    set_sponsor("")
+    qtbot.waitUntil(lambda: label.text() == "Sponsor line: none set", timeout=5_000)
+    set_sponsor("Coffee by Acme.")
+    qtbot.waitUntil(lambda: label.text() == "Sponsor line: on no texts yet", timeout=5_000)
+
+    def texts_came_in(tx: Tx) -> None:  # what conversation turns leave behind
+        state = {"sponsor": {"shown": 41, "dropped": 4}}
+        tx.session.add(
+            Customer(phone="+61400000011", created_at=utcnow(), conversation_state_json=state)
+        )
+        enqueue(tx, to="+61400000011", body="Order #A001 confirmed", kind="manual")
+
+    services.writer.run_sync(texts_came_in, initiator="sms")
+    qtbot.waitUntil(
+        lambda: label.text() == "Sponsor line: on 41 of 45 texts (4 dropped to save a segment)",
+        timeout=5_000,
+    )
+    assert label.isVisibleTo(panel)

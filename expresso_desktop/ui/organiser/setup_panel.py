@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from expresso_desktop.services import pairing
 from expresso_desktop.services.pairing import DeviceRow, PairingReads, Revoked, StationChoice
 from expresso_desktop.services.writer import Writer
-from expresso_desktop.sms.gateway_setup import KIND_LABELS, GatewaySetup
 from expresso_desktop.sms.customers import SPONSOR_SETTING
+from expresso_desktop.sms.gateway_setup import KIND_LABELS, GatewaySetup
 from expresso_desktop.sms.gateway_status import (
     GatewayStatus,
     PhoneStatus,
