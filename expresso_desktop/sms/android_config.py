@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from expresso_desktop.errors import KnownError
-from expresso_desktop.sms.credentials import delete_keyring_value, read_keyring
+from expresso_desktop.sms.credentials import (
+    clear_keyring_values,
+    read_keyring,
+    write_keyring,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +145,6 @@ def save_android_to_keyring(
 ) -> AndroidConfig:
     """Validate and store the phone in the OS keyring, replacing whatever was there. Without a
     signing key, the one already stored is kept, else a new one is made."""
-    import keyring
-
     stored_key = read_keyring(KEYRING_SERVICE, ["signing_key"]).get("signing_key")
     config = AndroidConfig(
         url=url.strip().rstrip("/"),
@@ -160,28 +162,12 @@ def save_android_to_keyring(
         "number": config.number or None,
         "webhook_url": config.webhook_url,
     }
-    try:
-        for name, value in wanted.items():
-            if value is None:
-                delete_keyring_value(KEYRING_SERVICE, name)
-            else:
-                keyring.set_password(KEYRING_SERVICE, name, value)
-    except Exception as exc:
-        raise AndroidConfigError(
-            f"could not store the phone's settings in the OS keyring ({type(exc).__name__})",
-            hint="Set them in the environment instead: " + ", ".join(ENV_NAMES.values()),
-        ) from None
+    write_keyring(KEYRING_SERVICE, wanted, AndroidConfigError, "the phone's settings", ENV_NAMES)
     return config
 
 
 def clear_android_keyring() -> None:
-    for name in ENV_NAMES:
-        try:
-            delete_keyring_value(KEYRING_SERVICE, name)
-        except Exception as exc:
-            raise AndroidConfigError(
-                f"could not clear the OS keyring ({type(exc).__name__})"
-            ) from None
+    clear_keyring_values(KEYRING_SERVICE, ENV_NAMES, AndroidConfigError)
 
 
 def default_webhook_base(phone_url: str, webhook_listener: str, lan_listener: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from expresso_desktop.errors import KnownError
@@ -165,34 +165,44 @@ def save_to_keyring(
         "api_secret": config.api_secret,
         "number": config.number,
     }
+    write_keyring(KEYRING_SERVICE, wanted, TwilioConfigError, "the Twilio credentials", ENV_NAMES)
+    return config
+
+
+def clear_keyring() -> None:
+    clear_keyring_values(KEYRING_SERVICE, ENV_NAMES, TwilioConfigError)
+
+
+def write_keyring(
+    service: str,
+    wanted: Mapping[str, str | None],
+    error: type[KnownError],
+    what: str,
+    env_names: Mapping[str, str],
+) -> None:
+    """Store ``wanted`` under ``service`` (None deletes); a keyring that cannot store raises
+    ``error`` pointing at the environment variables instead."""
     import keyring
 
     try:
         for name, value in wanted.items():
             if value is None:
-                _delete(name)
+                delete_keyring_value(service, name)
             else:
-                keyring.set_password(KEYRING_SERVICE, name, value)
+                keyring.set_password(service, name, value)
     except Exception as exc:
-        raise TwilioConfigError(
-            f"could not store the Twilio credentials in the OS keyring ({type(exc).__name__})",
-            hint="Set them in the environment instead: " + ", ".join(ENV_NAMES.values()),
+        raise error(
+            f"could not store {what} in the OS keyring ({type(exc).__name__})",
+            hint="Set them in the environment instead: " + ", ".join(env_names.values()),
         ) from None
-    return config
 
 
-def clear_keyring() -> None:
-    for name in ENV_NAMES:
+def clear_keyring_values(service: str, names: Iterable[str], error: type[KnownError]) -> None:
+    for name in names:
         try:
-            _delete(name)
+            delete_keyring_value(service, name)
         except Exception as exc:
-            raise TwilioConfigError(
-                f"could not clear the OS keyring ({type(exc).__name__})"
-            ) from None
-
-
-def _delete(name: str) -> None:
-    delete_keyring_value(KEYRING_SERVICE, name)
+            raise error(f"could not clear the OS keyring ({type(exc).__name__})") from None
 
 
 def delete_keyring_value(service: str, name: str) -> None:
