@@ -441,8 +441,8 @@ def save(
 def _webhook_notes(config: AndroidConfig) -> list[str]:
     if not config.webhook_url:
         return [
-            "No webhook URL: the phone is told to call this computer's webhook listener. The app "
-            "only calls https:// addresses or http://127.0.0.1 (adb reverse)."
+            "No webhook URL: the phone is told to call this computer's LAN address over HTTPS "
+            "(install our certificate on the phone once: the link and QR code above)."
         ]
     parts = urlsplit(config.webhook_url)
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:

@@ -189,8 +189,8 @@ class GatewayBox(QGroupBox):
         phone_layout.addWidget(
             plain_label(
                 "The phone runs “SMS Gateway for Android” with its Local Server on, on the same "
-                "network as this computer. The app only calls https:// webhook addresses, or "
-                "http://127.0.0.1 with adb reverse.",
+                "network as this computer. Leave the webhook URL empty: the phone is told to call "
+                "this computer's LAN address over HTTPS once it trusts our certificate (below).",
                 object_name="subtitle",
             )
         )
