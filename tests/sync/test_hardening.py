@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,8 @@ from sqlmodel import select
 
 from expresso_desktop.core.staff import hash_pin
 from expresso_desktop.server import live
-from expresso_desktop.server.api_devices import LanInfo
-from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.live import HUB
-from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices, pairing
 from expresso_desktop.services.changes import emit
 from expresso_desktop.store import sync_rows
@@ -55,23 +52,6 @@ def _device(org: Organiser, role: str = "barista", station: int | None = 1) -> t
         )
     )
     return issued.device_id, issued.token
-
-
-@pytest.fixture
-async def listener(org: Organiser, tmp_path: Path) -> AsyncIterator[HttpListener]:
-    identity = ensure_identity(tmp_path / "tls")
-    app = create_lan_app(org.services, LanInfo("https://127.0.0.1", identity.fingerprint_hex))
-    server = HttpListener("lan", app, "127.0.0.1", 0, ssl_context=identity.server_context())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-def lan(listener: HttpListener, tmp_path: Path) -> tuple[str, bytes]:
-    return f"https://127.0.0.1:{listener.bound_port}", ensure_identity(tmp_path / "tls").fingerprint
 
 
 def _station(path: Path, org: Organiser, url: str, token: str, fp: bytes) -> SyncEngine:

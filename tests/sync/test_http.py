@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from expresso_desktop.server.api_devices import LanInfo
 from expresso_desktop.server.api_sync import POKES
 from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
-from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices
 from expresso_desktop.sync import outbox
 from expresso_desktop.sync.engine import SyncEngine
@@ -47,25 +46,6 @@ def _token(org: Organiser, role: str = "barista", station: int | None = 1) -> st
         )
     )
     return issued.token
-
-
-@pytest.fixture
-async def listener(org: Organiser, tmp_path: Path) -> AsyncIterator[HttpListener]:
-    """The LAN app over TLS on a free port."""
-    identity = ensure_identity(tmp_path / "tls")
-    app = create_lan_app(org.services, LanInfo("https://127.0.0.1", identity.fingerprint_hex))
-    server = HttpListener("lan", app, "127.0.0.1", 0, ssl_context=identity.server_context())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-def lan(listener: HttpListener, tmp_path: Path) -> tuple[str, bytes]:
-    """(url, certificate fingerprint) of the LAN app."""
-    return f"https://127.0.0.1:{listener.bound_port}", ensure_identity(tmp_path / "tls").fingerprint
 
 
 def _station(tmp_path: Path, org: Organiser, url: str, token: str, fp: bytes) -> SyncEngine:
