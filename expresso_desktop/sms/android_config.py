@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from expresso_desktop.errors import KnownError
 from expresso_desktop.sms.credentials import (
     clear_keyring_values,
+    gather_settings,
     read_keyring,
     write_keyring,
 )
@@ -107,17 +108,7 @@ def load_android_config(environ: Mapping[str, str] | None = None) -> AndroidConf
     """The configured phone, or None when nothing is configured. A partial configuration raises
     ``AndroidConfigError`` saying what is missing."""
     env = os.environ if environ is None else environ
-    values: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for name, env_name in ENV_NAMES.items():
-        if env.get(env_name, "").strip():
-            values[name] = env[env_name].strip()
-            sources[name] = "environment"
-    missing = [name for name in ENV_NAMES if name not in values]
-    if missing:
-        for name, value in read_keyring(KEYRING_SERVICE, missing).items():
-            values[name] = value
-            sources[name] = "keyring"
+    values, sources = gather_settings(KEYRING_SERVICE, ENV_NAMES, env)
     if not values:
         return None
     try:

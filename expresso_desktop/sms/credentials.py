@@ -109,17 +109,7 @@ def load_twilio_config(
     Raises ``TwilioConfigError`` for a partial configuration.
     """
     env = os.environ if environ is None else environ
-    values: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for name, env_name in ENV_NAMES.items():
-        if env.get(env_name, "").strip():
-            values[name] = env[env_name].strip()
-            sources[name] = "environment"
-    missing = [name for name in ENV_NAMES if name not in values]
-    if missing:
-        for name, value in _read_keyring(missing).items():
-            values[name] = value
-            sources[name] = "keyring"
+    values, sources = gather_settings(KEYRING_SERVICE, ENV_NAMES, env)
     if not values:
         return None
     if "account_sid" not in values or "number" not in values:
@@ -213,8 +203,23 @@ def delete_keyring_value(service: str, name: str) -> None:
         keyring.delete_password(service, name)
 
 
-def _read_keyring(names: list[str]) -> dict[str, str]:
-    return read_keyring(KEYRING_SERVICE, names)
+def gather_settings(
+    service: str, env_names: Mapping[str, str], env: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A gateway's settings: each from the environment when set there (it wins), else from the
+    keyring under ``service``; and where each came from ("environment" or "keyring")."""
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, env_name in env_names.items():
+        if env.get(env_name, "").strip():
+            values[name] = env[env_name].strip()
+            sources[name] = "environment"
+    missing = [name for name in env_names if name not in values]
+    if missing:
+        for name, value in read_keyring(service, missing).items():
+            values[name] = value
+            sources[name] = "keyring"
+    return values, sources
 
 
 def read_keyring(service: str, names: list[str]) -> dict[str, str]:
