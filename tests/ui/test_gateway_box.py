@@ -84,7 +84,7 @@ def _choose(qtbot: Any, box: GatewayBox, kind: str) -> None:
 
 def _fill_phone(qtbot: Any, box: GatewayBox, url: str, user: str, password: str) -> None:
     _choose(qtbot, box, "android")
-    assert box.pages.currentWidget().isAncestorOf(box.phone)
+    assert box.current_page.isAncestorOf(box.phone) and box.phone.isVisibleTo(box)
     _type(qtbot, box.phone.edits["url"], url)
     _type(qtbot, box.phone.edits["user"], user)
     _type(qtbot, box.phone.edits["password"], password)

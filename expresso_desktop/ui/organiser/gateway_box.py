@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -230,10 +229,16 @@ class GatewayBox(QGroupBox):
             )
         )
         simulator_layout.addStretch(1)
-        self.pages = QStackedWidget()
+        # One page shown at a time; the others hidden, so the window is as tall as the page
+        # shown (a stacked widget is as tall as its tallest page).
+        self.pages = QWidget()
+        pages_layout = QVBoxLayout(self.pages)
+        pages_layout.setContentsMargins(0, 0, 0, 0)
         self._page_of = {"twilio": twilio_page, "android": phone_page, "simulator": simulator_page}
         for page in self._page_of.values():
-            self.pages.addWidget(page)
+            pages_layout.addWidget(page)
+            page.hide()
+        self.current_page: QWidget = twilio_page
 
         self.save_button = QPushButton("Save")
         self.save_button.setEnabled(False)
@@ -304,7 +309,7 @@ class GatewayBox(QGroupBox):
 
     def select(self, kind: str) -> None:
         self.radios[kind].setChecked(True)
-        self.pages.setCurrentWidget(self._page_of[kind])
+        self._show_page(kind)
 
     @property
     def kind(self) -> GatewayKind:
@@ -312,7 +317,13 @@ class GatewayBox(QGroupBox):
 
     def _on_choice(self, index: int, checked: bool) -> None:
         if checked:
-            self.pages.setCurrentWidget(self._page_of[KINDS[index]])
+            self._show_page(KINDS[index])
+
+    def _show_page(self, kind: str) -> None:
+        shown = self._page_of[kind]
+        for page in self._page_of.values():
+            page.setVisible(page is shown)
+        self.current_page = shown
 
     # -- acting -----------------------------------------------------------------------------------
     def twilio_form(self) -> TwilioForm:
@@ -410,7 +421,7 @@ class GatewayDialog(QDialog):
         self._layout.addWidget(buttons)
 
     # Wrapped labels need more height at this width than a window's minimum assumes, and the
-    # pages differ: grow to fit whenever the content is laid out again.
+    # pages differ: fit the height whenever the content is laid out again.
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             self.fit_later()
@@ -431,8 +442,12 @@ class GatewayDialog(QDialog):
         if screen is not None:  # a huge font scale: the window manager's problem, not a crash
             need = min(need, screen.availableGeometry().height())
         self.setMinimumHeight(need)
-        if need > self.height():
+        if need != self.height():  # grow for a longer page, shrink back for a shorter one
             self.resize(width, need)
+        if screen is not None:  # grown past the bottom of the screen: move up into view
+            room, frame = screen.availableGeometry(), self.frameGeometry()
+            if frame.bottom() > room.bottom():
+                self.move(frame.x(), max(room.top(), room.bottom() - frame.height()))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
