@@ -1,6 +1,6 @@
 """The menu as data: drinks, sizes, milks, extras, their synonyms, recipes and stock items.
 
-An event starts from the default menu in ``resources/menu.json`` and may add or remove entries.
+An event starts from the default menu in ``expresso_desktop/resources/menu.json`` and may add or remove entries.
 Everything here is immutable; editing a menu means building a new one with ``Menu.from_dict``.
 """
 
@@ -274,7 +274,7 @@ def _find(entries: Iterable[Any], name: str, kind: str) -> Any:
 
 
 def default_menu_path() -> Path:
-    """The bundled default menu (``resources/menu.json`` beside the package)."""
+    """The bundled default menu (``expresso_desktop/resources/menu.json`` beside the package)."""
     from expresso_desktop.core.resources import resource_path
 
     return resource_path("menu.json")

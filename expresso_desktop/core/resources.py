@@ -1,9 +1,11 @@
-"""Where bundled resources live: ``resources/`` beside the package, or inside a frozen bundle."""
+"""Where bundled resources live: ``expresso_desktop/resources`` (package data, found through
+importlib.resources, so a wheel install has them), or inside a frozen bundle."""
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 
@@ -13,8 +15,8 @@ def resources_dir() -> Path:
         return Path(override)
     frozen = getattr(sys, "_MEIPASS", None)  # PyInstaller one-folder bundle
     if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+        return Path(frozen) / "expresso_desktop" / "resources"
+    return Path(str(files("expresso_desktop") / "resources"))
 
 
 def resource_path(name: str) -> Path:

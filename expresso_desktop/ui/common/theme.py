@@ -1,4 +1,4 @@
-"""The look: a calm light theme with large touch targets, from resources/theme.qss."""
+"""The look: a calm light theme with large touch targets, from expresso_desktop/resources/theme.qss."""
 
 from __future__ import annotations
 
