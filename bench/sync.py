@@ -65,7 +65,7 @@ def prepare(data: Path, orders: int) -> dict[str, Any]:
             for _ in range(n):
                 order_actions.create_at_station(
                     tx, event_id=services.event_id, station_id=station, specs=[latte],
-                    customer_name="Bench", source="sms",
+                    menu=services.menu, customer_name="Bench", source="sms",
                 )  # fmt: skip
 
         for start in range(0, orders, 2000):

@@ -64,8 +64,10 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         handler.setFormatter(RedactingFormatter(LOG_FORMAT))
         handler.setLevel(logging.DEBUG if verbose else logging.INFO)
         root.addHandler(handler)
-    # aiohttp's access log repeats every webhook; keep it at warning unless asked.
-    logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # aiohttp's access log repeats every webhook, and alembic narrates every migration step
+    # (the store logs one line per upgrade itself): warnings only, unless asked.
+    for chatty in ("aiohttp.access", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @dataclass

@@ -9,11 +9,12 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from expresso_desktop import __version__
 from expresso_desktop.cli.devices import add_devices_parser, run_devices
 from expresso_desktop.cli.gateway import add_gateway_parser, run_gateway
+from expresso_desktop.cli.privacy import add_privacy_parser, run_purge
 from expresso_desktop.cli.station import (
     add_barista_options,
     add_station_parser,
@@ -31,18 +32,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Parser(argparse.ArgumentParser):
+    """Every parser of the command line (subcommands inherit the class): a bad argument is one
+    line saying what is wrong and where the help is, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="expresso",
         description="Expresso: SMS coffee ordering for events. Runs the organiser by default.",
     )
     parser.add_argument("--version", action="version", version=f"Expresso {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="where the app keeps its database and logs (default: the per-user data folder)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _add_common_options(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     organiser = sub.add_parser("organiser", help="run the organiser window (the default)")
@@ -76,13 +80,53 @@ def build_parser() -> argparse.ArgumentParser:
         "message per line from standard input.",
     )
     parse.add_argument("texts", nargs="*", metavar="TEXT")
+    add_privacy_parser(sub)
+    _everywhere(parser)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """``--data-dir`` and ``-v``. Below the top level they default to SUPPRESS: given after a
+    command they win over the value before it, absent they leave it alone."""
+    given = parser._option_string_actions
+    if "--data-dir" not in given:
+        parser.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            default=default,
+            help="where the app keeps its database and logs (default: the per-user data folder)",
+        )
+    if "--verbose" not in given:
+        verbose_default = False if default is None else default
+        parser.add_argument(
+            "-v", "--verbose", action="store_true", default=verbose_default, help="debug logging"
+        )
+
+
+def _everywhere(parser: argparse.ArgumentParser) -> None:
+    """The common options on every command and sub-command, wherever they were declared
+    (``expresso serve --data-dir D``, ``expresso station status --data-dir D -v``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in {id(p): p for p in action.choices.values()}.values():
+                _add_common_options(command, default=argparse.SUPPRESS)
+                _everywhere(command)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return port
 
 
 def _add_server_options(serve: argparse.ArgumentParser) -> None:
     """The organiser's listeners: the same for the window and for headless ``serve``."""
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--webhook-port", type=int, default=8787, help="port for /health and /sms")
+    serve.add_argument("--webhook-port", type=_port, default=8787, help="port for /health and /sms")
     serve.add_argument(
         "--public-url",
         metavar="URL",
@@ -97,8 +141,8 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument(
         "--lan-port",
-        type=int,
-        default=int(os.environ.get("EXPRESSO_LAN_PORT") or 8443),
+        type=_port,
+        default=os.environ.get("EXPRESSO_LAN_PORT") or 8443,  # argparse checks a string default
         help="port of the stations' HTTPS API (default 8443)",
     )
     serve.add_argument(
@@ -128,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_twilio(args)
         if command == "gateway":
             return run_gateway(args)
-        paths = AppPaths.resolve(args.data_dir).ensure()
+        paths = _data_folder(args.data_dir)
         from expresso_desktop.logs import configure_logging
 
         configure_logging(paths.log_dir, verbose=args.verbose)
@@ -141,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_devices(paths, args)
         if command == "station":
             return run_station_cli(paths, args)
+        if command == "purge-customer-data":
+            return run_purge(paths, args)
         if command == "barista" and args.headless:
             return run_station_headless(paths, station_options(args))
         if command == "sms-sim":
@@ -155,18 +201,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(Mode.ORGANISER, paths, _serve_options(args))
         return run_gui(Mode.BARISTA, paths, station_options(args))
     except KnownError as exc:
-        print(f"expresso: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(exc.message, exc.hint)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        # Imported here: parse-sms must not pay for SQLAlchemy at start-up.
-        from expresso_desktop.store.errors import StoreError
+        return _refuse_expected(exc)
 
-        if isinstance(exc, StoreError):
-            print(f"expresso: {exc}", file=sys.stderr)
-            return 2
-        raise
+
+def _refuse(message: str, hint: str | None = None) -> int:
+    """A refusal is one line: what is wrong, then what to do."""
+    line = f"{message}; {hint}" if hint else message
+    print(f"expresso: {' '.join(line.split())}", file=sys.stderr)
+    return 2
+
+
+def _refuse_expected(exc: Exception) -> int:
+    """Refusals that are not ``KnownError``s: a rule said no (``DomainError``), the database
+    (``StoreError``), or a file we were told to use (an ``OSError`` naming it). Anything else
+    is a bug: raised, with its traceback."""
+    # Imported here: parse-sms must not pay for SQLAlchemy at start-up.
+    from expresso_desktop.core.errors import DomainError
+    from expresso_desktop.store.errors import StoreError
+
+    if isinstance(exc, DomainError):
+        return _refuse(exc.reason)
+    if isinstance(exc, StoreError):
+        return _refuse(str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        log.debug("refused: %s", exc, exc_info=exc)
+        return _refuse(f"cannot use {exc.filename}: {exc.strerror or exc}")
+    raise exc
+
+
+def _data_folder(data_dir: str | None) -> AppPaths:
+    paths = AppPaths.resolve(data_dir)
+    try:
+        return paths.ensure()
+    except OSError as exc:
+        raise KnownError(
+            f"cannot use {paths.data_dir} as the data folder ({exc.strerror or exc})",
+            hint="pass --data-dir with a folder you can write to",
+        ) from exc
 
 
 def _serve_options(args: argparse.Namespace) -> ServeOptions:

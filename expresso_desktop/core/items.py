@@ -9,7 +9,9 @@ from typing import Any
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.menu import Menu
 
-MAX_QUANTITY = 20
+# The most of one drink an item may hold: the largest number the SMS parser reads, and the hard
+# ceiling of a text's order (core.intake; the event's own limit is a setting, asked to confirm).
+MAX_QUANTITY = 99
 MAX_SUGAR = 10
 
 

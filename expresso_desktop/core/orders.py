@@ -153,6 +153,20 @@ def undo_target(current: OrderStatus, previous: OrderStatus) -> OrderStatus:
     return previous
 
 
+def undo_of(current: OrderStatus, *, started: bool) -> OrderStatus:
+    """Where undoing the last tap leaves an order (the organiser and a station's replica
+    alike): collected → ready, ready → in progress (new if it was never started), in progress
+    → new. Nothing to undo on a new order, and never out of cancelled (``not_undoable``)."""
+    current = OrderStatus(current)
+    if current is OrderStatus.COLLECTED:
+        previous = OrderStatus.READY
+    elif current is OrderStatus.READY and started:
+        previous = OrderStatus.IN_PROGRESS
+    else:
+        previous = OrderStatus.NEW
+    return undo_target(current, previous)
+
+
 @dataclass(frozen=True, slots=True)
 class Timestamps:
     """When an order reached each status (wall clock; for display and make-time stats only)."""

@@ -10,9 +10,10 @@ VIP orders go ahead of non-VIP orders in their station's queue, so their wait co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
@@ -47,13 +48,13 @@ class StationView:
         return any(start <= at < end for start, end in self.open_windows)
 
     def can_make(self, item: DrinkSpec, menu: Menu) -> bool:
-        if item.drink not in self.drinks:
-            return False
-        if item.milk != "none" and item.milk not in self.milks:
-            return False
-        if any(e not in self.extras for e in item.extras):
-            return False
-        return not missing_for(consumption(item, menu), self.stock)
+        return self.why_not(item, menu) is None
+
+    def why_not(self, item: DrinkSpec, menu: Menu) -> Unmakeable | None:
+        """What stops this station making ``item`` now (None: nothing)."""
+        return unmakeable(
+            item, menu, drinks=self.drinks, milks=self.milks, extras=self.extras, stock=self.stock
+        )
 
     def wait_s(self, *, vip: bool, drinks: int) -> float:
         ahead = self.vip_queue_length if vip else self.queue_length
@@ -64,6 +65,71 @@ class StationView:
         if self.status != "open" or self.open_windows is None:
             return None
         return min((s for s, _ in self.open_windows if s > after), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Unmakeable:
+    """Why a station cannot make a drink now: ``part`` is what stops it (``drink``, ``milk``,
+    ``extras`` or ``stock``), ``why`` says it after the station's name ("can't make oat milk
+    drinks", "is out of coffee beans")."""
+
+    part: str
+    why: str
+
+
+def unmakeable(
+    item: DrinkSpec,
+    menu: Menu,
+    *,
+    drinks: Collection[str],
+    milks: Collection[str],
+    extras: Collection[str],
+    stock: Mapping[str, StockState],
+) -> Unmakeable | None:
+    """The one rule for "can this station make this drink now": its capabilities (drinks,
+    milks, extras) and its stock. Routing, walk-ins, moves and a station's own offline check
+    all ask it (the station over its replica's rows: ``capabilities`` and ``stock_states``)."""
+    if item.drink not in drinks:
+        return Unmakeable("drink", f"doesn't make {item.drink}")
+    if item.milk != "none" and item.milk not in milks:
+        return Unmakeable("milk", f"can't make {item.milk} milk drinks")
+    for extra in item.extras:
+        if extra not in extras:
+            return Unmakeable("extras", f"doesn't do {extra}")
+    short = missing_for(consumption(item, menu), stock)
+    if short:
+        return Unmakeable("stock", f"is out of {_stock_words(short[0])}")
+    return None
+
+
+def _stock_words(key: str) -> str:
+    """``milk:oat`` → ``oat milk``, ``cup:large`` → ``large cups``; other names as they are."""
+    kind, _, what = key.partition(":")
+    if kind == "milk" and what:
+        return f"{what} milk"
+    if kind == "cup" and what:
+        return f"{what} cups"
+    return key
+
+
+def capabilities(caps: Mapping[str, Any] | None) -> tuple[frozenset[str], ...]:
+    """A station row's ``capabilities_json`` as (drinks, milks, extras)."""
+    caps = caps or {}
+    return tuple(frozenset(caps.get(kind) or ()) for kind in ("drinks", "milks", "extras"))
+
+
+def stock_states(rows: Iterable[Any]) -> dict[str, StockState]:
+    """A station's stock item rows (``name, level, low_threshold, out_of_stock``) by name."""
+    return {
+        str(r["name"]): StockState(
+            level=float(r["level"]), low=float(r["low_threshold"]), out=bool(r["out_of_stock"])
+        )
+        for r in rows
+    }
+
+
+def station_name(number: int, name: str | None) -> str:
+    return name or f"Station {number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +192,13 @@ def route(
 def _routed(station: StationView, vip: bool, drinks: int, why: str) -> Routed:
     minutes = max(1, round(station.wait_s(vip=vip, drinks=drinks) / 60))
     return Routed(station.id, station.number, minutes, why)
+
+
+# Orders still to be made: what a new order waits behind.
+WAITING_STATUSES = ("new", "in_progress")
+
+
+def jumps_queue(status: str, vip: bool) -> bool:
+    """A VIP order still to be made goes ahead of the other orders in its station's queue
+    (which is why a VIP's quoted wait counts VIPs only). Lists show it first."""
+    return vip and status in WAITING_STATUSES

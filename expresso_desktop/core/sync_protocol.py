@@ -55,9 +55,11 @@ class MutationName(StrEnum):
     ORDER_COLLECT = "order.collect"
     ORDER_CANCEL = "order.cancel"
     ORDER_REASSIGN = "order.reassign"
+    ORDER_UNDO = "order.undo"  # take back the last tap (a mis-tap on Done)
     STOCK_CONSUME = "stock.consume"
     STOCK_RESTOCK = "stock.restock"
     STOCK_RESET = "stock.reset"
+    STOCK_MARK_OUT = "stock.mark_out"  # {item_id, out: bool}
     SETTINGS_SET = "settings.set"
     CHAT_POST = "chat.post"
 
@@ -113,6 +115,7 @@ class Reason(StrEnum):
     UNKNOWN_ENTITY = "unknown_entity"
     INVALID_ARGS = "invalid_args"
     INVALID = "invalid"  # the handler failed on it (a poison mutation)
+    CANNOT_MAKE = "cannot_make"  # the station can't make a drink now (capabilities, stock)
 
 
 def taken_by(station_number: str) -> str:

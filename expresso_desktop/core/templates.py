@@ -12,8 +12,9 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.sms.segments import SegmentInfo, measure, to_gsm_friendly
@@ -139,9 +140,11 @@ def _tidy(text: str) -> str:
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """The event's templates by name, over the bundled defaults."""
+    """The event's templates by name, over the bundled defaults, and the values every text
+    may use (``{event}``: the event's name) unless a renderer gives its own."""
 
     templates: Mapping[str, str]
+    values: Mapping[str, object] = field(default_factory=dict)
 
     def get(self, name: str) -> str:
         try:
@@ -157,12 +160,20 @@ class TemplateSet:
         optional_tail: Iterable[str] = (),
         limits: Mapping[str, int] | None = None,
     ) -> Rendered:
-        return render(self.get(name), values, optional_tail=optional_tail, limits=limits)
+        merged = {**self.values, **values}
+        return render(self.get(name), merged, optional_tail=optional_tail, limits=limits)
 
     def with_overrides(self, overrides: Mapping[str, str]) -> TemplateSet:
         for text in overrides.values():
             validate_template(text)
-        return TemplateSet({**self.templates, **overrides})
+        return TemplateSet({**self.templates, **overrides}, self.values)
+
+    def with_values(self, **values: object) -> TemplateSet:
+        return TemplateSet(self.templates, {**self.values, **values})
+
+    def current_templates(self) -> TemplateSet:
+        """A fixed set is its own current view (see ``TemplateSource``)."""
+        return self
 
     @classmethod
     def from_json_file(cls, path: Path) -> TemplateSet:
@@ -171,6 +182,14 @@ class TemplateSet:
         for text in data.values():
             validate_template(text)
         return cls(dict(data))
+
+
+class TemplateSource(Protocol):
+    """Where renderers get the templates of the moment: a fixed ``TemplateSet``, or the
+    event's live view (``services.text_settings.LiveTexts``: the organiser's overrides,
+    re-read once they change)."""
+
+    def current_templates(self) -> TemplateSet: ...
 
 
 def load_default_templates() -> TemplateSet:

@@ -29,6 +29,7 @@ import pydantic
 from aiohttp import web
 from pydantic import AfterValidator, AwareDatetime, Field
 
+from expresso_desktop.core.actors import LAN_CLIENT, Actor
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.text import check_name
@@ -127,6 +128,18 @@ class Ctx:
     def is_organiser(self) -> bool:
         return self.device.role == "organiser"
 
+    @property
+    def actor(self) -> Actor:
+        """Who the order services see: this device's role and station (its token's)."""
+        device = self.device
+        return Actor(
+            role=device.role,
+            station_id=device.station_id,
+            device_id=device.id,
+            client_id=LAN_CLIENT,
+            name=device.name,
+        )
+
     def id_param(self, name: str) -> int:
         """A row id from the path; one SQLite cannot hold is no row's (404)."""
         try:
@@ -141,7 +154,9 @@ class Ctx:
         return self.request.match_info[name]
 
     def require_station(self, station_id: int | None) -> None:
-        """Baristas act on their own station only; organisers anywhere."""
+        """Baristas act on their own station only; organisers anywhere. (For stations, stock
+        and texts; what may be done to an order is the order services' rulebook, given
+        ``actor``.)"""
         if self.is_organiser:
             return
         if station_id is None or station_id != self.device.station_id:

@@ -1,4 +1,6 @@
-"""/api/v1/group-orders: one person orders for a team; linked orders, progress."""
+"""/api/v1/group-orders: one person orders for a team; linked orders, progress ("3 of 5
+ready"), and a contact phone that gets one pickup text when every drink still wanted is ready.
+The number is shown masked in every answer."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.privacy import mask_phone, normalise_e164
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, Id, Name, NotFound, Strict
 from expresso_desktop.server.api_orders import ItemIn
 from expresso_desktop.server.schemas import OrderOut
 from expresso_desktop.services import order_actions
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.sms import customers
 from expresso_desktop.store.repositories import orders_repo
-from expresso_desktop.store.tables import GroupOrder
+from expresso_desktop.store.tables import Customer, GroupOrder
+from expresso_desktop.store.types import utcnow
 
 api = Api("group orders")
 PersonName = Annotated[Name, StringConstraints(min_length=1, max_length=60)]
@@ -31,6 +36,11 @@ class GroupIn(Strict):
     organiser_name: PersonName
     station_id: Id | None = Field(default=None, description="default: the caller's station")
     members: list[MemberIn] = Field(min_length=1, max_length=40)
+    contact_phone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="E.164 (+61400123456): texted once when all the group's drinks are ready",
+    )
 
 
 class ProgressOut(BaseModel):
@@ -43,6 +53,7 @@ class ProgressOut(BaseModel):
 class GroupOut(BaseModel):
     id: str
     organiser_name: str
+    contact_phone: str | None = Field(description="masked; null when nobody is texted")
     pickup_notified: bool
     created_at: datetime
     orders: list[OrderOut]
@@ -52,9 +63,11 @@ class GroupOut(BaseModel):
 def _out(session: Session, group: GroupOrder) -> GroupOut:
     members = order_actions.group_members(session, group.id)
     p = order_actions.group_progress(members)
+    contact = session.get(Customer, group.customer_id) if group.customer_id is not None else None
     return GroupOut(
         id=group.id,
         organiser_name=group.organiser_name,
+        contact_phone=mask_phone(contact.phone) if contact is not None else None,
         pickup_notified=group.pickup_notified,
         created_at=group.created_at,
         orders=[OrderOut.of(o, list(orders_repo.items(o.id, session=session))) for o in members],
@@ -72,7 +85,7 @@ def _out(session: Session, group: GroupOrder) -> GroupOut:
     body=GroupIn,
     response=GroupOut,
     status=201,
-    errors=(403, 422),
+    errors=(403, 409, 422),
 )
 async def create_group(ctx: Ctx) -> GroupOut:
     body: GroupIn = ctx.body
@@ -80,6 +93,13 @@ async def create_group(ctx: Ctx) -> GroupOut:
     if station_id is None:
         raise ValidationError("say which station makes the group's drinks", field="station_id")
     ctx.require_station(station_id)
+    phone = None
+    if body.contact_phone is not None:
+        phone = normalise_e164(body.contact_phone)
+        if phone is None:
+            raise ValidationError(
+                "a phone number in international form, e.g. +61400123456", field="contact_phone"
+            )
     members = [
         order_actions.GroupMemberIn(m.name, m.item.model_dump(exclude_none=True))
         for m in body.members
@@ -87,6 +107,7 @@ async def create_group(ctx: Ctx) -> GroupOut:
     services = ctx.services
 
     def write(tx: Tx) -> GroupOut:
+        contact = customers.get_or_create(tx.session, phone, utcnow()) if phone else None
         group, _ = order_actions.create_group(
             tx,
             event_id=services.event_id,
@@ -94,6 +115,8 @@ async def create_group(ctx: Ctx) -> GroupOut:
             organiser_name=body.organiser_name,
             station_id=station_id,
             members=members,
+            customer_id=contact.id if contact is not None else None,
+            actor=ctx.actor,
         )
         return _out(tx.session, group)
 

@@ -1,4 +1,7 @@
-"""/api/v1/inventory: per-station stock, consume, restock, counts, thresholds, mark out/in."""
+"""/api/v1/inventory: per-station stock, consume, restock, counts, thresholds, mark out/in.
+
+Thin adapters over ``services.stock`` (the rulebook the sync handlers use too); item set-up
+(track, thresholds) is ``services.station_admin``."""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from sqlmodel import Session
 
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, Id, Name, Strict, unset
-from expresso_desktop.services import station_admin
+from expresso_desktop.services import station_admin, stock
+from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import StockItem
 
 api = Api("inventory")
@@ -138,14 +143,14 @@ async def update_item(ctx: Ctx) -> StockOut:
     fields = ctx.body.model_dump(exclude_unset=True)
 
     def write(tx: Tx) -> StockOut:
-        item = station_admin.get_item(tx.session, item_id)
+        item = stock.get_item(tx.session, item_id)
         return StockOut.of(station_admin.update_item(tx, item, fields))
 
     return await ctx.write(write)
 
 
 def _own_item(ctx: Ctx, tx: Tx) -> StockItem:
-    item = station_admin.get_item(tx.session, ctx.id_param("item_id"))
+    item = stock.get_item(tx.session, ctx.id_param("item_id"))
     ctx.require_station(item.station_id)
     return item
 
@@ -164,16 +169,11 @@ async def consume(ctx: Ctx) -> StockOut:
 
     def write(tx: Tx) -> StockOut:
         item = _own_item(ctx, tx)
-        return StockOut.of(
-            station_admin.move_stock(
-                tx,
-                item,
-                -body.qty,
-                client_id=_client(ctx),
-                reason="consume",
-                order_id=body.order_id,
-            )
+        stock.check_order(tx.session, body.order_id)
+        used = stock.record(
+            tx, item, -body.qty, reason="consume", client_id=_client(ctx), order_id=body.order_id
         )
+        return StockOut.of(used)
 
     return await ctx.write(write)
 
@@ -192,9 +192,7 @@ async def restock(ctx: Ctx) -> StockOut:
 
     def write(tx: Tx) -> StockOut:
         item = _own_item(ctx, tx)
-        return StockOut.of(
-            station_admin.move_stock(tx, item, qty, client_id=_client(ctx), reason="restock")
-        )
+        return StockOut.of(stock.restock(tx, item, qty, client_id=_client(ctx)))
 
     return await ctx.write(write)
 
@@ -202,7 +200,7 @@ async def restock(ctx: Ctx) -> StockOut:
 @api.op(
     "POST",
     "/inventory/{item_id}/count",
-    "Record a physical count (starts a new generation)",
+    "Record a physical count (starts a new generation; more than 0 ends a marked out)",
     permission=Permission.STOCK_COUNT,
     body=CountIn,
     response=StockOut,
@@ -212,8 +210,8 @@ async def count(ctx: Ctx) -> StockOut:
     level = ctx.body.level
 
     def write(tx: Tx) -> StockOut:
-        item = station_admin.get_item(tx.session, ctx.id_param("item_id"))
-        return StockOut.of(station_admin.count_item(tx, item, level))
+        item = stock.get_item(tx.session, ctx.id_param("item_id"))
+        return StockOut.of(stock.count(tx, item, level))
 
     return await ctx.write(write)
 
@@ -224,14 +222,16 @@ def _mark(out: bool) -> None:
     @api.op(
         "POST",
         f"/inventory/{{item_id}}/{word}",
-        "Mark an item out of stock" if out else "Mark an item back in stock",
+        "Mark an item out (routing and the SMS menu skip it here)"
+        if out
+        else "Mark an item back in stock",
         permission=Permission.STOCK_USE,
         response=StockOut,
         errors=(403, 404),
     )
     async def mark(ctx: Ctx) -> StockOut:
         return await ctx.write(
-            lambda tx: StockOut.of(station_admin.set_out(tx, _own_item(ctx, tx), out))
+            lambda tx: StockOut.of(stock.mark_out(tx, _own_item(ctx, tx), out))
         )
 
 
@@ -242,7 +242,7 @@ _mark(False)
 @api.op(
     "POST",
     "/inventory/consume-order",
-    "Take an order's recipe out of its station's stock",
+    "Take an order's recipe out of its station's stock now (Done does it by itself)",
     permission=Permission.STOCK_USE,
     body=ConsumeOrderIn,
     response=list[StockOut],
@@ -250,15 +250,12 @@ _mark(False)
 )
 async def consume_order(ctx: Ctx) -> list[StockOut]:
     order_id = ctx.body.order_id
-    menu = ctx.services.menu
 
     def write(tx: Tx) -> list[StockOut]:
-        from expresso_desktop.store.repositories import orders_repo
-
         order = orders_repo.get(order_id, session=tx.session)
-        if order is not None:
-            ctx.require_station(order.station_id)
-        changed = station_admin.consume_order(tx, order_id, menu, client_id=_client(ctx))
-        return [StockOut.of(i) for i in changed]
+        if order is None:
+            raise OrderNotFound(f"no order {order_id}")
+        ctx.require_station(order.station_id)
+        return [StockOut.of(i) for i in stock.take_recipe(tx, order)]
 
     return await ctx.write(write)

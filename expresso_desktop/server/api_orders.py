@@ -1,16 +1,24 @@
-"""/api/v1/orders: the queue, one order with its texts, walk-ins, taps, undo, moves, batches."""
+"""/api/v1/orders: the queue, one order with its texts and timeline, walk-ins, taps, undo,
+moves, batches.
+
+A thin adapter: the handlers build the calling device's ``Actor`` and call the order
+services, whose rulebook (``services/order_rules.py``) decides; a refusal comes back as a
+``Problem`` naming the order (403 ``forbidden``, 422 ``cannot_make`` with the field, 409 for the
+rest: ``taken_by:<n>``, ``not_your_station``, ``superseded``…)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
+from expresso_desktop.core.actors import Actor
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.staff import Permission, allowed
-from expresso_desktop.server.api_base import Api, Ctx, Forbidden, Id, Name, Strict, Version
+from expresso_desktop.core.staff import Permission
+from expresso_desktop.server.api_base import Api, Ctx, Id, Name, Strict, Version
 from expresso_desktop.server.schemas import (
     BatchOut,
     BatchResult,
@@ -18,8 +26,9 @@ from expresso_desktop.server.schemas import (
     OrderDetail,
     OrderOut,
     OrderStatus,
+    TimelineOut,
 )
-from expresso_desktop.services import order_actions, orders
+from expresso_desktop.services import order_actions, order_history, orders
 from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
@@ -113,7 +122,7 @@ async def list_orders(ctx: Ctx) -> list[OrderOut]:
 @api.op(
     "GET",
     "/orders/{order_id}",
-    "One order with its items and texts",
+    "One order with its items, texts and timeline",
     permission=Permission.READ_BOARD,
     response=OrderDetail,
     errors=(404,),
@@ -130,8 +139,14 @@ async def get_order(ctx: Ctx) -> OrderDetail:
             .where(SmsMessage.order_id == order_id)
             .order_by(col(SmsMessage.created_at), col(SmsMessage.id))
         ).all()
-        messages = [MessageOut.of(m, reveal=ctx.is_organiser) for m in texts]
-        return OrderDetail(**_out(session, order).model_dump(), messages=messages)
+        messages = [MessageOut.of(m) for m in texts]  # numbers masked, organisers' too
+        timeline = [
+            TimelineOut.model_validate(asdict(entry))
+            for entry in order_history.timeline(session, order.id)
+        ]
+        return OrderDetail(
+            **_out(session, order).model_dump(), messages=messages, timeline=timeline
+        )
 
     return await ctx.read(read)
 
@@ -148,12 +163,8 @@ async def get_order(ctx: Ctx) -> OrderDetail:
 )
 async def create_order(ctx: Ctx) -> OrderOut:
     body: WalkInIn = ctx.body
-    services = ctx.services
-    station_id = body.station_id
-    if station_id is None and not ctx.is_organiser:
-        station_id = ctx.device.station_id
-    if station_id is not None:
-        ctx.require_station(station_id)
+    services, actor = ctx.services, ctx.actor
+    station_id = body.station_id if body.station_id is not None else actor.station_id
     specs = order_actions.drink_specs([i.model_dump() for i in body.items], services.menu)
 
     def write(tx: Tx) -> OrderOut:
@@ -163,10 +174,12 @@ async def create_order(ctx: Ctx) -> OrderOut:
                 event_id=services.event_id,
                 station_id=station_id,
                 specs=specs,
+                menu=services.menu,
                 customer_name=body.customer_name,
                 notes=body.notes,
                 vip=body.vip,
                 order_id=body.id,
+                actor=actor,
             )
         else:
             placed = orders.place_order(
@@ -177,6 +190,7 @@ async def create_order(ctx: Ctx) -> OrderOut:
                 customer_name=body.customer_name,
                 source="walk_in",
                 vip=body.vip,
+                actor=actor,
             )
             if not isinstance(placed, orders.PlacedOrder):
                 raise DomainError(
@@ -197,28 +211,21 @@ _PERMISSION = {
 }
 
 
-def _action(ctx: Ctx, action: str, reason: str | None) -> Callable[[Tx, str], Order]:
-    """The writer-side function for one tap, with the station check for baristas."""
-    if not allowed(ctx.device.role, _PERMISSION[action]):
-        raise Forbidden(f"this device may not {action} orders")
+def _action(actor: Actor, action: str, reason: str | None) -> Callable[[Tx, str], Order]:
+    """The writer-side function for one tap by ``actor`` (the services check the rules)."""
 
     def apply(tx: Tx, order_id: str) -> Order:
-        order = orders_repo.get(order_id, session=tx.session)
-        if order is None:
-            raise OrderNotFound(f"no order {order_id}")
-        if ctx.device.role == "barista":
-            ctx.require_station(order.station_id)
         if action == "start":
-            return orders.start_order(tx, order_id)
+            return orders.start_order(tx, order_id, actor=actor)
         if action == "ready":
-            return orders.mark_ready(tx, order_id)
+            return orders.mark_ready(tx, order_id, actor=actor)
         if action == "collect":
-            return orders.collect_order(tx, order_id)
+            return orders.collect_order(tx, order_id, actor=actor)
         if action == "cancel":
             if not reason:
                 raise ValidationError("say why the order is cancelled", field="reason")
-            return orders.cancel_order(tx, order_id, reason)
-        return order_actions.undo_last(tx, order_id)
+            return orders.cancel_order(tx, order_id, reason, actor=actor)
+        return order_actions.undo_last(tx, order_id, actor=actor)
 
     return apply
 
@@ -234,7 +241,7 @@ def _tap(action: str, summary: str, body: type[BaseModel] | None = None) -> None
         errors=(404, 409),
     )
     async def tap(ctx: Ctx) -> OrderOut:
-        apply = _action(ctx, action, getattr(ctx.body, "reason", None))
+        apply = _action(ctx.actor, action, getattr(ctx.body, "reason", None))
         order_id = ctx.str_param("order_id")
         return await ctx.write(lambda tx: _out(tx.session, apply(tx, order_id)))
 
@@ -256,14 +263,12 @@ _tap("undo", "Take back the last tap on an order")
     errors=(404, 409, 422),
 )
 async def move_order(ctx: Ctx) -> OrderOut:
-    order_id, to = ctx.str_param("order_id"), ctx.body.station_id
+    order_id, to, actor = ctx.str_param("order_id"), ctx.body.station_id, ctx.actor
+    menu = ctx.services.menu
 
     def write(tx: Tx) -> OrderOut:
-        order = orders_repo.get(order_id, session=tx.session)
-        if order is None:
-            raise OrderNotFound(f"no order {order_id}")
-        ctx.require_station(order.station_id)  # a barista moves its own orders away
-        return _out(tx.session, order_actions.move_order(tx, order_id, to))
+        order = order_actions.move_order(tx, order_id, to, menu=menu, actor=actor)
+        return _out(tx.session, order)
 
     return await ctx.write(write)
 
@@ -278,7 +283,7 @@ async def move_order(ctx: Ctx) -> OrderOut:
 )
 async def batch(ctx: Ctx) -> BatchOut:
     body: BatchIn = ctx.body
-    apply = _action(ctx, body.action, body.reason)
+    apply = _action(ctx.actor, body.action, body.reason)
 
     def write(tx: Tx) -> BatchOut:
         results = []

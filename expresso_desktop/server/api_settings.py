@@ -1,5 +1,6 @@
 """/api/v1/event and /api/v1/settings: name, branding, milk colours, templates, sponsor line,
-VIP codes, reminder timing, per-station settings."""
+VIP codes, reminder timing, intake limits, per-station settings. The keys, defaults and checks
+are ``services.event_settings``'s; the models here only type them at the edge."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
 from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.intake import HARD_LIMIT, ThrottleMode
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import (
     Api,
     Ctx,
     Instant,
-    Int64,
     Name,
     NotFound,
     Strict,
@@ -24,6 +25,7 @@ from expresso_desktop.server.api_base import (
 )
 from expresso_desktop.services import event_settings
 from expresso_desktop.services.changes import emit
+from expresso_desktop.services.event_settings import MAX_THROTTLE_MINUTES
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import Event
 
@@ -65,13 +67,39 @@ class EventPatch(Strict):
     ends_at: Instant | None = None
 
 
+class StationSettingsOut(BaseModel):
+    """One station's own settings (``core.station_settings``), defaults filled in."""
+
+    sound: bool = Field(description="a sound when a new order arrives")
+    label_printing: bool = Field(description="the station has a label printer")
+    auto_print: bool = Field(description="print each new order's cup label without a tap")
+    amber_after_min: int = Field(description="a waiting order's card turns amber after")
+    red_after_min: int = Field(description="... and red after (more than amber)")
+
+
+class StationSettingsPatch(Strict):
+    """Only the names given change; a default value removes the stored one."""
+
+    sound: bool = unset()
+    label_printing: bool = unset()
+    auto_print: bool = unset()
+    amber_after_min: int = unset(ge=1, le=120)
+    red_after_min: int = unset(ge=1, le=240)
+
+
+StationKey = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,17}$")]
+
+
 class SettingsOut(BaseModel):
     milk_colours: dict[str, str]
     templates: dict[str, str] = Field(description="overrides of the bundled templates")
     sponsor_line: str
     vip_codes: list[str] | None = Field(description="null unless the caller is the organiser")
     reminder_minutes: int
-    station_settings: dict[str, dict[str, Any]]
+    max_drinks_per_order: int = Field(description="more drinks in one text are asked to confirm")
+    throttle_wait_minutes: int = Field(description="a quoted wait above it holds orders; 0: off")
+    throttle_mode: ThrottleMode = Field(description="held orders: asked YES, or told to retry")
+    station_settings: dict[str, StationSettingsOut] = Field(description="by station id")
 
 
 class SettingsPatch(Strict):
@@ -82,7 +110,10 @@ class SettingsPatch(Strict):
     sponsor_line: Annotated[str, StringConstraints(max_length=160)] = unset()
     vip_codes: list[Code] = unset(max_length=200)
     reminder_minutes: int = unset(ge=1, le=120)
-    station_settings: dict[str, dict[str, bool | Int64 | str]] = unset()
+    max_drinks_per_order: int = unset(ge=1, le=HARD_LIMIT)
+    throttle_wait_minutes: int = unset(ge=0, le=MAX_THROTTLE_MINUTES)
+    throttle_mode: ThrottleMode = unset()
+    station_settings: dict[StationKey, StationSettingsPatch] = unset()
 
 
 def _event(session: Session, event_id: int) -> Event:
@@ -158,7 +189,7 @@ async def get_settings(ctx: Ctx) -> SettingsOut:
     errors=(422,),
 )
 async def update_settings(ctx: Ctx) -> SettingsOut:
-    changes = ctx.body.model_dump(exclude_unset=True)
+    changes = ctx.body.model_dump(exclude_unset=True)  # nested patches keep only names given
     services = ctx.services
 
     def write(tx: Tx) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from expresso_desktop.server import (
     api_inventory,
     api_messages,
     api_orders,
+    api_privacy,
     api_schedules,
     api_settings,
     api_staff,
@@ -47,7 +48,7 @@ from expresso_desktop.server.api_base import DEVICE_KEY, Api, op_of
 from expresso_desktop.server.api_devices import GUARD, LAN_INFO, LanInfo
 from expresso_desktop.server.errors import Handler, error_middleware, problem
 from expresso_desktop.server.keys import SERVICES
-from expresso_desktop.server.live import hub_context
+from expresso_desktop.server.live import HUB, hub_context
 from expresso_desktop.server.webhook import WEBHOOK_AUTH, WebhookAuth
 from expresso_desktop.services import devices
 from expresso_desktop.services.organiser import OrganiserServices
@@ -68,6 +69,7 @@ APIS: tuple[Api, ...] = (
     api_staff.api,
     api_settings.api,
     api_messages.api,
+    api_privacy.api,
     api_chat.api,
     api_ws.api,
     api_sync.api,
@@ -200,7 +202,8 @@ def _bearer(request: web.Request) -> str | None:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A Bearer device token on every LAN route but the public ones (``/pair``); its role must
-    hold the route's permission. Looked up on every request, so revocation is immediate."""
+    hold the route's permission. Looked up on every request, so revocation is immediate. Every
+    authenticated request (sync and sockets included) counts as the device being seen."""
     op = op_of(request)
     if (op is not None and op.public) or _public_path(request):
         return await handler(request)
@@ -219,6 +222,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         response.headers["WWW-Authenticate"] = 'Bearer realm="expresso"'
         return response
     request[DEVICE_KEY] = device
+    if (hub := request.app.get(HUB)) is not None:
+        hub.seen(device.id)  # last seen: throttled, written off this request's path
     if op is not None and (op.permission is None or not allowed(device.role, op.permission)):
         return problem(403, "forbidden", f"a {device.role} device may not do this")
     return await handler(request)

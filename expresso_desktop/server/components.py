@@ -14,6 +14,12 @@ class HttpListener:
     """An aiohttp application on one host:port; ``url`` is known once started. With an
     ``ssl_context`` it serves HTTPS only (the LAN API)."""
 
+    # How long ``stop`` lets requests still in flight finish before cancelling them (aiohttp's
+    # default, 60 s, held a stopping organiser up for half a minute per station). Long-lived
+    # sockets are closed by their owner first (``LanListener.stop``), so one second is enough
+    # for a push or a webhook to answer.
+    shutdown_timeout_s = 1.0
+
     def __init__(
         self,
         name: str,
@@ -42,7 +48,9 @@ class HttpListener:
         return f"{scheme}://{self._host}:{self.bound_port}"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self._app, access_log=None)
+        self._runner = web.AppRunner(
+            self._app, access_log=None, shutdown_timeout=self.shutdown_timeout_s
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, ssl_context=self._ssl)
         try:

@@ -1,37 +1,90 @@
-"""The LAN side of ``serve`` (and later of the organiser window): the HTTPS API listener and the
-mDNS advertisement, as Components.
+"""The LAN side of ``serve`` and of the organiser window: the HTTPS API listener and the mDNS
+advertisement, as Components.
 
 The advertisement starts after the listener (it needs the bound port) and follows renames of
 the event. Interfaces for mDNS are a setting: all of them at a venue; tests pass 127.0.0.1.
+
+While it listens, the LAN listener writes what it actually listens on (``lan.json`` in the
+data folder, private: URL, host, port, certificate fingerprint, pid), so that ``expresso
+devices pair`` in another terminal hands out the real address, never a guess. On stop it
+first closes every WebSocket with "going away" (1001: stations reconnect with backoff), so the
+HTTP runner has no long-lived handler left to wait for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from sqlmodel import Session
 
-from expresso_desktop.lifecycle import Component
+from expresso_desktop.lifecycle import Component, process_alive
 from expresso_desktop.server.android_webhook import AndroidWebhookAuth
 from expresso_desktop.server.api_devices import LanInfo
 from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
+from expresso_desktop.server.live import HUB
 from expresso_desktop.server.mdns import Advert, MdnsAdvertiser
 from expresso_desktop.server.tls import TlsIdentity, ensure_identity
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.sync.epoch import get_or_create_epoch
+from expresso_desktop.settings import write_private
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Event
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LAN_PORT = 8443
+RUNTIME_FILE = "lan.json"
+MDNS_STOP_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class LanRuntime:
+    """What a running organiser's LAN listener listens on, as written to its data folder."""
+
+    url: str  # what stations use (a wildcard host replaced by this machine's address)
+    host: str  # what it is bound to
+    port: int
+    fingerprint: str
+    pid: int
+
+
+def write_lan_runtime(data_dir: Path, runtime: LanRuntime) -> None:
+    write_private(data_dir / RUNTIME_FILE, json.dumps(asdict(runtime)).encode())
+
+
+def read_lan_runtime(data_dir: Path) -> LanRuntime | None:
+    """The running organiser's LAN address; None when none is written, or its process is gone
+    (a file left by a killed organiser is not believed)."""
+    try:
+        data = json.loads((data_dir / RUNTIME_FILE).read_text(encoding="utf-8"))
+        runtime = LanRuntime(
+            str(data["url"]),
+            str(data["host"]),
+            int(data["port"]),
+            str(data["fingerprint"]),
+            int(data["pid"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return runtime if process_alive(runtime.pid) else None
+
+
+def clear_lan_runtime(data_dir: Path) -> None:
+    """Forget our address (never another live organiser's)."""
+    path = data_dir / RUNTIME_FILE
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        if int(json.loads(path.read_text(encoding="utf-8"))["pid"]) == os.getpid():
+            path.unlink(missing_ok=True)
 
 
 def reachable_host(host: str) -> str:
@@ -58,6 +111,7 @@ class LanListener(HttpListener):
         android: AndroidWebhookAuth | None = None,
     ) -> None:
         self.identity = identity
+        self._data_dir = services.paths.data_dir
         self.lan = LanInfo(f"https://{reachable_host(host)}:{port}", identity.fingerprint_hex)
         self._lan_host = host
         super().__init__(
@@ -93,6 +147,18 @@ class LanListener(HttpListener):
         await super().start()
         # With --lan-port 0 the port is known only now; pairing payloads must carry it.
         self.lan.url = self.url
+        assert self.bound_port is not None
+        runtime = LanRuntime(
+            self.url, self._lan_host, self.bound_port, self.identity.fingerprint_hex, os.getpid()
+        )
+        await asyncio.to_thread(write_lan_runtime, self._data_dir, runtime)
+
+    async def stop(self) -> None:
+        clear_lan_runtime(self._data_dir)
+        hub = self.app.get(HUB)
+        if hub is not None:
+            await hub.close_all()
+        await super().stop()
 
 
 class LanAdvert:
@@ -170,11 +236,16 @@ class LanAdvert:
             log.exception("could not update the mDNS advertisement")
 
     async def stop(self) -> None:
+        """Withdraw the advert (zeroconf's goodbye packets take ~0.25 s); bounded, so a stuck
+        interface never holds the organiser's shutdown up."""
         if self._unsubscribe:
             self._unsubscribe()
-        if self._advertiser is not None:
-            await self._advertiser.stop()
-            self._advertiser = None
+        advertiser, self._advertiser = self._advertiser, None
+        if advertiser is not None:
+            try:
+                await asyncio.wait_for(advertiser.stop(), MDNS_STOP_S)
+            except TimeoutError:
+                log.warning("withdrawing the mDNS advert took over %.0f s; gave up", MDNS_STOP_S)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ there and handed to the event loop with ``call_soon_threadsafe`` (commit order i
 writer thread, FIFO callbacks). Each socket has its own queue and sender task, so one slow
 station never delays the others. ``?since=V`` or ``{"type": "resume", "since": V}`` replays the
 change log after V; live events that arrive meanwhile wait until the replay has been sent.
+
+The hub also knows which devices are connected: it closes a revoked device's sockets, records
+when devices were last seen (every authenticated request and every open socket counts; the
+``devices.last_seen`` write is throttled by ``devices.Sightings`` and goes through the single
+writer off the request's path), and at shutdown closes every socket with "going away" (1001).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy import text
 
 from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.changes import Change, ChangeSet
-from expresso_desktop.services.devices import DeviceInfo, revoked_among
+from expresso_desktop.services.devices import DeviceInfo, Sightings, mark_seen, revoked_among
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.store.engine import read_session
 
@@ -40,6 +45,8 @@ REVOKED_CLOSE = 4401  # application close code: the device's token was revoked
 # a primary-key lookup of the connected devices every REVALIDATE_S — only while sockets are
 # open (under 1 ms per tick, read session included).
 REVALIDATE_S = 0.5
+CLOSE_GRACE_S = 1.0  # at shutdown, how long a client has to answer our close frame
+SEEN_INITIATOR = "lan:seen"
 
 
 @dataclass(eq=False)
@@ -61,6 +68,9 @@ class LiveHub:
         self._recheck = asyncio.Event()  # a revocation was committed in this process
         # Other sockets of a device that revocation must close too (the sync poke socket).
         self.others: dict[web.WebSocketResponse, int] = {}
+        self.sightings = Sightings()
+        self._tasks: set[asyncio.Task[None]] = set()  # last-seen writes, late closes
+        self.closing = False  # shutting down: every socket closed, new ones refused
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -75,17 +85,61 @@ class LiveHub:
             self._revalidator.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._revalidator
-        for client in list(self.clients):
-            await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+        await self.close_all()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close_all(self) -> None:
+        """Shutting down: close every socket (live feed and sync pokes) with "going away"
+        (1001), so that stations reconnect with backoff, and refuse new ones. Called before
+        the HTTP runner's cleanup, which would otherwise wait for these long-lived handlers;
+        a client that does not answer our close frame within CLOSE_GRACE_S is cut off."""
+        self.closing = True
+        sockets = [c.ws for c in self.clients] + list(self.others)
+        if not sockets:
+            return
+        log.info("closing %d socket(s): server stopping", len(sockets))
+        closing = asyncio.gather(
+            *(_going_away(ws) for ws in sockets),
+            return_exceptions=True,
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closing, CLOSE_GRACE_S)
 
     def track(self, ws: web.WebSocketResponse, device_id: int) -> Callable[[], None]:
-        """Close ``ws`` when ``device_id`` is revoked; returns the function that forgets it."""
+        """Close ``ws`` when ``device_id`` is revoked (or the server stops); returns the
+        function that forgets it."""
         self.others[ws] = device_id
+        if self.closing:  # opened while we stop: goes away at once
+            task = asyncio.get_running_loop().create_task(_going_away(ws))
+            self._tasks.add(task)  # kept until done; stop() awaits the rest
+            task.add_done_callback(self._tasks.discard)
 
         def forget() -> None:
             self.others.pop(ws, None)
 
         return forget
+
+    # -- last seen --------------------------------------------------------------------------
+    def seen(self, *device_ids: int) -> None:
+        """These devices just talked to us. Throttled in memory (``Sightings``): a write of
+        ``last_seen`` at most every 30 s per device, queued on the single writer without the
+        caller waiting for it (its change set tells the Setup screen)."""
+        due = self.sightings.due(device_ids)
+        if not due or self._loop is None:
+            return
+        task = self._loop.create_task(self._write_seen(due))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write_seen(self, device_ids: list[int]) -> None:
+        try:
+            await self.services.writer.run(
+                lambda tx: mark_seen(device_ids, session=tx.session), initiator=SEEN_INITIATOR
+            )
+        except Exception:  # a busy or closing database: the next sighting tries again
+            log.warning("could not record devices %s as seen", device_ids, exc_info=True)
+            self.sightings.forget(device_ids)
 
     @property
     def has_sockets(self) -> bool:
@@ -146,6 +200,7 @@ class LiveHub:
             ids = self.device_ids()
             if not ids:
                 continue
+            self.seen(*ids)  # an open socket is a device we see
             try:
                 revoked = await asyncio.to_thread(self._revoked, ids)
             except Exception:
@@ -212,6 +267,10 @@ class LiveHub:
 HUB = web.AppKey("live_hub", LiveHub)
 
 
+async def _going_away(ws: web.WebSocketResponse) -> None:
+    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+
 def _dumps(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"))
 
@@ -238,6 +297,9 @@ async def serve_socket(request: web.Request, device: DeviceInfo) -> web.WebSocke
     since_raw = request.query.get("since")
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=64 * 1024)
     await ws.prepare(request)
+    if hub.closing:
+        await _going_away(ws)
+        return ws
     client = Client(ws, device)
     head, epoch = await asyncio.to_thread(hub.head_and_epoch)
     hello = {

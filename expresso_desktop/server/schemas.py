@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from expresso_desktop.core.orders import StatusName
 from expresso_desktop.core.privacy import mask_phone
-from expresso_desktop.store.tables import Order, OrderItem, SmsMessage
+from expresso_desktop.store.tables import Order, OrderEventAction, OrderItem, SmsMessage
 
 OrderStatus = StatusName  # core's statuses (``core.orders``)
 
@@ -114,18 +114,18 @@ class MessageOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: SmsMessage, *, reveal: bool) -> MessageOut:
-        """Phone numbers only in full for the organiser; stations see them masked."""
+    def of(cls, row: SmsMessage) -> MessageOut:
+        """Phone numbers are always masked: an organiser who needs one asks for it by
+        customer (``GET /customers/{customer_id}/phone``, logged)."""
         assert row.id is not None
-        show = (lambda n: n) if reveal else mask_phone
         return cls(
             id=row.id,
             direction=row.direction,
             kind=row.kind,
             status=row.status,
             body=row.body,
-            from_number=show(row.from_number),
-            to_number=show(row.to_number),
+            from_number=mask_phone(row.from_number),
+            to_number=mask_phone(row.to_number),
             order_id=row.order_id,
             customer_id=row.customer_id,
             error_code=row.error_code,
@@ -134,8 +134,23 @@ class MessageOut(BaseModel):
         )
 
 
+class TimelineOut(BaseModel):
+    """One action on an order: what was done, where, by whom (the staff member logged in at
+    the device; null when nobody was, or for the organiser and customers' texts)."""
+
+    at: datetime
+    action: OrderEventAction
+    from_status: OrderStatus | None
+    to_status: OrderStatus | None
+    station: int | None = Field(description="the number of the station the order was at")
+    staff: str | None = Field(description="the staff member's name")
+    device: str | None = Field(description="the paired device's name")
+    detail: str | None = Field(description="a cancel's reason, a move's stations, new drinks")
+
+
 class OrderDetail(OrderOut):
     messages: list[MessageOut]
+    timeline: list[TimelineOut] = Field(description="who did what to the order, oldest first")
 
 
 class BatchResult(BaseModel):

@@ -64,8 +64,18 @@ class SyncMutation(_Wire):
     """One intent, numbered gaplessly per client from 1 (``name@N``: schema N of it)."""
 
     seq: int = Field(ge=1, le=INT64_MAX)
-    name: str = Field(min_length=1, max_length=MAX_NAME)
-    args: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_NAME,
+        description="an intent of core.sync_protocol.MutationName, e.g. order.ready {order_id},"
+        " stock.consume {item_id, qty, generation, order_id?}, stock.mark_out {item_id, out},"
+        " order.undo {order_id, base_status}",
+    )
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the intent's arguments; any may carry staff_id, the barista logged in "
+        "at the station when it was tapped (recorded in the order's history)",
+    )
     client_ts: str | None = None
 
 

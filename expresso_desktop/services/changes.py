@@ -55,6 +55,8 @@ ALERT_KINDS = frozenset(
         "stock_negative",
         "sms_gateway_down",
         "pairing_attack",  # someone keeps guessing pairing codes (server/api_devices.py)
+        "throttle",  # a station's quoted wait went over the event's limit (sms/conversation.py)
+        "phone_revealed",  # an organiser was shown a customer's number (services/privacy.py)
     }
 )
 

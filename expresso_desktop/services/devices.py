@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -219,6 +219,55 @@ def authenticate(token: str, *, session: Session) -> DeviceInfo | None:
     if device.revoked_at is not None:
         return None
     return _info(device, _station_numbers(session))
+
+
+LAST_SEEN_EVERY_S = 30.0
+
+
+class Sightings:
+    """Which devices are due a write of ``last_seen``: at most one per device every
+    ``every_s``, decided in memory (a busy station makes several requests a second; its row is
+    written twice a minute). Thread-safe: requests and sockets on the loop, tests anywhere."""
+
+    def __init__(
+        self, *, every_s: float = LAST_SEEN_EVERY_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.every_s = every_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._written: dict[int, float] = {}
+
+    def due(self, device_ids: Iterable[int]) -> list[int]:
+        """The devices among ``device_ids`` whose sighting must be written now (counted as
+        written: the caller writes them)."""
+        now = self._clock()
+        with self._lock:
+            due = sorted(
+                {i for i in device_ids if now - self._written.get(i, -math.inf) >= self.every_s}
+            )
+            for device_id in due:
+                self._written[device_id] = now
+        return due
+
+    def forget(self, device_ids: Iterable[int]) -> None:
+        """The write failed: the next sighting of these devices is due at once."""
+        with self._lock:
+            for device_id in device_ids:
+                self._written.pop(device_id, None)
+
+
+def mark_seen(device_ids: Iterable[int], *, session: Session) -> None:
+    """Stamp ``last_seen`` now on these devices (a revoked or deleted one is skipped). Written
+    as ORM rows, so the writer's change set names ``devices`` and the Setup list refreshes."""
+    now = utcnow()
+    ids = sorted(set(device_ids))
+    if not ids:
+        return
+    for device in session.exec(select(Device).where(col(Device.id).in_(ids))):
+        if device.revoked_at is None:
+            device.last_seen = now
+            session.add(device)
+    session.flush()
 
 
 def revoked_among(device_ids: list[int], *, session: Session) -> set[int]:

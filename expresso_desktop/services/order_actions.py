@@ -15,12 +15,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core import group_orders
-from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
+from expresso_desktop.core.actors import ORGANISER, Actor
+from expresso_desktop.core.errors import IllegalTransition, ValidationError
+from expresso_desktop.core.items import DrinkSpec, drink_of, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.orders import OrderStatus, undo_target
+from expresso_desktop.core.orders import OrderStatus, undo_of
+from expresso_desktop.services import order_history, order_rules, stock
 from expresso_desktop.services.changes import emit
-from expresso_desktop.services.orders import OrderNotFound, store_order
+from expresso_desktop.services.orders import get_order, store_order
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import GroupOrder, Order, OrderSource, Station
@@ -57,24 +59,13 @@ def live_station(session: Session, station_id: int, *, field: str = "station_id"
     return station
 
 
-def _check_capable(station: Station, specs: Sequence[DrinkSpec]) -> None:
-    caps = station.capabilities_json or {}
-    for index, spec in enumerate(specs):
-        for kind, value in (("drinks", spec.drink), ("milks", spec.milk)):
-            allowed = caps.get(kind) or []
-            if allowed and value != "none" and value not in allowed:
-                raise ValidationError(
-                    f"station {station.number} does not make {value}",
-                    field=f"items[{index}].{kind.removesuffix('s')}",
-                )
-
-
 def create_at_station(
     tx: Tx,
     *,
     event_id: int,
     station_id: int,
     specs: Sequence[DrinkSpec],
+    menu: Menu,
     customer_name: str | None = None,
     notes: str | None = None,
     vip: bool = False,
@@ -82,16 +73,26 @@ def create_at_station(
     group_id: str | None = None,
     order_id: str | None = None,
     customer_id: int | None = None,
+    actor: Actor = ORGANISER,
 ) -> Order:
-    """Store an order at a chosen station (a walk-in taken there). Re-sending the same
-    ``order_id`` returns the stored order instead of making a second one."""
+    """Store an order at a chosen station (a walk-in taken there), if ``actor`` may take
+    orders there and the station can make every drink now (``order_rules.check_walk_in``).
+    Re-sending the same ``order_id`` returns the stored order instead of making a second one."""
     session = tx.session
     if order_id is not None:
         existing = session.get(Order, order_id)
         if existing is not None:
             return existing
-    station = live_station(session, station_id)
-    _check_capable(station, specs)
+    live_station(session, station_id)
+    order_rules.check_walk_in(
+        session,
+        actor,
+        event_id=event_id,
+        station_id=station_id,
+        specs=specs,
+        menu=menu,
+        pending=tx.changes,
+    )
     order, _ = store_order(
         tx,
         event_id=event_id,
@@ -104,52 +105,72 @@ def create_at_station(
         group_id=group_id,
         order_id=order_id,
         customer_id=customer_id,
+        actor=actor,
     )
     return order
 
 
-def _order(session: Session, order_id: str) -> Order:
-    order = orders_repo.get(order_id, session=session)
-    if order is None:
-        raise OrderNotFound(f"no order {order_id}")
-    return order
-
-
-def undo_last(tx: Tx, order_id: str) -> Order:
-    """Take back the last tap (a mis-tap on Done): one step back, never out of cancelled."""
+def undo_last(tx: Tx, order_id: str, *, actor: Actor = ORGANISER, seen: str | None = None) -> Order:
+    """Take back the last tap (a mis-tap on Done): one step back, never out of cancelled.
+    ``seen``: the status the station undid (its undo is refused as ``stale`` if the order has
+    moved on since; the organiser's own undo is its authority)."""
     session = tx.session
-    order = _order(session, order_id)
+    order = get_order(tx, order_id)
+    order_rules.check_undo(session, actor, order, seen)
     current = OrderStatus(order.status)
-    if current is OrderStatus.COLLECTED:
-        previous = OrderStatus.READY
-    elif current is OrderStatus.READY and order.started_at is not None:
-        previous = OrderStatus.IN_PROGRESS
-    else:
-        previous = OrderStatus.NEW
-    target = undo_target(current, previous)
+    try:
+        target = undo_of(current, started=order.started_at is not None)
+    except IllegalTransition as exc:
+        why = f"{order_rules.label(order)}: {exc.reason}"
+        raise IllegalTransition(why, code=exc.code) from None
     stamp = _STAMP.get(current)
     if stamp is not None:
         setattr(order, stamp, None)
+    if current is OrderStatus.READY:  # back to before ready: its recipe goes back to stock
+        stock.return_for_order(tx, order)
     order.status = target.value
     session.add(order)
     emit(session, tx.changes, "orders", order)
+    order_history.record(tx, order, "undo", actor, from_status=current.value)
     return order
 
 
-def move_order(tx: Tx, order_id: str, to_station_id: int) -> Order:
-    """Hand an order to another station while it is not made yet (sync.md 4.5: the organiser's
-    authority, so no compare-and-set here; every move bumps ``assign_version``)."""
+def move_order(
+    tx: Tx,
+    order_id: str,
+    to_station_id: int,
+    *,
+    menu: Menu,
+    actor: Actor = ORGANISER,
+    seen_version: int | None = None,
+) -> Order:
+    """Hand an order to another station while it is not made yet, if that station can make
+    all of it now (``order_rules.check_move``). Every move bumps ``assign_version``; a
+    station's move names the version it saw (``seen_version``: compare-and-set, sync.md 4.5),
+    the organiser's is its authority."""
     session = tx.session
-    order = _order(session, order_id)
-    if OrderStatus(order.status).rank >= OrderStatus.READY.rank:
-        raise DomainError(f"order is already {order.status}", code="too_late_to_move")
-    live_station(session, to_station_id)
+    order = get_order(tx, order_id)
+    specs = [drink_of(row) for row in orders_repo.items(order.id, session=session)]
+    order_rules.check_move(
+        session,
+        actor,
+        order,
+        to_station_id=to_station_id,
+        specs=specs,
+        menu=menu,
+        seen_version=seen_version,
+        pending=tx.changes,
+    )
     if order.station_id == to_station_id:
         return order
+    before = order.station_id
     order.station_id = to_station_id
     order.assign_version += 1
     session.add(order)
     emit(session, tx.changes, "orders", order)
+    moved = [order_rules.station_label(session, s) for s in (before, to_station_id)]
+    detail = " → ".join(moved) if before is not None else f"to {moved[1]}"
+    order_history.record(tx, order, "move", actor, from_status=order.status, detail=detail)
     return order
 
 
@@ -169,9 +190,11 @@ def create_group(
     members: Sequence[GroupMemberIn],
     customer_id: int | None = None,
     vip: bool = False,
+    actor: Actor = ORGANISER,
 ) -> tuple[GroupOrder, list[Order]]:
     """One person ordering for a team: one linked order per drink, at one station. With
-    ``customer_id`` (a group ordered by text) that customer gets the one pickup text."""
+    ``customer_id`` (who ordered by text, or the contact phone the organiser gave) that
+    customer gets the one pickup text once every drink still wanted is ready."""
     specs = []
     for index, member in enumerate(members):
         try:
@@ -186,7 +209,7 @@ def create_group(
     )
     session = tx.session
     live_station(session, station_id)
-    group = GroupOrder(event_id=event_id, organiser_name=organiser_name)
+    group = GroupOrder(event_id=event_id, organiser_name=organiser_name, customer_id=customer_id)
     session.add(group)
     emit(session, tx.changes, "group_orders", group)
     orders = [
@@ -195,6 +218,8 @@ def create_group(
             event_id=event_id,
             station_id=station_id,
             specs=[spec],
+            menu=menu,
+            actor=actor,
             customer_name=member.name,
             source="group",
             group_id=group.id,
@@ -206,15 +231,15 @@ def create_group(
     return group, orders
 
 
-def amend_items(tx: Tx, order_id: str, specs: Sequence[DrinkSpec]) -> Order:
+def amend_items(
+    tx: Tx, order_id: str, specs: Sequence[DrinkSpec], *, menu: Menu, actor: Actor = ORGANISER
+) -> Order:
     """Change an order's drinks while it is still New ("actually make it oat"). Refused once it
-    is started (``too_late_to_change``) or when its station can't make the new drinks."""
+    is started (``too_late_to_change``) or when its station can't make the new drinks now
+    (``cannot_make``, a ``ValidationError`` naming the item)."""
     session = tx.session
-    order = _order(session, order_id)
-    if order.status != OrderStatus.NEW.value:
-        raise DomainError(f"order is already {order.status}", code="too_late_to_change")
-    if order.station_id is not None:
-        _check_capable(live_station(session, order.station_id), specs)
+    order = get_order(tx, order_id)
+    order_rules.check_amend(session, order, specs=specs, menu=menu, pending=tx.changes)
     rows = orders_repo.items(order.id, session=session)
     if len(rows) != len(specs):
         raise ValidationError("a change keeps the number of drinks", field="items")
@@ -225,6 +250,8 @@ def amend_items(tx: Tx, order_id: str, specs: Sequence[DrinkSpec]) -> Order:
         emit(session, tx.changes, "order_items", row)
     session.add(order)
     emit(session, tx.changes, "orders", order)
+    drinks = ", ".join(spec.summary(menu) for spec in specs)
+    order_history.record(tx, order, "amend", actor, from_status=order.status, detail=drinks)
     return order
 
 
@@ -240,3 +267,8 @@ def group_members(session: Session, group_id: str) -> list[Order]:
 
 def group_progress(orders: Sequence[Order]) -> group_orders.GroupProgress:
     return group_orders.progress([OrderStatus(o.status) for o in orders])
+
+
+def group_progress_of(session: Session, group_id: str) -> group_orders.GroupProgress:
+    """ "3 of 5 ready": how far a group is (for the windows and the API)."""
+    return group_progress(group_members(session, group_id))

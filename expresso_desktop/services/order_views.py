@@ -1,4 +1,5 @@
-"""Read-only order rows for screens: what a list shows, never a phone number."""
+"""Read-only order rows for screens: what a list shows, never a phone number. VIP orders still
+to be made come first (they jump their station's queue: ``core.routing.jumps_queue``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import col, select
 
 from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.routing import jumps_queue
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
@@ -28,6 +30,10 @@ class OrderRow:
     vip: bool
     created_at: datetime
 
+    @property
+    def jumps_queue(self) -> bool:
+        return jumps_queue(self.status, self.vip)
+
 
 def load_order_rows(
     engine: Engine,
@@ -37,7 +43,8 @@ def load_order_rows(
     ids: Iterable[str] | None = None,
     limit: int = 1000,
 ) -> list[OrderRow]:
-    """The newest orders (or just ``ids``), newest first, with their drinks summarised."""
+    """The newest orders (or just ``ids``) with their drinks summarised: VIP orders still to be
+    made first, then newest first."""
     with read_session(engine) as session:
         query = select(Order).where(Order.event_id == event_id, Order.deleted == False)  # noqa: E712
         if ids is not None:
@@ -58,7 +65,9 @@ def load_order_rows(
         stations = {
             s.id: s for s in session.exec(select(Station).where(Station.event_id == event_id))
         }
-    return [_row(o, items[o.id], stations.get(o.station_id), menu) for o in orders]
+    rows = [_row(o, items[o.id], stations.get(o.station_id), menu) for o in orders]
+    rows.sort(key=lambda r: not r.jumps_queue)  # stable: newest first within each part
+    return rows
 
 
 def _row(order: Order, items: list[OrderItem], station: Station | None, menu: Menu) -> OrderRow:

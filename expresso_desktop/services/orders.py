@@ -19,11 +19,14 @@ from datetime import datetime
 
 from sqlmodel import col, func, select
 
-from expresso_desktop.core.errors import DomainError
+from expresso_desktop.core.actors import ORGANISER, Actor
+from expresso_desktop.core.errors import DomainError, IllegalTransition
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transition
 from expresso_desktop.core.routing import Unroutable, route
+from expresso_desktop.core.staff import Permission
+from expresso_desktop.services import order_history, order_rules, stock
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import load_floor
@@ -70,6 +73,7 @@ def place_order(
     vip: bool = False,
     now: datetime | None = None,
     cache: ReadCache | None = None,
+    actor: Actor = ORGANISER,
 ) -> PlacedOrder | Unroutable:
     """Route ``items`` to a station and store the order, or say why no station can take it.
 
@@ -78,6 +82,7 @@ def place_order(
     """
     if not items:
         raise DomainError("an order needs at least one drink", code="empty_order")
+    order_rules.require(actor, Permission.ORDER_CREATE, "take orders")
     now = now or utcnow()
     floor = load_floor(tx.session, event_id, now, cache=cache, pending=tx.changes)
     decision = route(
@@ -96,6 +101,7 @@ def place_order(
         source=source,
         vip=vip,
         now=now,
+        actor=actor,
     )
     log.info("order %s → station %s (%s)", order.number, station.number, decision.reason)
     return PlacedOrder(order, rows, station, decision.wait_minutes, decision.reason)
@@ -115,11 +121,13 @@ def store_order(
     group_id: str | None = None,
     order_id: str | None = None,
     now: datetime | None = None,
+    actor: Actor = ORGANISER,
 ) -> tuple[Order, list[OrderItem]]:
     """The one way an order is stored on the organiser: numbered from the event's counter, its
     drinks as items in their order, and every row emitted (the order before its items, which
-    reference it). ``order_id`` is the client's id when it chose one (a station's walk-in);
-    deciding whether to store at all (routing, idempotent resends) is the caller's business."""
+    reference it), its history begun by ``actor``. ``order_id`` is the client's id when it
+    chose one (a station's walk-in); deciding whether to store at all (routing, idempotent
+    resends, the rules) is the caller's business."""
     if not specs:
         raise DomainError("an order needs at least one drink", code="empty_order")
     session = tx.session
@@ -139,6 +147,7 @@ def store_order(
         order.id = order_id
     session.add(order)
     emit(session, tx.changes, "orders", order)  # flushed before its items reference it
+    order_history.record(tx, order, "placed", actor, from_status=None, at=order.created_at)
     rows = []
     for position, spec in enumerate(specs):
         row = OrderItem(
@@ -157,35 +166,73 @@ def store_order(
     return order, rows
 
 
-def start_order(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
-    return _move(tx, order_id, Action.START, now)
+def start_order(
+    tx: Tx, order_id: str, *, now: datetime | None = None, actor: Actor = ORGANISER
+) -> Order:
+    """Start making an order; a barista's Start on an unassigned New order claims it."""
+    return _move(tx, order_id, Action.START, now, actor)
 
 
-def mark_ready(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
-    order = _move(tx, order_id, Action.READY, now)
+def mark_ready(
+    tx: Tx, order_id: str, *, now: datetime | None = None, actor: Actor = ORGANISER
+) -> Order:
+    order = _move(tx, order_id, Action.READY, now, actor)
+    stock.consume_for_order(tx, order)  # Done: the recipe comes out of the station's stock
     _update_make_time(tx, order)
     return order
 
 
-def collect_order(tx: Tx, order_id: str, *, now: datetime | None = None) -> Order:
-    return _move(tx, order_id, Action.COLLECT, now)
+def collect_order(
+    tx: Tx, order_id: str, *, now: datetime | None = None, actor: Actor = ORGANISER
+) -> Order:
+    return _move(tx, order_id, Action.COLLECT, now, actor)
 
 
-def cancel_order(tx: Tx, order_id: str, reason: str, *, now: datetime | None = None) -> Order:
-    return _move(tx, order_id, Action.CANCEL, now, reason=reason)
+def cancel_order(
+    tx: Tx,
+    order_id: str,
+    reason: str,
+    *,
+    now: datetime | None = None,
+    actor: Actor = ORGANISER,
+) -> Order:
+    return _move(tx, order_id, Action.CANCEL, now, actor, reason=reason)
+
+
+def get_order(tx: Tx, order_id: str) -> Order:
+    order = orders_repo.get(order_id, session=tx.session)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return order
 
 
 def _move(
-    tx: Tx, order_id: str, action: Action, now: datetime | None, *, reason: str | None = None
+    tx: Tx,
+    order_id: str,
+    action: Action,
+    now: datetime | None,
+    actor: Actor,
+    *,
+    reason: str | None = None,
 ) -> Order:
-    """Apply ``action`` through the core state machine (IllegalTransition if it may not),
-    stamp the time the order reached its new status, and record the change."""
+    """Apply ``action`` if the rules let ``actor`` (``order_rules``) and the core state machine
+    allows it (IllegalTransition naming the order if not), stamp the time the order reached
+    its new status, and record the change and who made it."""
     session = tx.session
-    order = orders_repo.get(order_id, session=session)
-    if order is None:
-        raise OrderNotFound(f"no order {order_id}")
-    status = transition(OrderStatus(order.status), action)
-    stamps = _timestamps(order).stamped(status, now or utcnow())
+    order = get_order(tx, order_id)
+    order_rules.check_tap(session, actor, order, action)
+    before = order.status
+    try:
+        status = transition(OrderStatus(before), action)
+    except IllegalTransition as exc:
+        raise IllegalTransition(
+            f"{order_rules.label(order)}: {exc.reason}", code=exc.code
+        ) from None
+    at = now or utcnow()
+    if order_rules.claims(actor, order, action):
+        order.station_id = actor.station_id
+        order.assign_version += 1
+    stamps = _timestamps(order).stamped(status, at)
     order.status = status.value
     order.started_at = stamps.started_at
     order.ready_at = stamps.ready_at
@@ -195,6 +242,7 @@ def _move(
         order.cancel_reason = reason
     session.add(order)
     emit(session, tx.changes, "orders", order)
+    order_history.record(tx, order, action.value, actor, from_status=before, at=at, detail=reason)
     return order
 
 

@@ -19,6 +19,7 @@ from expresso_desktop.core.templates import TemplateSet, load_default_templates
 from expresso_desktop.services.changes import ChangeBus, emit
 from expresso_desktop.services.sync.server import SyncServer
 from expresso_desktop.services.sync.setup import build_sync_server
+from expresso_desktop.services.text_settings import LiveTexts
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store.engine import open_database, read_session
@@ -38,11 +39,13 @@ class OrganiserServices:
     bus: ChangeBus  # committed change sets, published by ``writer``
     writer: Writer  # the single writer: every write to ``engine`` goes through it
     menu: Menu
-    templates: TemplateSet
+    templates: TemplateSet  # the bundled templates (the names an override may use)
     event_id: int
     sync: SyncServer  # the stations' sync (the LAN routes and the organiser's own writes)
+    texts: LiveTexts  # what customer texts are written with now (templates, timing, branding)
 
     def close(self) -> None:
+        self.texts.close()
         self.writer.close()
         self.engine.dispose()
 
@@ -61,15 +64,17 @@ def build_organiser_services(paths: AppPaths) -> OrganiserServices:
         writer.close()
         engine.dispose()
         raise
+    templates = load_default_templates()
     return OrganiserServices(
         paths=paths,
         engine=engine,
         bus=bus,
         writer=writer,
         menu=menu,
-        templates=load_default_templates(),
+        templates=templates,
         event_id=event_id,
         sync=sync,
+        texts=LiveTexts(engine, bus, event_id=event_id, menu=menu, bundled=templates),
     )
 
 

@@ -4,7 +4,8 @@ transactions and dropped as soon as the change bus announces a change to their e
 Every domain write goes through ``changes.emit`` and the bus publishes it after commit, on the
 writer thread, before the writer's next unit of work: so a cached value is never older than the
 last committed change to what it was derived from. A time limit bounds anything derived from the
-clock as well (the schedule is read for a window around "now").
+clock as well (the schedule is read for a window around "now"). The stations' queues, which
+change with every order, are kept up to date from the same bus instead (``waiting``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from expresso_desktop.services.changes import ChangeBus, ChangeSet
+from expresso_desktop.services.queues import WaitingDrinks
 
 T = TypeVar("T")
 
@@ -25,6 +27,8 @@ class ReadCache:
         self._lock = threading.Lock()
         self._entries: dict[Hashable, tuple[Any, frozenset[str], float]] = {}
         self._unsubscribe = bus.subscribe(self._on_changes) if bus is not None else None
+        # Drinks waiting per station, for the writer's routing (read once, then followed).
+        self.waiting = WaitingDrinks(bus) if bus is not None else None
 
     def get(
         self,
@@ -55,6 +59,9 @@ class ReadCache:
             self._entries.clear()
 
     def close(self) -> None:
+        if self.waiting is not None:
+            self.waiting.close()
+            self.waiting = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -6,21 +6,19 @@ every problem concerning it is reported at once (``ScheduleInvalid.reasons``). W
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from expresso_desktop.core import schedules
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.orders import Timestamps
 from expresso_desktop.core.staff import hash_pin
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.station_views import event_zone
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.store.tables import Break, OperatingHours, Order, Shift, StaffUser, Station
+from expresso_desktop.store.tables import Break, OperatingHours, Shift, StaffUser, Station
 
 
 class Missing(DomainError):
@@ -162,29 +160,3 @@ def save_staff(tx: Tx, person: StaffUser, pin: str | None) -> StaffUser:
     if pin is not None:
         person.pin_hash = hash_pin(pin)  # raises ValidationError(field="pin")
     return _save(tx, "staff_users", person)
-
-
-def staff_stats(session: Session, staff_id: int) -> tuple[int, float | None]:
-    """Orders made during this person's shifts at their station, and the median make time
-    (seconds, start or arrival to ready). Attribution is by shift: orders carry no maker."""
-    shifts = session.exec(
-        select(Shift).where(
-            Shift.staff_id == staff_id,
-            Shift.deleted == False,  # noqa: E712
-            col(Shift.station_id).is_not(None),
-        )
-    ).all()
-    made: dict[str, float | None] = {}
-    for shift in shifts:
-        rows = session.exec(
-            select(Order).where(
-                Order.station_id == shift.station_id,
-                col(Order.ready_at) >= shift.starts_at,
-                col(Order.ready_at) < shift.ends_at,
-                Order.deleted == False,  # noqa: E712
-            )
-        ).all()
-        for o in rows:
-            made[o.id] = Timestamps(o.created_at, o.started_at, o.ready_at).make_seconds()
-    times = [t for t in made.values() if t is not None]
-    return len(made), (round(statistics.median(times), 1) if times else None)

@@ -19,8 +19,9 @@ from expresso_desktop.core import schedules
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.routing import StationView
-from expresso_desktop.core.stock import StockState
+from expresso_desktop.core.stock import StockState, milk_key
 from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services.queues import WAITING_STATUSES
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.store.tables import (
     Break,
@@ -33,8 +34,6 @@ from expresso_desktop.store.tables import (
     StockItem,
 )
 
-# Orders that still have to be made: what a new order waits behind.
-WAITING_STATUSES = ("new", "in_progress")
 # How far around "now" the schedule is read: enough to say when service next opens.
 _LOOK_BACK = timedelta(days=1)
 _LOOK_AHEAD = timedelta(days=7)
@@ -95,8 +94,9 @@ def load_floor(
     pending: ChangeSet | None = None,
 ) -> Floor:
     """The event's stations as routing sees them at ``now``. Stations, stock and the schedule
-    come from ``cache`` when given (``pending``: the caller's change set); queues are always
-    read fresh."""
+    come from ``cache`` when given (``pending``: the caller's change set); so do the queues,
+    followed from the change bus, when ``pending`` says this is the writer's transaction (else
+    they are counted in SQL)."""
 
     def load() -> _Static:
         return _load_static(session, event_id, now)
@@ -108,7 +108,11 @@ def load_floor(
     )
     if not static.stations:
         return Floor((), {})
-    queues = _queues(session, event_id)
+    waiting = cache.waiting if cache is not None else None
+    if waiting is not None and pending is not None:
+        queues = waiting.queues(session.get_bind(), event_id, pending)  # type: ignore[arg-type]
+    else:
+        queues = _queues(session, event_id)
     schedule = static.schedule
     views = []
     for station in static.stations:
@@ -163,8 +167,8 @@ def _plain(drink: str, menu: Menu) -> DrinkSpec:
 
 
 def _pours(view: StationView, milk: str) -> bool:
-    state = view.stock.get(f"milk:{milk}")
-    return milk in view.milks and not (state is not None and (state.out or state.level <= 0))
+    state = view.stock.get(milk_key(milk))
+    return milk in view.milks and not (state is not None and state.is_out)
 
 
 def _stock(session: Session, station_ids: list[int | None]) -> dict[int, dict[str, StockState]]:

@@ -15,6 +15,11 @@ cup, one pickup text to the sender); "actually make it oat" changes the newest o
 still New; a VIP code from the settings marks the order VIP (an unknown code is just ignored); a
 refusal says why (the asked-for station can't, nothing can, or we don't serve that) and what we
 can make instead.
+
+Intake limits (``core.intake``, the settings read through ``services.intake``): more drinks than
+the event's limit, or a station whose wait is over the event's limit, hold the order in the
+state with a question ("reply YES"); a YES places it (routed again then), anything else drops it.
+In the throttle's pause mode nothing is held: the customer hears when to try again.
 """
 
 from __future__ import annotations
@@ -24,18 +29,21 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from expresso_desktop.core import intake
+from expresso_desktop.core.actors import BY_TEXT
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.items import MAX_QUANTITY, DrinkSpec, drink_of, drink_spec_from_dict
+from expresso_desktop.core.items import DrinkSpec, drink_of, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import parse_order_number, status_phrase
 from expresso_desktop.core.privacy import mask_phone
-from expresso_desktop.core.routing import Unroutable, route
+from expresso_desktop.core.routing import Routed, Unroutable, route
 from expresso_desktop.core.sms.parser import Change, Intent, ParseResult, SmsParser
-from expresso_desktop.core.templates import TemplateSet, plain
+from expresso_desktop.core.templates import TemplateSource, plain
+from expresso_desktop.services.intake import IntakeGuard
 from expresso_desktop.services.order_actions import GroupMemberIn, amend_items, create_group
-from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, cancel_order, place_order
+from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, cancel_order, store_order
 from expresso_desktop.services.read_cache import ReadCache
-from expresso_desktop.services.station_views import event_zone, load_floor
+from expresso_desktop.services.station_views import Floor, event_zone, load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import customers
 from expresso_desktop.sms.customers import ConversationState, Pending, specs_from_dicts
@@ -50,8 +58,10 @@ log = logging.getLogger(__name__)
 SPONSOR_SETTING = customers.SPONSOR_SETTING
 VIP_CODES_SETTING = "vip_codes"
 SETTINGS = frozenset({"settings"})
-# Drinks one text may order; more is a catering order, not a text (said so, not cut silently).
-DRINK_LIMIT = MAX_QUANTITY
+# While an order waits for a YES, these start something new (the held order is dropped).
+_NEW_REQUESTS = frozenset(
+    {Intent.ORDER, Intent.USUAL, Intent.STATUS, Intent.MENU, Intent.HELP, Intent.CANCEL}
+)
 _CODE_WORD = re.compile(r"[A-Za-z0-9]{3,20}")
 MAX_NAME_CHARS = 30
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\- ])*$")
@@ -91,7 +101,7 @@ class Conversation:
         *,
         event_id: int,
         menu: Menu,
-        templates: TemplateSet,
+        templates: TemplateSource,  # a fixed set, or the live view (services.texts)
         parser: SmsParser | None = None,
         cache: ReadCache | None = None,
     ) -> None:
@@ -101,6 +111,7 @@ class Conversation:
         self.replies = Replies(templates, menu)
         # Stations, stock, schedule and settings between texts (see services.read_cache).
         self.cache = cache
+        self.intake = IntakeGuard(cache)
 
     def handle(self, tx: Tx, phone: str, body: str, *, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
@@ -129,6 +140,9 @@ class Conversation:
     def _dispatch(self, turn: _Turn, parsed: ParseResult, body: str) -> Outcome:
         intent = Intent(parsed.intent)
         customer = turn.customer
+        waiting = turn.state.live_pending(turn.now)
+        if waiting is not None and waiting.ask != "name" and intent is not Intent.STOP:
+            return self._answer(turn, waiting, parsed, body)
         if intent is Intent.START:
             customer.opted_out = False
             customer.opted_out_at = None
@@ -210,26 +224,105 @@ class Conversation:
         name: str | None,
         who: tuple[str | None, ...] = (),
         unserved: tuple[str, ...] = (),
+        *,
+        size_ok: bool = False,
+        wait_ok: bool = False,
     ) -> Outcome:
-        """``unserved``: drinks in the same text we don't serve; the reply names them."""
-        if sum(i.quantity for i in items) > DRINK_LIMIT:
-            return Outcome(self.replies.text("too_many", number=DRINK_LIMIT), "too_many")
+        """``unserved``: drinks in the same text we don't serve; the reply names them.
+        ``size_ok``/``wait_ok``: the customer already said YES to the size or the wait."""
+        drinks = sum(i.quantity for i in items)
+        size = intake.size_check(drinks, self.intake.limits(turn.tx))
+        if size is intake.Size.TOO_MANY:
+            return Outcome(self.replies.text("too_many", number=intake.HARD_LIMIT), "too_many")
         if name:
             turn.customer.name = plain(name, MAX_NAME_CHARS)
-        friends = [plain(w, MAX_NAME_CHARS) if w else None for w in who]
+        friends = tuple(plain(w, MAX_NAME_CHARS) if w else None for w in who)
+        note = self.replies.unserved_note(unserved)
+        if size is intake.Size.CONFIRM and not size_ok:
+            turn.state = turn.state.with_pending(self._held(turn, items, friends, station, "size"))
+            reply = self.replies.text("confirm_size", number=drinks)
+            return Outcome(_with_note(note, reply), "confirm_size")
         own_drinks = not friends or not all(friends)
         if not turn.customer.name and own_drinks:
-            stored = tuple(
-                i.to_dict() | ({"for": w} if w else {})
-                for i, w in zip(items, friends or [None] * len(items), strict=True)
-            )
-            pending = Pending(stored, station, turn.now, vip=turn.vip)
-            turn.state = turn.state.with_pending(pending)
+            turn.state = turn.state.with_pending(self._held(turn, items, friends, station, "name"))
             drink = self.replies.drinks(items, friends)
             reply = self.replies.text("ask_name", drink=drink)
-            return Outcome(_with_note(self.replies.unserved_note(unserved), reply), "ask")
+            return Outcome(_with_note(note, reply), "ask")
         sender = turn.customer.name or next(f for f in friends if f)
-        return self._place(turn, items, station, sender, tuple(friends), unserved)
+        return self._place(turn, items, station, sender, friends, unserved, wait_ok=wait_ok)
+
+    def _answer(self, turn: _Turn, pending: Pending, parsed: ParseResult, body: str) -> Outcome:
+        """The answer to "reply YES": YES places the held order (routed again now); a new
+        request drops it and is handled; anything else just drops it."""
+        intent = Intent(parsed.intent)
+        if intent is Intent.START or intake.is_yes(body):  # "YES" is also Twilio's opt-in word
+            turn.state = turn.state.with_pending(None)
+            turn.vip = turn.vip or pending.vip
+            items, who = pending.specs(self.menu), pending.who()
+            wait_ok = pending.ask == "wait"
+            return self._order(
+                turn, items, pending.station, None, who, size_ok=True, wait_ok=wait_ok
+            )
+        if intent in _NEW_REQUESTS:
+            if intent is not Intent.CANCEL:  # CANCEL itself says the held order is forgotten
+                turn.state = turn.state.with_pending(None)
+            return self._dispatch(turn, parsed, body)
+        turn.state = turn.state.with_pending(None)
+        drink = self.replies.drinks(pending.specs(self.menu), pending.who())
+        return Outcome(self.replies.text("cancel_pending", drink=drink), "declined")
+
+    @staticmethod
+    def _held(
+        turn: _Turn,
+        items: list[DrinkSpec],
+        who: tuple[str | None, ...],
+        station: int | None,
+        ask: str,
+    ) -> Pending:
+        """The order kept in the state while we wait for the answer to ``ask``."""
+        stored = tuple(
+            i.to_dict() | ({"for": w} if w else {})
+            for i, w in zip(items, who or (None,) * len(items), strict=True)
+        )
+        return Pending(stored, station, turn.now, vip=turn.vip, ask=ask)
+
+    def _route(
+        self,
+        turn: _Turn,
+        items: list[DrinkSpec],
+        station: int | None,
+        who: tuple[str | None, ...],
+        *,
+        wait_ok: bool,
+    ) -> tuple[Floor, Routed] | Outcome:
+        """Where the order goes, or the reply when it can't go anywhere or is held for the
+        wait (``wait_ok``: the customer already accepted it)."""
+        tx = turn.tx
+        floor = load_floor(
+            tx.session, self.event_id, turn.now, cache=self.cache, pending=tx.changes
+        )
+        decision = route(
+            items, floor.views, self.menu, now=turn.now, requested_station=station, vip=turn.vip
+        )
+        if isinstance(decision, Unroutable):
+            return self._refuse(turn, decision, items)
+        if wait_ok:
+            return floor, decision
+        limits = self.intake.limits(tx)
+        held = self.intake.check_wait(tx, floor, decision, limits, turn.now)
+        if held is None:
+            return floor, decision
+        if held.mode == "pause":
+            reply = self.replies.text("ordering_paused", wait=held.retry_minutes)
+            return Outcome(reply, "paused")
+        turn.state = turn.state.with_pending(self._held(turn, items, who, station, "wait"))
+        reply = self.replies.text(
+            "confirm_wait",
+            wait=held.wait_minutes,
+            drink=self.replies.drinks(items, who),
+            station=self.replies.station_label(floor.station(decision.station_id)),
+        )
+        return Outcome(reply, "confirm_wait")
 
     def _place(
         self,
@@ -239,44 +332,51 @@ class Conversation:
         name: str,
         who: tuple[str | None, ...] = (),
         unserved: tuple[str, ...] = (),
+        *,
+        wait_ok: bool = False,
     ) -> Outcome:
         turn.state = turn.state.with_pending(None)
+        routed = self._route(turn, items, station, who, wait_ok=wait_ok)
+        if isinstance(routed, Outcome):
+            return routed
+        floor, decision = routed
+        placed = floor.station(decision.station_id)
         if any(who):
-            return self._place_group(turn, items, station, name, who, unserved)
-        result = place_order(
+            return self._place_group(turn, items, placed, decision, station, name, who, unserved)
+        order, _ = store_order(
             turn.tx,
             event_id=self.event_id,
-            menu=self.menu,
-            items=items,
+            station_id=placed.id,
+            specs=items,
             customer_id=turn.customer.id,
             customer_name=name,
-            requested_station=station,
             vip=turn.vip,
             now=turn.now,
-            cache=self.cache,
+            actor=BY_TEXT,
         )
-        if isinstance(result, Unroutable):
-            return self._refuse(turn, result, items)
+        log.info("order %s → station %s (%s)", order.number, placed.number, decision.reason)
         turn.customer.usual_json = [i.to_dict() for i in items]
         sponsor = self._setting(turn.tx, SPONSOR_SETTING)
         sponsor = sponsor if isinstance(sponsor, str) and sponsor.strip() else None
         unserved_note = self.replies.unserved_note(unserved)
         rendered = self.replies.confirm(
-            order=result.order,
+            order=order,
             items=items,
-            station=result.station,
-            wait_minutes=result.wait_minutes,
+            station=placed,
+            wait_minutes=decision.wait_minutes,
             sponsor=sponsor,
-            note=_with_note(unserved_note, self._moved(station, result.station)),
+            note=_with_note(unserved_note, self._moved(station, placed)),
         )
         if sponsor:  # counted so the organiser can see what the one-segment rule costs
             turn.state = turn.state.with_sponsor(dropped=bool(rendered.dropped))
-        return Outcome(rendered.text, Intent.ORDER, result.order)
+        return Outcome(rendered.text, Intent.ORDER, order)
 
     def _place_group(
         self,
         turn: _Turn,
         items: list[DrinkSpec],
+        placed: Station,
+        decision: Routed,
         station: int | None,
         name: str,
         who: tuple[str | None, ...],
@@ -285,19 +385,10 @@ class Conversation:
         """Drinks for friends: linked orders at one station, each with its name on the cup;
         the sender gets the one pickup text when the last is ready."""
         tx = turn.tx
-        floor = load_floor(
-            tx.session, self.event_id, turn.now, cache=self.cache, pending=tx.changes
-        )
-        decision = route(
-            items, floor.views, self.menu, now=turn.now, requested_station=station, vip=turn.vip
-        )
-        if isinstance(decision, Unroutable):
-            return self._refuse(turn, items=items, refusal=decision)
         members = [
             GroupMemberIn(friend or name, spec.to_dict())
             for spec, friend in zip(items, who, strict=True)
         ]
-        placed = floor.station(decision.station_id)
         assert placed.id is not None  # a stored station
         _, orders = create_group(
             tx,
@@ -308,6 +399,7 @@ class Conversation:
             members=members,
             customer_id=turn.customer.id,
             vip=turn.vip,
+            actor=BY_TEXT,
         )
         own = [i.to_dict() for i, friend in zip(items, who, strict=True) if not friend]
         if own:
@@ -372,7 +464,7 @@ class Conversation:
             after = [
                 drink_spec_from_dict(whole.apply(d, self.menu).to_dict(), self.menu) for d in before
             ]
-            amend_items(turn.tx, order.id, after)
+            amend_items(turn.tx, order.id, after, menu=self.menu, actor=BY_TEXT)
         except ValidationError:
             station = session.get(Station, order.station_id) if order.station_id else None
             reply = self.replies.text(
@@ -432,7 +524,7 @@ class Conversation:
                 "cancel_too_late", number=order.number, drink=drink, status=status
             )
             return Outcome(reply, Intent.CANCEL)
-        cancel_order(turn.tx, order.id, CUSTOMER_CANCEL_REASON, now=turn.now)
+        cancel_order(turn.tx, order.id, CUSTOMER_CANCEL_REASON, now=turn.now, actor=BY_TEXT)
         reply = self.replies.text("cancel_done", number=order.number, drink=drink)
         return Outcome(reply, Intent.CANCEL, order)
 

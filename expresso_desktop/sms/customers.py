@@ -25,14 +25,19 @@ FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 10  # texts per window; the next one gets one "slow down" reply per window
 
 
+# What a pending order waits for: the customer's name, or a YES to its size or to the wait.
+ASKS = ("name", "size", "wait")
+
+
 @dataclass(frozen=True)
 class Pending:
-    """An order waiting for the customer's name."""
+    """An order waiting for the customer's answer to the question ``ask`` (``ASKS``)."""
 
     items: tuple[dict[str, Any], ...]
     station: int | None
     at: datetime
     vip: bool = False
+    ask: str = "name"
 
     def specs(self, menu: Menu) -> list[DrinkSpec]:
         return specs_from_dicts(self.items, menu)
@@ -63,6 +68,7 @@ class ConversationState:
                     station=raw.get("station") if isinstance(raw.get("station"), int) else None,
                     at=datetime.fromisoformat(str(raw["at"])),
                     vip=raw.get("vip") is True,
+                    ask=raw["ask"] if raw.get("ask") in ASKS else "name",
                 )
             except (KeyError, ValueError):
                 pending = None
@@ -89,6 +95,7 @@ class ConversationState:
                 "station": self.pending.station,
                 "at": self.pending.at.isoformat(),
                 "vip": self.pending.vip,
+                "ask": self.pending.ask,
             }
         if self.sponsor_shown or self.sponsor_dropped:
             data["sponsor"] = {"shown": self.sponsor_shown, "dropped": self.sponsor_dropped}

@@ -17,7 +17,7 @@ from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.core.orders import status_phrase
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.sms.segments import to_gsm_friendly
-from expresso_desktop.core.templates import Rendered, TemplateSet, spoken_list
+from expresso_desktop.core.templates import Rendered, TemplateSet, TemplateSource, spoken_list
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 # Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
@@ -33,9 +33,16 @@ _UNSERVED_CHARS = 30  # one phrase a customer sent, in "We don't serve ..."
 
 
 class Replies:
-    def __init__(self, templates: TemplateSet, menu: Menu) -> None:
-        self.templates = templates
+    """``templates``: a fixed set, or the event's live view (an override the organiser saves
+    is in the very next reply)."""
+
+    def __init__(self, templates: TemplateSource, menu: Menu) -> None:
+        self.source = templates
         self.menu = menu
+
+    @property
+    def templates(self) -> TemplateSet:
+        return self.source.current_templates()
 
     def text(self, template: str, **values: object) -> str:
         return self.templates.render(template, values, limits=_LIST_LIMITS).text

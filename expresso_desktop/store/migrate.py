@@ -66,5 +66,5 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     """
     if connection.in_transaction():
         raise RuntimeError("upgrade() needs a connection outside any transaction")
-    log.info("upgrading database schema to %s", revision)
+    log.debug("upgrading database schema to %s", revision)  # the engine logs the outcome
     command.upgrade(alembic_config(connection), revision)

@@ -12,6 +12,7 @@ from .tables_event import (
     OperatingHours,
     Setting,
 )
+from .tables_history import ORDER_EVENT_ACTIONS, OrderEvent, OrderEventAction
 from .tables_messages import (
     SMS_DIRECTIONS,
     SMS_KINDS,
@@ -101,6 +102,7 @@ __all__ = [
     "CHANGE_OPS",
     "DEVICE_ROLES",
     "MUTATION_STATUSES",
+    "ORDER_EVENT_ACTIONS",
     "ORDER_SOURCES",
     "ORDER_STATUSES",
     "OUTBOX_STATUSES",
@@ -128,6 +130,8 @@ __all__ = [
     "OperatingHours",
     "Order",
     "OrderCreate",
+    "OrderEvent",
+    "OrderEventAction",
     "OrderItem",
     "OrderItemCreate",
     "OrderItemPublic",

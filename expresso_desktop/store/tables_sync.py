@@ -63,6 +63,7 @@ class MutationLog(SQLModel, table=True):
     args_json: dict[str, Any] = Field(sa_type=sa.JSON)
     status: MutationStatus = Field(sa_type=sa.String)
     reason: str | None = None
+    message: str | None = None  # a rejection's reason for people ("A042: Station 2 can't…")
     version: int
     client_ts: datetime | None = utc_field()
     received_at: datetime = utc_field(default="now")
@@ -121,6 +122,7 @@ class Outbox(SQLModel, table=True):
     client_ts: datetime = utc_field(default="now")
     status: OutboxStatus = text_choice("pending")
     reason: str | None = None
+    message: str | None = None  # the organiser's words for a rejection, shown to the barista
     server_version: int | None = None
     attempts: int = counter_field()
     last_error: str | None = None

@@ -275,7 +275,7 @@ class SyncEngine:
             self.on_notice(
                 Notice(
                     "rejected",
-                    f"The organiser refused {row.name} ({row.reason})",
+                    f"The organiser refused {row.name}: {row.message or row.reason}",
                     seq=row.seq,
                     name=row.name,
                     args=row.args,

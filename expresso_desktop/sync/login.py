@@ -8,6 +8,11 @@ When the organiser cannot be reached, only those verifiers are checked: someone 
 logged in online at this station (or not for 12 h) cannot log in offline. ``OFFLINE_TRIES``
 wrong PINs offline erase that person's verifier (the next login must be online). Nothing
 PIN-derived ever crosses the wire.
+
+``log_in`` is what ``station login NAME_OR_ID`` runs: it finds the person in the replica's
+staff list, checks the PIN (online, else offline) and, when it is right, makes them the
+station's barista (``sync/barista.py``): every tap from then on is recorded as theirs, offline
+too, until ``station logout``. ``explain`` says a refusal in one line, with what to do.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -27,6 +33,7 @@ from expresso_desktop.core.staff import hash_pin, verify_pin
 from expresso_desktop.core.sync_protocol import PinCheckAnswer, PinCheckRequest, PinVerdict
 from expresso_desktop.store import sync_rows
 
+from . import barista
 from .http_transport import Unauthorized
 from .replica import Replica, get, put
 from .transport import TransportError
@@ -114,3 +121,78 @@ def _offline(replica: Replica, staff_id: int, pin: str, now: datetime) -> Login:
 
 def _forget(conn: Connection, staff_id: int) -> None:
     conn.execute(text("DELETE FROM sync_state WHERE k = :k"), {"k": f"{KEY}{staff_id}"})
+
+
+# -- logging in at a station (``station login``) ---------------------------------------------
+
+
+class UnknownStaff(ValidationError):
+    code = "unknown_staff"
+
+
+def find_staff(replica: Replica, who: str) -> dict[str, Any]:
+    """The active staff member named ``who`` (a name, any case, or an id) in the replica."""
+    t = sync_rows.table("staff_users")
+    with replica.read() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(t.c.id, t.c.name, t.c.role).where(
+                    t.c.deleted == sa.false(), t.c.active == sa.true()
+                )
+            ).mappings()
+        ]
+    wanted = who.strip().casefold()
+    found = [r for r in rows if str(r["id"]) == wanted or r["name"].casefold() == wanted]
+    if len(found) != 1:
+        names = ", ".join(sorted(r["name"] for r in rows)) or "nobody yet: sync first"
+        why = "is not" if not found else "names more than one person"
+        raise UnknownStaff(f"{who!r} {why} on this station's staff list ({names})", field="who")
+    return found[0]
+
+
+async def log_in(
+    replica: Replica,
+    checker: PinChecker | None,
+    who: str,
+    pin: str,
+    *,
+    now: datetime | None = None,
+) -> Login:
+    """Check ``who``'s PIN (``checker`` None: this station cannot reach the organiser at all,
+    so only offline) and, when it is right, make them this station's barista."""
+    person = find_staff(replica, who)
+    staff_id = int(person["id"])
+    when = now or _now()
+    if checker is None:
+        result = await asyncio.to_thread(_offline, replica, staff_id, pin, when)
+    else:
+        result = await login(replica, checker, staff_id, pin, now=when)
+    if result.ok:
+        name = result.name or person["name"]
+        role = result.role or person["role"]
+        who_now = barista.Barista(staff_id, name, role, when.isoformat(), result.offline)
+        await asyncio.to_thread(barista.remember, replica, who_now)
+    return result
+
+
+def explain(result: Login, name: str) -> str:
+    """One line for a login: who is logged in, or why not and what to do."""
+    if result.ok:
+        how = (
+            " (PIN checked on this station: the organiser is unreachable)" if result.offline else ""
+        )
+        return f"logged in as {result.name or name}{how}; taps are now recorded as theirs"
+    if result.reason == "locked":
+        wait = f"{result.retry_after} s" if result.retry_after else "a few minutes"
+        return f"too many wrong PINs for {name}: try again in {wait}, or ask the organiser"
+    if result.reason == "offline_unknown":
+        return (
+            f"the organiser is unreachable and {name} has not logged in online here in the "
+            "last 12 h: log in again when the organiser is reachable"
+        )
+    if result.reason == "unpaired":
+        return "the organiser no longer accepts this station: pair it again (barista --pair CODE)"
+    return (
+        f"wrong PIN for {name}: try again ({OFFLINE_TRIES} wrong PINs in a row lock it for a while)"
+    )

@@ -17,10 +17,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from expresso_desktop.core.errors import DomainError, IllegalTransition
-from expresso_desktop.core.orders import Action, OrderStatus, transition
+from expresso_desktop.core.errors import DomainError, IllegalTransition, ValidationError
+from expresso_desktop.core.items import DrinkSpec, drink_of, drink_spec_from_dict
+from expresso_desktop.core.orders import Action, OrderStatus, transition, undo_of
+from expresso_desktop.core.routing import capabilities, station_name, stock_states, unmakeable
+from expresso_desktop.core.stock import (
+    ORDER_RETURN,
+    ORDER_USE,
+    OrderMove,
+    event_menu,
+    order_client_id,
+    recipe,
+    return_round,
+    use_round,
+)
 from expresso_desktop.core.sync_protocol import movement_id
 from expresso_desktop.store import sync_rows
 
@@ -107,6 +120,8 @@ def order_create(local: Local, args: Mapping[str, Any]) -> None:
     station = local.get("stations", station_id) if station_id is not None else None
     if station is None:
         return local.refuse(f"there is no station {station_id} here")
+    if local.strict:  # what the organiser will check too: refused here at once, with why
+        _check_makeable(local, station, args.get("items") or [], "walk-in {drink}")
     local.put(
         "orders",
         {
@@ -176,6 +191,8 @@ def _progress(action: Action) -> Mutator:
         if action is Action.CANCEL:
             order["cancel_reason"] = args.get("reason")
         local.put("orders", order)
+        if status is OrderStatus.READY:
+            take_for_order(local, order)
 
     return apply
 
@@ -191,10 +208,93 @@ def order_reassign(local: Local, args: Mapping[str, Any]) -> None:
         return local.refuse("too late to move that order")
     if order["assign_version"] != args.get("base_assign_version"):
         return local.refuse("the order was moved meanwhile")
+    to = local.get("stations", args["to_station"])
+    if local.strict and (to is None or to["deleted"]):
+        return local.refuse(f"there is no station {args['to_station']} here")
+    if local.strict and to is not None:
+        lines = [item.to_dict() for item in _order_lines(local, order["id"])]
+        _check_makeable(local, to, lines, f"{order['number'] or 'this order'} ({{drink}})")
     local.put(
         "orders",
         dict(order, station_id=args["to_station"], assign_version=order["assign_version"] + 1),
     )
+
+
+@mutator("order.undo")
+def order_undo(local: Local, args: Mapping[str, Any]) -> None:
+    """Take back the last tap, as the organiser will (``core.orders.undo_of``); the status the
+    barista undid (``base_status``) must still be the order's."""
+    order = local.get("orders", args["order_id"])
+    if order is None or order["deleted"]:
+        return local.refuse("this station does not know that order")
+    if order["station_id"] not in (None, local.station_id):
+        return local.refuse("that order belongs to another station")
+    current = OrderStatus(order["status"])
+    seen = args.get("base_status")
+    if seen is not None and seen != current.value:
+        return local.refuse(f"that order is {current.value.replace('_', ' ')} now: nothing undone")
+    try:
+        target = undo_of(current, started=order.get("started_at") is not None)
+    except IllegalTransition as exc:
+        return local.refuse(exc.reason)
+    undone = dict(order, status=target.value)
+    undone[_STAMP[current]] = None
+    local.put("orders", undone)
+    if current is OrderStatus.READY:  # back to before ready: its recipe goes back to stock
+        _return_for_order(local, undone)
+
+
+def _return_for_order(local: Local, order: Mapping[str, Any]) -> None:
+    """Exactly what the order's Done took, back into the replica's stock, as the organiser's
+    undo puts it back (``core.stock.return_round``: the same round and movement ids)."""
+    back = return_round(_order_history(local.conn, order["id"]))
+    if back is None:
+        return
+    client = order_client_id(order["id"])
+    for item_id, delta in sorted(back.deltas.items()):
+        item = local.get("stock_items", item_id)
+        if item is None or not delta:
+            continue
+        key = movement_id(client, back.seq, item_id)
+        _movement(local, item, key, back.seq, delta, reason=ORDER_RETURN, order_id=order["id"])
+        local.put("stock_items", dict(item, level=item["level"] + delta))
+
+
+# -- what this station can make now (the organiser's rule, over the replica's rows) ---------
+
+
+def _check_makeable(local: Local, station: Mapping[str, Any], items: list[Any], what: str) -> None:
+    """Refuse (``LocalRefusal``) a drink ``station`` cannot make now: its capabilities and
+    stock, by the organiser's own rule (``core.routing.unmakeable``). ``what`` names the order,
+    with ``{drink}`` for the drink."""
+    stored = local.get("menu_configs", station["event_id"])
+    menu = event_menu(stored and stored["menu_json"])
+    drinks, milks, extras = capabilities(station["capabilities_json"])
+    t = sync_rows.table("stock_items")
+    rows = local.conn.execute(
+        sa.select(t).where(t.c.station_id == station["id"], t.c.deleted == sa.false())
+    ).mappings()
+    stock = stock_states(rows)
+    where = station_name(station["number"], station.get("name"))
+    for index, raw in enumerate(items):
+        try:
+            spec = drink_spec_from_dict(raw, menu)
+        except ValidationError as exc:
+            raise LocalRefusal(f"drink {index + 1}: {exc.reason}") from None
+        why = unmakeable(spec, menu, drinks=drinks, milks=milks, extras=extras, stock=stock)
+        if why is not None:
+            name = what.format(drink=spec.summary(menu))
+            raise LocalRefusal(f"{name}: {where} {why.why} right now")
+
+
+def _order_lines(local: Local, order_id: str) -> list[DrinkSpec]:
+    t = sync_rows.table("order_items")
+    rows = local.conn.execute(
+        sa.select(t)
+        .where(t.c.order_id == order_id, t.c.deleted == sa.false())
+        .order_by(t.c.position)
+    ).mappings()
+    return [drink_of(row) for row in rows]
 
 
 # -- stock, settings, chat -----------------------------------------------------------------
@@ -209,25 +309,47 @@ def _stock(local: Local, args: Mapping[str, Any], delta: float, generation: int 
     if order_id is not None and local.get("orders", order_id) is None:
         order_id = None
     counted = generation >= item["generation"]
+    reason = "consume" if delta < 0 else "restock"
+    key = movement_id(local.client_id, local.seq, item["id"])
+    older = None if counted else generation
+    _movement(
+        local, item, key, local.seq, delta, reason=reason, order_id=order_id, generation=older
+    )
+    if counted:
+        out = item["out_of_stock"] and reason != "restock"  # a restock ends a marked out
+        local.put("stock_items", dict(item, level=item["level"] + delta, out_of_stock=out))
+
+
+def _movement(
+    local: Local,
+    item: Mapping[str, Any],
+    key: str,
+    seq: int,
+    delta: float,
+    *,
+    reason: str,
+    order_id: str | None,
+    generation: int | None = None,
+) -> None:
+    """One movement row as the organiser's image of it will read here (``generation``: an
+    older one it is recorded under, uncounted)."""
     local.put(
         "stock_movements",
         {
-            "id": movement_id(local.client_id, local.seq, item["id"]),
+            "id": key,
             "item_id": item["id"],
             "client_id": "",  # as the organiser's image reads here: ids stay private
-            "seq": local.seq,
+            "seq": seq,
             "delta": delta,
-            "generation": item["generation"] if counted else generation,
+            "generation": item["generation"] if generation is None else generation,
             "order_id": order_id,
-            "reason": "consume" if delta < 0 else "restock",
-            "counted": counted,
+            "reason": reason,
+            "counted": generation is None,
             "created_at": local.client_ts,
             "row_version": 0,
             "deleted": False,
         },
     )
-    if counted:
-        local.put("stock_items", dict(item, level=item["level"] + delta))
 
 
 @mutator("stock.consume")
@@ -248,8 +370,72 @@ def stock_reset(local: Local, args: Mapping[str, Any]) -> None:
     counted = float(args["counted_level"])
     local.put(
         "stock_items",
-        dict(item, generation=item["generation"] + 1, baseline=counted, level=counted),
+        dict(
+            item,
+            generation=item["generation"] + 1,
+            baseline=counted,
+            level=counted,
+            out_of_stock=item["out_of_stock"] and counted <= 0,  # counting some ends an out
+        ),
     )
+
+
+@mutator("stock.mark_out")
+def stock_mark_out(local: Local, args: Mapping[str, Any]) -> None:
+    item = local.get("stock_items", args["item_id"])
+    if item is None or item["deleted"]:
+        return local.refuse("this station does not track that item")
+    out = args["out"]
+    if not isinstance(out, bool):
+        raise TypeError("out must be true or false")
+    local.put("stock_items", dict(item, out_of_stock=out))
+
+
+def take_for_order(local: Local, order: Mapping[str, Any]) -> None:
+    """Done here: the order's recipe out of its station's stock in the replica, as the
+    organiser will take it (``core.stock.use_round``: the same round, the same movement ids),
+    so an offline station's stock drops too. Re-running it finds the recipe already taken."""
+    station_id = order["station_id"]
+    if station_id is None:
+        return
+    conn = local.conn
+    items_t, lines_t = sync_rows.table("stock_items"), sync_rows.table("order_items")
+    tracked = {
+        name: item_id
+        for item_id, name in conn.execute(
+            sa.select(items_t.c.id, items_t.c.name).where(
+                items_t.c.station_id == station_id, items_t.c.deleted == sa.false()
+            )
+        )
+    }
+    lines = conn.execute(
+        sa.select(lines_t).where(lines_t.c.order_id == order["id"], lines_t.c.deleted == sa.false())
+    ).mappings()
+    menu = local.get("menu_configs", order["event_id"])
+    needs = recipe([drink_of(line) for line in lines], event_menu(menu and menu["menu_json"]))
+    taken = use_round(_order_history(conn, order["id"]), needs, tracked)
+    if taken is None:
+        return
+    client = order_client_id(order["id"])
+    for item_id, delta in sorted(taken.deltas.items()):
+        item = local.get("stock_items", item_id)
+        if item is None or not delta:
+            continue
+        key = movement_id(client, taken.seq, item_id)
+        _movement(local, item, key, taken.seq, delta, reason=ORDER_USE, order_id=order["id"])
+        local.put("stock_items", dict(item, level=item["level"] + delta))
+
+
+def _order_history(conn: Connection, order_id: str) -> list[OrderMove]:
+    t = sync_rows.table("stock_movements")
+    rows = conn.execute(
+        sa.select(t.c.seq, t.c.item_id, t.c.delta).where(
+            t.c.order_id == order_id,
+            t.c.reason.in_((ORDER_USE, ORDER_RETURN)),
+            t.c.deleted == sa.false(),
+        )
+    )
+    return [OrderMove(seq, item_id, delta) for seq, item_id, delta in rows]
 
 
 @mutator("settings.set")

@@ -22,7 +22,7 @@ from expresso_desktop.core.sync_protocol import Mutation, MutationResult, Reject
 from expresso_desktop.store.tables import Outbox
 from expresso_desktop.store.types import utcnow
 
-from . import mutators
+from . import barista, mutators
 from .replica import Bases, Replica, get, get_int, put
 
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -43,6 +43,7 @@ class Row:
     reason: str | None
     server_version: int | None
     attempts: int
+    message: str | None = None  # the organiser's words for a rejection ("A042: …")
 
     def mutation(self) -> Mutation:
         """What the organiser is sent."""
@@ -59,6 +60,7 @@ def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
             rebase(conn)
         seq = get_int(conn, "next_seq", 1)
         now = utcnow()
+        args = barista.stamped(conn, args)  # who is logged in here did it
         run_mutator(conn, seq, name, args, now.isoformat(), strict=True)
         conn.execute(
             sa.insert(OUTBOX).values(seq=seq, name=name, args_json=dict(args), client_ts=now)
@@ -123,6 +125,7 @@ def rows(
             r.reason,
             r.server_version,
             r.attempts,
+            r.message,
         )
         for r in conn.execute(query)
     ]
@@ -169,6 +172,7 @@ def mark_results(conn: Connection, results: Iterable[MutationResult]) -> list[Ro
             .values(
                 status="rejected",
                 reason=result.reason or "rejected",
+                message=result.message,
                 server_version=result.version,
                 attempts=OUTBOX.c.attempts + 1,
             )
@@ -245,6 +249,7 @@ def reopen(conn: Connection, after_seq: int) -> int:
             server_version=None,
             last_error=sa.func.coalesce(OUTBOX.c.reason, OUTBOX.c.last_error),
             reason=None,
+            message=None,
         )
     )
     return done.rowcount or 0

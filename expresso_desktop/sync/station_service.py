@@ -130,7 +130,7 @@ class StationService:
             since=since,
             last_error=str(raw.get("last_error") or ""),
             rejections=tuple(
-                Rejection(int(r["seq"]), str(r["name"]), str(r["reason"] or ""))
+                Rejection(int(r["seq"]), str(r["name"]), str(r.get("message") or r["reason"] or ""))
                 for r in raw.get("rejections", ())
             ),
             paired=bool(raw.get("server")),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from expresso_desktop.cli.main import build_parser
 from tests.paths import REPO
 from tests.sms_schema import assert_schema
 
@@ -105,3 +106,48 @@ def test_corrupt_database_is_a_clear_error_and_untouched(tmp_path: Path) -> None
 def test_gui_modes_are_known_commands(command: str) -> None:
     out = run(command, "--help")
     assert out.returncode == 0
+
+
+def test_data_dir_and_verbose_before_or_after_the_command() -> None:
+    parse = build_parser().parse_args
+    assert parse(["--data-dir", "A", "serve"]).data_dir == "A"
+    assert parse(["serve", "--data-dir", "B"]).data_dir == "B"
+    assert parse(["--data-dir", "A", "serve", "--data-dir", "B"]).data_dir == "B"  # after wins
+    assert parse(["station", "--data-dir", "S", "status", "--json"]).data_dir == "S"
+    assert parse(["--data-dir", "A", "station", "status", "--data-dir", "S"]).data_dir == "S"
+    assert parse(["devices", "revoke", "3", "-v"]).verbose is True
+    assert parse(["-v", "devices", "list"]).verbose is True
+    assert parse(["devices", "list"]).verbose is False and parse(["serve"]).data_dir is None
+
+
+def test_a_first_run_prints_no_alembic_lines_unless_verbose(tmp_path: Path) -> None:
+    quiet = run("devices", "list", "--data-dir", str(tmp_path / "quiet"))
+    assert quiet.returncode == 0, quiet.stderr
+    assert (tmp_path / "quiet" / "organiser.db").exists()
+    assert b"alembic" not in quiet.stderr
+    loud = run("devices", "list", "--data-dir", str(tmp_path / "loud"), "-v")
+    assert loud.returncode == 0 and b"INFO alembic.runtime.migration" in loud.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["serve", "--webhook-port", "99999"], "'99999' is not a port number"),
+        (["serve", "--no-such-option"], "unrecognized arguments: --no-such-option"),
+        (["station"], "the following arguments are required"),
+        (["station", "status", "--data-dir", "{tmp}/none"], "no station in {tmp}/none; pair it"),
+        (["--data-dir", "{tmp}/file", "devices", "list"], "cannot use {tmp}/file as the data"),
+        (["purge-customer-data", "--data-dir", "{tmp}/none"], "no organiser database"),
+        (
+            ["devices", "pair", "--role", "display", "--qr", "{tmp}/no/such/folder/qr.png"],
+            "cannot use {tmp}/no/such/folder/qr.png: No such file or directory",
+        ),
+    ],
+)
+def test_refusals_are_one_line(tmp_path: Path, args: list[str], says: str) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    out = run(*(a.format(tmp=tmp_path) for a in args), data_dir=tmp_path / "default")
+    err = out.stderr.decode()
+    lines = [line for line in err.splitlines() if " INFO " not in line]
+    assert out.returncode == 2 and len(lines) == 1, err
+    assert lines[0].startswith("expresso") and says.format(tmp=tmp_path) in lines[0]

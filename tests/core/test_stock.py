@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.stock import (
     Movement,
+    OrderMove,
+    Round,
     StockState,
     consumption,
+    crossed,
+    event_menu,
+    is_taken,
     level_of,
     missing_for,
     order_consumption,
+    recipe,
+    return_round,
+    use_round,
 )
 
 
@@ -62,3 +71,50 @@ def test_missing_for() -> None:
         "cup:medium",
     ]
     assert StockState(10, low=20).is_low and not StockState(30, low=20).is_low
+
+
+def test_an_item_marked_out_or_exhausted_is_out() -> None:
+    assert StockState(500, out=True).is_out and StockState(0).is_out
+    assert StockState(-3).is_out and not StockState(0.5).is_out
+
+
+def test_a_recipe_skips_lines_the_menu_no_longer_knows(menu: Menu) -> None:
+    gone = DrinkSpec("babyccino", "small", "full cream")
+    latte = DrinkSpec("latte", "medium", "oat")
+    assert recipe([gone, latte], menu) == consumption(latte, menu)
+
+
+def test_the_event_menu_is_its_stored_menu_or_the_default(menu: Menu) -> None:
+    assert event_menu(None) == menu
+    small = menu.without(drinks=("mocha",))
+    assert event_menu(small.to_dict()).drink_names == small.drink_names
+
+
+def test_a_use_round_takes_what_the_station_tracks_once() -> None:
+    needs = {"milk:oat": 298, "coffee beans": 9, "cup:medium": 1}
+    tracked = {"milk:oat": 7, "cup:medium": 8}  # no beans tracked here: skipped
+    first = use_round([], needs, tracked)
+    assert first == Round(1, {8: -1, 7: -298})
+    taken = [OrderMove(1, 7, -298), OrderMove(1, 8, -1)]
+    assert is_taken(taken) and use_round(taken, needs, tracked) is None
+
+
+def test_a_return_round_gives_back_exactly_the_last_use() -> None:
+    history = [OrderMove(1, 7, -298), OrderMove(1, 8, -1)]
+    back = return_round(history)
+    assert back == Round(2, {7: 298, 8: 1})
+    history += [OrderMove(2, 7, 298), OrderMove(2, 8, 1)]
+    assert not is_taken(history) and return_round(history) is None
+    again = use_round(history, {"milk:oat": 300}, {"milk:oat": 7})  # the menu changed since
+    assert again == Round(3, {7: -300})
+    assert return_round([*history, OrderMove(3, 7, -300)]) == Round(4, {7: 300})
+    assert return_round([]) is None
+
+
+def test_thresholds_are_crossed_once() -> None:
+    assert crossed(1500, 900, 1000) == ("stock_low",)
+    assert crossed(900, 800, 1000) == ()  # already low
+    assert crossed(900, 0, 1000) == ("stock_out",)  # out replaces low
+    assert crossed(0, -5, 1000) == ("stock_negative",)  # already out
+    assert crossed(300, -5, 1000) == ("stock_out", "stock_negative")
+    assert crossed(-5, 2000, 1000) == ()  # a restock raises nothing

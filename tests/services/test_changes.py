@@ -146,6 +146,7 @@ async def test_a_real_order_names_itself_and_its_station(
             event_id=organiser.event_id,
             station_id=station_id,
             specs=[DrinkSpec("latte", "medium", "full cream")],
+            menu=organiser.menu,
         )
         station.make_time_s = 42.0
         tx.session.add(station)

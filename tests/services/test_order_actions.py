@@ -27,7 +27,12 @@ def walk_in(services: OrganiserServices, station: int, *specs: DrinkSpec, **kw: 
     return write(
         services,
         lambda tx: order_actions.create_at_station(
-            tx, event_id=services.event_id, station_id=sid, specs=list(specs), **kw
+            tx,
+            event_id=services.event_id,
+            station_id=sid,
+            specs=list(specs),
+            menu=services.menu,
+            **kw,
         ),
     )
 
@@ -100,7 +105,11 @@ def test_a_station_that_cannot_make_a_drink_refuses_it_and_writes_nothing(
         write(
             organiser,
             lambda tx: order_actions.create_at_station(
-                tx, event_id=organiser.event_id, station_id=9999, specs=[LATTE]
+                tx,
+                event_id=organiser.event_id,
+                station_id=9999,
+                specs=[LATTE],
+                menu=organiser.menu,
             ),
         )
     assert no_station.value.field == "station_id"
@@ -167,13 +176,19 @@ def test_a_cancelled_order_cannot_be_undone(organiser: OrganiserServices) -> Non
 def test_moving_an_order_bumps_its_assign_version(organiser: OrganiserServices) -> None:
     order = walk_in(organiser, 1, LATTE)
     two = station_id(organiser, 2)
-    moved = write(organiser, lambda tx: order_actions.move_order(tx, order.id, two))
+    moved = write(
+        organiser, lambda tx: order_actions.move_order(tx, order.id, two, menu=organiser.menu)
+    )
     assert (moved.station_id, moved.assign_version) == (two, order.assign_version + 1)
-    same = write(organiser, lambda tx: order_actions.move_order(tx, order.id, two))
+    same = write(
+        organiser, lambda tx: order_actions.move_order(tx, order.id, two, menu=organiser.menu)
+    )
     assert same.assign_version == moved.assign_version  # already there: nothing written
     assert len(logged(organiser, "orders")) == 2
     with pytest.raises(ValidationError):
-        write(organiser, lambda tx: order_actions.move_order(tx, order.id, 9999))
+        write(
+            organiser, lambda tx: order_actions.move_order(tx, order.id, 9999, menu=organiser.menu)
+        )
 
 
 def test_a_ready_order_is_too_late_to_move(organiser: OrganiserServices) -> None:
@@ -181,7 +196,9 @@ def test_a_ready_order_is_too_late_to_move(organiser: OrganiserServices) -> None
     _tap(organiser, order_id, "ready")
     two = station_id(organiser, 2)
     with pytest.raises(DomainError) as refused:
-        write(organiser, lambda tx: order_actions.move_order(tx, order_id, two))
+        write(
+            organiser, lambda tx: order_actions.move_order(tx, order_id, two, menu=organiser.menu)
+        )
     assert refused.value.code == "too_late_to_move"
 
 

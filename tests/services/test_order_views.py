@@ -1,4 +1,5 @@
-"""Order rows for screens (services/order_views.py): newest first, drinks summarised."""
+"""Order rows for screens (services/order_views.py): waiting VIP orders, then newest first,
+drinks summarised."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def test_rows_are_newest_first_with_summaries_and_station_names(
     second = store(organiser, 2, DrinkSpec("mocha", "medium", "full cream"), station=3, vip=True)
     unassigned = store(organiser, 3, DrinkSpec("long black", "small", "none"), station=None)
     rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
-    assert [r.id for r in rows] == [unassigned, second, first]
-    newest, garden, sams = rows
+    assert [r.id for r in rows] == [second, unassigned, first]  # the waiting VIP order first
+    garden, newest, sams = rows
     assert sams.summary == "latte; 2× large oat flat white, 2 sugars, decaf"
     assert (sams.number, sams.customer_name, sams.station) == ("A001", "Sam", "Station 1")
     assert (garden.station, garden.vip, garden.status, garden.source) == (
@@ -90,3 +91,15 @@ def test_deleted_orders_and_other_events_are_not_listed(organiser: OrganiserServ
     rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
     assert [r.id for r in rows] == [kept]
     assert load_order_rows(organiser.engine, organiser.event_id + 1, organiser.menu) == []
+
+
+def test_a_vip_order_still_to_be_made_is_listed_first(organiser: OrganiserServices) -> None:
+    latte = DrinkSpec("latte", "medium", "full cream")
+    vip = store(organiser, 1, latte, vip=True)
+    newer = store(organiser, 2, latte)
+    rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
+    assert [r.id for r in rows] == [vip, newer]
+    write(organiser, lambda tx: orders.start_order(tx, vip))
+    write(organiser, lambda tx: orders.mark_ready(tx, vip))
+    rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
+    assert [r.id for r in rows] == [newer, vip]  # made: back among the rest, by age

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from expresso_desktop.core.items import DrinkSpec
-from expresso_desktop.services import orders, station_admin
+from expresso_desktop.services import orders, station_admin, stock
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.read_cache import ReadCache
@@ -126,8 +126,7 @@ def test_what_is_makeable_follows_stock_and_capabilities(organiser: OrganiserSer
     garden_coconut = stock_item(organiser, 3, "milk:coconut")
 
     def run_out(tx: Tx) -> None:
-        item = station_admin.get_item(tx.session, garden_coconut.id or 0)
-        station_admin.set_out(tx, item, True)
+        stock.mark_out(tx, stock.get_item(tx.session, garden_coconut.id or 0), True)
 
     write(organiser, run_out)
     milks = floor(organiser).milks_now(organiser.menu, now)

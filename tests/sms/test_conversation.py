@@ -349,7 +349,7 @@ async def sms(aiohttp_client: Any, demo: OrganiserServices) -> Any:
 
 
 def texts(services: OrganiserServices) -> Texts:
-    return Texts(templates=services.templates, menu=services.menu)
+    return Texts(services.texts, services.menu)
 
 
 def make_ready(services: OrganiserServices, order_id: str) -> int:
@@ -477,7 +477,9 @@ async def test_codes_are_never_quantities_and_a_vip_code_marks_the_order(
     assert (vip.vip, vip.customer_name, plain_order.vip) == (True, "Val", False)
     assert [i.quantity for i in rows(demo, OrderItem)] == [1, 1]  # never 20 or 7 lattes
     big = await sms("25 flat whites for the crew", phone="+61400000003") or ""
-    assert big.startswith("That's a lot of coffee! We can take up to 20 drinks in one text.")
+    assert big.startswith("That's 25 drinks - reply YES to confirm")  # never placed silently
+    huge = await sms("99 lattes and 5 mochas", phone="+61400000004") or ""
+    assert huge.startswith("That's a lot of coffee! We can take up to 99 drinks in one text.")
     assert len(rows(demo, Order)) == 2
 
 

@@ -142,7 +142,7 @@ class Organiser:
             sid = station_id if station_id is not None else self.station_ids()[0]
             order = order_actions.create_at_station(
                 tx, event_id=self.services.event_id, station_id=sid, specs=[LATTE],
-                customer_name=name, source="sms",
+                menu=self.services.menu, customer_name=name, source="sms",
             )  # fmt: skip
             if station_id is None:  # unassigned: any station may claim it
                 order.station_id = None

@@ -169,12 +169,12 @@ class SyncSimulation(RuleBasedStateMachine):
             self._tap(node, "stock.consume", item_id=item_id, qty=qty,
                       generation=item["generation"])  # fmt: skip
 
-    @rule(i=NODE, paused=st.booleans())
-    def set_setting(self, i: int, paused: bool) -> None:
+    @rule(i=NODE, sound=st.booleans())
+    def set_setting(self, i: int, sound: bool) -> None:
         node = self.nodes[i]
-        key = f"station.{node.station_id}.paused"
+        key = f"station.{node.station_id}.sound"
         row = node.image("settings", key)
-        self._tap(node, "settings.set", key=key, value=paused,
+        self._tap(node, "settings.set", key=key, value=sound,
                   base_version=row["row_version"] if row else 0)  # fmt: skip
 
     @rule(i=NODE)

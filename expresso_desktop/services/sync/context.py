@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from expresso_desktop.core.actors import ORGANISER_CLIENT as ORGANISER_CLIENT
+from expresso_desktop.core.actors import Actor
 from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import Reason
+from expresso_desktop.services import order_rules
 from expresso_desktop.services.changes import Alert
 from expresso_desktop.services.writer import Tx
-
-ORGANISER_CLIENT = "organiser"  # the client id of the organiser's own writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,21 @@ class MutationCtx:
     menu: Menu
     recovering: bool = False  # just restored: unknown entities may still be re-pushed
     client_ts: str | None = None  # the station's clock when tapped: display only (I6)
+
+    def actor(self, args: Mapping[str, Any]) -> Actor:
+        """Who the order services see: the pushing device's role and station, and the barista
+        logged in there when it was tapped (``staff_id``, which the station adds to every
+        mutation; the order history records it only if the organiser knows that person)."""
+        caller = self.caller
+        staff = args.get("staff_id")
+        return Actor(
+            role=caller.role,
+            station_id=caller.station_id,
+            device_id=caller.device_id,
+            staff_id=staff if isinstance(staff, int) and not isinstance(staff, bool) else None,
+            client_id=caller.client_id,
+            name=caller.name,
+        )
 
 
 class Refused(DomainError):
@@ -107,12 +123,10 @@ def unknown(ctx: MutationCtx, what: str) -> Exception:
     return Refused(Reason.UNKNOWN_ENTITY, f"no {what}")
 
 
-def own_station(ctx: MutationCtx, station_id: int | None) -> None:
-    """Baristas act for their own station (and on unassigned orders); others anywhere."""
-    if ctx.caller.role != "barista":
-        return
-    if station_id is not None and station_id != ctx.caller.station_id:
-        raise Refused(Reason.NOT_YOUR_STATION, f"that belongs to station id {station_id}")
+def own_station(ctx: MutationCtx, station_id: int | None, what: str = "that") -> None:
+    """Baristas act for their own station (and on what belongs to none); others anywhere:
+    the order rule (``order_rules.check_station``), for stock and settings too."""
+    order_rules.check_station(ctx.tx.session, ctx.actor({}), station_id, what)
 
 
 Registry = Mapping[str, Spec]

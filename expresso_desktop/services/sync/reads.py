@@ -151,6 +151,7 @@ def stored_result(session: Session, client_id: str, seq: int) -> MutationResult:
         ResultStatus.DUPLICATE,
         version=row.version,
         reason=row.reason,
+        message=row.message,
         original=ResultStatus(row.status),
     )
 
@@ -169,6 +170,7 @@ def log_row(client_id: str, m: Mutation, result: MutationResult) -> dict[str, An
         "args_json": dict(m.args),
         "status": result.status.value,
         "reason": result.reason,
+        "message": result.message,
         "version": result.version,
         "client_ts": aware(m.client_ts),
         "received_at": utcnow(),

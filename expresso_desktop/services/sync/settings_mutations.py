@@ -1,6 +1,7 @@
 """The organiser's handlers for the event-wide shared state stations may write (sync.md 4.5):
-settings (organiser-owned; a station only its own ``station.<id>.*`` keys, compare-and-set on
-``row_version``) and chat (grow-only, insert-or-ignore by the client's message id)."""
+settings (organiser-owned; a station only its own ``station.<id>.<name>`` rows, compare-and-set
+on ``row_version``, every value checked by ``services.event_settings`` like any other path) and
+chat (grow-only, insert-or-ignore by the client's message id)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from expresso_desktop.core import station_settings
 from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import MutationName, Reason
@@ -31,9 +33,9 @@ MAX_SETTING_BYTES = 4000
 
 
 def _barista_may_set(ctx: MutationCtx, key: str) -> bool:
-    """Stations own only their own ``station.<id>.<name>`` keys (paused, sound...)."""
-    station_id = ctx.caller.station_id
-    return station_id is not None and key.startswith(f"station.{station_id}.")
+    """Stations own only their own ``station.<id>.<name>`` rows (sound, card ages...)."""
+    parsed = station_settings.parse_key(key)
+    return parsed is not None and parsed[0] == ctx.caller.station_id
 
 
 def settings_set(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
@@ -49,12 +51,12 @@ def settings_set(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
     row = session.get(Setting, key)
     if base != (row.row_version if row is not None else 0):
         raise Refused(Reason.STALE, f"{key} was changed meanwhile")
-    value = args["value"]
-    if key in event_settings.defaults(ctx.menu):
-        try:
-            value = event_settings.check(key, value, ctx.menu, load_default_templates())
-        except (DomainError, AttributeError, TypeError) as exc:
-            raise Refused(Reason.INVALID_ARGS, f"bad value for {key}: {exc}") from None
+    try:
+        value = event_settings.check_key(
+            session, key, args["value"], ctx.menu, load_default_templates()
+        )
+    except DomainError as exc:
+        raise Refused(Reason.INVALID_ARGS, f"bad value for {key}: {exc.reason}") from None
     saved = settings_repo.put(key, value, session=session)
     emit(session, ctx.tx.changes, "settings", saved, entity_id=key)
 

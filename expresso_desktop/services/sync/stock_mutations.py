@@ -1,10 +1,9 @@
 """The organiser's handlers for stock mutations (sync.md 4.5): stations never send levels,
-only deltas tagged with the count generation they saw.
+only deltas tagged with the count generation they saw, and whether an item is out.
 
-``level = baseline + Σ counted deltas of the current generation``, recomputed in the same
-transaction. A consumption is never refused for lack of stock (the drink was made): the
-level may go negative and the organiser is alerted. A delta tagged with an older generation is
-recorded with ``counted = False`` (the physical count already saw it) for reconciliation.
+Thin adapters over ``services.stock`` (the rulebook the LAN API uses too): they check the
+arguments and the caller's station, and key each delta by a uuid5 of (client, seq) so the
+station's optimistic row and the organiser's are the same row.
 """
 
 from __future__ import annotations
@@ -12,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import MutationName, Reason, movement_id
-from expresso_desktop.services.changes import Alert, emit
+from expresso_desktop.services import stock
 from expresso_desktop.services.sync.context import (
     MutationCtx,
     Refused,
@@ -29,8 +25,7 @@ from expresso_desktop.services.sync.context import (
     own_station,
     unknown,
 )
-from expresso_desktop.store.tables import Order, StockItem
-from expresso_desktop.store.tables import StockMovement as Movement
+from expresso_desktop.store.tables import StockItem
 
 
 def _item(ctx: MutationCtx, args: Mapping[str, Any]) -> StockItem:
@@ -41,80 +36,42 @@ def _item(ctx: MutationCtx, args: Mapping[str, Any]) -> StockItem:
     return item
 
 
-def _record(
-    ctx: MutationCtx,
-    item: StockItem,
-    delta: float,
-    generation: int,
-    reason: str,
-    order_id: str | None = None,
-) -> None:
-    session = ctx.tx.session
+def _own_item(ctx: MutationCtx, args: Mapping[str, Any]) -> StockItem:
+    item = _item(ctx, args)
+    own_station(ctx, item.station_id)
+    return item
+
+
+def _movement(ctx: MutationCtx, item: StockItem) -> str:
     assert item.id is not None
-    if order_id is not None and session.get(Order, order_id) is None:
-        order_id = None  # the use happened; an order we never heard of is just not linked
-    counted = generation >= item.generation  # a newer one than ours cannot be: treat as ours
-    movement = Movement(
-        id=movement_id(ctx.caller.client_id, ctx.seq, item.id),
-        item_id=item.id,
-        client_id=ctx.caller.client_id,
-        seq=ctx.seq,
-        delta=delta,
-        generation=item.generation if counted else generation,
-        order_id=order_id,
-        reason=reason,
-        counted=counted,
-    )
-    session.add(movement)
-    emit(session, ctx.tx.changes, "stock_movements", movement)
-    if not counted:
-        ctx.tx.changes.alerts.append(
-            Alert(
-                "stock_reconcile",
-                f"{item.name}: a use of {-delta:g} from before the last count arrived late; "
-                "recorded, not subtracted",
-                str(item.id),
-            )
-        )
-        return
-    _recount(ctx, item)
-
-
-def _recount(ctx: MutationCtx, item: StockItem) -> None:
-    session = ctx.tx.session
-    was_low = item.level <= item.low_threshold
-    total = session.exec(
-        select(func.coalesce(func.sum(Movement.delta), 0.0)).where(
-            Movement.item_id == item.id,
-            Movement.generation == item.generation,
-            Movement.counted == True,  # noqa: E712
-            Movement.deleted == False,  # noqa: E712
-        )
-    ).one()
-    item.level = item.baseline + float(total)
-    session.add(item)
-    emit(session, ctx.tx.changes, "stock_items", item)
-    if item.level < 0:
-        ctx.tx.changes.alerts.append(
-            Alert("stock_negative", f"{item.name} is below zero ({item.level:g})", str(item.id))
-        )
-    elif item.level <= item.low_threshold and not was_low:
-        ctx.tx.changes.alerts.append(Alert("stock_low", f"{item.name} is low", str(item.id)))
+    return movement_id(ctx.caller.client_id, ctx.seq, item.id)
 
 
 def stock_consume(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
-    item = _item(ctx, args)
-    own_station(ctx, item.station_id)
-    generation = arg_int(args, "generation", optional=True)
-    order_id = arg_str(args, "order_id", max_len=64, optional=True)
-    seen = item.generation if generation is None else generation
-    _record(ctx, item, -arg_qty(args), seen, "consume", order_id)
+    item = _own_item(ctx, args)
+    stock.record(
+        ctx.tx,
+        item,
+        -arg_qty(args),
+        reason="consume",
+        client_id=ctx.caller.client_id,
+        seq=ctx.seq,
+        generation=arg_int(args, "generation", optional=True),
+        order_id=arg_str(args, "order_id", max_len=64, optional=True),
+        movement=_movement(ctx, item),
+    )
 
 
 def stock_restock(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
-    item = _item(ctx, args)
-    own_station(ctx, item.station_id)
-    _record(ctx, item, arg_qty(args), item.generation, "restock")
+    item = _own_item(ctx, args)
+    stock.restock(
+        ctx.tx,
+        item,
+        arg_qty(args),
+        client_id=ctx.caller.client_id,
+        seq=ctx.seq,
+        movement=_movement(ctx, item),
+    )
 
 
 def stock_reset(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
@@ -123,15 +80,21 @@ def stock_reset(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
     counted = args.get("counted_level")
     if isinstance(counted, bool) or not isinstance(counted, int | float) or counted < 0:
         raise Refused(Reason.INVALID_ARGS, "counted_level must be a number >= 0")
-    item.generation += 1
-    item.baseline = float(counted)
-    item.level = float(counted)
-    ctx.tx.session.add(item)
-    emit(ctx.tx.session, ctx.tx.changes, "stock_items", item)
+    stock.count(ctx.tx, item, float(counted))
+
+
+def stock_mark_out(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
+    """Marked out at the station (routing stops sending what needs it there) or back in."""
+    item = _own_item(ctx, args)
+    out = args.get("out")
+    if not isinstance(out, bool):
+        raise Refused(Reason.INVALID_ARGS, "out must be true or false")
+    stock.mark_out(ctx.tx, item, out)
 
 
 HANDLERS: Registry = {
     MutationName.STOCK_CONSUME: Spec(Permission.STOCK_USE, stock_consume),
     MutationName.STOCK_RESTOCK: Spec(Permission.STOCK_USE, stock_restock),
     MutationName.STOCK_RESET: Spec(Permission.STOCK_COUNT, stock_reset),
+    MutationName.STOCK_MARK_OUT: Spec(Permission.STOCK_USE, stock_mark_out),
 }

@@ -67,8 +67,6 @@ ERROR_UNSUBSCRIBED = "21610"
 # Settings (``Setting`` rows; these are the defaults when a key is absent).
 SETTING_RATE = "sms_rate_per_second"  # per sending number; one long code does about 1/s
 DEFAULT_RATE_PER_SECOND = 1.0
-SETTING_REMINDER_MINUTES = "reminder_minutes"  # a ready order not collected after this: remind once
-DEFAULT_REMINDER_MINUTES = 10.0
 
 
 def enqueue(
@@ -119,6 +117,23 @@ def enqueue(
     if opted_out:
         log.info("not texting %s (%s): opted out", mask_phone(to), kind)
     return row
+
+
+# A move's text (the new pickup place, kind "confirmation": the pickup place confirmed again)
+# is keyed by the order and its ``assign_version``: one text per move, however often it is heard.
+MOVED_PREFIX = "moved:"
+
+
+def moved_key(order_id: str, assign_version: int) -> str:
+    return f"{MOVED_PREFIX}{order_id}:{assign_version}"
+
+
+def moved_version(dedupe_key: str | None) -> int | None:
+    """The ``assign_version`` a move's text was written for; None for any other text."""
+    if dedupe_key is None or not dedupe_key.startswith(MOVED_PREFIX):
+        return None
+    version = dedupe_key.rpartition(":")[2]
+    return int(version) if version.isdigit() else None
 
 
 def already_queued(tx: Tx, dedupe_key: str) -> bool:

@@ -1,8 +1,13 @@
-"""Which texts an order's life sends, and when: "ready", a staff cancellation, one reminder.
+"""Which texts an order's life sends, and when: "ready", a staff cancellation, one reminder,
+the new pickup place when an order not made yet moves, and a group's one pickup text.
 
 Each is queued under a dedupe key derived from the order event (``ready:<order id>``,
-``cancel:<order id>``, ``reminder:<order id>``), so hearing about the same change twice, a sweep
-racing the change bus, or a restart replaying both can never text a customer twice.
+``cancel:<order id>``, ``reminder:<order id>``, ``moved:<order id>:<assign version>``,
+``ready-group:<group id>``), so hearing about the same change twice, a sweep racing the change
+bus, or a restart replaying both can never text a customer twice.
+
+Every text is written with the event's templates and timing as they are now (``Texts.settings``,
+the organiser's live view): a change to them is in the next text, no restart.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ from sqlmodel import and_, col, or_, select
 from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.sms.segments import to_gsm_friendly
-from expresso_desktop.core.templates import TemplateSet, is_are, spoken_list
+from expresso_desktop.core.templates import is_are, spoken_list
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.order_actions import group_members, group_progress
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON
+from expresso_desktop.services.text_settings import LiveTexts
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.outbound import messages as outbound
-from expresso_desktop.store.repositories import orders_repo, settings_repo
-from expresso_desktop.store.tables import Customer, Order, SmsMessage, Station
+from expresso_desktop.sms.replies import Replies
+from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.tables import Customer, GroupOrder, Order, SmsMessage, Station
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,15 +41,20 @@ log = logging.getLogger(__name__)
 READY_TTL = timedelta(minutes=30)
 CANCEL_TTL = timedelta(minutes=30)
 REMINDER_TTL = timedelta(minutes=10)
+MOVED_TTL = timedelta(minutes=30)
 # After a restart, the sweep re-queues notifications for changes at most this old.
 CATCH_UP = timedelta(minutes=30)
+
+
+# An order that may still move (and whose customer then hears where to go).
+_NOT_MADE = frozenset({"new", "in_progress"})
 
 
 @dataclass(frozen=True)
 class Texts:
     """What rendering needs; the same for every unit of work."""
 
-    templates: TemplateSet
+    settings: LiveTexts  # the event's templates and reminder timing, as they are now
     menu: Menu | None
     from_number: str = ""
 
@@ -70,7 +82,7 @@ def sweep(tx: Tx, *, texts: Texts, now: datetime | None = None) -> int:
 
 def send_reminders(tx: Tx, *, texts: Texts, now: datetime) -> int:
     session = tx.session
-    minutes = _reminder_minutes(tx)
+    minutes = texts.settings.current().reminder_minutes
     due = select(Order).where(
         Order.status == "ready",
         col(Order.customer_id).is_not(None),
@@ -124,14 +136,21 @@ def renotify(tx: Tx, *, order_id: str, texts: Texts) -> SmsMessage | None:
 
 def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     order = orders_repo.get(order_id, session=tx.session)
-    if order is None or order.status not in ("ready", "cancelled"):
+    if order is None:
         return False
+    if order.status in _NOT_MADE:
+        return _notify_move(tx, order, texts)
+    if order.status not in ("ready", "cancelled"):
+        return False
+    if order.group_id is not None:
+        # A member's cancellation may be what completes the group: the rest are ready.
+        group_text = _notify_group(tx, order, texts)
+        if order.status == "ready":
+            return group_text
     customer = _customer(tx, order)
     if customer is None:  # a walk-in: nobody to text
         return False
     now = utcnow()
-    if order.status == "ready" and order.group_id is not None:
-        return _notify_group(tx, order, customer, texts, now)
     if order.status == "ready":
         kind, template, key, ttl = "ready", "ready", f"ready:{order.id}", READY_TTL
     elif order.cancel_reason == CUSTOMER_CANCEL_REASON:
@@ -154,55 +173,98 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     return row is not None
 
 
-def _notify_group(tx: Tx, order: Order, customer: Customer, texts: Texts, now: datetime) -> bool:
-    """A group ordered by text gets one pickup text, when the last of its drinks is ready:
-    each drink with the name on its cup."""
-    assert order.group_id is not None
-    members = [o for o in group_members(tx.session, order.group_id) if o.customer_id == customer.id]
-    if not group_progress(members).complete:
+def _notify_move(tx: Tx, order: Order, texts: Texts) -> bool:
+    """An order not made yet went to another station (every move bumps ``assign_version``):
+    its customer hears the new pickup place, once per move."""
+    if order.assign_version == 0 or order.station_id is None:
         return False
-    key = f"ready-group:{order.group_id}"
-    if outbound.already_queued(tx, key):
+    key = outbound.moved_key(order.id, order.assign_version)
+    customer = _customer(tx, order)
+    if customer is None or outbound.already_queued(tx, key):
         return False
-    ready = [o for o in members if o.status in ("ready", "collected")]
-    drinks, count = [], 0
-    for member in ready:
-        text, n = _drink_list(tx, member, texts.menu)
-        drinks.append(f"{text} for {member.customer_name}" if member.customer_name else text)
-        count += n
-    values = {
-        "number": ", ".join(f"#{o.number}" for o in ready),
-        "name": customer.name or "Hi",
-        "drink": spoken_list(drinks),
-        "is_are": is_are(count),
-        "station": _station_label(tx, order.station_id),
-    }
-    body = texts.templates.render("group_ready", values, limits={"drink": 400}).text
     row = outbound.enqueue(
         tx,
         to=customer.phone,
-        body=body,
-        kind="ready",
+        body=_render(tx, "moved", order, customer, texts),
+        kind="confirmation",
         from_number=texts.from_number,
         order_id=order.id,
         customer_id=customer.id,
         dedupe_key=key,
-        expires_at=now + READY_TTL,
+        expires_at=utcnow() + MOVED_TTL,
     )
     return row is not None
 
 
+def _notify_group(tx: Tx, order: Order, texts: Texts) -> bool:
+    """A group gets one pickup text, to its contact, once every drink still wanted is ready:
+    each drink with the name on its cup. A group whose drinks were all cancelled gets none."""
+    session = tx.session
+    assert order.group_id is not None
+    group = session.get(GroupOrder, order.group_id)
+    if group is None or group.deleted or group.pickup_notified:
+        return False
+    contact = group.customer_id if group.customer_id is not None else order.customer_id
+    customer = session.get(Customer, contact) if contact is not None else None
+    members = group_members(session, group.id)
+    if customer is None or not group_progress(members).complete:
+        return False
+    made = [o for o in members if o.status in ("ready", "collected")]
+    waiting = [o for o in made if o.status == "ready"]
+    key = f"ready-group:{group.id}"
+    row = None
+    if waiting and not outbound.already_queued(tx, key):
+        row = outbound.enqueue(
+            tx,
+            to=customer.phone,
+            body=_group_text(tx, group, made, customer, texts),
+            kind="ready",
+            from_number=texts.from_number,
+            order_id=waiting[-1].id,  # the text stays worth sending while this one waits
+            customer_id=customer.id,
+            dedupe_key=key,
+            expires_at=utcnow() + READY_TTL,
+        )
+    group.pickup_notified = True
+    session.add(group)
+    emit(session, tx.changes, "group_orders", group)
+    return row is not None
+
+
+def _group_text(
+    tx: Tx, group: GroupOrder, made: list[Order], customer: Customer, texts: Texts
+) -> str:
+    drinks, count = [], 0
+    for member in made:
+        text, n = _drink_list(tx, member, texts.menu)
+        drinks.append(f"{text} for {member.customer_name}" if member.customer_name else text)
+        count += n
+    values = {
+        "number": ", ".join(f"#{o.number}" for o in made),
+        "name": group.organiser_name or customer.name or "Hi",
+        "drink": spoken_list(drinks),
+        "is_are": is_are(count),
+        "station": spoken_list(
+            dict.fromkeys(_station_label(_station(tx, o.station_id)) for o in made)
+        ),
+    }
+    templates = texts.settings.current_templates()
+    return templates.render("group_ready", values, limits={"drink": 400}).text
+
+
 def _render(tx: Tx, template: str, order: Order, customer: Customer, texts: Texts) -> str:
     drinks, count = _drink_list(tx, order, texts.menu)
+    station = _station(tx, order.station_id)
     values = {
         "number": order.number or "",
         "name": order.customer_name or customer.name or "Hi",
         "drink": drinks,
         "is_are": is_are(count),
-        "station": _station_label(tx, order.station_id),
+        "station": _station_label(station),
+        "location": Replies.location(station) if station is not None else "",
         "reason": order.cancel_reason or "sorry, the coffee team had to",
     }
-    return texts.templates.render(template, values).text
+    return texts.settings.current_templates().render(template, values).text
 
 
 def _drink_list(tx: Tx, order: Order, menu: Menu | None) -> tuple[str, int]:
@@ -219,8 +281,11 @@ def _drink_list(tx: Tx, order: Order, menu: Menu | None) -> tuple[str, int]:
     return spoken_list(to_gsm_friendly(p) for p in parts) or "order", count or 1
 
 
-def _station_label(tx: Tx, station_id: int | None) -> str:
-    station = tx.session.get(Station, station_id) if station_id is not None else None
+def _station(tx: Tx, station_id: int | None) -> Station | None:
+    return tx.session.get(Station, station_id) if station_id is not None else None
+
+
+def _station_label(station: Station | None) -> str:
     if station is None:
         return "the pickup counter"
     return station.name or f"Station {station.number}"
@@ -230,13 +295,3 @@ def _customer(tx: Tx, order: Order) -> Customer | None:
     if order.customer_id is None:
         return None
     return tx.session.get(Customer, order.customer_id)
-
-
-def _reminder_minutes(tx: Tx) -> float:
-    value = settings_repo.get(
-        outbound.SETTING_REMINDER_MINUTES, outbound.DEFAULT_REMINDER_MINUTES, session=tx.session
-    )
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        return outbound.DEFAULT_REMINDER_MINUTES

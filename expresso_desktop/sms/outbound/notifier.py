@@ -19,11 +19,26 @@ from expresso_desktop.sms.twilio_gateway import TwilioGateway, WebhookError
 log = logging.getLogger(__name__)
 
 _NOTIFY_STATUSES = frozenset({"ready", "cancelled"})
+_MOVABLE_STATUSES = frozenset({"new", "in_progress"})
+
+
+def _calls_for_text(data: dict[str, object] | None) -> bool:
+    """Whether an order's new image may call for a text: ready, cancelled, or moved (once
+    moved, ``assign_version`` is above 0; each move is texted once, so hearing of a moved
+    order again sends nothing)."""
+    if data is None:
+        return False
+    status = data.get("status")
+    if status in _NOTIFY_STATUSES:
+        return True
+    version = data.get("assign_version")
+    return status in _MOVABLE_STATUSES and isinstance(version, int) and version > 0
 
 
 class Notifier:
-    """Queues "ready" and staff-cancellation texts as soon as the change bus announces them,
-    and every ``sweep_interval_s`` catches up on anything missed (a crash between an order's
+    """Queues "ready", staff-cancellation, "moved" and group pickup texts as soon as the change
+    bus announces them (whoever made the change: a window, the LAN API, a station's sync
+    push), and every ``sweep_interval_s`` catches up on anything missed (a crash between an order's
     commit and its text's) and queues due reminders. The sender hears of what was queued from
     the change bus, like any other text."""
 
@@ -76,11 +91,7 @@ class Notifier:
 
     def _on_changes(self, changeset: ChangeSet) -> None:
         # On the writer's thread, after commit: only hand the ids over to our loop.
-        ids = [
-            c.entity_id
-            for c in changeset.of("orders")
-            if c.data is not None and c.data.get("status") in _NOTIFY_STATUSES
-        ]
+        ids = [c.entity_id for c in changeset.of("orders") if _calls_for_text(c.data)]
         loop = self._loop
         if ids and loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the sweep will
@@ -100,7 +111,8 @@ class Notifier:
             log.exception("could not queue order notifications")
 
     async def sweep_once(self) -> int:
-        return await self.writer.run(partial(notifications.sweep, texts=self.texts))
+        sweep = partial(notifications.sweep, texts=self.texts, now=self._clock.now())
+        return await self.writer.run(sweep)
 
     async def _sweep_forever(self) -> None:
         while True:

@@ -104,17 +104,36 @@ def claim_next(tx: Tx, *, now: datetime, number: str) -> Claim:
 
 def _obsolete(tx: Tx, row: SmsMessage) -> bool:
     """Settle a text that must no longer go out: the drink was collected or cancelled before
-    its "ready" left, or the customer opted out after it was queued."""
+    its "ready" left, the order moved again (or was made) before its "moved" left, or the
+    customer opted out after it was queued."""
     if row.kind in _WHILE_READY and row.order_id is not None:
         order = tx.session.get(Order, row.order_id)
         if order is None or order.status != "ready":
             _finish(tx, row, outbound.EXPIRED, f"order_{order.status if order else 'gone'}")
+            return True
+    version = outbound.moved_version(row.dedupe_key)
+    if version is not None and row.order_id is not None:
+        stale = _stale_move(tx, row.order_id, version)
+        if stale is not None:
+            _finish(tx, row, outbound.EXPIRED, stale)
             return True
     customer = tx.session.exec(select(Customer).where(Customer.phone == row.to_number)).first()
     if customer is not None and customer.opted_out:
         _finish(tx, row, outbound.SKIPPED_OPTED_OUT, None)
         return True
     return False
+
+
+def _stale_move(tx: Tx, order_id: str, version: int) -> str | None:
+    """Why a move's text no longer says where to go, or None while it still does."""
+    order = tx.session.get(Order, order_id)
+    if order is None:
+        return "order_gone"
+    if order.status not in ("new", "in_progress"):
+        return f"order_{order.status}"  # the ready text (or the cancellation) says the rest
+    if order.assign_version != version:
+        return "order_moved_again"
+    return None
 
 
 def mark_sent(tx: Tx, *, message_id: int, result: SendResult) -> None:

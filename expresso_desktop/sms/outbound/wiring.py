@@ -133,7 +133,7 @@ def build_outbound(
     notifier = Notifier(
         services.writer,
         services.bus,
-        Texts(services.templates, services.menu, gateway.from_number),
+        Texts(services.texts, services.menu, gateway.from_number),
         sweep_interval_s=sweep_interval_s,
     )
     registrar = None

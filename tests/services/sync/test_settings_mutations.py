@@ -21,14 +21,14 @@ def test_a_station_sets_its_own_keys_with_compare_and_set(
     organiser: OrganiserServices, client: Callable[..., Client]
 ) -> None:
     one = client(1)
-    key = f"station.{one.caller.station_id}.paused"
-    first = one.push("settings.set", key=key, value=True, base_version=0).results[0]
+    key = f"station.{one.caller.station_id}.sound"
+    first = one.push("settings.set", key=key, value=False, base_version=0).results[0]
     assert first.status is ResultStatus.APPLIED
     row = _setting(organiser, key)
-    assert row is not None and row.value_json is True
+    assert row is not None and row.value_json is False
     stale = one.push("settings.set", key=key, value=False, base_version=0).results[0]
     assert stale.reason == Reason.STALE
-    again = one.push("settings.set", key=key, value=False, base_version=row.row_version)
+    again = one.push("settings.set", key=key, value=True, base_version=row.row_version)
     assert again.results[0].status is ResultStatus.APPLIED
 
 
@@ -38,7 +38,7 @@ def test_a_station_may_not_change_the_organisers_settings(
     one = client(1)
     refused = one.push("settings.set", key="event.name", value="Mine", base_version=0)
     assert refused.results[0].reason == Reason.FORBIDDEN
-    other = one.push("settings.set", key="station.999.paused", value=True, base_version=0)
+    other = one.push("settings.set", key="station.999.sound", value=True, base_version=0)
     assert other.results[0].reason == Reason.FORBIDDEN
 
 

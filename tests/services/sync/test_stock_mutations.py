@@ -7,13 +7,17 @@ from collections.abc import Callable
 
 from sqlmodel import select
 
-from expresso_desktop.core.sync_protocol import Reason, ResultStatus, movement_id
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.stock import order_client_id, order_consumption
+from expresso_desktop.core.sync_protocol import Mutation, Reason, ResultStatus, movement_id
+from expresso_desktop.services import orders
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import StockItem, StockMovement
 
-from ..helpers import stock_item
+from ..helpers import station_id, stock_item, write
 from .conftest import Client
 
 MILK = "milk:full cream"
@@ -84,3 +88,56 @@ def test_other_stations_items_and_bad_counts_are_refused(
     assert one.push("stock.consume", item_id=99999, qty=1).results[0].reason == (
         Reason.UNKNOWN_ENTITY
     )
+
+
+def _levels(services: OrganiserServices, station: int) -> dict[str, float]:
+    with read_session(services.engine) as session:
+        query = select(StockItem).where(StockItem.station_id == station_id(services, station))
+        return {i.name: i.level for i in session.exec(query).all()}
+
+
+def test_a_ready_pushed_by_a_station_takes_the_recipe_exactly_once(
+    organiser: OrganiserServices, client: Callable[..., Client]
+) -> None:
+    one = client(1)
+    latte = DrinkSpec("latte", "large", "oat")
+
+    def place(tx: Tx) -> str:
+        order, _ = orders.store_order(
+            tx, event_id=organiser.event_id, station_id=station_id(organiser, 1), specs=[latte]
+        )
+        return order.id
+
+    order_id = write(organiser, place)
+    before = _levels(organiser, 1)
+    ready = Mutation(1, "order.ready", {"order_id": order_id})
+    one.seq = 1
+    assert one.send(ready).results[0].status is ResultStatus.APPLIED
+    assert one.send(ready).results[0].status is ResultStatus.DUPLICATE  # a re-sent push
+    use = order_consumption([latte], organiser.menu)
+    assert _levels(organiser, 1) == {n: v - use.get(n, 0) for n, v in before.items()}
+    with read_session(organiser.engine) as session:
+        rows = session.exec(select(StockMovement).where(StockMovement.order_id == order_id))
+        ids = {(r.id, r.seq, r.reason) for r in rows}
+    client_id = order_client_id(order_id)
+    item_ids = [stock_item(organiser, 1, name).id or 0 for name in use]
+    assert ids == {(movement_id(client_id, 1, item_id), 1, "order") for item_id in item_ids}
+
+
+def test_a_station_marks_its_own_items_out_and_back_in(
+    organiser: OrganiserServices, client: Callable[..., Client], heard: list[ChangeSet]
+) -> None:
+    one = client(1)
+    oat, theirs = stock_item(organiser, 1, "milk:oat"), stock_item(organiser, 2, "milk:oat")
+    assert one.push("stock.mark_out", item_id=oat.id, out=True).results[0].status is (
+        ResultStatus.APPLIED
+    )
+    assert _item(organiser, oat.id or 0).out_of_stock is True
+    assert [a.kind for cs in heard for a in cs.alerts] == ["stock_out"]
+    assert heard[-1].stock_item_ids == {oat.id}  # the row goes to the station with it
+    refused = one.push("stock.mark_out", item_id=theirs.id, out=True).results[0]
+    assert refused.reason == Reason.NOT_YOUR_STATION
+    bad = one.push("stock.mark_out", item_id=oat.id, out="yes").results[0]
+    assert bad.reason == Reason.INVALID_ARGS
+    one.push("stock.mark_out", item_id=oat.id, out=False)
+    assert _item(organiser, oat.id or 0).out_of_stock is False

@@ -33,7 +33,7 @@ async def running(services: OrganiserServices, twilio_env: FakeTwilio) -> AsyncI
     config = load_twilio_config()
     assert config is not None
     sender = OutboundSender(services.writer, TwilioGateway(config), SenderSettings(idle_poll_s=5))
-    texts = Texts(services.templates, services.menu, config.number)
+    texts = Texts(services.texts, services.menu, config.number)
     # A long sweep interval: these tests see the change bus at work, and sweep by hand.
     notifier = Notifier(services.writer, services.bus, texts, sweep_interval_s=3600)
     await sender.start()
@@ -98,7 +98,7 @@ async def test_a_ready_text_missed_by_a_crash_is_caught_up_by_the_sweep(
 ) -> None:
     order_id = add_order(services, add_customer(services))
     move(services, orders.mark_ready, order_id)  # nobody listening: as if we died right after
-    texts = Texts(services.templates, services.menu)
+    texts = Texts(services.texts, services.menu)
     assert services.writer.run_sync(partial(notifications.sweep, texts=texts)) == 1
     assert services.writer.run_sync(partial(notifications.sweep, texts=texts)) == 0
     assert [r.kind for r in outbound_rows(services)] == ["ready"]
@@ -109,7 +109,7 @@ async def test_the_sweep_catches_up_every_interval(services: OrganiserServices) 
     bus did not bring it, and not before."""
     clock = FakeClock()
     deaf = ChangeBus()  # nothing is published here: every change is missed, as in a crash
-    texts = Texts(services.templates, services.menu)
+    texts = Texts(services.texts, services.menu)
     notifier = Notifier(services.writer, deaf, texts, clock=clock)
     await notifier.start()
     try:
@@ -128,12 +128,12 @@ async def test_the_sweep_catches_up_every_interval(services: OrganiserServices) 
 async def test_one_reminder_when_not_collected_never_more(
     services: OrganiserServices, running: Notifier, fake_twilio: FakeTwilio
 ) -> None:
-    put_setting(services, outbound.SETTING_REMINDER_MINUTES, 10)
+    put_setting(services, "reminder_minutes", 10)
     order_id = add_order(services, add_customer(services))
     move(services, orders.mark_ready, order_id, now=utcnow() - timedelta(minutes=9))
     await wait_until(lambda: len(fake_twilio.messages) == 1)  # the ready text
     assert await running.sweep_once() == 0  # 9 minutes: not yet
-    put_setting(services, outbound.SETTING_REMINDER_MINUTES, 8)
+    put_setting(services, "reminder_minutes", 8)
     assert await running.sweep_once() == 1
     assert await running.sweep_once() == 0
     await wait_until(lambda: len(fake_twilio.messages) == 2)
@@ -154,10 +154,10 @@ async def test_one_reminder_when_not_collected_never_more(
 async def test_no_reminder_once_collected_and_none_in_flight_goes_out(
     services: OrganiserServices, fake_twilio: FakeTwilio, twilio_env: FakeTwilio
 ) -> None:
-    put_setting(services, outbound.SETTING_REMINDER_MINUTES, 0)
+    put_setting(services, "reminder_minutes", 0)
     order_id = add_order(services, add_customer(services))
     move(services, orders.mark_ready, order_id)
-    texts = Texts(services.templates, services.menu)
+    texts = Texts(services.texts, services.menu)
     services.writer.run_sync(partial(notifications.sweep, texts=texts))  # ready + reminder queued
     move(services, orders.collect_order, order_id)
     config = load_twilio_config()
@@ -183,7 +183,7 @@ def _orders_changeset(services: OrganiserServices, order_id: str) -> ChangeSet:
 
 
 def test_renotify_sends_the_ready_text_again_on_purpose(services: OrganiserServices) -> None:
-    texts = Texts(services.templates, services.menu)
+    texts = Texts(services.texts, services.menu)
     order_id = add_order(services, add_customer(services))
     again = partial(notifications.renotify, order_id=order_id, texts=texts)
     assert services.writer.run_sync(again) is None  # not ready yet

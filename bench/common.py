@@ -1,0 +1,139 @@
+"""What the benchmarks share: real ``serve`` processes on a data folder, seeding an event with
+open orders before it starts, percentiles, and the machine's load (figures taken on a busy
+machine are only good as ratios within one run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlmodel import col, select
+
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services.demo import seed_demo
+from expresso_desktop.services.orders import store_order
+from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.settings import AppPaths
+from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.tables import Station
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXPRESSO_MDNS_INTERFACES": "127.0.0.1"}
+SEED_CHUNK = 1000  # orders per seeding transaction
+
+
+def machine() -> dict[str, Any]:
+    """Load average over 1/5/15 minutes and the CPUs it is shared by."""
+    return {"loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count()}
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank), unchanged units."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50": round(pct(ms, 0.50), 2),
+        "p99": round(pct(ms, 0.99), 2),
+        "max": round(max(ms), 2),
+        "mean": round(statistics.mean(ms), 2),
+    }
+
+
+def prepare_event(data: Path, open_orders: int = 0) -> None:
+    """The demo event, plus ``open_orders`` orders waiting (New), spread over its stations the
+    way routing would spread them, all stored through ``store_order`` before serving."""
+    services = build_organiser_services(AppPaths(data))
+    try:
+        services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
+        seed_open_orders(services, open_orders)
+    finally:
+        services.close()
+
+
+def seed_open_orders(services: OrganiserServices, count: int) -> None:
+    with read_session(services.engine) as session:
+        stations = list(
+            session.exec(
+                select(Station.id).where(Station.event_id == services.event_id).order_by(
+                    col(Station.number)
+                )
+            ).all()
+        )
+    latte = DrinkSpec("latte", "medium", "full cream")
+
+    def many(tx: Tx, start: int, n: int) -> None:
+        for k in range(start, start + n):
+            store_order(
+                tx,
+                event_id=services.event_id,
+                station_id=stations[k % len(stations)],
+                specs=[latte],
+                customer_name=f"Seeded {k}",
+            )
+
+    for start in range(0, count, SEED_CHUNK):
+        services.writer.run_sync(partial(many, start=start, n=min(SEED_CHUNK, count - start)))
+
+
+def copy_event(template: Path, target: Path) -> Path:
+    """A fresh copy of a prepared data folder (each run starts from the same state)."""
+    shutil.copytree(template, target)
+    return target
+
+
+def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """``main.py serve --demo`` on ``data``: webhook and LAN API on 127.0.0.1, no mDNS. Returns
+    the process and the LAN API's URL once it says it is serving."""
+    command = [sys.executable, str(REPO / "main.py"), "--data-dir", str(data), "serve", "--demo"]
+    lan = ["--lan-host", "127.0.0.1", "--lan-port", "0", "--no-mdns"]
+    proc = subprocess.Popen(
+        [*command, "--webhook-port", "0", *lan, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stdout is not None
+    url = ""
+    for line in proc.stdout:
+        if line.startswith("Expresso lan on "):
+            url = line.split(" on ", 1)[1].strip()
+        if "serving" in line:
+            return proc, url
+    raise SystemExit("serve did not start")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
