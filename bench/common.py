@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import col, select
 
 from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services import event_settings
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.orders import store_order
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
@@ -57,10 +58,16 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 def prepare_event(data: Path, open_orders: int = 0) -> None:
     """The demo event, plus ``open_orders`` orders waiting (New), spread over its stations the
-    way routing would spread them, all stored through ``store_order`` before serving."""
+    way routing would spread them, all stored through ``store_order`` before serving. The
+    throttle is off: every text that names a drink a station can make becomes an order, however
+    long the queue (the path measured is the one that stores an order)."""
     services = build_organiser_services(AppPaths(data))
     try:
         services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
+        no_throttle = {"throttle_wait_minutes": 0}
+        services.writer.run_sync(
+            lambda tx: event_settings.update(tx, no_throttle, services.menu, services.templates)
+        )
         seed_open_orders(services, open_orders)
     finally:
         services.close()
@@ -70,9 +77,9 @@ def seed_open_orders(services: OrganiserServices, count: int) -> None:
     with read_session(services.engine) as session:
         stations = list(
             session.exec(
-                select(Station.id).where(Station.event_id == services.event_id).order_by(
-                    col(Station.number)
-                )
+                select(Station.id)
+                .where(Station.event_id == services.event_id)
+                .order_by(col(Station.number))
             ).all()
         )
     latte = DrinkSpec("latte", "medium", "full cream")

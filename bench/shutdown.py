@@ -110,7 +110,8 @@ def serve(data: Path, port: int, mdns: bool) -> tuple[Process, str]:
 
 
 def online(station: Path) -> bool:
-    return bool(json.loads(cli("--data-dir", str(station), "station", "status", "--json"))["online"])
+    status = json.loads(cli("--data-dir", str(station), "station", "status", "--json"))
+    return bool(status["online"])
 
 
 def wait(condition: Callable[[], bool], timeout: float = 90.0) -> float:

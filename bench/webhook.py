@@ -148,7 +148,9 @@ def start_bare() -> tuple[subprocess.Popen[str], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-c", BARE, str(port)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BARE, str(port)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     proc.stdout.readline()
     return proc, f"http://127.0.0.1:{port}/sms"
@@ -184,7 +186,9 @@ async def one_run(
             for org in (a, b):
                 await fixed_rate(session, org.url, org.texts.batch(WARM_UP), 50)
             order = (("none", a), ("busy", b)) if run % 2 == 0 else (("busy", b), ("none", a))
-            steady = {name: await org.steady(session, args.rate, args.seconds) for name, org in order}
+            steady = {
+                name: await org.steady(session, args.rate, args.seconds) for name, org in order
+            }
             ours, bare = [], []
             chunk = args.flat_requests // CHUNKS
             for _ in range(CHUNKS):

@@ -1,5 +1,10 @@
 """``expresso devices pair|add|list|revoke``: the organiser's paired devices, on the data folder's
-database (works whether or not the organiser is running)."""
+database (works whether or not the organiser is running).
+
+``pair`` hands out where stations find the organiser, never a guess: ``--url`` if given, else
+the address the running organiser wrote in its data folder (``lan.json``: it knows what it
+really listens on), else the configured ``EXPRESSO_LAN_HOST``/``EXPRESSO_LAN_PORT``; when none
+of those is known it says so and makes no code."""
 
 from __future__ import annotations
 
@@ -22,7 +27,9 @@ def add_devices_parser(sub: Any) -> None:
     pair.add_argument("--role", choices=ROLES, default="barista")
     pair.add_argument("--station", type=int, metavar="N", help="station number (baristas)")
     pair.add_argument("--qr", metavar="FILE", help="also write the QR image (.png or .svg)")
-    pair.add_argument("--url", help="the LAN URL stations use (default: this machine's address)")
+    pair.add_argument(
+        "--url", help="the LAN URL stations use (default: the running organiser's address)"
+    )
     add = actions.add_parser("add", help="add a device and print its token (for scripts)")
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=ROLES, required=True)
@@ -33,8 +40,6 @@ def add_devices_parser(sub: Any) -> None:
 
 
 def run_devices(paths: AppPaths, args: argparse.Namespace) -> int:
-    from expresso_desktop.server.lan_server import DEFAULT_LAN_PORT, reachable_host
-    from expresso_desktop.server.tls import ensure_identity
     from expresso_desktop.services import devices
     from expresso_desktop.services.organiser import build_organiser_services
     from expresso_desktop.store.engine import read_session, write_session
@@ -55,6 +60,7 @@ def run_devices(paths: AppPaths, args: argparse.Namespace) -> int:
                 raise KnownError(f"there is no device {args.device_id}")
             print(json.dumps(_device_json(info)))
             return 0
+        url, fingerprint = organiser_address(paths, args.url) if command == "pair" else ("", "")
         with write_session(engine) as session:
             station_id = None
             if args.station is not None:
@@ -70,14 +76,11 @@ def run_devices(paths: AppPaths, args: argparse.Namespace) -> int:
             code = devices.create_pairing_code(
                 session=session, role=args.role, station_id=station_id
             )
-        identity = ensure_identity(paths.data_dir)
-        port = int(os.environ.get("EXPRESSO_LAN_PORT") or DEFAULT_LAN_PORT)
-        url = args.url or f"https://{reachable_host('0.0.0.0')}:{port}"
         print(f"Pairing code: {code.code}  (role {code.role}, expires {code.expires_at:%H:%M} UTC)")
         print(f"Organiser: {url}")
-        print(f"Certificate SHA-256: {identity.fingerprint_hex}")
+        print(f"Certificate SHA-256: {fingerprint}")
         if args.qr:
-            _write_qr(Path(args.qr), code.code, url, identity.fingerprint_hex)
+            _write_qr(Path(args.qr), code.code, url, fingerprint)
             print(f"QR image: {args.qr}")
         return 0
     except Exception as exc:
@@ -88,6 +91,39 @@ def run_devices(paths: AppPaths, args: argparse.Namespace) -> int:
         raise
     finally:
         services.close()
+
+
+def organiser_address(paths: AppPaths, url: str | None) -> tuple[str, str]:
+    """(URL, certificate fingerprint) stations must use: ``url`` if given, else the running
+    organiser's (``lan.json``), else the configured LAN host and port. Raises ``KnownError``
+    when nothing is known: a guessed address would pair stations with nobody."""
+    from expresso_desktop.server.lan_server import DEFAULT_LAN_PORT, read_lan_runtime
+    from expresso_desktop.server.tls import ensure_identity
+
+    running = read_lan_runtime(paths.data_dir)
+    if url is None and running is not None:
+        return running.url, running.fingerprint
+    url = url or _configured_url(DEFAULT_LAN_PORT)
+    if url is None:
+        raise KnownError(
+            f"no organiser is running with the data folder {paths.data_dir}, so its address "
+            "is not known",
+            hint="start it (expresso serve, or the window) or pass --url https://HOST:PORT",
+        )
+    if running is not None:
+        return url.rstrip("/"), running.fingerprint
+    # Not running: the certificate it will serve is the data folder's (made now if none).
+    return url.rstrip("/"), ensure_identity(paths.data_dir, need_chain=False).fingerprint_hex
+
+
+def _configured_url(default_port: int) -> str | None:
+    """The LAN address set in the environment (what ``serve`` listens on by default); None
+    for none, or for one that names no single address (all interfaces, any free port)."""
+    host = os.environ.get("EXPRESSO_LAN_HOST", "").strip()
+    port = os.environ.get("EXPRESSO_LAN_PORT", "").strip() or str(default_port)
+    if host in ("", "0.0.0.0", "::") or not port.isdigit() or int(port) == 0:
+        return None
+    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
 
 def _write_qr(path: Path, code: str, url: str, fingerprint: str) -> None:
@@ -107,5 +143,6 @@ def _device_json(d: Any) -> dict[str, Any]:
         "role": d.role,
         "station_number": d.station_number,
         "created_at": d.created_at.isoformat(),
+        "last_seen": d.last_seen.isoformat() if d.last_seen else None,
         "revoked_at": d.revoked_at.isoformat() if d.revoked_at else None,
     }

@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
+    parser: argparse.ArgumentParser = Parser(
         prog="expresso",
         description="Expresso: SMS coffee ordering for events. Runs the organiser by default.",
     )

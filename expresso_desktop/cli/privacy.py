@@ -12,7 +12,8 @@ from expresso_desktop.settings import AppPaths
 
 WARNING = (
     "This removes every customer's phone number and the text of every message from {db}.\n"
-    "Counts (orders, texts per direction, status and hour) are kept. It cannot be undone."
+    "Counts (orders, texts per direction, status and hour) are kept; the copies taken before\n"
+    "upgrades ({db}.before-*.bak) are removed. It cannot be undone."
 )
 
 
@@ -50,6 +51,8 @@ def run_purge(paths: AppPaths, args: argparse.Namespace, *, out: TextIO | None =
         "purged. Remaining counts:",
         file=out,
     )
+    for name in result.removed_copies:
+        print(f"Removed {name} (a copy of the database from before an upgrade).", file=out)
     counts = result.remaining
     print(f"  customers: {counts.customers}", file=out)
     print(f"  orders by status: {_pairs(counts.orders_by_status)}", file=out)

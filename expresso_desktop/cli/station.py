@@ -111,7 +111,10 @@ def run_station_cli(paths: AppPaths, args: argparse.Namespace) -> int:
     from expresso_desktop.sync.replica import Replica
 
     if not paths.replica_db.exists():
-        raise KnownError(f"no station in {paths.data_dir}", hint="pair it: expresso barista --headless --server URL --pair CODE")
+        raise KnownError(
+            f"no station in {paths.data_dir}",
+            hint="pair it: expresso barista --headless --server URL --pair CODE",
+        )
     replica = Replica(paths.replica_db)
     try:
         outbox.ensure_rebased(replica)

@@ -230,9 +230,7 @@ def _mark(out: bool) -> None:
         errors=(403, 404),
     )
     async def mark(ctx: Ctx) -> StockOut:
-        return await ctx.write(
-            lambda tx: StockOut.of(stock.mark_out(tx, _own_item(ctx, tx), out))
-        )
+        return await ctx.write(lambda tx: StockOut.of(stock.mark_out(tx, _own_item(ctx, tx), out)))
 
 
 _mark(True)

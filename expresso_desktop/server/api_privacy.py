@@ -62,6 +62,7 @@ class PurgeOut(BaseModel):
     customers_purged: int
     messages_purged: int
     remaining: CountsOut
+    removed_copies: list[str] = Field(description="copies of the database from before upgrades")
 
 
 @api.op(
@@ -81,4 +82,5 @@ async def purge(ctx: Ctx) -> PurgeOut:
         customers_purged=result.customers_purged,
         messages_purged=result.messages_purged,
         remaining=CountsOut.of(result.remaining),
+        removed_copies=list(result.removed_copies),
     )

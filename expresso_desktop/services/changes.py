@@ -103,6 +103,11 @@ class ChangeSet:
         return "sms_messages" in self.touched
 
     @property
+    def devices_touched(self) -> bool:
+        """Paired devices were written (paired, revoked, seen); never in the change log."""
+        return "devices" in self.touched
+
+    @property
     def head(self) -> int | None:
         return self.changes[-1].version if self.changes else None
 

@@ -9,6 +9,10 @@ holds the write lock for long, and the organiser keeps serving meanwhile):
 - each text: the body is emptied and both numbers are masked (``core.privacy.mask_phone``);
   a text still waiting to go out is not sent any more (``expired``, error ``purged``).
 
+The old values are not left in the file either: each batch runs with SQLite's
+``secure_delete`` (freed space is zeroed), the write-ahead log is emptied at the end, and the
+copies of the database taken before schema upgrades (``organiser.db.before-*.bak``) are removed.
+
 Everything a report counts stays as it was (``report_counts``: orders by status and by hour,
 texts by direction, status and hour, customers), except those unsent texts. Orders are not
 touched (their ``customer_name`` is synced to the stations). Running it again finds nothing left.
@@ -16,18 +20,23 @@ touched (their ``customer_name`` is synced to the stations). Running it again fi
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import logging
+import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.store.engine import database_path
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 
 log = logging.getLogger(__name__)
@@ -76,6 +85,7 @@ class PurgeResult:
     customers_purged: int
     messages_purged: int
     remaining: ReportCounts
+    removed_copies: tuple[str, ...]  # the database's pre-upgrade copies (they held it all)
 
 
 ProgressCallback = Callable[[PurgeProgress], None]
@@ -158,8 +168,39 @@ def purge_customer_data(
             if progress is not None:
                 progress(PurgeProgress(done, total))
     remaining = writer.run_sync(lambda tx: report_counts(tx.session), initiator=initiator)
+    removed = _scrub_files(writer.engine)
     log.info("purged %(customers)d customers and %(messages)d texts", counts)
-    return PurgeResult(counts["customers"], counts["messages"], remaining)
+    return PurgeResult(counts["customers"], counts["messages"], remaining, removed)
+
+
+@contextlib.contextmanager
+def _zeroing(tx: Tx) -> Iterator[None]:
+    """SQLite's ``secure_delete`` for one batch: the space old values leave in the file is
+    overwritten with zeros, so they cannot be read back from it."""
+    connection = tx.session.connection()
+    before = int(connection.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
+    connection.exec_driver_sql("PRAGMA secure_delete = 1")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA secure_delete = {before}")
+
+
+def _scrub_files(engine: Engine) -> tuple[str, ...]:
+    """Old values outlive their rows in the write-ahead log (until SQLite reuses it) and in
+    the copies taken before each schema upgrade: empty the one, remove the others."""
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy is None or busy[0]:
+        log.warning("a reader kept the write-ahead log from being emptied; it is at the next start")
+    path = database_path(engine)
+    copies = sorted(path.parent.glob(f"{glob.escape(path.name)}.before-*.bak")) if path else []
+    for copy in copies:
+        copy.unlink()
+        log.info("removed %s, a copy of the database from before an upgrade", copy.name)
+    return tuple(c.name for c in copies)
 
 
 def _purge_customers(tx: Tx, *, after: int, limit: int) -> tuple[int, int]:
@@ -172,7 +213,7 @@ def _purge_customers(tx: Tx, *, after: int, limit: int) -> tuple[int, int]:
     if not rows:
         return 0, after
     table = Customer.__table__  # type: ignore[attr-defined]
-    tx.session.connection().execute(
+    statement = (
         table.update()
         .where(table.c.id == sa.bindparam("cid"))
         .values(
@@ -180,14 +221,22 @@ def _purge_customers(tx: Tx, *, after: int, limit: int) -> tuple[int, int]:
             name=None,
             usual_json=None,
             conversation_state_json=sa.bindparam("state"),
-        ),
-        [
-            {"cid": cid, "phone": f"{PURGED_PREFIX}{cid}", "state": _kept_state(state)}
-            for cid, state in rows
-        ],
+        )
     )
+    values = [
+        {"cid": cid, "phone": f"{PURGED_PREFIX}{cid}", "state": _kept_state(state)}
+        for cid, state in rows
+    ]
+    with _zeroing(tx):
+        tx.session.connection().execute(statement, values)
     tx.changes.touched.add("customers")
-    return len(rows), int(rows[-1][0])
+    return len(rows), _last_id(rows)
+
+
+def _last_id(rows: Sequence[Any]) -> int:
+    last: int | None = rows[-1][0]
+    assert last is not None  # a stored row has its id
+    return last
 
 
 def _kept_state(state: Any) -> dict[str, Any] | None:
@@ -206,25 +255,23 @@ def _purge_messages(tx: Tx, *, after: int, limit: int) -> tuple[int, int]:
     if not rows:
         return 0, after
     table = SmsMessage.__table__  # type: ignore[attr-defined]
-    tx.session.connection().execute(
+    statement = (
         table.update()
         .where(table.c.id == sa.bindparam("mid"))
-        .values(
-            body="",
-            from_number=sa.bindparam("sender"),
-            to_number=sa.bindparam("recipient"),
-        ),
-        [
-            {"mid": mid, "sender": mask_phone(sender), "recipient": mask_phone(recipient)}
-            for mid, sender, recipient, _ in rows
-        ],
+        .values(body="", from_number=sa.bindparam("sender"), to_number=sa.bindparam("recipient"))
     )
+    values = [
+        {"mid": mid, "sender": mask_phone(sender), "recipient": mask_phone(recipient)}
+        for mid, sender, recipient, _ in rows
+    ]
     unsent = [mid for mid, _, _, status in rows if status == _UNSENT]
-    if unsent:
-        tx.session.connection().execute(
-            table.update()
-            .where(table.c.id.in_(unsent), table.c.status == _UNSENT)
-            .values(status="expired", error_code=PURGED_ERROR, next_attempt_at=None)
-        )
+    with _zeroing(tx):
+        tx.session.connection().execute(statement, values)
+        if unsent:
+            tx.session.connection().execute(
+                table.update()
+                .where(table.c.id.in_(unsent), table.c.status == _UNSENT)
+                .values(status="expired", error_code=PURGED_ERROR, next_attempt_at=None)
+            )
     tx.changes.touched.add("sms_messages")
-    return len(rows), int(rows[-1][0])
+    return len(rows), _last_id(rows)

@@ -91,13 +91,15 @@ def record(
     assert item.id is not None
     if order_id is not None and session.get(Order, order_id) is None:
         order_id = None
-    counted = generation is None or generation >= item.generation  # newer cannot be: ours
+    # A newer generation than the item's cannot be (one writer): it is treated as the current.
+    tagged = item.generation if generation is None else min(generation, item.generation)
+    counted = tagged == item.generation
     row = StockMovement(
         item_id=item.id,
         client_id=client_id,
         seq=seq,
         delta=delta,
-        generation=item.generation if counted else generation,  # type: ignore[arg-type]
+        generation=tagged,
         order_id=order_id,
         reason=reason,
         counted=counted,

@@ -31,7 +31,7 @@ from expresso_desktop.core.sync_protocol import (
     pull_answer_from_json,
 )
 
-from .transport import ReplicaRefused, ServerBusy, TransportError
+from .transport import GoingAway, ReplicaRefused, ServerBusy, TransportError
 
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
@@ -149,7 +149,8 @@ class HttpTransport:
         return await self._request("POST", "/pin", PinCheckAnswer.from_json, body=req.to_json())
 
     async def pokes(self) -> AsyncIterator[int]:
-        """Heads from ``/sync/ws`` until the socket closes (then raises ``TransportError``)."""
+        """Heads from ``/sync/ws`` until the socket closes (then raises ``TransportError``;
+        ``GoingAway`` when the organiser closed it because it is stopping)."""
         try:
             async with self._client().ws_connect(
                 self.base_url + PREFIX + "/ws", ssl=self._ssl, heartbeat=20.0
@@ -162,9 +163,12 @@ class HttpTransport:
                     except ValidationError:
                         continue  # a pong, or a message of a newer organiser
                     yield poke.head
+                code = ws.close_code
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             raise TransportError(f"pokes: {type(exc).__name__}: {exc}") from exc
-        raise TransportError("pokes: the organiser closed the socket")
+        if code == aiohttp.WSCloseCode.GOING_AWAY:
+            raise GoingAway("the organiser is stopping; reconnecting when it is back")
+        raise TransportError(f"pokes: the organiser closed the socket ({code})")
 
 
 async def peer_fingerprint(base_url: str) -> bytes:

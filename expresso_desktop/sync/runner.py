@@ -4,8 +4,13 @@ this process or another — the ``station`` command writes the same outbox), and
 be reached, rounds back off from 0.5 s to 10 s with jitter, so a room full of stations does
 not reconnect in lockstep.
 
-The station's link state is kept in ``sync_state`` (``online``, ``since``, ``last_error``) so
-that ``station status`` in another process can show it.
+The station's link state is kept in ``sync_state`` (``online``, ``since``, ``last_error``,
+``last_contact``, and this process's pid while it runs: ``link_state.py``) so that ``station
+status`` in another process can tell whether the link is really up.
+
+When the organiser stops it closes the poke socket with "going away" (1001): the link is down
+from that moment (said at once, not at the next failed round) and rounds retry with backoff
+until it is back.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from collections.abc import Callable
 
 from expresso_desktop.store.types import utcnow
 
+from . import link_state
 from .engine import ForeignServer, SyncEngine
 from .events import LinkChanged
 from .replica import get, put
-from .transport import TransportError
+from .transport import GoingAway, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ class SyncRunner:
         self.on_status = on_status or (lambda link: None)
         self.online: bool | None = None
         self._wake = asyncio.Event()
+        self._gone: str | None = None  # the organiser said it is going away (why)
         self._beat = 0.0
         self.rounds = 0
 
@@ -58,6 +65,8 @@ class SyncRunner:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        with self.engine.replica.write() as conn:
+            link_state.mark_running(conn)
         tasks = [
             asyncio.create_task(self._pokes(stop)),
             asyncio.create_task(self._watch_outbox(stop)),
@@ -71,25 +80,37 @@ class SyncRunner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.engine.transport.close()
+            with self.engine.replica.write() as conn:
+                link_state.mark_stopped(conn)
 
     async def _rounds(self, stop: asyncio.Event) -> None:
         failures = 0
         while not stop.is_set():
             self._wake.clear()
-            try:
-                await self.engine.sync_once()
-                failures = 0
-                self._set_online(True, "")
-            except (TransportError, ForeignServer) as exc:
+            if self._gone is not None:  # no request: it is stopping; back off, then retry
                 failures += 1
                 self.engine.link_lost()
-                self._set_online(False, str(exc))
-                log.info("sync round failed (%s); retrying", exc)
+                self._set_online(False, self._gone)
+                self._gone = None
+            else:
+                failures = await self._round(failures)
             self.rounds += 1
             if failures:
                 await _wait(stop, None, backoff(failures, self.rng))
             else:
                 await _wait(stop, self._wake, self.interval_s)
+
+    async def _round(self, failures: int) -> int:
+        """One round; returns the count of failures in a row (0: it went through)."""
+        try:
+            await self.engine.sync_once()
+        except (TransportError, ForeignServer) as exc:
+            self.engine.link_lost()
+            self._set_online(False, str(exc))
+            log.info("sync round failed (%s); retrying", exc)
+            return failures + 1
+        self._set_online(True, "")
+        return 0
 
     async def _pokes(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -99,6 +120,11 @@ class SyncRunner:
                     failures = 0
                     if head > self.engine.replica.cursor:
                         self.trigger()
+            except GoingAway as exc:
+                log.info("%s", exc)
+                if self.online:
+                    self._gone = str(exc)
+                    self.trigger()  # say offline now, and retry with backoff
             except TransportError as exc:
                 log.debug("poke socket: %s", exc)
             failures += 1

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 from expresso_desktop.core.lan import normal_fingerprint
 from expresso_desktop.errors import KnownError
+from expresso_desktop.lifecycle import exit_promptly
 from expresso_desktop.settings import AppPaths
 
 from .discovery import choose_organiser, discover
@@ -168,6 +169,7 @@ def run_headless(paths: AppPaths, options: StationOptions) -> int:
         asyncio.run(_main(replica, paths, options))
     finally:
         replica.close()
+    exit_promptly()
     return 0
 
 

@@ -11,7 +11,6 @@ settings (``core.station_settings``) are read from there.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,25 +23,25 @@ from expresso_desktop.core.routing import jumps_queue
 from expresso_desktop.errors import KnownError
 from expresso_desktop.store import sync_rows
 from expresso_desktop.sync import barista, outbox
+from expresso_desktop.sync.link_state import read_link
 from expresso_desktop.sync.replica import Replica, get
-
-ONLINE_WITHIN = timedelta(seconds=20)  # a running station refreshes last_contact far more often
 
 
 def status(replica: Replica) -> dict[str, Any]:
     with replica.read() as conn:
         counts = outbox.counts(conn)
-        since = get(conn, "since")
-        contact = get(conn, "last_contact")
-        online = get(conn, "online") == "1" and contact is not None
-        if online and contact:  # the station process may have died while online
-            online = datetime.now(UTC) - datetime.fromisoformat(contact) < ONLINE_WITHIN
+        link = read_link(conn)  # online only while a sync process runs and hears the organiser
         rejected = [
             {"seq": r.seq, "name": r.name, "reason": r.reason, "message": r.message}
             for r in outbox.rows(conn, status="rejected")
         ]
         return {
-            "online": online,
+            "online": link.online,
+            "link": link.state,  # "online" | "offline"
+            "reason": link.reason,  # why offline ("" when online)
+            "changes_waiting": counts["pending"],
+            "last_exchange": link.last_exchange,
+            "sync_pid": link.sync_pid,  # the running sync process (None: none runs)
             "pending": counts["pending"],
             "rejected": counts["rejected"],
             "cursor": int(get(conn, "cursor") or 0),
@@ -50,7 +49,7 @@ def status(replica: Replica) -> dict[str, Any]:
             "server": get(conn, "server_url") or "",
             "client_id": get(conn, "client_id"),
             "station_id": int(get(conn, "station_id") or 0) or None,
-            "since": since,
+            "since": link.since,
             "last_error": get(conn, "last_error") or "",
             # Set when the organiser refuses this replica's sync id for good (a copied data
             # folder, an id of another device): the message says to pair again.

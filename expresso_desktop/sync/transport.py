@@ -30,6 +30,11 @@ class ReplicaRefused(TransportError):
     applied; the station must be paired again, which gives it an id of its own."""
 
 
+class GoingAway(TransportError):
+    """The organiser closed the link because it is stopping (WebSocket close 1001): it is
+    offline from now; reconnect with backoff, it may come back at the same address."""
+
+
 class ServerBusy(TransportError):
     """The organiser answered but asked us to come back (``Unavailable``, ``Deferred``), or
     said something this station cannot read."""

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 
 from expresso_desktop.core.lan import normal_fingerprint
 from expresso_desktop.server.tls import parse_fingerprint
+from expresso_desktop.services.pairing import pairing_payload, qr_png
 from expresso_desktop.sync.discovery import discover
 from tests.paths import REPO
 
@@ -102,7 +104,10 @@ async def test_serve_lan_with_cli_tokens_and_mdns(served: tuple[Path, str, str])
         assert out.returncode == 0, out.stderr
         code = re.search(r"Pairing code: (\w{6})", out.stdout)
         assert code and fingerprint in out.stdout
-        assert (data / "pair.png").read_bytes().startswith(b"\x89PNG")
+        # The address the running organiser really listens on (a free port here), in the QR too.
+        assert f"Organiser: {url}\n" in out.stdout
+        payload = pairing_payload(code.group(1), url, fingerprint)
+        assert (data / "pair.png").read_bytes() == qr_png(payload)
         async with session.post(
             f"{url}/api/v1/pair",
             ssl=pinned,
@@ -127,8 +132,29 @@ async def test_serve_lan_with_cli_tokens_and_mdns(served: tuple[Path, str, str])
 
 
 def test_pairing_a_barista_needs_an_existing_station(tmp_path: Path) -> None:
-    out = cli(tmp_path, "devices", "pair", "--role", "barista", "--station", "7")
+    url = "https://10.0.0.5:9443"
+    out = cli(tmp_path, "devices", "pair", "--role", "barista", "--station", "7", "--url", url)
     assert out.returncode == 2 and "no station 7" in out.stderr
     assert cli(tmp_path, "devices", "revoke", "42").returncode == 2
-    shown = cli(tmp_path, "devices", "pair", "--role", "display")
+    shown = cli(tmp_path, "devices", "pair", "--role", "display", "--url", url)
     assert shown.returncode == 0 and "Certificate SHA-256" in shown.stdout
+    assert f"Organiser: {url}\n" in shown.stdout
+
+
+def test_pairing_without_a_running_organiser_never_guesses_its_address(tmp_path: Path) -> None:
+    # The suite's environment: LAN host 127.0.0.1 on port 0 (any free port), so no address.
+    out = cli(tmp_path, "devices", "pair", "--role", "display")
+    assert out.returncode == 2 and "Pairing code" not in out.stdout
+    refusal = out.stderr.strip().splitlines()[-1]
+    assert "no organiser is running" in refusal and "--url" in refusal
+    with sqlite3.connect(tmp_path / "organiser.db") as db:  # and no code was made for nobody
+        assert db.execute("SELECT COUNT(*) FROM pairing_codes").fetchone() == (0,)
+    # An address set in the environment is what `serve` would listen on: that one is used.
+    configured = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(tmp_path), "devices", "pair",
+         "--role", "display"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "EXPRESSO_LAN_HOST": "192.0.2.7", "EXPRESSO_LAN_PORT": "9443"},
+    )  # fmt: skip
+    assert configured.returncode == 0, configured.stderr
+    assert "Organiser: https://192.0.2.7:9443\n" in configured.stdout

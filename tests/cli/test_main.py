@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from expresso_desktop.cli.main import build_parser
+from expresso_desktop.cli.main import build_parser, main
 from tests.paths import REPO
 from tests.sms_schema import assert_schema
 
@@ -144,10 +144,22 @@ def test_a_first_run_prints_no_alembic_lines_unless_verbose(tmp_path: Path) -> N
         ),
     ],
 )
-def test_refusals_are_one_line(tmp_path: Path, args: list[str], says: str) -> None:
+def test_refusals_are_one_line(
+    tmp_path: Path,
+    args: list[str],
+    says: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from expresso_desktop import logs
+
+    monkeypatch.setattr(logs, "configure_logging", lambda *a, **k: None)  # no log file per call
+    monkeypatch.setenv("EXPRESSO_DATA_DIR", str(tmp_path / "default"))
     (tmp_path / "file").write_text("not a folder")
-    out = run(*(a.format(tmp=tmp_path) for a in args), data_dir=tmp_path / "default")
-    err = out.stderr.decode()
-    lines = [line for line in err.splitlines() if " INFO " not in line]
-    assert out.returncode == 2 and len(lines) == 1, err
-    assert lines[0].startswith("expresso") and says.format(tmp=tmp_path) in lines[0]
+    try:
+        code = main([a.format(tmp=tmp_path) for a in args])
+    except SystemExit as exc:  # argparse's refusals
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("expresso") and says.format(tmp=tmp_path) in err

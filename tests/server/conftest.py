@@ -45,11 +45,13 @@ async def lan(services: OrganiserServices, aiohttp_client) -> AsyncIterator[Lan]
     client = await aiohttp_client(app)
     organiser = Api(client, token_for(services, "organiser").token)
     stations = []
+    menu = services.menu  # both stations make the whole menu (and track no stock)
+    every = {"drinks": menu.drink_names, "milks": menu.milk_names, "extras": menu.extra_names}
     for number in (1, 2):
         body = {
             "number": number,
             "location": f"door {number}",
-            "capabilities": {"drinks": [], "milks": [], "extras": []},
+            "capabilities": {kind: list(names) for kind, names in every.items()},
         }
         stations.append((await organiser.ok("POST", "/stations", body, 201))["id"])
     barista = token_for(services, "barista", stations[0])

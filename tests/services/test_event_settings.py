@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from expresso_desktop.core import station_settings
 from expresso_desktop.core.errors import ValidationError
+from expresso_desktop.core.intake import Limits
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.templates import load_default_templates
 from expresso_desktop.services import event_settings
@@ -15,7 +17,7 @@ from expresso_desktop.services.demo import SPONSOR_LINE
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import ChatMessage
-from tests.services.helpers import logged, write
+from tests.services.helpers import logged, station_id, write
 
 TEMPLATES = load_default_templates()
 
@@ -102,3 +104,75 @@ def test_chat_is_append_only_and_a_resend_changes_nothing(organiser: OrganiserSe
     )
     assert (first.body, again.body) == ("oat milk low", "oat milk low")
     assert [c.entity_id for c in logged(organiser, "chat_messages")] == ["m-1"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        ("milk_colours", {"oat": "brown"}, "milk_colours.oat"),
+        ("milk_colours", {"oat": "#12345"}, "milk_colours.oat"),
+        ("max_drinks_per_order", 0, "max_drinks_per_order"),
+        ("max_drinks_per_order", 100, "max_drinks_per_order"),
+        ("max_drinks_per_order", True, "max_drinks_per_order"),
+        ("throttle_wait_minutes", -1, "throttle_wait_minutes"),
+        ("throttle_mode", "slow", "throttle_mode"),
+        ("vip_codes", ["ok123", "no spaces"], "vip_codes[1]"),
+        ("reminder_minutes", "5", "reminder_minutes"),
+        ("sponsor_line", 7, "sponsor_line"),
+        ("colour_of_the_day", "red", "colour_of_the_day"),
+    ],
+)
+def test_every_setting_is_checked_by_type_naming_the_field(
+    menu: Menu, key: str, value: Any, field: str
+) -> None:
+    with pytest.raises(ValidationError) as bad:
+        event_settings.check(key, value, menu, TEMPLATES)
+    assert bad.value.field == field
+
+
+def test_station_settings_are_rows_per_station_and_name(
+    organiser: OrganiserServices, heard: list[ChangeSet]
+) -> None:
+    one, two = station_id(organiser, 1), station_id(organiser, 2)
+    update(organiser, station_settings={str(one): {"sound": False, "amber_after_min": 3}})
+    assert sorted(heard[-1].ids_of("settings")) == [
+        f"station.{one}.amber_after_min",
+        f"station.{one}.sound",
+    ]
+    stations = current(organiser)["station_settings"]
+    assert stations[str(one)]["sound"] is False and stations[str(one)]["amber_after_min"] == 3
+    assert stations[str(two)] == station_settings.DEFAULTS
+    update(organiser, station_settings={str(one): {"sound": True}})  # the default: row removed
+    assert [c.op for c in logged(organiser, "settings") if c.entity_id.endswith("sound")] == [
+        "upsert",
+        "delete",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"999": {"sound": False}}, "station_settings.999"),
+        ({"{one}": {"volume": 3}}, "station_settings.{one}.volume"),
+        ({"{one}": {"sound": "loud"}}, "station_settings.{one}.sound"),
+        ({"{one}": {"amber_after_min": 12}}, "station_settings.{one}"),  # red is 10
+    ],
+)
+def test_station_settings_name_known_stations_and_settings(
+    organiser: OrganiserServices, entry: dict[str, Any], field: str
+) -> None:
+    one = str(station_id(organiser, 1))
+    entry = {k.format(one=one): v for k, v in entry.items()}
+    with pytest.raises(ValidationError) as bad:
+        update(organiser, station_settings=entry)
+    assert bad.value.field == field.format(one=one)
+
+
+def test_intake_limits_are_the_stored_values_or_the_defaults(
+    organiser: OrganiserServices,
+) -> None:
+    with read_session(organiser.engine) as session:
+        assert event_settings.intake_limits(session) == Limits(10, 20, "confirm")
+    update(organiser, max_drinks_per_order=4, throttle_wait_minutes=0, throttle_mode="pause")
+    with read_session(organiser.engine) as session:
+        assert event_settings.intake_limits(session) == Limits(4, 0, "pause")

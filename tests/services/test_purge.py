@@ -75,7 +75,9 @@ def test_numbers_and_bodies_go_the_counts_stay(
     an_event(organiser)
     customers, messages = rows(organiser)
     assert len(customers) == 5 and len(messages) == 5 * 2 + 2 * 2 + 5
-    assert any(c.usual_json for c in customers) and any(c.conversation_state_json for c in customers)
+    assert any(c.usual_json for c in customers) and any(
+        c.conversation_state_json for c in customers
+    )
     before = report(organiser)
     counts, sponsor = before  # type: ignore[misc]
     assert sum(counts.orders_by_status.values()) == 5 and len(counts.messages_by_hour) >= 2

@@ -8,9 +8,8 @@ import pytest
 from sqlmodel import select
 
 from expresso_desktop.core.errors import ValidationError
-from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.staff import verify_pin
-from expresso_desktop.services import orders, schedule_admin
+from expresso_desktop.services import schedule_admin
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
@@ -150,28 +149,3 @@ def test_a_pin_is_stored_hashed_and_a_bad_one_refused(organiser: OrganiserServic
     with pytest.raises(ValidationError) as bad:
         save("12")
     assert bad.value.field == "pin"
-
-
-def test_staff_stats_count_orders_made_during_their_shifts(organiser: OrganiserServices) -> None:
-    one = station_id(organiser, 1)  # Sam's station
-    start = NOW - timedelta(minutes=30)
-
-    def make(created_min: int, ready_s: int) -> None:
-        def work(tx: Tx) -> None:
-            created = start + timedelta(minutes=created_min)
-            order, _ = orders.store_order(
-                tx,
-                event_id=organiser.event_id,
-                station_id=one,
-                specs=[DrinkSpec("latte", "medium", "full cream")],
-                now=created,
-            )
-            orders.mark_ready(tx, order.id, now=created + timedelta(seconds=ready_s))
-
-        write(organiser, work)
-
-    for minute, seconds in ((0, 60), (5, 200), (10, 100)):
-        make(minute, seconds)
-    with read_session(organiser.engine) as session:
-        assert schedule_admin.staff_stats(session, staff(organiser, "Sam").id or 0) == (3, 100.0)
-        assert schedule_admin.staff_stats(session, staff(organiser, "Priya").id or 0) == (0, None)

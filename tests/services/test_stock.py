@@ -18,9 +18,11 @@ from expresso_desktop.core.stock import order_consumption
 from expresso_desktop.services import order_actions, orders, stock
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
+from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, StockItem, StockMovement
+from expresso_desktop.store.types import utcnow
 from tests.services.helpers import logged, station_id, stock_item, write
 
 OAT_LATTE = DrinkSpec("latte", "medium", "oat")
@@ -301,3 +303,19 @@ def test_levels_are_baseline_minus_the_recipes_of_orders_currently_made(
     made = [spec for spec, h in zip(SPECS, history, strict=True) if _made(h)]
     expected = _minus(baseline, order_consumption(made, organiser.menu))
     assert _levels(organiser, 1) == pytest.approx(expected)
+
+
+def test_an_item_with_nothing_left_is_out_for_routing_until_restocked(
+    organiser: OrganiserServices,
+) -> None:
+    def milks() -> tuple[str, ...]:
+        with read_session(organiser.engine) as session:
+            floor = load_floor(session, organiser.event_id, utcnow())
+        return floor.milks_now(organiser.menu, utcnow())
+
+    oats = [stock_item(organiser, n, "milk:oat").id or 0 for n in (1, 2, 3)]
+    for item_id in oats:
+        _on_item(organiser, item_id, lambda tx, item: stock.count(tx, item, 0))
+    assert "oat" not in milks()
+    _on_item(organiser, oats[1], lambda tx, item: stock.restock(tx, item, 500, client_id="x"))
+    assert "oat" in milks()

@@ -25,6 +25,7 @@ class ChangesCommitted:
     messages_touched: bool
     alerts: tuple[Alert, ...]
     changes: tuple[Change, ...]
+    devices_touched: bool = False  # paired devices written (paired, revoked, last seen)
 
     @classmethod
     def of(cls, changeset: ChangeSet) -> ChangesCommitted:
@@ -36,6 +37,7 @@ class ChangesCommitted:
             messages_touched=changeset.messages_touched,
             alerts=tuple(changeset.alerts),
             changes=tuple(changeset.changes),
+            devices_touched=changeset.devices_touched,
         )
 
     def ids_of(self, entity: str) -> frozenset[str]:

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -25,6 +26,9 @@ from expresso_desktop.lifecycle import Component
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+STOP_TIMEOUT_S = 5.0  # the whole stop: components, the loop's last tasks, the thread
+LOOP_TAIL_S = 1.0  # of which kept for the loop's last tasks once the components are done
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class ServiceHost(QObject):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="expresso-services", daemon=True)
         self._stop = asyncio.Event()  # binds to the loop on first wait (Python ≥ 3.10)
+        self._deadline = float("inf")  # monotonic time by which stopping must be over
         self._running: list[Component] = []
 
     def start(self) -> None:
@@ -134,13 +139,25 @@ class ServiceHost(QObject):
 
         return self.submit(start())
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Stop the components (in reverse order) and the loop, and join the thread, all
+        within ``timeout``: a component still stopping when its share is spent is abandoned
+        with a warning, never waited for past the deadline (the LAN listener closes its
+        stations' sockets first, so this normally takes well under a second)."""
         if not self._thread.is_alive():
             if not self._loop.is_closed() and self._thread.ident is None:
                 self._loop.close()  # never started: nobody else will close it
             return
-        self._loop.call_soon_threadsafe(self._stop.set)
+        deadline = time.monotonic() + timeout
+
+        def begin() -> None:
+            self._deadline = deadline
+            self._stop.set()
+
+        self._loop.call_soon_threadsafe(begin)
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("the service thread was still running %.0f s after stop", timeout)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -153,9 +170,20 @@ class ServiceHost(QObject):
                 task.cancel()
             if pending:
                 self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            self._loop.run_until_complete(self._loop.shutdown_default_executor())
+            # A blocking read still running in a worker thread is not waited for past the
+            # deadline (the thread pool's threads end with it).
+            self._loop.run_until_complete(
+                self._within_deadline(self._loop.shutdown_default_executor(), "worker threads")
+            )
         finally:
             self._loop.close()
+
+    async def _within_deadline(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        left = self._deadline - time.monotonic()
+        try:
+            await asyncio.wait_for(work, None if left == float("inf") else max(0.0, left))
+        except TimeoutError:
+            log.warning("stopping: gave up waiting for %s (deadline reached)", what)
 
     async def _main(self) -> None:
         """``build`` runs here, on the loop: a component that cannot even be made (Twilio
@@ -179,12 +207,14 @@ class ServiceHost(QObject):
         try:
             await self._stop.wait()  # the screens' ops run on this loop until we close
         finally:
-            await self._stop_components()
+            self._deadline -= LOOP_TAIL_S  # the components' share
+            await self._within_deadline(self._stop_components(), "components to stop")
+            self._deadline += LOOP_TAIL_S
 
     async def _stop_components(self) -> None:
-        for component in reversed(self._running):
+        running, self._running = list(reversed(self._running)), []
+        for component in running:
             try:
                 await component.stop()
             except Exception:
                 log.exception("stopping %s failed", component.name)
-        self._running.clear()

@@ -229,6 +229,8 @@ class SetupPanel(QWidget):
             return  # our own action: its op already updated the tab
         if event.station_ids:
             self.refresh_stations()
+        if event.devices_touched:  # paired, revoked, or seen by the LAN server
+            self.schedule_devices()
         if event.messages_touched or SPONSOR_SETTING in event.ids_of("settings"):
             # A text in is a conversation turn: it may have carried (or dropped) the sponsor line.
             self.refresh_sponsor()

@@ -1,5 +1,6 @@
 """What every handler shares: argument checks refuse with ``invalid_args``; an unknown entity
-is refused, or deferred while the organiser recovers; baristas act for their own station."""
+is refused, or deferred while the organiser recovers; the actor the order services see.
+(Baristas acting for their own station: ``tests/services/test_order_rules.py``.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from expresso_desktop.core.actors import Actor
 from expresso_desktop.core.sync_protocol import Reason
 from expresso_desktop.services.sync.context import (
     Caller,
@@ -16,7 +18,6 @@ from expresso_desktop.services.sync.context import (
     arg_int,
     arg_qty,
     arg_str,
-    own_station,
     unknown,
 )
 
@@ -58,10 +59,11 @@ def test_an_unknown_entity_is_refused_unless_recovering() -> None:
     assert isinstance(unknown(_ctx(recovering=True), "order x"), Deferred)
 
 
-def test_baristas_act_for_their_own_station_only() -> None:
-    own_station(_ctx(station=1), 1)
-    own_station(_ctx(station=1), None)  # unassigned: anybody's
-    own_station(_ctx("organiser", None), 2)
-    with pytest.raises(Refused) as caught:
-        own_station(_ctx(station=1), 2)
-    assert caught.value.code == Reason.NOT_YOUR_STATION
+def test_the_actor_is_the_pushing_device_with_the_barista_it_names() -> None:
+    caller = Caller("c1", "barista", 3, "bar 3", device_id=7)
+    ctx = MutationCtx(None, caller, 1, 1, None)  # type: ignore[arg-type]
+    actor = ctx.actor({"order_id": "x", "staff_id": 12})
+    assert actor == Actor("barista", 3, 7, 12, "c1", "bar 3")
+    assert ctx.actor({"staff_id": "12"}).staff_id is None  # not an id: nobody
+    assert ctx.actor({"staff_id": True}).staff_id is None
+    assert ctx.actor({}).staff_id is None

@@ -33,6 +33,10 @@ def _station(rig: Rig, station_id: int) -> Station:
         return station
 
 
+def _label(station: Station) -> str:
+    return station.name or f"Station {station.number}"
+
+
 def _elsewhere(rig: Rig, station_id: int | None) -> int:
     """Another demo station that makes lattes (all three do)."""
     return next(rig.station_id(n) for n in (1, 2, 3) if rig.station_id(n) != station_id)
@@ -65,7 +69,7 @@ async def test_a_move_texts_the_new_pickup_place_once(rig: Rig) -> None:
     station = _station(rig, target)
     assert text.to_number == PHONE and text.order_id == order.id
     assert text.body == (
-        f"Sam, change of pickup: your latte (#A001) is now being made at {station.name} "
+        f"Sam, change of pickup: your latte (#A001) is now being made at {_label(station)} "
         f"({station.location}, map: {station.map_url}). Please collect from there."
     )
     assert text.dedupe_key == f"moved:{order.id}:1"
@@ -76,7 +80,7 @@ async def test_a_move_texts_the_new_pickup_place_once(rig: Rig) -> None:
         f"moved:{order.id}:1",
         f"moved:{order.id}:2",
     ]
-    assert _station(rig, back).name in _moves(rig)[-1].body
+    assert _label(_station(rig, back)) in _moves(rig)[-1].body
 
 
 async def test_no_move_text_for_a_walk_in_nor_once_the_order_is_ready(rig: Rig) -> None:
@@ -114,7 +118,7 @@ async def test_a_stations_hand_over_through_sync_texts_the_customer_once(rig: Ri
     assert rig.order(order.id).station_id == target
     [text] = _moves(rig)
     assert text.dedupe_key == f"moved:{order.id}:1"
-    assert _station(rig, target).name in text.body
+    assert _label(_station(rig, target)) in text.body
 
 
 async def test_a_move_text_overtaken_by_another_move_or_by_done_is_not_sent(rig: Rig) -> None:
@@ -126,7 +130,7 @@ async def test_a_move_text_overtaken_by_another_move_or_by_done_is_not_sent(rig:
     first, second = (n for n in (1, 2, 3) if rig.station_id(n) != moved_twice.station_id)
     await _move(rig, moved_twice.id, rig.station_id(first))
     await _move(rig, moved_twice.id, rig.station_id(second))
-    await rig.text("mocha", phone="+61400000002")
+    await rig.text("latte for Jo", phone="+61400000002")
     made = rig.newest_order()
     await _move(rig, made.id, _elsewhere(rig, made.station_id))
     await rig.organiser.ok("POST", f"/orders/{made.id}/start")
