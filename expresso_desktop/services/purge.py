@@ -36,7 +36,7 @@ from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx, Writer
-from expresso_desktop.store.engine import database_path
+from expresso_desktop.store.engine import database_path, read_session
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 
 log = logging.getLogger(__name__)
@@ -148,9 +148,8 @@ def purge_customer_data(
 ) -> PurgeResult:
     """Purge every customer and text, ``batch_size`` rows per writer transaction. Blocking:
     call it from a script or a worker thread, never from the writer's thread or the GUI's."""
-    customers_total, messages_total = writer.run_sync(
-        lambda tx: left_to_purge(tx.session), initiator=initiator
-    )
+    with read_session(writer.engine) as session:  # reads need not wait for the writer
+        customers_total, messages_total = left_to_purge(session)
     total = customers_total + messages_total
     log.info("purging customer data: %d customers, %d texts", customers_total, messages_total)
     done = 0
@@ -167,7 +166,8 @@ def purge_customer_data(
             done = min(total, done + n)
             if progress is not None:
                 progress(PurgeProgress(done, total))
-    remaining = writer.run_sync(lambda tx: report_counts(tx.session), initiator=initiator)
+    with read_session(writer.engine) as session:
+        remaining = report_counts(session)
     removed = _scrub_files(writer.engine)
     log.info("purged %(customers)d customers and %(messages)d texts", counts)
     return PurgeResult(counts["customers"], counts["messages"], remaining, removed)

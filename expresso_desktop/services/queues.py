@@ -17,11 +17,13 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select
 
 from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet
 from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.tables import Order, OrderItem
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +31,8 @@ log = logging.getLogger(__name__)
 WAITING_STATUSES = ("new", "in_progress")
 Queues = dict[int, tuple[int, int]]  # station id → (drinks waiting, of which VIP)
 
-_ORDERS = text("SELECT id, station_id, status, vip, deleted FROM orders WHERE event_id = :e")
-_ITEMS = text(
-    "SELECT i.id, i.order_id, i.quantity FROM order_items i JOIN orders o ON o.id = i.order_id"
-    " WHERE o.event_id = :e AND i.deleted = 0"
-)
+_ORDERS = Order.__table__  # type: ignore[attr-defined]
+_ITEMS = OrderItem.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -42,6 +41,7 @@ class _Order:
     status: str = ""
     vip: bool = False
     deleted: bool = True  # until its row is seen
+    created_at: datetime | None = None
     items: dict[str, int] = field(default_factory=dict)  # live item id → quantity
 
     def waiting(self) -> tuple[int, int, int] | None:
@@ -52,7 +52,9 @@ class _Order:
         return self.station_id, drinks, drinks if self.vip else 0
 
     def copy(self) -> _Order:
-        return _Order(self.station_id, self.status, self.vip, self.deleted, dict(self.items))
+        return _Order(
+            self.station_id, self.status, self.vip, self.deleted, self.created_at, dict(self.items)
+        )
 
     def apply(self, change: Change) -> None:
         data = change.data
@@ -64,6 +66,8 @@ class _Order:
             self.status = str(data.get("status"))
             self.vip = bool(data.get("vip"))
             self.deleted = bool(data.get("deleted"))
+            created = data.get("created_at")
+            self.created_at = datetime.fromisoformat(created) if created else None
         elif data is None or data.get("deleted"):
             self.items.pop(change.entity_id, None)
         else:
@@ -77,20 +81,26 @@ class _Board:
         self.event_id = event_id
         self.orders: dict[str, _Order] = {}
         self.item_order: dict[str, str] = {}  # item id → its order's id
-        self.totals: dict[int, list[int]] = {}
+        self.totals: dict[int, list[int]] = {}  # station → [drinks, VIP drinks] waiting
+        self.at_station: dict[int, set[str]] = {}  # station → its waiting orders
 
     def load(self, engine: Engine) -> None:
         with read_session(engine) as session:
             conn = session.connection()
-            for order_id, station_id, status, vip, deleted in conn.execute(
-                _ORDERS, {"e": self.event_id}
-            ):
-                self.orders[order_id] = _Order(station_id, status, bool(vip), bool(deleted))
-            for item_id, order_id, quantity in conn.execute(_ITEMS, {"e": self.event_id}):
+            o, i = _ORDERS.c, _ITEMS.c
+            orders = select(o.id, o.station_id, o.status, o.vip, o.deleted, o.created_at)
+            for row in conn.execute(orders.where(o.event_id == self.event_id)):
+                self.orders[row[0]] = _Order(*row[1:])
+            items = (
+                select(i.id, i.order_id, i.quantity)
+                .join(_ORDERS, o.id == i.order_id)
+                .where(o.event_id == self.event_id, i.deleted == False)  # noqa: E712
+            )
+            for item_id, order_id, quantity in conn.execute(items):
                 self.orders[order_id].items[item_id] = int(quantity)
                 self.item_order[item_id] = order_id
-        for order in self.orders.values():
-            self._count(order.waiting(), 1)
+        for order_id, order in self.orders.items():
+            self._count(order_id, order, 1)
 
     def order_of(self, change: Change, *items: dict[str, str]) -> str | None:
         """The order a change to an order or to one of its items is about (``items``: where
@@ -115,15 +125,14 @@ class _Board:
                 if change.entity != "orders":
                     continue  # an item of an order this event does not have
                 order = self.orders[order_id] = _Order()
-            self._count(order.waiting(), -1)
+            self._count(order_id, order, -1)
             order.apply(change)
-            self._count(order.waiting(), 1)
+            self._count(order_id, order, 1)
             if change.entity == "order_items":
                 self.item_order[change.entity_id] = order_id
 
-    def queues(self, pending: Iterable[Change]) -> Queues:
-        """The committed counts with ``pending`` (uncommitted) changes laid over them."""
-        totals = {station: list(counts) for station, counts in self.totals.items()}
+    def overlay(self, pending: Iterable[Change]) -> dict[str, _Order]:
+        """The orders ``pending`` (uncommitted) changes touch, as those changes leave them."""
         touched: dict[str, _Order] = {}
         new_items: dict[str, str] = {}
         for change in pending:
@@ -138,7 +147,12 @@ class _Board:
             touched[order_id].apply(change)
             if change.entity == "order_items":
                 new_items[change.entity_id] = order_id
-        for order_id, after in touched.items():
+        return touched
+
+    def queues(self, pending: Iterable[Change]) -> Queues:
+        """The committed counts with ``pending`` changes laid over them."""
+        totals = {station: list(counts) for station, counts in self.totals.items()}
+        for order_id, after in self.overlay(pending).items():
             before = self.orders.get(order_id)
             _add(totals, before.waiting() if before is not None else None, -1)
             _add(totals, after.waiting(), 1)
@@ -146,8 +160,40 @@ class _Board:
             station: (drinks, vip) for station, (drinks, vip) in totals.items() if drinks or vip
         }
 
-    def _count(self, waiting: tuple[int, int, int] | None, sign: int) -> None:
+    def drinks_ahead(self, order_id: str, pending: Iterable[Change]) -> int | None:
+        """The drinks still to be made at the order's station before it is done: its own and
+        those of the orders there that came in no later (only its own once it is being made).
+        None when it is not waiting at a station."""
+        touched = self.overlay(pending)
+        order = touched.get(order_id) or self.orders.get(order_id)
+        waiting = order.waiting() if order is not None else None
+        if order is None or waiting is None:
+            return None
+        if order.status == "in_progress" or order.created_at is None:
+            return waiting[1]
+        station, cutoff = waiting[0], order.created_at
+        ahead = 0
+        for other_id in self.at_station.get(station, set()) | touched.keys():
+            other = touched.get(other_id) or self.orders[other_id]
+            there = other.waiting()
+            if there is not None and there[0] == station and _no_later(other, cutoff):
+                ahead += there[1]
+        return ahead
+
+    def _count(self, order_id: str, order: _Order, sign: int) -> None:
+        waiting = order.waiting()
+        if waiting is None:
+            return
         _add(self.totals, waiting, sign)
+        members = self.at_station.setdefault(waiting[0], set())
+        if sign > 0:
+            members.add(order_id)
+        else:
+            members.discard(order_id)
+
+
+def _no_later(order: _Order, cutoff: datetime) -> bool:
+    return order.created_at is None or order.created_at <= cutoff
 
 
 def _add(totals: dict[int, list[int]], waiting: tuple[int, int, int] | None, sign: int) -> None:
@@ -174,12 +220,24 @@ class WaitingDrinks:
         ``pending``) sees them. Call it from the writer only: the first call for an event reads
         its committed orders through ``engine``, which nobody else commits to meanwhile."""
         with self._lock:
-            board = self._boards.get(event_id)
-            if board is None:
-                board = _Board(event_id)
-                board.load(engine)
-                self._boards[event_id] = board
-            return board.queues(pending.changes)
+            return self._board(engine, event_id).queues(pending.changes)
+
+    def drinks_ahead(
+        self, engine: Engine, event_id: int, order_id: str, pending: ChangeSet
+    ) -> int | None:
+        """For a wait estimate, as the writer's transaction sees it (see ``queues``): the
+        drinks to be made at the order's station until it is done, itself included; None when
+        it is not waiting at a station."""
+        with self._lock:
+            return self._board(engine, event_id).drinks_ahead(order_id, pending.changes)
+
+    def _board(self, engine: Engine, event_id: int) -> _Board:
+        board = self._boards.get(event_id)
+        if board is None:
+            board = _Board(event_id)
+            board.load(engine)
+            self._boards[event_id] = board
+        return board
 
     def close(self) -> None:
         self._unsubscribe()

@@ -59,9 +59,7 @@ SPONSOR_SETTING = customers.SPONSOR_SETTING
 VIP_CODES_SETTING = "vip_codes"
 SETTINGS = frozenset({"settings"})
 # While an order waits for a YES, these start something new (the held order is dropped).
-_NEW_REQUESTS = frozenset(
-    {Intent.ORDER, Intent.USUAL, Intent.STATUS, Intent.MENU, Intent.HELP, Intent.CANCEL}
-)
+_NEW_REQUESTS = frozenset({Intent.ORDER, Intent.USUAL, Intent.STATUS, Intent.MENU, Intent.HELP})
 _CODE_WORD = re.compile(r"[A-Za-z0-9]{3,20}")
 MAX_NAME_CHARS = 30
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\- ])*$")
@@ -263,9 +261,10 @@ class Conversation:
             return self._order(
                 turn, items, pending.station, None, who, size_ok=True, wait_ok=wait_ok
             )
+        if intent is Intent.CANCEL:
+            return self._cancel(turn, body)  # says the held order is forgotten
         if intent in _NEW_REQUESTS:
-            if intent is not Intent.CANCEL:  # CANCEL itself says the held order is forgotten
-                turn.state = turn.state.with_pending(None)
+            turn.state = turn.state.with_pending(None)
             return self._dispatch(turn, parsed, body)
         turn.state = turn.state.with_pending(None)
         drink = self.replies.drinks(pending.specs(self.menu), pending.who())
@@ -500,7 +499,12 @@ class Conversation:
             station = session.get(Station, order.station_id) if order.station_id else None
             rows = orders_repo.items(order.id, session=session)
             texts.append(
-                self.replies.status(order, rows, station, wait_for(session, order, turn.now))
+                self.replies.status(
+                    order,
+                    rows,
+                    station,
+                    wait_for(session, order, turn.now, cache=self.cache, pending=turn.tx.changes),
+                )
             )
         return Outcome(" ".join(texts), Intent.STATUS)
 

@@ -158,7 +158,12 @@ async def test_staff(lan: Lan) -> None:
     assert lee["has_pin"] is False and lee["availability"][0]["from"] == "08:00"
     assert (await lan.organiser.ok("PATCH", f"/staff/{lee['id']}", {"pin": "4826"}))["has_pin"]
     stats = await lan.organiser.ok("GET", f"/staff/{lee['id']}/stats")
-    assert stats == {"staff_id": lee["id"], "orders_made": 0, "median_make_s": None}
+    assert stats == {
+        "staff_id": lee["id"],
+        "orders_made": 0,
+        "drinks_made": 0,
+        "median_make_s": None,
+    }
     await lan.organiser.ok("DELETE", f"/staff/{lee['id']}")
     assert (await lan.organiser.call("GET", f"/staff/{lee['id']}"))[0] == 404
 

@@ -9,9 +9,12 @@ from sqlmodel import select
 
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.services import devices
+from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
-from expresso_desktop.store.engine import write_session
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.engine import read_session, write_session
 from expresso_desktop.store.tables import Device, PairingCode
+from expresso_desktop.store.types import utcnow
 
 
 def test_a_code_pairs_one_device_once(organiser: OrganiserServices) -> None:
@@ -118,3 +121,38 @@ def test_a_right_code_does_not_count_and_ipv6_counts_per_network() -> None:
     assert guard.admit("2001:db8::2:3").wait_s == 0  # same /64: the same machine's addresses
     assert guard.admit("2001:db8::ffff").wait_s > 0
     assert guard.admit("2001:db8:0:1::1").wait_s == 0  # another network
+
+
+def test_sightings_are_written_at_most_once_per_device_per_interval() -> None:
+    now = [100.0]
+    sightings = devices.Sightings(every_s=30.0, clock=lambda: now[0])
+    assert sightings.due([1, 2, 1]) == [1, 2]  # never written: both due, once each
+    now[0] += 29.9
+    assert sightings.due([1, 2, 3]) == [3]
+    now[0] += 0.1
+    assert sightings.due([1, 2, 3]) == [1, 2]  # their 30 s are up; 3's are not
+    sightings.forget([3])  # its write failed: the next sighting is due at once
+    assert sightings.due([3]) == [3]
+
+
+def test_a_sighting_stamps_last_seen_and_tells_the_screens(
+    organiser: OrganiserServices, heard: list[ChangeSet]
+) -> None:
+    def pair_two(tx: Tx) -> tuple[int, int]:
+        one = devices.add_device(session=tx.session, name="till", role="display")
+        two = devices.add_device(session=tx.session, name="old", role="display")
+        devices.revoke_device(two.device_id, session=tx.session)
+        return one.device_id, two.device_id
+
+    one, revoked = organiser.writer.run_sync(pair_two)
+    before = utcnow()
+    organiser.writer.run_sync(
+        lambda tx: devices.mark_seen([one, revoked, 999], session=tx.session),
+        initiator="lan:seen",
+    )
+    with read_session(organiser.engine) as session:
+        seen = {d.id: d.last_seen for d in devices.list_devices(session=session)}
+    assert seen[one] is not None and seen[one] >= before
+    assert seen[revoked] is None  # a revoked device is not "seen", whatever it sends
+    assert heard[-1].initiator == "lan:seen" and heard[-1].devices_touched
+    assert not heard[-1].changes  # devices never enter the change log (token hashes)

@@ -34,6 +34,7 @@ def test_every_field_is_typed_and_there_is_no_extras_bag() -> None:
         "templates",
         "event_id",
         "sync",
+        "texts",
     ]
     assert all(hints[name] is not typing.Any for name in names)
     assert hints["sync"] is SyncServer

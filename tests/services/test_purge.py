@@ -127,3 +127,21 @@ def test_texts_still_queued_are_not_sent(organiser: OrganiserServices) -> None:
     assert [(m.status, m.error_code, m.to_number) for m in messages] == [
         ("expired", "purged", "+61 ••• ••• 000")
     ]
+
+
+def test_nothing_is_left_in_the_files(organiser: OrganiserServices) -> None:
+    """Not in the database file, not in its write-ahead log, not in an upgrade's copy."""
+    an_event(organiser)
+    db = organiser.paths.master_db
+    copy = db.with_name(f"{db.name}.before-0009.bak")
+    copy.write_bytes(db.read_bytes())  # what an upgrade leaves beside the database
+    files = [db, db.with_name(f"{db.name}-wal")]
+
+    def found() -> int:
+        data = b"".join(f.read_bytes() for f in files if f.exists())
+        return sum(data.count(p.encode()) for p in PHONES) + data.count(b"latte is ready")
+
+    assert found() > 0
+    result = purge_customer_data(organiser.writer, batch_size=3)
+    assert result.removed_copies == (copy.name,) and not copy.exists()
+    assert found() == 0  # while the organiser is still open

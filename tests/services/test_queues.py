@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.services import order_actions, orders
@@ -15,6 +16,8 @@ from expresso_desktop.services.queues import Queues
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.tables import Order
 from expresso_desktop.store.types import utcnow
 from tests.services.helpers import station_id, write
 
@@ -37,9 +40,32 @@ def counted(tx: Tx, cache: ReadCache | None) -> Queues:
     }
 
 
+def ahead_in_sql(tx: Tx, order_id: str) -> int | None:
+    """The definition: drinks of the waiting orders at its station that came in no later (only
+    its own once it is being made)."""
+    order = tx.session.get(Order, order_id)
+    assert order is not None
+    if order.station_id is None or order.status not in ("new", "in_progress"):
+        return None
+    if order.status == "in_progress":
+        return sum(i.quantity for i in orders_repo.items(order_id, session=tx.session))
+    others = tx.session.exec(
+        select(Order).where(
+            Order.station_id == order.station_id,
+            col(Order.status).in_(("new", "in_progress")),
+            col(Order.created_at) <= order.created_at,
+        )
+    ).all()
+    return sum(i.quantity for o in others for i in orders_repo.items(o.id, session=tx.session))
+
+
 def agree(tx: Tx, cache: ReadCache) -> Queues:
     followed, sql = counted(tx, cache), counted(tx, None)
     assert followed == sql
+    assert cache.waiting is not None
+    for order_id in tx.session.exec(select(Order.id)).all():
+        ahead = cache.waiting.drinks_ahead(tx.session.get_bind(), EVENT, order_id, tx.changes)  # type: ignore[arg-type]
+        assert ahead == ahead_in_sql(tx, order_id)
     return followed
 
 

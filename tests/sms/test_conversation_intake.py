@@ -95,7 +95,9 @@ async def test_a_big_order_is_placed_only_after_a_yes(demo: OrganiserServices, s
     assert named.startswith("Got it: 11x flat white. What name should we call out?")
     assert (await sms("Jo", phone="+61400000003") or "").startswith("Order #A002 confirmed")
     assert drinks_in(demo, orders(demo)[1]) == 11
-    # A new order instead of the YES replaces the held one.
+    # CANCEL forgets it; a new order instead of the YES replaces it.
+    await sms("20 lattes for Sam")
+    assert await sms("cancel") == "OK, forgotten: 20x latte. Text a new order anytime."
     await sms("20 lattes for Sam")
     assert (await sms("a flat white") or "").startswith("Order #A003 confirmed: flat white for")
     assert "confirmed" not in (await sms("yes") or "")  # nothing is held any more

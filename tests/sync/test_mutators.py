@@ -1,121 +1,161 @@
-"""A station's stock taps on a real replica, pushed through sync to a real organiser: Done takes
-the recipe at once (offline too), the organiser takes exactly the same once, rebasing stays
-exact, and marking out travels both ways."""
+"""A station's own checks on its replica (sync/mutators.py) and the organiser's answer to what
+gets through anyway, from real station replicas pushing through sync: a walk-in or a move the
+station cannot make is refused at the tap with the reason; forced through (the station's
+capabilities changed meanwhile, an older app) the organiser rejects it with ``cannot_make`` and
+a reason the station stores and shows; an undo travels through the outbox once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from expresso_desktop.core.items import DrinkSpec
-from expresso_desktop.core.stock import order_consumption
-from expresso_desktop.services import orders, stock
-from expresso_desktop.services.changes import ChangeSet
+from expresso_desktop.services import order_actions, station_admin
+from expresso_desktop.services.changes import emit
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import StockMovement
+from expresso_desktop.store.tables import OrderEvent, Station, StockItem
+from expresso_desktop.sync import station_queries
+from expresso_desktop.sync.mutators import LocalRefusal
 
 from .harness import Organiser, StationNode
-from .oracle import check_all, quiesce
+from .oracle import check_all, check_outboxes
 
-OAT_FLAT_WHITE = DrinkSpec("flat white", "large", "oat", quantity=2)
+Make = Callable[..., StationNode]
 
 
-def _order(org: Organiser, station_id: int) -> str:
-    def place(tx: Tx) -> str:
-        order, _ = orders.store_order(
-            tx, event_id=org.services.event_id, station_id=station_id, specs=[OAT_FLAT_WHITE]
+async def _offline(node: StationNode) -> StationNode:
+    assert await node.sync()
+    node.net.up = False
+    return node
+
+
+def _change_station(org: Organiser, number: int, **fields: Any) -> None:
+    def work(tx: Tx) -> None:
+        station = tx.session.exec(select(Station).where(Station.number == number)).one()
+        station_admin.update_station(tx, station, fields)
+
+    org.services.writer.run_sync(work)
+
+
+def _soy_latte_at(org: Organiser, number: int) -> tuple[str, str]:
+    def work(tx: Tx) -> tuple[str, str]:
+        station = tx.session.exec(select(Station).where(Station.number == number)).one()
+        order = order_actions.create_at_station(
+            tx,
+            event_id=org.services.event_id,
+            station_id=station.id or 0,
+            specs=[DrinkSpec("latte", "medium", "soy")],
+            menu=org.services.menu,
         )
-        return order.id
+        return order.id, order.number or ""
 
-    return org.services.writer.run_sync(place)
-
-
-def _organiser_levels(org: Organiser, station_id: int) -> dict[str, float]:
-    return {i.name: i.level for i in org.stock_items(station_id)}
+    return org.services.writer.run_sync(work)
 
 
-def _replica_levels(node: StationNode, org: Organiser) -> dict[str, float]:
-    images = (node.image("stock_items", i.id) for i in org.stock_items(node.station_id or 0))
-    return {image["name"]: image["level"] for image in images if image is not None}
-
-
-def _minus(levels: dict[str, float], use: dict[str, float]) -> dict[str, float]:
-    return {name: level - use.get(name, 0) for name, level in levels.items()}
-
-
-async def test_done_offline_drops_the_stock_at_once_and_the_organiser_takes_it_once(
-    org: Organiser, station: Callable[..., StationNode]
+async def test_an_offline_walk_in_the_station_cannot_make_is_refused_at_the_tap(
+    org: Organiser, station: Make
 ) -> None:
-    node = station(1)
-    sid = node.station_id or 0
-    order_id = _order(org, sid)
-    assert await node.sync()
-    before = _organiser_levels(org, sid)
-    use = order_consumption([OAT_FLAT_WHITE], org.services.menu)
-
-    node.net.up = False
-    node.tap("order.start", order_id=order_id)
-    node.tap("order.ready", order_id=order_id)
-    assert _replica_levels(node, org) == _minus(before, use)  # the bars drop offline
-    assert _organiser_levels(org, sid) == before
-
-    node.net.up, node.net.duplicate, node.net.late = True, 1.0, 1.0  # every push twice, late
-    assert await node.sync()
-    await quiesce(org, [node])
-    assert _organiser_levels(org, sid) == _minus(before, use)
-    assert _replica_levels(node, org) == _minus(before, use)
-    with read_session(org.services.engine) as session:
-        rows = session.exec(select(StockMovement).where(StockMovement.order_id == order_id))
-        organiser_ids = {r.id for r in rows}
-    assert len(organiser_ids) == len(use)
-    assert all(node.image("stock_movements", key) is not None for key in organiser_ids)
-    check_all(org, [node])
-
-
-async def test_a_pending_done_is_rebased_exactly_on_a_restock_it_had_not_seen(
-    org: Organiser, station: Callable[..., StationNode]
-) -> None:
-    node = station(1)
-    sid = node.station_id or 0
-    order_id = _order(org, sid)
-    assert await node.sync()
-    oat = next(i for i in org.stock_items(sid) if i.name == "milk:oat")
-    use = order_consumption([OAT_FLAT_WHITE], org.services.menu)
-
-    node.tap("order.ready", order_id=order_id)  # not pushed yet
-    org.services.writer.run_sync(
-        lambda tx: stock.restock(tx, stock.get_item(tx.session, oat.id or 0), 1000, client_id="o")
-    )
-    await node.engine.pull_all()  # the organiser's restock, then the pending Done again
-    image = node.image("stock_items", oat.id)
-    assert image is not None and image["level"] == oat.level + 1000 - use["milk:oat"]
-    await quiesce(org, [node])
-    assert _organiser_levels(org, sid)["milk:oat"] == image["level"]
-    check_all(org, [node])
-
-
-async def test_marking_out_at_the_station_reaches_the_organiser_and_back_in(
-    org: Organiser, station: Callable[..., StationNode]
-) -> None:
-    heard: list[ChangeSet] = []
-    org.services.bus.subscribe(heard.append)
-    node = station(1)
-    sid = node.station_id or 0
-    assert await node.sync()
-    oat = next(i for i in org.stock_items(sid) if i.name == "milk:oat")
-
-    node.net.up = False
-    node.tap("stock.mark_out", item_id=oat.id, out=True)
-    assert (node.image("stock_items", oat.id) or {})["out_of_stock"] is True
+    node = await _offline(station(2))  # station 2 pours no soy
+    with pytest.raises(LocalRefusal) as soy:
+        station_queries.walk_in(node.replica, "soy latte", "Kim")
+    assert soy.value.reason == "walk-in soy latte: Station 2 can't make soy milk drinks right now"
     node.net.up = True
-    await quiesce(org, [node])
-    assert next(i for i in org.stock_items(sid) if i.id == oat.id).out_of_stock is True
-    assert [a.kind for cs in heard for a in cs.alerts] == ["stock_out"]
+    oat = next(i for i in org.stock_items(node.station_id or 0) if i.name == "milk:oat")
 
-    node.tap("stock.restock", item_id=oat.id, qty=500)  # more arrived: back in
-    assert (node.image("stock_items", oat.id) or {})["out_of_stock"] is False
-    await quiesce(org, [node])
-    assert next(i for i in org.stock_items(sid) if i.id == oat.id).out_of_stock is False
+    def mark_out(tx: Tx) -> None:
+        row = tx.session.get(StockItem, oat.id)
+        assert row is not None
+        row.out_of_stock = True
+        tx.session.add(row)
+        emit(tx.session, tx.changes, "stock_items", row)
+
+    org.services.writer.run_sync(mark_out)
+    await _offline(node)
+    with pytest.raises(LocalRefusal) as out:
+        station_queries.walk_in(node.replica, "oat flat white", None)
+    assert out.value.reason == "walk-in oat flat white: Station 2 is out of oat milk right now"
+    assert node.outbox() == []  # nothing queued
+    station_queries.walk_in(node.replica, "flat white", None)  # what it can make still goes
+
+
+async def test_a_walk_in_the_station_can_no_longer_make_is_rejected_with_the_reason(
+    org: Organiser, station: Make
+) -> None:
+    node = await _offline(station(1))
+    walk_in = station_queries.walk_in(node.replica, "oat latte", "Kim")
+    assert node.order(walk_in["id"]) is not None  # shown at once, offline
+    # Meanwhile the organiser takes oat off station 1 (the jug broke).
+    caps = {"drinks": ["latte"], "milks": ["full cream"], "extras": []}
+    _change_station(org, 1, capabilities=caps)
+    node.net.up = True
+    assert await node.sync()
+    (row,) = node.outbox()
+    reason = "walk-in oat latte: Station 1 can't make oat milk drinks right now"
+    assert (row.status, row.reason, row.message) == ("rejected", "cannot_make", reason)
+    assert node.order(walk_in["id"]) is None  # taken back at the rebase
+    rejections = station_queries.status(node.replica)["rejections"]
+    assert rejections == [
+        {"seq": row.seq, "name": "order.create", "reason": "cannot_make", "message": reason}
+    ]
+    (notice,) = [n for n in node.notices if n.kind == "rejected"]
+    assert reason in notice.message and notice.reason == "cannot_make"
     check_all(org, [node])
+
+
+async def test_a_move_to_a_station_that_cannot_make_it_is_refused_on_both_ends(
+    org: Organiser, station: Make
+) -> None:
+    order_id, number = _soy_latte_at(org, 1)
+    node = await _offline(station(1))
+    two = org.station_ids()[1]
+    with pytest.raises(LocalRefusal) as here:
+        node.tap("order.reassign", order_id=order_id, to_station=two, base_assign_version=0)
+    assert (
+        here.value.reason == f"{number} (soy latte): Station 2 can't make soy milk drinks right now"
+    )
+    node.force_tap("order.reassign", order_id=order_id, to_station=two, base_assign_version=0)
+    node.net.up = True
+    assert await node.sync()
+    (row,) = node.outbox()
+    assert (row.status, row.reason) == ("rejected", "cannot_make")
+    assert row.message == f"{number}: Station 2 can't make soy milk drinks right now"
+    assert org.order(order_id).station_id == org.station_ids()[0]
+
+
+async def test_an_undo_travels_through_the_outbox_exactly_once(
+    org: Organiser, station: Make
+) -> None:
+    node = await _offline(station(1))
+    order_id = org.add_order(node.station_id)
+    node.net.up = True
+    assert await node.sync()
+    for verb in ("start", "ready"):
+        node.tap(f"order.{verb}", order_id=order_id)
+    station_queries.act(node.replica, "undo", order_id)
+    assert (node.order(order_id) or {})["status"] == "in_progress"  # at once, locally
+    node.net.duplicate = 1.0  # every push arrives twice
+    node.net.drop_response = 1.0  # ... and its answer is lost: it is sent again
+    assert not await node.sync()
+    node.net.calm()
+    assert await node.sync()
+    assert [r.status for r in node.outbox()] == ["acked"] * 3
+    assert org.order(order_id).status == "in_progress"
+    with read_session(org.services.engine) as session:
+        actions = session.exec(
+            select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        ).all()
+    assert actions == ["placed", "start", "ready", "undo"]
+    # An undo of what the organiser has moved on from is not applied.
+    node.tap("order.undo", order_id=order_id, base_status="in_progress")
+    org.do("order.ready", order_id=order_id)
+    assert await node.sync()
+    assert node.outbox()[-1].reason == "stale"
+    assert org.order(order_id).status == "ready"
+    # Converged (the oracle's other checks; an undo is the one backward status move).
+    assert node.replica.cursor == org.head()
+    assert node.replica.state_hash() == org.state_hash()
+    check_outboxes(org, [node])

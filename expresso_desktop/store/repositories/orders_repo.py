@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core import orders as core_orders
@@ -12,7 +13,6 @@ from ..tables_orders import (
     OrderCreate,
     OrderItem,
     OrderItemPublic,
-    OrderNumberCounter,
     OrderPublic,
 )
 
@@ -23,17 +23,20 @@ OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in core_orders.OPEN_STATUSE
 def next_order_number(event_id: int, *, session: Session) -> str:
     """Allocate the event's next number, inside the caller's write transaction.
 
-    The counter row is read and bumped in the same transaction as the order that uses it;
-    ``write_session`` holds the write lock from BEGIN, so two writers cannot both read the same
-    value. A number is never handed out twice, even if its order is later deleted.
+    The counter row is bumped (or created) and read back in one statement, in the same
+    transaction as the order that uses it; ``write_session`` holds the write lock from BEGIN, so
+    two writers cannot both get the same value. A number is never handed out twice, even if its
+    order is later deleted. (Plain SQL: it runs for every order, and the counter is never
+    loaded as an object anywhere else.)
     """
-    counter = session.get(OrderNumberCounter, event_id)
-    if counter is None:
-        counter = OrderNumberCounter(event_id=event_id, last_value=0)
-        session.add(counter)
-    counter.last_value += 1
-    session.flush()
-    return format_order_number(counter.last_value)
+    value = session.connection().execute(_BUMP_COUNTER, {"e": event_id}).scalar_one()
+    return format_order_number(int(value))
+
+
+_BUMP_COUNTER = text(
+    "INSERT INTO order_number_counters (event_id, last_value) VALUES (:e, 1)"
+    " ON CONFLICT (event_id) DO UPDATE SET last_value = last_value + 1 RETURNING last_value"
+)
 
 
 def create(data: OrderCreate, *, session: Session, number: str | None = None) -> Order:

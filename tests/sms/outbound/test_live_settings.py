@@ -145,3 +145,11 @@ def _station(rig: Rig, station_id: int | None) -> str:
         station = session.get(Station, station_id)
         assert station is not None
         return station.name or f"Station {station.number}"
+
+
+async def test_a_new_sponsor_line_rides_on_the_next_confirmation(rig: Rig) -> None:
+    first = await rig.text("latte for Sam")
+    assert first is not None and first.endswith("Coffee thanks to Acme Roasters.")
+    await rig.organiser.ok("PATCH", "/settings", {"sponsor_line": "Beans by Harbour Co."})
+    second = await rig.text("mocha")
+    assert second is not None and second.endswith("Beans by Harbour Co.")
