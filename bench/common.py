@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
-import time
+from collections import Counter
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -137,10 +138,57 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Stopwatch:
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
+def py_spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """Sample ``pid`` with py-spy (if installed beside this Python) until ``stop_py_spy``:
+    collapsed stacks per thread in ``out``, idle threads left out, so samples are CPU."""
+    exe = Path(sys.executable).parent / "py-spy"
+    if not exe.exists():
+        return None
+    command = [str(exe), "record", "--pid", str(pid), "--rate", "200", "--format", "raw"]
+    return subprocess.Popen(
+        [*command, "--threads", "--nolineno", "--nonblocking", "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+
+def stop_py_spy(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        proc.wait(timeout=60)
+
+
+def top_frames(collapsed: Path, n: int = 25) -> dict[str, list[str]]:
+    """The ``n`` functions with most samples in a py-spy raw file: inclusive and own, as
+    percentages of all samples, per thread kind (the writer, the event loop, the others)."""
+    inclusive: dict[str, Counter[str]] = {}
+    own: dict[str, Counter[str]] = {}
+    totals: Counter[str] = Counter()
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        kind = _thread_kind(frames)
+        samples = int(count)
+        totals[kind] += samples
+        for frame in set(frames[1:]):
+            inclusive.setdefault(kind, Counter())[frame] += samples
+        own.setdefault(kind, Counter())[frames[-1]] += samples
+    grand = sum(totals.values()) or 1
+    out: dict[str, list[str]] = {}
+    for kind, total in totals.most_common():
+        out[f"{kind} ({100 * total / grand:.0f}% of samples) inclusive"] = [
+            f"{100 * c / grand:5.1f}% {frame}" for frame, c in inclusive[kind].most_common(n)
+        ]
+        out[f"{kind} own"] = [
+            f"{100 * c / grand:5.1f}% {frame}" for frame, c in own[kind].most_common(n)
+        ]
+    return out
+
+
+def _thread_kind(frames: list[str]) -> str:
+    stack = ";".join(frames)
+    if "writer.py" in stack and "_execute" in stack:
+        return "writer"
+    if "base_events.py" in stack or "run_until_complete" in stack:
+        return "loop"
+    return "other"

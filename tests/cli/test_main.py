@@ -132,21 +132,21 @@ def test_a_first_run_prints_no_alembic_lines_unless_verbose(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["serve", "--webhook-port", "99999"], "'99999' is not a port number"),
-        (["serve", "--no-such-option"], "unrecognized arguments: --no-such-option"),
-        (["station"], "the following arguments are required"),
-        (["station", "status", "--data-dir", "{tmp}/none"], "no station in {tmp}/none; pair it"),
-        (["--data-dir", "{tmp}/file", "devices", "list"], "cannot use {tmp}/file as the data"),
-        (["purge-customer-data", "--data-dir", "{tmp}/none"], "no organiser database"),
+        ("serve --webhook-port 99999", "'99999' is not a port number"),
+        ("serve --no-such-option", "unrecognized arguments: --no-such-option"),
+        ("station", "the following arguments are required"),
+        ("station status --data-dir {tmp}/none", "no station in {tmp}/none; pair it"),
+        ("--data-dir {tmp}/file devices list", "cannot use {tmp}/file as the data"),
+        ("purge-customer-data --data-dir {tmp}/none", "no organiser database"),
         (
-            ["devices", "pair", "--role", "display", "--qr", "{tmp}/no/such/folder/qr.png"],
-            "cannot use {tmp}/no/such/folder/qr.png: No such file or directory",
+            "devices pair --role display --url https://127.0.0.1:8443 --qr {tmp}/no/dir/qr.png",
+            "cannot use {tmp}/no/dir/qr.png: No such file or directory",
         ),
     ],
 )
 def test_refusals_are_one_line(
     tmp_path: Path,
-    args: list[str],
+    args: str,
     says: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -157,7 +157,7 @@ def test_refusals_are_one_line(
     monkeypatch.setenv("EXPRESSO_DATA_DIR", str(tmp_path / "default"))
     (tmp_path / "file").write_text("not a folder")
     try:
-        code = main([a.format(tmp=tmp_path) for a in args])
+        code = main(args.format(tmp=tmp_path).split())
     except SystemExit as exc:  # argparse's refusals
         code = exc.code
     err = capsys.readouterr().err

@@ -129,3 +129,16 @@ async def test_progress_for_the_windows(rig: Rig) -> None:
     with read_session(rig.services.engine) as session:
         progress = order_actions.group_progress_of(session, group["id"])
     assert (progress.ready, progress.total, progress.cancelled) == (1, 2, 0)
+
+
+async def test_a_last_drink_handed_over_at_once_still_finishes_the_group(rig: Rig) -> None:
+    """Collected straight from new (a forward skip: made and handed over in one go): the
+    others still waiting on the counter get their pickup text."""
+    group = await _group(rig, ("Ben", "latte"), ("Chris", "latte"))
+    ben, chris = (o["id"] for o in group["orders"])
+    await rig.organiser.ok("POST", f"/orders/{ben}/ready")
+    await rig.organiser.ok("POST", f"/orders/{chris}/collect")
+    await rig.settle()
+    [pickup] = rig.sent(to=CONTACT, kind="ready")
+    assert pickup.body.startswith("Priya, your group's latte for Ben and latte for Chris are")
+    assert pickup.order_id == ben  # worth sending while Ben's latte waits

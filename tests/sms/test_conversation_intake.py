@@ -97,7 +97,7 @@ async def test_a_big_order_is_placed_only_after_a_yes(demo: OrganiserServices, s
     assert drinks_in(demo, orders(demo)[1]) == 11
     # CANCEL forgets it; a new order instead of the YES replaces it.
     await sms("20 lattes for Sam")
-    assert await sms("cancel") == "OK, forgotten: 20x latte. Text a new order anytime."
+    assert await sms("cancel order") == "OK, forgotten: 20x latte. Text a new order anytime."
     await sms("20 lattes for Sam")
     assert (await sms("a flat white") or "").startswith("Order #A003 confirmed: flat white for")
     assert "confirmed" not in (await sms("yes") or "")  # nothing is held any more

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from pathlib import Path
 
-from expresso_desktop.sync.runner import BACKOFF_MAX_S, BACKOFF_MIN_S, backoff
+from expresso_desktop.server.api_sync import POKES
+from expresso_desktop.server.lan_server import build_lan
+from expresso_desktop.services import devices
+from expresso_desktop.sync import link_state, station_queries
+from expresso_desktop.sync.engine import SyncEngine
+from expresso_desktop.sync.events import LinkChanged
+from expresso_desktop.sync.http_transport import HttpTransport
+from expresso_desktop.sync.replica import Replica, put
+from expresso_desktop.sync.runner import BACKOFF_MAX_S, BACKOFF_MIN_S, SyncRunner, backoff
+from tests.waiting import until
+
+from .harness import Organiser
 
 
 def test_backoff_grows_from_half_a_second_to_ten_with_jitter() -> None:
@@ -14,3 +27,52 @@ def test_backoff_grows_from_half_a_second_to_ten_with_jitter() -> None:
     assert all(BACKOFF_MIN_S <= d <= 1.0 for d in first)
     assert all(BACKOFF_MAX_S / 2 <= d <= BACKOFF_MAX_S for d in late)
     assert len({round(d, 3) for d in late}) > 50  # jittered: stations do not retry in step
+
+
+async def test_an_organiser_going_away_is_offline_at_once_and_reconnected_when_back(
+    org: Organiser, tmp_path: Path
+) -> None:
+    org.sync = org.services.sync  # the routes' server is the real one
+    lan = build_lan(org.services, host="127.0.0.1", port=0, mdns_interfaces=None, mdns=False)
+    await lan.listener.start()
+    port = lan.listener.bound_port
+    assert port is not None
+    token = org.services.writer.run_sync(
+        lambda tx: devices.add_device(
+            session=tx.session, name="till", role="barista", station_id=org.station_ids()[0]
+        )
+    ).token
+    replica = Replica(tmp_path / "station.db")
+    with replica.write() as conn:
+        put(conn, "station_id", str(org.station_ids()[0]))
+    transport = HttpTransport(lan.listener.url, token, lan.listener.identity.fingerprint)
+    links: list[LinkChanged] = []
+    # Rounds every 60 s only: whatever happens within until's deadlines is not the timer.
+    runner = SyncRunner(SyncEngine(replica, transport), interval_s=60.0, on_status=links.append)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    again = None
+    try:
+        await until(lambda: station_queries.status(replica)["online"], 30)
+        await until(lambda: bool(lan.listener.app[POKES].sockets))  # the poke socket is up
+        await lan.listener.stop()  # closes it "going away" (1001)
+        await until(lambda: bool(links) and not links[-1].online)
+        status = station_queries.status(replica)
+        assert (status["online"], status["link"]) == (False, "offline")
+        assert "stopping" in status["reason"] and status["sync_pid"] is not None
+
+        # Back at the same address: the station reconnects by itself (with backoff).
+        again = build_lan(org.services, host="127.0.0.1", port=port, mdns_interfaces=None,
+                          mdns=False).listener  # fmt: skip
+        await again.start()
+        await until(lambda: links[-1].online and station_queries.status(replica)["online"], 30)
+    finally:
+        stop.set()
+        await task
+        if again is not None:
+            await again.stop()
+        await lan.listener.stop()
+    status = station_queries.status(replica)  # a clean stop: offline, and no process
+    assert (status["online"], status["sync_pid"]) == (False, None)
+    assert status["reason"] == link_state.NOT_RUNNING
+    replica.close()

@@ -42,7 +42,7 @@ def organiser(qtbot, tmp_path: Path) -> Iterator[tuple[OrganiserWindow, Organise
 
 def test_simulated_text_becomes_a_live_order(qtbot, organiser) -> None:  # type: ignore[no-untyped-def]
     window, _services = organiser
-    window.tabs.setCurrentWidget(window.simulator)
+    window.nav.setCurrentWidget(window.simulator)
     panel = window.simulator
     panel.message.setText("large oat flat white for Sam at station 2")
     qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)

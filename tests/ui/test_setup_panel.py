@@ -70,7 +70,7 @@ def _build(qtbot: Any, tmp_path: Path, options: ServeOptions = LOOPBACK) -> Orga
     gui = build_organiser_gui(services, options)
     qtbot.addWidget(gui.window)
     gui.window.show()
-    gui.window.tabs.setCurrentWidget(gui.window.setup_panel)
+    gui.window.nav.setCurrentWidget(gui.window.setup_panel)
     return Organiser(gui, services)
 
 
@@ -193,8 +193,8 @@ def test_shown_code_pairs_a_barista_for_the_chosen_station(
 
     # Pairing commits nothing to the change log: the list catches up when the tab is shown.
     assert org.panel.model.rowCount() == 0
-    org.window.tabs.setCurrentWidget(org.window.orders_panel)
-    org.window.tabs.setCurrentWidget(org.panel)
+    org.window.nav.setCurrentWidget(org.window.orders_panel)
+    org.window.nav.setCurrentWidget(org.panel)
     qtbot.waitUntil(lambda: org.panel.model.rowCount() == 1, timeout=5_000)
     shown = [org.panel.model.index(0, c).data() for c in range(org.panel.model.columnCount())]
     assert shown == ["Bar two", "Barista", "Station 2", "never", "active"]

@@ -134,11 +134,15 @@ def last_seq(conn: Connection, client_id: str, upto: int | None = None) -> int:
             {"c": client_id},
         ).first()
     else:
-        row = conn.execute(
-            text("SELECT MAX(seq) FROM mutation_log WHERE client_id = :c AND version <= :v"),
-            {"c": client_id, "v": upto},
-        ).first()
+        row = conn.execute(_LAST_SEQ_UPTO, {"c": client_id, "v": upto}).first()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+# MAX(seq) with the condition, walking the client's log back from its newest entry: a page
+# acknowledges (nearly) everything, so this stops at once, where MAX read the client's whole log.
+_LAST_SEQ_UPTO = text(
+    "SELECT seq FROM mutation_log WHERE client_id = :c AND version <= :v ORDER BY seq DESC LIMIT 1"
+)
 
 
 def stored_result(session: Session, client_id: str, seq: int) -> MutationResult:

@@ -140,13 +140,13 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
         return False
     if order.status in _NOT_MADE:
         return _notify_move(tx, order, texts)
+    if order.group_id is not None:
+        # Whatever finished a member (ready, collected at once, cancelled) may finish the group.
+        group_text = _notify_group(tx, order, texts)
+        if order.status != "cancelled":
+            return group_text
     if order.status not in ("ready", "cancelled"):
         return False
-    if order.group_id is not None:
-        # A member's cancellation may be what completes the group: the rest are ready.
-        group_text = _notify_group(tx, order, texts)
-        if order.status == "ready":
-            return group_text
     customer = _customer(tx, order)
     if customer is None:  # a walk-in: nobody to text
         return False

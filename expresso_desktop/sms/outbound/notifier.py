@@ -31,6 +31,8 @@ def _calls_for_text(data: dict[str, object] | None) -> bool:
     status = data.get("status")
     if status in _NOTIFY_STATUSES:
         return True
+    if status == "collected" and data.get("group_id") is not None:
+        return True  # a group's last drink, collected before its text was decided
     version = data.get("assign_version")
     return status in _MOVABLE_STATUSES and isinstance(version, int) and version > 0
 

@@ -1,12 +1,13 @@
-"""The organiser's window: live orders, the phone simulator, the order-language tester, the
-menu and setup (pairing, devices, SMS). Built by the composition root (``app.py``) from typed
-parts: the service host, the op runner, the change bridge and the services the tabs call."""
+"""The organiser's window: a sidebar of screens (orders, messages and the phone simulator, the
+menu with the order-language tester, setup: pairing, devices, SMS) and a status bar. Built by the
+composition root (``app.py``) from typed parts: the service host, the op runner, the change
+bridge and the services the screens call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QHeaderView, QMainWindow, QTableView, QTabWidget
+from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTableView
 
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.services.pairing import PairingReads
@@ -18,6 +19,7 @@ from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
+from expresso_desktop.ui.organiser.navigation import Navigator, ScreenShown
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
@@ -45,20 +47,22 @@ class OrganiserWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Expresso — Organiser")
         self.resize(1180, 760)
-        self.tabs = QTabWidget()
+        self.nav = Navigator()
         self.orders_panel = OrdersPanel(parts.ops, parts.read_orders, parts.bridge)
-        self.tabs.addTab(self.orders_panel, "Orders")
+        self.nav.add("orders", "Orders", self.orders_panel)
         self.simulator = SimulatorPanel(parts.ops, parts.phone)
-        self.tabs.addTab(self.simulator, "Phone simulator")
-        self.parser_panel = ParserPanel(parts.menu)
-        self.tabs.addTab(self.parser_panel, "Order language")
+        self.nav.add("messages", "Messages", self.simulator)
         self.menu_view = QTableView()
         self.menu_view.setModel(MenuTableModel(parts.menu))
         header = self.menu_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.menu_view.verticalHeader().setVisible(False)
-        self.tabs.addTab(self.menu_view, "Menu")
+        self.parser_panel = ParserPanel(parts.menu)
+        menu_screen = QSplitter()
+        menu_screen.addWidget(self.menu_view)
+        menu_screen.addWidget(self.parser_panel)
+        self.nav.add("menu", "Menu", menu_screen)
         self.setup_panel = SetupPanel(
             ops=parts.ops,
             writer=parts.writer,
@@ -67,8 +71,8 @@ class OrganiserWindow(QMainWindow):
             host=parts.host,
             bridge=parts.bridge,
         )
-        self.tabs.addTab(self.setup_panel, "Setup")
-        self.setCentralWidget(self.tabs)
+        self.nav.add("setup", "Setup", self.setup_panel)
+        self.setCentralWidget(self.nav)
         self.alerts = AlertsLine()
         self.statusBar().addPermanentWidget(self.alerts)
         self.statusBar().showMessage(f"Starting servers… Event data: {parts.data_label}")
@@ -76,7 +80,7 @@ class OrganiserWindow(QMainWindow):
         parts.host.failed.connect(self._on_failed)
         parts.bridge.committed.connect(self._on_committed)
         parts.bridge.alert_raised.connect(self._on_alert)
-        self.tabs.currentChanged.connect(self._on_tab)
+        self.nav.shown.connect(self._on_screen)
 
     def _on_started(self, started: ServersStarted) -> None:
         # The listeners' addresses fit the status bar; the rest (certificate, SMS mode) is on
@@ -92,10 +96,10 @@ class OrganiserWindow(QMainWindow):
     def _on_alert(self, alert: AlertRaised) -> None:
         self.alerts.add(alert)
 
-    def _on_tab(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.simulator:
+    def _on_screen(self, _shown: ScreenShown) -> None:
+        if self.nav.currentWidget() is self.simulator:
             self.simulator.refresh()
 
     def _on_committed(self, event: ChangesCommitted) -> None:
-        if self.tabs.currentWidget() is self.simulator and event.messages_touched:
+        if self.nav.currentWidget() is self.simulator and event.messages_touched:
             self.simulator.refresh()
