@@ -1,7 +1,8 @@
 """The menu as data: drinks, sizes, milks, extras, their synonyms, recipes and stock items.
 
-An event starts from the default menu in ``expresso_desktop/resources/menu.json`` and may add or remove entries.
-Everything here is immutable; editing a menu means building a new one with ``Menu.from_dict``.
+An event starts from the default menu in ``expresso_desktop/resources/menu.json`` and may add
+or remove entries. Everything here is immutable; editing a menu means building a new one with
+``Menu.from_dict``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 class MenuError(ValueError):
@@ -128,11 +129,16 @@ class Menu:
         return _find(self.extras, name, "extra")
 
     def default_milk_for(self, drink: str) -> str:
-        """Black drinks default to no milk; everything else to the menu's default milk."""
-        d = self.drink(drink)
-        if d.black and NO_MILK in self.milk_names:
+        """Black drinks default to no milk; everything else (a drink taken off the menu since
+        an order had it, too) to the menu's default milk."""
+        d = next((d for d in self.drinks if d.name == _norm(drink)), None)
+        if d is not None and d.black and NO_MILK in self.milk_names:
             return NO_MILK
         return self.default_milk
+
+    def current_menu(self) -> Menu:
+        """A fixed menu is its own current view (see ``MenuSource``)."""
+        return self
 
     def milk_colour(self, milk: str) -> str:
         try:
@@ -259,6 +265,13 @@ class Menu:
         data["drinks"] = [d for d in data["drinks"] if d["name"] not in drop_d]
         data["milks"] = [m for m in data["milks"] if m["name"] not in drop_m]
         return Menu.from_dict(data)
+
+
+class MenuSource(Protocol):
+    """Where the order language gets the menu of the moment: a fixed ``Menu``, or the event's
+    live view (``services.menu_admin.LiveMenu``: re-read once the organiser edits it)."""
+
+    def current_menu(self) -> Menu: ...
 
 
 def _syns(values: Iterable[str]) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The LAN API's OpenAPI 3.1 document, built from the declared operations.
 
-``expresso_desktop/resources/openapi.json`` is this document, checked in so people and tools can read it without
-running anything; a test fails when the file and the code disagree. Regenerate it with
+``expresso_desktop/resources/openapi.json`` is this document, checked in so people and tools
+can read it without running anything; a test fails when the file and the code disagree.
+Regenerate it with
 ``python -m expresso_desktop.server.openapi --write``.
 """
 
@@ -156,7 +157,9 @@ def render() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help=f"write expresso_desktop/resources/{SPEC_FILE}")
+    parser.add_argument(
+        "--write", action="store_true", help=f"write expresso_desktop/resources/{SPEC_FILE}"
+    )
     args = parser.parse_args()
     if args.write:
         resource_path(SPEC_FILE).write_text(render(), encoding="utf-8")

@@ -2,10 +2,10 @@
 
 The sync routes decode and encode by hand with ``core.sync_protocol``'s messages (the station
 imports those, never pydantic models). These models describe the same shapes for people and
-tools (``server/openapi.py`` puts them in ``expresso_desktop/resources/openapi.json``); they are never used to
-parse a request. ``tests/server/test_openapi_sync.py`` checks that they agree: each message's
-``to_json()`` validates against its schema here, and every raw JSON route has an entry in
-``RAW_DOCS``.
+tools (``server/openapi.py`` puts them in ``expresso_desktop/resources/openapi.json``); they
+are never used to parse a request. ``tests/server/test_openapi_sync.py`` checks that they
+agree: each message's ``to_json()`` validates against its schema here, and every raw JSON
+route has an entry in ``RAW_DOCS``.
 """
 
 from __future__ import annotations

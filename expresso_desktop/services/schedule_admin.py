@@ -95,15 +95,34 @@ def _core_roster(
     return shifts, hours
 
 
+def draft_problems(
+    session: Session, event_id: int, draft: schedules.Shift
+) -> list[schedules.ShiftProblem]:
+    """What saving ``draft`` would be refused for, without saving it: the stored roster with
+    ``draft`` in place of the shift of its id (or added, under an id no row has), checked the
+    way ``check_shift`` checks. Read-only: any session will do."""
+    shifts, hours = _core_roster(session, event_id)
+    roster = [s for s in shifts if s.id != draft.id] + [draft]
+    return _concerning(schedules.validate_shifts(roster, hours), draft.id)
+
+
+def _concerning(
+    problems: Sequence[schedules.ShiftProblem], key: str
+) -> list[schedules.ShiftProblem]:
+    """The problems of shift ``key`` and those of other shifts that name it (an overlap is
+    reported on the later of the two shifts)."""
+    return [p for p in problems if p.shift_id == key or f"shift {key} " in p.reason + " "]
+
+
+def roster_problems(session: Session, event_id: int) -> list[schedules.ShiftProblem]:
+    """Every problem of the stored roster (a shift that an hours change left outside them)."""
+    shifts, hours = _core_roster(session, event_id)
+    return schedules.validate_shifts(shifts, hours)
+
+
 def check_shift(session: Session, event_id: int, shift_id: int) -> None:
     """Validate the (flushed) roster; refuse if anything concerns ``shift_id``."""
-    shifts, hours = _core_roster(session, event_id)
-    key = str(shift_id)
-    problems = [
-        p
-        for p in schedules.validate_shifts(shifts, hours)
-        if p.shift_id == key or f"shift {key} " in p.reason + " "
-    ]
+    problems = _concerning(roster_problems(session, event_id), str(shift_id))
     if problems:
         raise ScheduleInvalid(problems)
 

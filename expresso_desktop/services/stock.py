@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import DomainError, ValidationError
@@ -118,24 +117,12 @@ def record(
             )
         )
         return item
-    recount(tx, item)
-    return item
-
-
-def recount(tx: Tx, item: StockItem) -> None:
-    """``level = baseline + Σ counted deltas of the current generation``; alerts on crossings."""
-    session = tx.session
+    # ``level`` is baseline + Σ counted deltas of the generation, kept so by every writer of
+    # it (this module): adding the new delta is that sum, without re-reading the movements.
     before = item.level
-    total = session.exec(
-        select(func.coalesce(func.sum(StockMovement.delta), 0.0)).where(
-            StockMovement.item_id == item.id,
-            StockMovement.generation == item.generation,
-            StockMovement.counted == True,  # noqa: E712
-            StockMovement.deleted == False,  # noqa: E712
-        )
-    ).one()
-    item.level = round(item.baseline + float(total), 6)
+    item.level = before + delta
     _save(tx, item, before)
+    return item
 
 
 def restock(

@@ -23,7 +23,7 @@ from tests.sync.procs import (
     until,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 async def _all(folders: list[Path], *, online: bool) -> bool:

@@ -1,11 +1,11 @@
-"""schemathesis over ``expresso_desktop/resources/openapi.json`` against the real LAN app, served on 127.0.0.1
-with real device tokens: valid and invalid requests for every documented operation, and no
-answer may be a 5xx (a 500 for input is a bug). Every answer must also be one the document
-declares, in its declared shape (``lan_helpers.check_response``).
+"""schemathesis over ``expresso_desktop/resources/openapi.json`` against the real LAN app,
+served on 127.0.0.1 with real device tokens: valid and invalid requests for every documented
+operation, and no answer may be a 5xx (a 500 for input is a bug). Every answer must also be
+one the document declares, in its declared shape (``lan_helpers.check_response``).
 
 The budget is bounded (``EXAMPLES`` cases per operation and mode, about 20 s on one core); run
-``python -m schemathesis.cli run expresso_desktop/resources/openapi.json ...`` for a longer hunt (see the
-closing note of issue 15 for the figures)."""
+``python -m schemathesis.cli run expresso_desktop/resources/openapi.json ...`` for a longer
+hunt (see the closing note of issue 15 for the figures)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The look: a calm light theme with large touch targets, from expresso_desktop/resources/theme.qss."""
+"""The look: a calm light theme with large touch targets, from
+expresso_desktop/resources/theme.qss."""
 
 from __future__ import annotations
 
