@@ -109,7 +109,7 @@ async def webhook_context(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     cache = ReadCache(services.bus)
     conversation = Conversation(
-        event_id=services.event_id, menu=services.menu, templates=services.texts, cache=cache
+        event_id=services.event_id, menu=services.menus, templates=services.texts, cache=cache
     )
     app[INBOUND] = InboundQueue(services.writer, conversation)
     app[NOISE] = LogLimiter()

@@ -166,7 +166,7 @@ def check_makeable(
 ) -> None:
     """Refuse (``CannotMake``) unless the station can make every drink now. ``field``: the
     field a refusal names (default: the drink's, ``items[i].milk``)."""
-    floor = load_floor(session, event_id, now or utcnow(), pending=pending)
+    floor = load_floor(session, event_id, now or utcnow(), pending=pending, queues=False)
     view = next((v for v in floor.views if v.id == str(station_id)), None)
     if view is None:
         raise ValidationError(f"there is no station with id {station_id}", field="station_id")

@@ -17,6 +17,7 @@ from sqlmodel import select
 from expresso_desktop.core.menu import Menu, load_default_menu
 from expresso_desktop.core.templates import TemplateSet, load_default_templates
 from expresso_desktop.services.changes import ChangeBus, emit
+from expresso_desktop.services.menu_admin import LiveMenu
 from expresso_desktop.services.sync.server import SyncServer
 from expresso_desktop.services.sync.setup import build_sync_server
 from expresso_desktop.services.text_settings import LiveTexts
@@ -38,13 +39,19 @@ class OrganiserServices:
     engine: Engine
     bus: ChangeBus  # committed change sets, published by ``writer``
     writer: Writer  # the single writer: every write to ``engine`` goes through it
-    menu: Menu
+    menus: LiveMenu  # the event's menu as edited now (``menu`` reads it)
     templates: TemplateSet  # the bundled templates (the names an override may use)
     event_id: int
     sync: SyncServer  # the stations' sync (the LAN routes and the organiser's own writes)
     texts: LiveTexts  # what customer texts are written with now (templates, timing, branding)
 
+    @property
+    def menu(self) -> Menu:
+        """The event's menu now: an edit counts from the next request or text."""
+        return self.menus.current_menu()
+
     def close(self) -> None:
+        self.menus.close()
         self.texts.close()
         self.writer.close()
         self.engine.dispose()
@@ -57,8 +64,9 @@ def build_organiser_services(paths: AppPaths) -> OrganiserServices:
     menu = load_default_menu()
     try:
         event_id = _current_event(engine) or writer.run_sync(_create_default_event)
+        menus = LiveMenu(engine, bus, event_id=event_id)
         sync = build_sync_server(
-            engine, writer, event_id=event_id, menu=menu, data_dir=paths.data_dir
+            engine, writer, event_id=event_id, menu=menus, data_dir=paths.data_dir
         )
     except BaseException:
         writer.close()
@@ -70,7 +78,7 @@ def build_organiser_services(paths: AppPaths) -> OrganiserServices:
         engine=engine,
         bus=bus,
         writer=writer,
-        menu=menu,
+        menus=menus,
         templates=templates,
         event_id=event_id,
         sync=sync,

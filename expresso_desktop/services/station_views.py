@@ -21,7 +21,7 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.routing import StationView
 from expresso_desktop.core.stock import StockState, milk_key
 from expresso_desktop.services.changes import ChangeSet
-from expresso_desktop.services.queues import WAITING_STATUSES
+from expresso_desktop.services.queues import WAITING_STATUSES, Queues
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.store.tables import (
     Break,
@@ -92,11 +92,13 @@ def load_floor(
     *,
     cache: ReadCache | None = None,
     pending: ChangeSet | None = None,
+    queues: bool = True,
 ) -> Floor:
     """The event's stations as routing sees them at ``now``. Stations, stock and the schedule
     come from ``cache`` when given (``pending``: the caller's change set); so do the queues,
     followed from the change bus, when ``pending`` says this is the writer's transaction (else
-    they are counted in SQL)."""
+    they are counted in SQL). ``queues=False``: every queue reads as empty, for a caller that
+    asks only what a station can make (that count grows with the event)."""
 
     def load() -> _Static:
         return _load_static(session, event_id, now)
@@ -108,18 +110,14 @@ def load_floor(
     )
     if not static.stations:
         return Floor((), {})
-    waiting = cache.waiting if cache is not None else None
-    if waiting is not None and pending is not None:
-        queues = waiting.queues(session.get_bind(), event_id, pending)  # type: ignore[arg-type]
-    else:
-        queues = _queues(session, event_id)
+    waiting = _waiting(session, event_id, cache, pending) if queues else {}
     schedule = static.schedule
     views = []
     for station in static.stations:
         key = str(station.id)
         caps = station.capabilities_json or {}
         on_shift = len(schedule.on_shift(now, key)) if schedule is not None else 0
-        drinks, vip_drinks = queues.get(station.id or 0, (0, 0))
+        drinks, vip_drinks = waiting.get(station.id or 0, (0, 0))
         views.append(
             StationView(
                 id=key,
@@ -186,7 +184,16 @@ def _stock(session: Session, station_ids: list[int | None]) -> dict[int, dict[st
     return out
 
 
-def _queues(session: Session, event_id: int) -> dict[int, tuple[int, int]]:
+def _waiting(
+    session: Session, event_id: int, cache: ReadCache | None, pending: ChangeSet | None
+) -> Queues:
+    followed = cache.waiting if cache is not None else None
+    if followed is not None and pending is not None:
+        return followed.queues(session.get_bind(), event_id, pending)  # type: ignore[arg-type]
+    return _queues(session, event_id)
+
+
+def _queues(session: Session, event_id: int) -> Queues:
     """Drinks waiting per station (all, VIP only): the wait is per drink, not per order."""
     query = (
         select(

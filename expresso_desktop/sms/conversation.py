@@ -33,7 +33,7 @@ from expresso_desktop.core import intake
 from expresso_desktop.core.actors import BY_TEXT
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.items import DrinkSpec, drink_of, drink_spec_from_dict
-from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.menu import MenuSource
 from expresso_desktop.core.orders import parse_order_number, status_phrase
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.core.routing import Routed, Unroutable, route
@@ -98,20 +98,23 @@ class Conversation:
         self,
         *,
         event_id: int,
-        menu: Menu,
+        menu: MenuSource,  # a fixed menu, or the live one (services.menus)
         templates: TemplateSource,  # a fixed set, or the live view (services.texts)
         parser: SmsParser | None = None,
         cache: ReadCache | None = None,
     ) -> None:
         self.event_id = event_id
-        self.menu = menu
-        self.parser = parser or SmsParser(menu)
-        self.replies = Replies(templates, menu)
+        self.menus = menu
+        self.menu = menu.current_menu()
+        self._fixed_parser = parser is not None
+        self.parser = parser or SmsParser(self.menu)
+        self.replies = Replies(templates, self.menu)
         # Stations, stock, schedule and settings between texts (see services.read_cache).
         self.cache = cache
         self.intake = IntakeGuard(cache)
 
     def handle(self, tx: Tx, phone: str, body: str, *, now: datetime | None = None) -> Outcome:
+        self._follow_menu()
         now = now or utcnow()
         customer = customers.get_or_create(tx.session, phone, now)
         state, over_limit, tell = customers.state_of(customer).count_text(now)
@@ -133,6 +136,17 @@ class Conversation:
         customers.save_state(customer, turn.state)
         tx.session.add(customer)
         return replace(outcome, customer_id=customer.id)
+
+    def _follow_menu(self) -> None:
+        """The organiser may have edited the menu since the last text: one identity check per
+        text, a new parser (~0.1 s) only after an edit."""
+        menu = self.menus.current_menu()
+        if menu is self.menu:
+            return
+        self.menu = menu
+        if not self._fixed_parser:
+            self.parser = SmsParser(menu)
+        self.replies = Replies(self.replies.source, menu)
 
     # -- intents -----------------------------------------------------------------------------
     def _dispatch(self, turn: _Turn, parsed: ParseResult, body: str) -> Outcome:

@@ -32,7 +32,7 @@ import sqlalchemy.exc
 from sqlalchemy import Engine
 
 from expresso_desktop.core.errors import DomainError
-from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.menu import Menu, MenuSource
 from expresso_desktop.core.sync_protocol import (
     REFUSED,
     SCHEMA_MIN,
@@ -131,19 +131,24 @@ class SyncServer:
         writer: Writer,
         *,
         event_id: int,
-        menu: Menu,
+        menu: MenuSource,  # a fixed menu, or the event's live one (services.menu_admin)
         journal: Journal | None = None,
         clock: Callable[[], float] = time.time,
         fault: str | None = None,
     ) -> None:
         self.engine, self.writer = engine, writer
-        self.event_id, self.menu = event_id, menu
+        self.event_id, self._menus = event_id, menu
         self.journal = journal
         self.clock = clock
         self.fault = fault if fault is not None else os.environ.get(FAULT_ENV, "")
         self.boot_id = str(uuid.uuid4())
         self.pins = PinGuard()
         get_or_create_epoch(engine)
+
+    @property
+    def menu(self) -> Menu:
+        """The menu a mutation is checked with: the event's as edited now."""
+        return self._menus.current_menu()
 
     # -- hello -------------------------------------------------------------------------------
     def hello(self, req: HelloRequest, caller: Caller) -> HelloAnswer:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.menu import MenuSource
 from expresso_desktop.services.sync.journal import Journal
 from expresso_desktop.services.sync.server import SyncServer
 from expresso_desktop.services.writer import Writer
@@ -24,7 +24,7 @@ def journal_path(data_dir: Path, event_id: int) -> Path:
 
 
 def build_sync_server(
-    engine: Engine, writer: Writer, *, event_id: int, menu: Menu, data_dir: Path
+    engine: Engine, writer: Writer, *, event_id: int, menu: MenuSource, data_dir: Path
 ) -> SyncServer:
     """The organiser's SyncServer with its journal (the composition root makes one)."""
     return SyncServer(
