@@ -18,17 +18,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text
 from sqlmodel import col, select
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.orders import format_order_number
 from expresso_desktop.services import event_settings
+from expresso_desktop.services.changes import row_image
 from expresso_desktop.services.demo import seed_demo
-from expresso_desktop.services.orders import store_order
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import Station
+from expresso_desktop.store.tables import ChangeLog, Order, OrderItem, Station
+from expresso_desktop.store.types import utcnow
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXPRESSO_MDNS_INTERFACES": "127.0.0.1"}
@@ -59,7 +61,7 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 def prepare_event(data: Path, open_orders: int = 0) -> None:
     """The demo event, plus ``open_orders`` orders waiting (New), spread over its stations the
-    way routing would spread them, all stored through ``store_order`` before serving. The
+    way routing would spread them, stored before serving (``seed_open_orders``). The
     throttle is off: every text that names a drink a station can make becomes an order, however
     long the queue (the path measured is the one that stores an order)."""
     services = build_organiser_services(AppPaths(data))
@@ -75,6 +77,10 @@ def prepare_event(data: Path, open_orders: int = 0) -> None:
 
 
 def seed_open_orders(services: OrganiserServices, count: int) -> None:
+    """``count`` New orders of one latte each, spread over the stations, in bulk: the rows
+    ``store_order`` would write (numbered from the event's counter, each row and its change-log
+    image with its version), inserted a thousand at a time with executemany. The orders are
+    the benchmark's setting, not what it measures, and one by one they took minutes."""
     with read_session(services.engine) as session:
         stations = list(
             session.exec(
@@ -83,20 +89,45 @@ def seed_open_orders(services: OrganiserServices, count: int) -> None:
                 .order_by(col(Station.number))
             ).all()
         )
-    latte = DrinkSpec("latte", "medium", "full cream")
-
-    def many(tx: Tx, start: int, n: int) -> None:
-        for k in range(start, start + n):
-            store_order(
-                tx,
-                event_id=services.event_id,
-                station_id=stations[k % len(stations)],
-                specs=[latte],
-                customer_name=f"Seeded {k}",
-            )
-
     for start in range(0, count, SEED_CHUNK):
-        services.writer.run_sync(partial(many, start=start, n=min(SEED_CHUNK, count - start)))
+        n = min(SEED_CHUNK, count - start)
+        services.writer.run_sync(partial(_bulk_orders, event_id=services.event_id,
+                                         stations=stations, start=start, n=n))  # fmt: skip
+
+
+def _bulk_orders(tx: Tx, *, event_id: int, stations: list[int], start: int, n: int) -> None:
+    conn = tx.session.connection()
+    version = int(conn.execute(_HEAD).scalar_one())
+    number = int(conn.execute(_BUMP_COUNTER, {"e": event_id, "n": n}).scalar_one()) - n
+    now = utcnow()
+    orders, items, log = [], [], []
+    for k in range(start, start + n):
+        number += 1
+        order = Order(event_id=event_id, number=format_order_number(number),
+                      station_id=stations[k % len(stations)], customer_name=f"Seeded {k}",
+                      source="sms", created_at=now, row_version=version + 1)  # fmt: skip
+        item = OrderItem(order_id=order.id, position=0, drink="latte", size="medium",
+                         milk="full cream", quantity=1, extras_json=[],
+                         row_version=version + 2)  # fmt: skip
+        for entity, row in (("orders", order), ("order_items", item)):
+            version += 1
+            log.append({"version": version, "entity": entity, "entity_id": row.id, "op": "upsert",
+                        "data_json": row_image(row), "committed_at": now})  # fmt: skip
+        orders.append(order.model_dump())
+        items.append(item.model_dump())
+    conn.execute(Order.__table__.insert(), orders)  # type: ignore[attr-defined]
+    conn.execute(OrderItem.__table__.insert(), items)  # type: ignore[attr-defined]
+    conn.execute(ChangeLog.__table__.insert(), log)  # type: ignore[attr-defined]
+
+
+_HEAD = text(
+    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),"
+    " COALESCE((SELECT MAX(version) FROM change_log), 0))"
+)
+_BUMP_COUNTER = text(
+    "INSERT INTO order_number_counters (event_id, last_value) VALUES (:e, :n)"
+    " ON CONFLICT (event_id) DO UPDATE SET last_value = last_value + :n RETURNING last_value"
+)
 
 
 def copy_event(template: Path, target: Path) -> Path:

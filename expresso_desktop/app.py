@@ -118,6 +118,8 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     from expresso_desktop.server.headless import build_components
     from expresso_desktop.services.order_views import load_order_rows
     from expresso_desktop.services.pairing import PairingReads
+    from expresso_desktop.services.schedule_views import ScheduleReads
+    from expresso_desktop.services.staff_views import StaffReads
     from expresso_desktop.sms.gateway_status import GatewayStatus
     from expresso_desktop.sms.phone import SimulatedPhone
     from expresso_desktop.ui.common.bridge import ChangeBridge
@@ -142,6 +144,8 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         gateway=GatewayStatus(services.engine),
         phone=SimulatedPhone(services.engine, services.paths.data_dir),
         data_label=str(services.paths.master_db),
+        schedule=ScheduleReads(services.engine, services.event_id),
+        staff=StaffReads(services.engine),
     )
     return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
 

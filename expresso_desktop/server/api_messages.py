@@ -7,15 +7,12 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 from sqlmodel import Session, col, select
 
-from expresso_desktop.core.errors import DomainError
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, Id, Strict
 from expresso_desktop.server.schemas import MessageOut
-from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.sms.outbound.messages import enqueue
-from expresso_desktop.store.repositories import orders_repo
-from expresso_desktop.store.tables import Customer, SmsMessage
+from expresso_desktop.sms.outbound.manual import text_order
+from expresso_desktop.store.tables import SmsMessage
 
 api = Api("messages")
 
@@ -73,25 +70,9 @@ async def list_messages(ctx: Ctx) -> list[MessageOut]:
     errors=(403, 404, 409),
 )
 async def send_to_customer(ctx: Ctx) -> MessageOut:
-    order_id, text = ctx.str_param("order_id"), ctx.body.text
+    order_id, text, actor = ctx.str_param("order_id"), ctx.body.text, ctx.actor
 
     def write(tx: Tx) -> MessageOut:
-        order = orders_repo.get(order_id, session=tx.session)
-        if order is None:
-            raise OrderNotFound(f"no order {order_id}")
-        ctx.require_station(order.station_id)
-        customer = tx.session.get(Customer, order.customer_id) if order.customer_id else None
-        if customer is None:
-            raise DomainError("this order has no phone number (a walk-in)", code="no_customer")
-        row = enqueue(
-            tx,
-            to=customer.phone,
-            body=text,
-            kind="manual",
-            order_id=order.id,
-            customer_id=customer.id,
-        )
-        assert row is not None  # a fresh manual key is never a duplicate
-        return MessageOut.of(row)
+        return MessageOut.of(text_order(tx, order_id, text, actor=actor))
 
     return await ctx.write(write)

@@ -11,7 +11,6 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
-from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.intake import HARD_LIMIT, ThrottleMode
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import (
@@ -23,8 +22,7 @@ from expresso_desktop.server.api_base import (
     Strict,
     unset,
 )
-from expresso_desktop.services import event_settings
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services import event_admin, event_settings
 from expresso_desktop.services.event_settings import MAX_THROTTLE_MINUTES
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import Event
@@ -149,13 +147,7 @@ async def update_event(ctx: Ctx) -> EventOut:
     fields = ctx.body.model_dump(exclude_unset=True)
 
     def write(tx: Tx) -> EventOut:
-        event = _event(tx.session, ctx.services.event_id)
-        for key, value in fields.items():
-            setattr(event, key, value)
-        if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
-            raise ValidationError("the event ends before it starts", field="ends_at")
-        tx.session.add(event)
-        emit(tx.session, tx.changes, "events", event)
+        event = event_admin.update_event(tx, ctx.services.event_id, fields)
         return EventOut.model_validate(event, from_attributes=True)
 
     return await ctx.write(write)

@@ -1,22 +1,23 @@
 """Change sets: every write appends to the change log and tells subscribers after it commits.
 
-``emit`` is the one place that writes ``change_log`` rows and stamps ``row_version``; the
-transaction collects what it emitted and the bus announces it only once the commit succeeded, so
-nobody ever hears of a change that was rolled back (design/sync.md, I4).
+``emit`` (and ``emit_new``, its batch form for new rows) is the one place that writes
+``change_log`` rows and stamps ``row_version``; the transaction collects what it emitted and the
+bus announces it only once the commit succeeded, so nobody ever hears of a change that was rolled
+back (design/sync.md, I4).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
 from expresso_desktop.store.tables_sync import ChangeLog
@@ -140,18 +141,18 @@ def emit(
     ``row_version``, and an entry in ``changeset``. Tombstoned rows are emitted as deletes.
 
     The version is allocated inside this write transaction (the single writer holds the write
-    lock from BEGIN), and the row's ``row_version`` and the log row are written with plain SQL:
-    this is every write's hot path, and ORM flushes made it several times slower.
+    lock from BEGIN): the one after the change set's last, or the log's next on the first emit
+    (a rolled-back savepoint has taken its changes out of the set, and its log rows out of the
+    database). ``row_version`` is set before the flush, so it is written with the row, and the
+    log row with plain SQL: this is every write's hot path, and ORM work made it slower.
     """
-    session.flush()  # the row is written and has its primary key
+    conn = session.connection()
+    version = _next_version(conn, changeset)
+    if hasattr(row, "row_version"):
+        row.row_version = version
+    session.flush()  # the row is written, with its version, and has its primary key
     key = entity_id if entity_id is not None else str(row.id)  # type: ignore[attr-defined]
     op: Literal["upsert", "delete"] = "delete" if getattr(row, "deleted", False) else "upsert"
-    conn = session.connection()
-    version = int(conn.execute(_NEXT_VERSION).scalar_one())
-    if hasattr(row, "row_version"):
-        state = sa.inspect(row)
-        conn.execute(_row_version_update(state.mapper), {"rv": version, **_pk_params(state)})
-        set_committed_value(row, "row_version", version)
     data = row_image(row) if op == "upsert" else None
     conn.execute(
         _LOG_INSERT,
@@ -171,23 +172,57 @@ def emit(
     return change
 
 
+def emit_new(
+    session: Session, changeset: ChangeSet, rows: Sequence[tuple[str, SQLModel]]
+) -> list[Change]:
+    """Insert new rows (entity, row: parents before children) and record them, as ``emit``
+    would one by one, in one executemany per table and one for their log rows: the order and
+    its items, on every text. No ORM flush: each row keeps the id it was made with (a
+    client-side key), and joins ``session`` as a loaded row, so a later change to it in this
+    transaction is an UPDATE like any other."""
+    conn = session.connection()
+    first = _next_version(conn, changeset)
+    committed_at = datetime.now(UTC)
+    inserts: list[tuple[Any, list[dict[str, Any]]]] = []
+    log: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    for version, (entity, row) in enumerate(rows, start=first):
+        table = row.__table__  # type: ignore[attr-defined]
+        key = row.id  # type: ignore[attr-defined]
+        assert key is not None, "emit_new needs rows that carry their key"
+        row.row_version = version
+        if not inserts or inserts[-1][0] is not table:
+            inserts.append((table, []))
+        inserts[-1][1].append({c.key: getattr(row, c.key) for c in table.columns})
+        data = row_image(row)
+        log.append({"version": version, "entity": entity, "entity_id": str(key), "op": "upsert",
+                    "data_json": data, "origin_client": None, "origin_seq": None,
+                    "committed_at": committed_at})  # fmt: skip
+        changes.append(Change(version, entity, str(key), "upsert", data))
+    for table, values in inserts:
+        conn.execute(table.insert(), values)
+    conn.execute(_LOG_INSERT, log)
+    for _, row in rows:
+        make_transient_to_detached(row)
+        session.add(row)
+    changeset.changes.extend(changes)
+    return changes
+
+
+def _next_version(conn: Connection, changeset: ChangeSet) -> int:
+    """The next change_log version in this transaction: every log row is written by ``emit``
+    with the transaction's one change set, so after the first it is the set's last + 1."""
+    if changeset.changes:
+        return changeset.changes[-1].version + 1
+    return int(conn.execute(_NEXT_VERSION).scalar_one())
+
+
 # AUTOINCREMENT's next value: never reused, even after the newest rows were deleted.
 _NEXT_VERSION = sa.text(
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),"
     " COALESCE((SELECT MAX(version) FROM change_log), 0)) + 1"
 )
 _LOG_INSERT = ChangeLog.__table__.insert()  # type: ignore[attr-defined]
-
-
-@functools.cache
-def _row_version_update(mapper: Any) -> Any:
-    table = mapper.local_table
-    where = [column == sa.bindparam(f"pk{i}") for i, column in enumerate(mapper.primary_key)]
-    return table.update().where(*where).values(row_version=sa.bindparam("rv"))
-
-
-def _pk_params(state: Any) -> dict[str, Any]:
-    return {f"pk{i}": value for i, value in enumerate(state.identity)}
 
 
 Subscriber = Callable[[ChangeSet], None]

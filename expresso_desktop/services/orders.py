@@ -27,7 +27,7 @@ from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transi
 from expresso_desktop.core.routing import Unroutable, route
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.services import order_history, order_rules, stock
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services.changes import emit, emit_new
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
@@ -145,12 +145,8 @@ def store_order(
     )
     if order_id is not None:
         order.id = order_id
-    session.add(order)
-    emit(session, tx.changes, "orders", order)  # flushed before its items reference it
-    order_history.record(tx, order, "placed", actor, from_status=None, at=order.created_at)
-    rows = []
-    for position, spec in enumerate(specs):
-        row = OrderItem(
+    rows = [
+        OrderItem(
             order_id=order.id,
             position=position,
             drink=spec.drink,
@@ -160,9 +156,11 @@ def store_order(
             quantity=spec.quantity,
             extras_json=list(spec.extras),
         )
-        session.add(row)
-        emit(session, tx.changes, "order_items", row)
-        rows.append(row)
+        for position, spec in enumerate(specs)
+    ]
+    # Every text's path: the order, its items and their log rows in three statements.
+    emit_new(session, tx.changes, [("orders", order), *(("order_items", row) for row in rows)])
+    order_history.record(tx, order, "placed", actor, from_status=None, at=order.created_at)
     return order, rows
 
 
@@ -185,7 +183,9 @@ def mark_ready(
 def collect_order(
     tx: Tx, order_id: str, *, now: datetime | None = None, actor: Actor = ORGANISER
 ) -> Order:
-    return _move(tx, order_id, Action.COLLECT, now, actor)
+    order = _move(tx, order_id, Action.COLLECT, now, actor)
+    stock.consume_for_order(tx, order)  # collected without a Done: it was made all the same
+    return order
 
 
 def cancel_order(

@@ -3,7 +3,7 @@ API, a station's sync mutation, the organiser's window, a drink marked Done).
 
 Levels are counters (design/sync.md "Stock levels", ``core.stock``): each use, restock or
 return is a ``StockMovement`` delta in the item's current count generation, and
-``level = baseline + Σ counted deltas`` is recomputed in the same transaction. A use is never
+``level = baseline + Σ counted deltas`` is kept in the same transaction. A use is never
 refused for lack of stock (the drink was made): the level may go below zero. A delta tagged
 with an older generation is recorded ``counted = False`` (the count already saw it) for
 reconciliation. A count starts the next generation with the counted level as baseline.

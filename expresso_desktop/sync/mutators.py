@@ -191,7 +191,7 @@ def _progress(action: Action) -> Mutator:
         if action is Action.CANCEL:
             order["cancel_reason"] = args.get("reason")
         local.put("orders", order)
-        if status is OrderStatus.READY:
+        if status in (OrderStatus.READY, OrderStatus.COLLECTED):  # made (once: a round)
             take_for_order(local, order)
 
     return apply

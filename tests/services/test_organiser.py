@@ -30,7 +30,7 @@ def test_every_field_is_typed_and_there_is_no_extras_bag() -> None:
         "engine",
         "bus",
         "writer",
-        "menu",
+        "menus",
         "templates",
         "event_id",
         "sync",

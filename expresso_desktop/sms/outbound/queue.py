@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, func, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.gateway import SendError, SendResult
@@ -51,8 +51,13 @@ class Claim:
 
 
 def send_rate(tx: Tx) -> float:
+    return configured_rate(tx.session)
+
+
+def configured_rate(session: Session) -> float:
+    """Texts per second per sending number, as the organiser set it (else the default)."""
     value = settings_repo.get(
-        outbound.SETTING_RATE, outbound.DEFAULT_RATE_PER_SECOND, session=tx.session
+        outbound.SETTING_RATE, outbound.DEFAULT_RATE_PER_SECOND, session=session
     )
     try:
         rate = float(value)

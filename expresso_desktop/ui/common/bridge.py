@@ -3,6 +3,7 @@ dataclasses: what changed (by kind, with ids), who asked for it, and the alerts 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -42,6 +43,10 @@ class ChangesCommitted:
 
     def ids_of(self, entity: str) -> frozenset[str]:
         return frozenset(c.entity_id for c in self.changes if c.entity == entity)
+
+    def touches(self, entities: Collection[str]) -> bool:
+        """Did this commit change a row of any of ``entities`` (change-log names)?"""
+        return any(c.entity in entities for c in self.changes)
 
     def by(self, initiator: str) -> bool:
         """Was this commit our own action (``initiator`` as given to the op)?"""

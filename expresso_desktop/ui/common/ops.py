@@ -50,6 +50,7 @@ class OpFailed:
     message: str  # the error, meant for a person
     hint: str | None = None
     code: str | None = None  # a DomainError's stable code, when it was one
+    field: str | None = None  # the field a ValidationError names (shown beside that field)
 
     @property
     def text(self) -> str:
@@ -273,7 +274,7 @@ def _outcome(op_id: int, future: concurrent.futures.Future[Any]) -> _Outcome:
 def _failure(label: str, error: KnownError | DomainError) -> OpFailed:
     if isinstance(error, KnownError):
         return OpFailed(label, error.message, error.hint)
-    return OpFailed(label, error.reason, code=error.code)
+    return OpFailed(label, error.reason, code=error.code, field=getattr(error, "field", None))
 
 
 def _show(parent: QWidget | None, failure: OpFailed) -> None:

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTableView
 
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.services.pairing import PairingReads
+from expresso_desktop.services.schedule_views import ScheduleReads
+from expresso_desktop.services.staff_views import StaffReads
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.gateway_status import GatewayStatus
 from expresso_desktop.sms.phone import SimulatedPhone
@@ -22,8 +24,10 @@ from expresso_desktop.ui.organiser.alerts import AlertsLine
 from expresso_desktop.ui.organiser.navigation import Navigator, ScreenShown
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
+from expresso_desktop.ui.organiser.schedule_screen import ScheduleScreen
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
 from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
+from expresso_desktop.ui.organiser.staff_screen import StaffScreen
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class OrganiserParts:
     gateway: GatewayStatus
     phone: SimulatedPhone
     data_label: str  # where the event's data lives, for the status bar
+    schedule: ScheduleReads
+    staff: StaffReads
 
 
 class OrganiserWindow(QMainWindow):
@@ -63,6 +69,10 @@ class OrganiserWindow(QMainWindow):
         menu_screen.addWidget(self.menu_view)
         menu_screen.addWidget(self.parser_panel)
         self.nav.add("menu", "Menu", menu_screen)
+        self.schedule_screen = ScheduleScreen(parts.ops, parts.writer, parts.schedule, parts.bridge)
+        self.nav.add("schedule", "Schedule", self.schedule_screen)
+        self.staff_screen = StaffScreen(parts.ops, parts.writer, parts.staff, parts.bridge)
+        self.nav.add("staff", "Staff", self.staff_screen)
         self.setup_panel = SetupPanel(
             ops=parts.ops,
             writer=parts.writer,
