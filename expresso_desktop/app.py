@@ -116,11 +116,13 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     the change bridge, and the window with the services its tabs call. ``host.start()`` is the
     caller's."""
     from expresso_desktop.server.headless import build_components
+    from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.order_views import load_order_rows
     from expresso_desktop.services.pairing import PairingReads
     from expresso_desktop.services.schedule_views import ScheduleReads
     from expresso_desktop.services.staff_views import StaffReads
     from expresso_desktop.sms.gateway_status import GatewayStatus
+    from expresso_desktop.sms.message_log import MessageLog
     from expresso_desktop.sms.phone import SimulatedPhone
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
@@ -143,9 +145,17 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         pairing=PairingReads(services.engine, services.event_id),
         gateway=GatewayStatus(services.engine),
         phone=SimulatedPhone(services.engine, services.paths.data_dir),
+        messages=MessageLog(services.engine, services.event_id),
         data_label=str(services.paths.master_db),
         schedule=ScheduleReads(services.engine, services.event_id),
         staff=StaffReads(services.engine),
+        settings=EventAdmin(
+            services.engine,
+            event_id=services.event_id,
+            bundled=services.templates,
+            data_dir=services.paths.data_dir,
+            menus=services.menus,
+        ),
     )
     return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
 

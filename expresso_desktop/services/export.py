@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -32,6 +33,7 @@ from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Timestamps, status_label
 from expresso_desktop.core.privacy import mask_phone
+from expresso_desktop.errors import KnownError
 from expresso_desktop.services.purge import PURGED_PREFIX
 from expresso_desktop.services.station_views import event_zone
 from expresso_desktop.store.engine import read_session
@@ -91,26 +93,43 @@ def export_orders_csv(
     cancel: threading.Event | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ExportResult:
-    """Write every order of the event, oldest first, to ``path`` (replaced if it exists)."""
+    """Write every order of the event, oldest first, to ``path`` (replaced if it exists). A
+    folder we cannot write to (or a full disk) is a ``KnownError`` naming the file."""
     partial = path.with_name(f".{path.name}.partial")
-    with read_session(engine) as session:
-        zone = event_zone(session, event_id)
-        ids = _order_ids(session, event_id)
-        stations = _station_names(session, event_id)
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-                written = _write(session, out, ids, zone, stations, menu, batch_size, progress, cancel)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    if written is None:
-        partial.unlink(missing_ok=True)
-        log.info("order export cancelled")
-        return ExportResult(path, 0, cancelled=True)
-    partial.replace(path)
+    try:
+        with read_session(engine) as session:
+            written = _write_file(session, event_id, menu, partial, batch_size, progress, cancel)
+        if written is None:
+            log.info("order export cancelled")
+            return ExportResult(path, 0, cancelled=True)
+        partial.replace(path)
+    except OSError as exc:
+        raise KnownError(
+            f"Could not write {path}: {exc.strerror or exc}",
+            hint="Choose a folder you can write to, on a disk with free space.",
+        ) from exc
+    finally:
+        partial.unlink(missing_ok=True)  # gone already once it became the file
     log.info("exported %d orders to CSV", written)
     return ExportResult(path, written)
+
+
+def _write_file(
+    session: Session,
+    event_id: int,
+    menu: Menu,
+    partial: Path,
+    batch_size: int,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+) -> int | None:
+    zone = event_zone(session, event_id)
+    ids = _order_ids(session, event_id)
+    stations = _station_names(session, event_id)
+    partial.unlink(missing_ok=True)  # a leftover from a crash: start afresh, created 0600
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+        return _write(session, out, ids, zone, stations, menu, batch_size, progress, cancel)
 
 
 def _write(
@@ -131,10 +150,10 @@ def _write(
     for batch in _batches(ids, batch_size):
         if cancel is not None and cancel.is_set():
             return None
-        orders, items = _read_batch(session, batch)
-        for order, phone in orders:
+        orders, drinks = _read_batch(session, batch, menu)
+        for order in orders:
             station = stations.get(order.station_id) if order.station_id is not None else None
-            writer.writerow(_safe(_row(order, phone, items[order.id], station, zone, menu)))
+            writer.writerow(_safe(_row(order, drinks[order.id], station, zone)))
         done += len(batch)
         if progress is not None:
             progress(ExportProgress(done, len(ids)))
@@ -161,43 +180,85 @@ def _batches(ids: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield ids[start : start + size]
 
 
+@dataclass(frozen=True, slots=True)
+class _OrderLine:
+    """The columns an order's row needs (plain values: no ORM objects for 10,000 orders)."""
+
+    id: str
+    number: str | None
+    station_id: int | None
+    status: str
+    customer_name: str | None
+    source: str
+    created_at: datetime
+    started_at: datetime | None
+    ready_at: datetime | None
+    collected_at: datetime | None
+    cancelled_at: datetime | None
+    phone: str | None
+
+
+_ORDER_COLUMNS = (
+    col(Order.id),
+    col(Order.number),
+    col(Order.station_id),
+    col(Order.status),
+    col(Order.customer_name),
+    col(Order.source),
+    col(Order.created_at),
+    col(Order.started_at),
+    col(Order.ready_at),
+    col(Order.collected_at),
+    col(Order.cancelled_at),
+    col(Customer.phone),
+)
+_ITEM_COLUMNS = (
+    col(OrderItem.order_id),
+    col(OrderItem.drink),
+    col(OrderItem.size),
+    col(OrderItem.milk),
+    col(OrderItem.sugar),
+    col(OrderItem.quantity),
+    col(OrderItem.extras_json),
+)
+
+
 def _read_batch(
-    session: Session, batch: Sequence[str]
-) -> tuple[list[tuple[Order, str | None]], dict[str, list[OrderItem]]]:
-    rows = session.exec(
-        select(Order, Customer.phone)
+    session: Session, batch: Sequence[str], menu: Menu
+) -> tuple[list[_OrderLine], dict[str, list[str]]]:
+    """The batch's orders in the batch's order, and each order's drinks in words."""
+    connection = session.connection()
+    rows = connection.execute(
+        sa.select(*_ORDER_COLUMNS)
         .outerjoin(Customer, col(Customer.id) == col(Order.customer_id))
         .where(col(Order.id).in_(batch))
-    ).all()
+    )
     position = {order_id: n for n, order_id in enumerate(batch)}
-    orders = sorted(rows, key=lambda row: position[row[0].id])
-    items: dict[str, list[OrderItem]] = defaultdict(list)
-    for item in session.exec(
-        select(OrderItem)
+    orders = sorted((_OrderLine(*row) for row in rows), key=lambda o: position[o.id])
+    drinks: dict[str, list[str]] = defaultdict(list)
+    items = connection.execute(
+        sa.select(*_ITEM_COLUMNS)
         .where(col(OrderItem.order_id).in_(batch), col(OrderItem.deleted).is_(False))
         .order_by(col(OrderItem.order_id), col(OrderItem.position))
-    ):
-        items[item.order_id].append(item)
-    return [(order, phone) for order, phone in orders], items
+    )
+    for order_id, *item in items:
+        drinks[order_id].append(drink_of(dict(zip(_ITEM_FIELDS, item, strict=True))).summary(menu))
+    return orders, drinks
 
 
-def _row(
-    order: Order,
-    phone: str | None,
-    items: list[OrderItem],
-    station: str | None,
-    zone: ZoneInfo,
-    menu: Menu,
-) -> list[str]:
+_ITEM_FIELDS = ("drink", "size", "milk", "sugar", "quantity", "extras_json")
+
+
+def _row(order: _OrderLine, drinks: list[str], station: str | None, zone: ZoneInfo) -> list[str]:
     made = Timestamps(order.created_at, order.started_at, order.ready_at).make_seconds()
     return [
         order.number or "",
         _local(order.created_at, zone),
         station or "",
         status_label(order.status),
-        "; ".join(drink_of(item).summary(menu) for item in items),
+        "; ".join(drinks),
         order.customer_name or "",
-        masked(phone),
+        masked(order.phone),
         order.source,
         _local(order.started_at, zone),
         _local(order.ready_at, zone),

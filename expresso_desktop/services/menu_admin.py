@@ -100,7 +100,9 @@ def add_entry(tx: Tx, event_id: int, entry: NewEntry) -> Menu:
     name = _phrase(entry.name, field="name")
     entries = _entries(menu, kind)
     if len(entries) >= MAX_ENTRIES[kind]:
-        raise ValidationError(f"a menu holds at most {MAX_ENTRIES[kind]} {_LIST[kind]}", field="name")
+        raise ValidationError(
+            f"a menu holds at most {MAX_ENTRIES[kind]} {_LIST[kind]}", field="name"
+        )
     synonyms = _synonyms(entry.synonyms)
     taken = _words_of(menu)
     for word, field in ((name, "name"), *((s, "synonyms") for s in synonyms)):
@@ -154,7 +156,7 @@ def set_synonyms(tx: Tx, event_id: int, kind: Kind, name: str, synonyms: Sequenc
 def _kind(kind: str) -> Kind:
     if kind not in KINDS:
         raise ValidationError("the menu's entries here are drinks and milks", field="kind")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def _phrase(raw: Any, *, field: str) -> str:
@@ -274,8 +276,7 @@ def _check_not_in_open_orders(session: Session, event_id: int, kind: Kind, name:
     if numbers:
         shown = ", ".join(f"#{n}" for n in numbers[:3]) + (" and more" if len(numbers) > 3 else "")
         raise ValidationError(
-            f"{name} is in open orders ({shown}); take it off once they are collected or "
-            "cancelled",
+            f"{name} is in open orders ({shown}); take it off once they are collected or cancelled",
             field="name",
         )
 

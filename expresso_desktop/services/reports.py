@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Engine
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.orders import STATUS_LABELS, OrderStatus, Timestamps
@@ -229,8 +231,8 @@ class _Made:
 
 
 def _made(session: Session, event_id: int) -> list[_Made]:
-    rows = session.exec(
-        select(
+    rows = session.connection().execute(
+        sa.select(
             Order.station_id,
             Order.created_at,
             Order.started_at,
@@ -245,7 +247,7 @@ def _made(session: Session, event_id: int) -> list[_Made]:
             col(OrderItem.deleted).is_(False),
         )
         .group_by(col(Order.id))
-    ).all()
+    )
     made = []
     for station_id, created, started, ready, quantity in rows:
         seconds = Timestamps(created, started, ready).make_seconds()
@@ -300,16 +302,16 @@ def _baristas(session: Session) -> tuple[MakeTimes, ...]:
     return tuple(rows)
 
 
-def _popular(session: Session, event_id: int, column: object) -> tuple[Tally, ...]:
+def _popular(session: Session, event_id: int, column: Mapped[str]) -> tuple[Tally, ...]:
     total = func.sum(OrderItem.quantity)
-    rows = session.exec(
-        select(column, total)
+    rows = session.connection().execute(
+        sa.select(column, total)
         .join(Order, col(Order.id) == col(OrderItem.order_id))
         .where(*_of_event(event_id), *_not_cancelled())
         .group_by(column)
         .order_by(total.desc(), column)
         .limit(TOP)
-    ).all()
+    )
     return tuple(Tally(str(name), int(n)) for name, n in rows)
 
 

@@ -70,8 +70,9 @@ def receive(
     order_id = outcome.order.id if outcome.order is not None else None
     # Stored after the conversation, in one statement: a replay in the same batch still finds
     # it, and a failed conversation still leaves its text on record.
+    common = {"order_id": order_id, "customer_id": outcome.customer_id, "created_at": now}
     rows = [
-        SmsMessage(
+        _sms_row(
             direction="in",
             kind="inbound",
             from_number=text.from_number,
@@ -79,26 +80,20 @@ def receive(
             body=text.body,
             sid=text.sid,
             status=RECEIVED,
-            order_id=order_id,
-            customer_id=outcome.customer_id,
-            created_at=now,
-            updated_at=now,
+            **common,
         )
     ]
     if outcome.reply:
         rows.append(
-            SmsMessage(
+            _sms_row(
                 direction="out",
                 kind="confirmation" if outcome.intent == "order" else "reply",
                 from_number=text.to_number,
                 to_number=text.from_number,
                 body=outcome.reply,
-                order_id=order_id,
-                customer_id=outcome.customer_id,
                 dedupe_key=reply_key(text.sid),
                 status=REPLIED,
-                created_at=now,
-                updated_at=now,
+                **common,
             )
         )
     _insert(tx, rows)
@@ -106,16 +101,25 @@ def receive(
     return InboundResult(outcome.reply, order_id)
 
 
-def _insert(tx: Tx, rows: list[SmsMessage]) -> None:
-    """Plain SQL, as on every text (the rows are never read back as objects); the change set
-    still says SMS rows were written, for the screens that list them."""
-    values = [{c: getattr(row, c) for c in _SMS_COLUMNS} for row in rows]
-    tx.session.connection().execute(_SMS_INSERT, values)
+def _insert(tx: Tx, rows: list[dict[str, object]]) -> None:
+    """Plain SQL and plain rows, as on every text (they are never read back as objects); the
+    change set still says SMS rows were written, for the screens that list them."""
+    tx.session.connection().execute(_SMS_INSERT, rows)
     tx.changes.touched.add(SmsMessage.__tablename__)
 
 
 _SMS_INSERT = SmsMessage.__table__.insert()  # type: ignore[attr-defined]
-_SMS_COLUMNS = [c.key for c in SmsMessage.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+
+
+def _sms_row(**values: object) -> dict[str, object]:
+    """A row of every column: the model's defaults (what ``SmsMessage(...)`` fills in), then
+    ``values``; ``updated_at`` is ``created_at``."""
+    return _SMS_DEFAULTS | {"updated_at": values["created_at"]} | values
+
+
+_SMS_DEFAULTS: dict[str, object] = SmsMessage(
+    direction="in", kind="inbound", from_number="", to_number="", body=""
+).model_dump(exclude={"id"})
 
 
 def _converse(tx: Tx, conversation: Conversation, text: InboundText, now: datetime) -> Outcome:

@@ -69,16 +69,16 @@ def test_settings_are_checked_against_the_menu_as_edited(
     organiser: OrganiserServices, admin: EventAdmin
 ) -> None:
     write(organiser, lambda tx: admin.add_entry(tx, NewEntry("milk", "pea", colour="#88aa00")))
-    page = write(organiser, lambda tx: admin.save_settings(tx, {"milk_colours": {"pea": "#00AA00"}}))
+    page = write(
+        organiser, lambda tx: admin.save_settings(tx, {"milk_colours": {"pea": "#00AA00"}})
+    )
     assert page.values["milk_colours"]["pea"] == "#00AA00"
     with pytest.raises(ValidationError) as caught:
         write(organiser, lambda tx: admin.save_settings(tx, {"milk_colours": {"oat": "oat"}}))
     assert caught.value.field == "milk_colours.oat"
 
 
-def test_a_logo_is_copied_into_the_data_folder_privately(
-    tmp_path: Path, admin: EventAdmin
-) -> None:
+def test_a_logo_is_copied_into_the_data_folder_privately(tmp_path: Path, admin: EventAdmin) -> None:
     source = tmp_path / "Our Logo.png"
     source.write_bytes(PNG)
     stored = admin.import_logo(source)

@@ -135,9 +135,7 @@ def test_what_an_open_order_has_the_default_milk_and_the_last_drink_stay(
     conversation = Conversation(event_id=event, menu=organiser.menus, templates=organiser.texts)
     placed = write(organiser, lambda tx: conversation.handle(tx, PHONE, "mocha for Ann"))
     assert placed.order is not None
-    open_order = refused(
-        organiser, lambda tx: menu_admin.remove_entry(tx, event, "drink", "mocha")
-    )
+    open_order = refused(organiser, lambda tx: menu_admin.remove_entry(tx, event, "drink", "mocha"))
     assert open_order.reason.startswith(f"mocha is in open orders (#{placed.order.number})")
     default = refused(
         organiser, lambda tx: menu_admin.remove_entry(tx, event, "milk", "full cream")

@@ -14,7 +14,6 @@ BUNDLED = load_default_templates()
 MENU = load_default_menu()
 
 
-
 def test_the_confirmation_is_a_sample_order_with_the_sponsor_when_it_fits() -> None:
     shown = preview(
         "confirmation",
@@ -44,7 +43,11 @@ def test_the_confirmation_is_a_sample_order_with_the_sponsor_when_it_fits() -> N
 
 def test_an_emoji_switches_to_ucs2_and_a_long_text_costs_more_parts() -> None:
     emoji = preview(
-        "ready", "☕ {name}, your {drink} is ready at {event}!", bundled=BUNDLED, menu=MENU, event="Expo"
+        "ready",
+        "☕ {name}, your {drink} is ready at {event}!",
+        bundled=BUNDLED,
+        menu=MENU,
+        event="Expo",
     )
     assert emoji.text == "☕ Sam, your large oat latte is ready at Expo!"
     assert emoji.segments.encoding == "UCS-2"

@@ -70,7 +70,7 @@ def organiser(qtbot: Any, qtlog: Any, tmp_path: Path) -> Iterator[Organiser]:
         screen = org.window.schedule_screen
         testers = [
             QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning)
-            for model in (screen.shifts_model, screen.hours_model)
+            for model in (screen.shifts_model, screen.hours_form.model)
         ]
         qtbot.waitUntil(lambda: screen.plan is not None, timeout=10_000)
         screen.show_day(DAY)
@@ -94,6 +94,7 @@ def fill(
     screen: ScheduleScreen, name: str, station: int | None, start: datetime, end: datetime
 ) -> None:
     assert screen.plan is not None
+    form = screen.shift_form
     person = next(p.id for p in screen.plan.people if p.name == name)
     lane = next(
         lane.station_id
@@ -101,9 +102,9 @@ def fill(
         if (lane.station_id is None) == (station is None)
         and (station is None or lane.label.startswith(f"Station {station}"))
     )
-    screen.person.setCurrentIndex(screen.person.findData(person))
-    screen.station.setCurrentIndex(screen.station.findData(lane or 0))
-    for edit, moment in ((screen.starts, start), (screen.ends, end)):
+    form.person.setCurrentIndex(form.person.findData(person))
+    form.station.setCurrentIndex(form.station.findData(lane or 0))
+    for edit, moment in ((form.starts, start), (form.ends, end)):
         edit.setDateTime(
             QDateTime(
                 QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute)
@@ -117,13 +118,15 @@ def shift_of(screen: ScheduleScreen, name: str) -> int:
 
 
 def checked(screen: ScheduleScreen) -> bool:
-    return screen.check_label.text().startswith(("✓", "✕"))
+    form = screen.shift_form
+    return form.check_label.text().startswith(("✓", "✕"))
 
 
 def test_the_day_shows_a_lane_per_station_with_its_hours_shifts_and_breaks(
     qtbot: Any, organiser: Organiser, tmp_path: Path
 ) -> None:
     screen = organiser.window.schedule_screen
+    form = screen.shift_form
     assert screen.plan is not None
     assert [lane.label for lane in screen.plan.lanes] == [
         "Station 1",
@@ -139,7 +142,7 @@ def test_the_day_shows_a_lane_per_station_with_its_hours_shifts_and_breaks(
     assert "Alex 11:00–15:00 · organiser" in texts
     assert timeline.height() >= 36 + 4 * 48
     assert screen.shifts_model.rowCount() == 4
-    assert [screen.hours_model.row_at(i).applies_to for i in range(2)] == [
+    assert [screen.hours_form.model.row_at(i).applies_to for i in range(2)] == [
         "All stations",
         "Station 3 · Garden Bar",
     ]
@@ -152,11 +155,9 @@ def test_the_day_shows_a_lane_per_station_with_its_hours_shifts_and_breaks(
     rect = timeline.bar_rect(shift_of(screen, "Sam"))
     assert rect is not None
     qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
-    assert screen.editing is not None and screen.person.currentText() == "Sam"
-    assert [screen.break_list.item(i).text() for i in range(screen.break_list.count())] == [
-        "09:00–09:15"
-    ]
-    qtbot.waitUntil(lambda: screen.check_label.text().startswith("✓"))
+    assert form.editing is not None and form.person.currentText() == "Sam"
+    assert form.break_list.count() == 1 and form.break_list.item(0).text() == "09:00–09:15"
+    qtbot.waitUntil(lambda: form.check_label.text().startswith("✓"))
     save_screenshot(organiser.window, "organiser-schedule", tmp_path)
 
 
@@ -164,21 +165,22 @@ def test_a_valid_shift_is_saved_from_the_form_and_drawn_on_the_timeline(
     qtbot: Any, organiser: Organiser, tmp_path: Path
 ) -> None:
     screen = organiser.window.schedule_screen
-    screen.new_button.click()
+    form = screen.shift_form
+    form.new_button.click()
     fill(screen, "Priya", 2, at(12, 30), at(15, 30))
-    qtbot.waitUntil(lambda: screen.check_label.text().startswith("✓"))
+    qtbot.waitUntil(lambda: form.check_label.text().startswith("✓"))
     assert "✓ Priya 12:30–15:30 (not saved)" in screen.timeline.bar_texts()
     # a break on it, from the form
-    screen.break_starts.setTime(QTime(14, 0))
-    screen.break_ends.setTime(QTime(14, 20))
-    screen.add_break_button.click()
-    qtbot.waitUntil(lambda: screen.save_button.isEnabled())
-    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    form.break_starts.setTime(QTime(14, 0))
+    form.break_ends.setTime(QTime(14, 20))
+    form.add_break_button.click()
+    qtbot.waitUntil(lambda: form.save_button.isEnabled())
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Priya 12:30–15:30" in screen.timeline.bar_texts(), timeout=10_000)
     assert ("Priya", at(12, 30), at(15, 30)) in stored_shifts(organiser)
-    assert screen.message.text() == "Saved: Priya 12:30–15:30."
-    qtbot.waitUntil(lambda: screen.editing is not None and screen.break_list.count() == 1)
-    assert screen.break_list.item(0).text() == "14:00–14:20"
+    assert form.message.text() == "Saved: Priya 12:30–15:30."
+    qtbot.waitUntil(lambda: form.editing is not None and form.break_list.count() == 1)
+    assert form.break_list.item(0).text() == "14:00–14:20"
     assert screen.shifts_model.rowCount() == 5
 
 
@@ -207,29 +209,31 @@ def test_an_invalid_shift_shows_its_reason_before_saving_and_is_not_stored(
     reason: str,
 ) -> None:
     screen = organiser.window.schedule_screen
+    form = screen.shift_form
     before = stored_shifts(organiser)
-    screen.new_button.click()
+    form.new_button.click()
     fill(screen, name, station, start, end)
     qtbot.waitUntil(lambda: checked(screen))
     words = reason.format(day=f"{DAY:%a}")
-    assert screen.check_label.text() == f"✕ Can't be saved yet:\n• {words}"
+    assert form.check_label.text() == f"✕ Can't be saved yet:\n• {words}"
     assert f"✕ {name} {start:%H:%M}–{end:%H:%M} — {words}" in screen.timeline.bar_texts()
-    assert not screen.save_button.isEnabled()
-    screen.save()  # pressed anyway (the button is off): refused, with the reason
-    assert screen.message.text() == f"Not saved: {words[0].lower()}{words[1:]}."
+    assert not form.save_button.isEnabled()
+    form.save()  # pressed anyway (the button is off): refused, with the reason
+    assert form.message.text() == f"Not saved: {words[0].lower()}{words[1:]}."
     qtbot.waitUntil(organiser.idle)
     assert stored_shifts(organiser) == before
     save_screenshot(organiser.window, f"organiser-schedule-invalid-{name.lower()}", tmp_path)
     # fixing it turns it valid again
     fill(screen, name, station, at(14), at(15))
-    qtbot.waitUntil(lambda: screen.check_label.text().startswith("✓"))
-    assert screen.save_button.isEnabled()
+    qtbot.waitUntil(lambda: form.check_label.text().startswith("✓"))
+    assert form.save_button.isEnabled()
 
 
 def test_shifts_and_hours_written_elsewhere_appear_and_a_deleted_shift_goes(
     qtbot: Any, organiser: Organiser
 ) -> None:
     screen = organiser.window.schedule_screen
+    form = screen.shift_form
     services = organiser.services
     with read_session(services.engine) as session:
         jo = session.exec(select(StaffUser).where(StaffUser.name == "Jo")).one().id or 0
@@ -246,18 +250,19 @@ def test_shifts_and_hours_written_elsewhere_appear_and_a_deleted_shift_goes(
         lambda: screen.plan is not None and screen.plan.lanes[0].open == ((at(6), at(16)),)
     )
     # the organiser deletes it here, confirming first
-    screen.edit_shift(saved)
-    screen.delete_button.click()
-    box = screen.confirm_box
+    form.edit_shift(saved)
+    form.delete_button.click()
+    box = form.confirm_box
     assert isinstance(box, QMessageBox) and "Jo 14:30–15:30" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: "Jo 14:30–15:30 · runner" not in screen.timeline.bar_texts())
     assert ("Jo", at(14, 30), at(15, 30)) not in stored_shifts(organiser)
-    assert screen.editing is None
+    assert form.editing is None
 
 
 def test_a_click_on_an_empty_slot_plans_a_shift_there(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.schedule_screen
+    form = screen.shift_form
     timeline = screen.timeline
     sam = timeline.bar_rect(
         next(s.id for s in (screen.plan.shifts if screen.plan else ()) if s.staff_name == "Sam")
@@ -268,7 +273,7 @@ def test_a_click_on_an_empty_slot_plans_a_shift_there(qtbot: Any, organiser: Org
     qtbot.mouseClick(
         timeline, Qt.MouseButton.LeftButton, pos=QPoint(int(x) + 1, int(sam.center().y()))
     )
-    assert screen.editing is None
-    assert screen.station.currentText() == "Station 1"
-    assert screen.starts.dateTime().time() == QTime(13, 0)
-    assert screen.ends.dateTime().time() == QTime(17, 0)
+    assert form.editing is None
+    assert form.station.currentText() == "Station 1"
+    assert form.starts.dateTime().time() == QTime(13, 0)
+    assert form.ends.dateTime().time() == QTime(17, 0)

@@ -23,6 +23,8 @@ from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 
 MAX_LENGTH = 480  # three concatenated segments at most (the LAN API's limit too)
+# Order numbers are a letter and a few digits; anything with this many digits is a phone number.
+PHONE_DIGITS_MIN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,15 @@ def text_order(tx: Tx, order_id: str, body: str, *, actor: Actor = ORGANISER) ->
         where = station_label(tx.session, order.station_id) if order.station_id else "no station"
         raise NotAllowed(f"order {label(order)} is at {where}: text your own station's customers")
     return _text_customer(tx, order, body)
+
+
+def text_to(tx: Tx, *, event_id: int, to: str, body: str) -> SmsMessage:
+    """What the organiser typed in "To": a phone number (a ``+`` or a run of digits) or an
+    order number ("A042")."""
+    digits = sum(ch.isdigit() for ch in to)
+    if to.strip().startswith("+") or digits >= PHONE_DIGITS_MIN:
+        return text_number(tx, phone=to, body=body)
+    return text_order_number(tx, event_id=event_id, number=to, body=body)
 
 
 def text_order_number(tx: Tx, *, event_id: int, number: str, body: str) -> SmsMessage:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -29,6 +30,7 @@ T = TypeVar("T")
 
 STOP_TIMEOUT_S = 5.0  # the whole stop: components, the loop's last tasks, the thread
 LOOP_TAIL_S = 1.0  # of which kept for the loop's last tasks once the components are done
+MIN_STOP_S = 0.05  # past the deadline, what each component still left to stop gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +116,16 @@ class ServiceHost(QObject):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="expresso-services", daemon=True)
         self._stop = asyncio.Event()  # binds to the loop on first wait (Python ≥ 3.10)
-        self._deadline = float("inf")  # monotonic time by which stopping must be over
+        self._deadline = math.inf  # monotonic time by which stopping must be over
         self._running: list[Component] = []
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """The service thread is alive (started and not yet stopped)."""
+        return self._thread.is_alive()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Run ``coro`` on the service loop; the GUI gets a future (screens use ``OpRunner``)."""
@@ -181,7 +188,7 @@ class ServiceHost(QObject):
     async def _within_deadline(self, work: Coroutine[Any, Any, None], what: str) -> None:
         left = self._deadline - time.monotonic()
         try:
-            await asyncio.wait_for(work, None if left == float("inf") else max(0.0, left))
+            await asyncio.wait_for(work, None if left == math.inf else max(0.0, left))
         except TimeoutError:
             log.warning("stopping: gave up waiting for %s (deadline reached)", what)
 
@@ -207,14 +214,19 @@ class ServiceHost(QObject):
         try:
             await self._stop.wait()  # the screens' ops run on this loop until we close
         finally:
-            self._deadline -= LOOP_TAIL_S  # the components' share
-            await self._within_deadline(self._stop_components(), "components to stop")
-            self._deadline += LOOP_TAIL_S
+            await self._stop_components(self._deadline - LOOP_TAIL_S)
 
-    async def _stop_components(self) -> None:
+    async def _stop_components(self, deadline: float = math.inf) -> None:
+        """Each in turn, in reverse order, until ``deadline``; one still stopping then is left
+        behind (named in the log), and each after it still gets a moment (MIN_STOP_S)."""
         running, self._running = list(reversed(self._running)), []
         for component in running:
+            left = deadline - time.monotonic()
             try:
-                await component.stop()
+                await asyncio.wait_for(
+                    component.stop(), None if left == math.inf else max(MIN_STOP_S, left)
+                )
+            except TimeoutError:
+                log.warning("stopping %s took too long; left behind", component.name)
             except Exception:
                 log.exception("stopping %s failed", component.name)

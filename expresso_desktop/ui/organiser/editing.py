@@ -10,8 +10,17 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMessageBox, QTableView, QWidget
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QHeaderView,
+    QMessageBox,
+    QTableView,
+    QTimeEdit,
+    QWidget,
+)
 
 from expresso_desktop.ui.common.keyed_table import KeyedTableModel
 
@@ -51,7 +60,7 @@ def read_only_table(model: KeyedTableModel[Any], picked: Callable[[Any], None]) 
 
 def select_row(table: QTableView, model: KeyedTableModel[Any], key: object) -> None:
     """Show ``key``'s row as the selected one (or none)."""
-    at = model.row_of(key) if key is not None else None  # type: ignore[arg-type]
+    at = model.row_of(key) if key is not None else None
     if at is None:
         table.clearSelection()
     elif table.currentIndex().row() != at or not table.selectionModel().hasSelection():
@@ -88,3 +97,32 @@ def wall_clock(moment: datetime) -> QDateTime:
     """``moment``'s wall-clock time as it reads in its own zone, for an editor."""
     day = QDate(moment.year, moment.month, moment.day)
     return QDateTime(day, QTime(moment.hour, moment.minute))
+
+
+def combo(name: str) -> QComboBox:
+    box = QComboBox()
+    box.setAccessibleName(name)
+    return box
+
+
+def datetime_edit(name: str) -> QDateTimeEdit:
+    edit = QDateTimeEdit()
+    edit.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(name)
+    return edit
+
+
+def time_edit(name: str) -> QTimeEdit:
+    edit = QTimeEdit()
+    edit.setDisplayFormat("HH:mm")
+    edit.setAccessibleName(name)
+    return edit
+
+
+def single_shot(parent: QWidget, interval_ms: int, then: Callable[[], None]) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(then)
+    return timer

@@ -10,23 +10,26 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTableView
 
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.services.event_admin import EventAdmin
 from expresso_desktop.services.pairing import PairingReads
 from expresso_desktop.services.schedule_views import ScheduleReads
 from expresso_desktop.services.staff_views import StaffReads
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.gateway_status import GatewayStatus
+from expresso_desktop.sms.message_log import MessageLog
 from expresso_desktop.sms.phone import SimulatedPhone
-from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge, ChangesCommitted
+from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge
 from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
-from expresso_desktop.ui.organiser.navigation import Navigator, ScreenShown
+from expresso_desktop.ui.organiser.messages_screen import MessagesScreen
+from expresso_desktop.ui.organiser.navigation import Navigator
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
 from expresso_desktop.ui.organiser.schedule_screen import ScheduleScreen
+from expresso_desktop.ui.organiser.settings_screen import SettingsScreen
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
-from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 from expresso_desktop.ui.organiser.staff_screen import StaffScreen
 
 
@@ -43,9 +46,11 @@ class OrganiserParts:
     pairing: PairingReads
     gateway: GatewayStatus
     phone: SimulatedPhone
+    messages: MessageLog  # the SMS log and the outbound queue, for the Messages screen
     data_label: str  # where the event's data lives, for the status bar
     schedule: ScheduleReads
     staff: StaffReads
+    settings: EventAdmin
 
 
 class OrganiserWindow(QMainWindow):
@@ -56,8 +61,13 @@ class OrganiserWindow(QMainWindow):
         self.nav = Navigator()
         self.orders_panel = OrdersPanel(parts.ops, parts.read_orders, parts.bridge)
         self.nav.add("orders", "Orders", self.orders_panel)
-        self.simulator = SimulatorPanel(parts.ops, parts.phone)
-        self.nav.add("messages", "Messages", self.simulator)
+        self.messages_screen = MessagesScreen(
+            parts.ops, parts.writer, parts.messages, parts.gateway, parts.phone, parts.bridge
+        )
+        self.simulator = self.messages_screen.simulator
+        self.nav.add("messages", "Messages", self.messages_screen)
+        # The Orders screen shows the order a text belongs to.
+        self.messages_screen.open_order.connect(lambda _order: self.nav.show_screen("orders"))
         self.menu_view = QTableView()
         self.menu_view.setModel(MenuTableModel(parts.menu))
         header = self.menu_view.horizontalHeader()
@@ -73,6 +83,8 @@ class OrganiserWindow(QMainWindow):
         self.nav.add("schedule", "Schedule", self.schedule_screen)
         self.staff_screen = StaffScreen(parts.ops, parts.writer, parts.staff, parts.bridge)
         self.nav.add("staff", "Staff", self.staff_screen)
+        self.settings_screen = SettingsScreen(parts.ops, parts.writer, parts.settings, parts.bridge)
+        self.nav.add("settings", "Settings", self.settings_screen)
         self.setup_panel = SetupPanel(
             ops=parts.ops,
             writer=parts.writer,
@@ -88,9 +100,7 @@ class OrganiserWindow(QMainWindow):
         self.statusBar().showMessage(f"Starting servers… Event data: {parts.data_label}")
         parts.host.started.connect(self._on_started)
         parts.host.failed.connect(self._on_failed)
-        parts.bridge.committed.connect(self._on_committed)
         parts.bridge.alert_raised.connect(self._on_alert)
-        self.nav.shown.connect(self._on_screen)
 
     def _on_started(self, started: ServersStarted) -> None:
         # The listeners' addresses fit the status bar; the rest (certificate, SMS mode) is on
@@ -98,18 +108,9 @@ class OrganiserWindow(QMainWindow):
         short = [f"{entry.name} on {entry.url}" for entry in started.listeners]
         self.statusBar().showMessage("  ·  ".join(short or started.status_lines))
         self.statusBar().setToolTip("\n".join(started.status_lines))
-        self.simulator.refresh()
 
     def _on_failed(self, failure: ServiceFailure) -> None:
         self.statusBar().showMessage(f"The servers did not start: {failure.message}")
 
     def _on_alert(self, alert: AlertRaised) -> None:
         self.alerts.add(alert)
-
-    def _on_screen(self, _shown: ScreenShown) -> None:
-        if self.nav.currentWidget() is self.simulator:
-            self.simulator.refresh()
-
-    def _on_committed(self, event: ChangesCommitted) -> None:
-        if self.nav.currentWidget() is self.simulator and event.messages_touched:
-            self.simulator.refresh()

@@ -78,7 +78,12 @@ class Navigator(QWidget):
         return self.stack.currentWidget()
 
     def setCurrentWidget(self, widget: QWidget) -> None:
-        self.sidebar.setCurrentRow(self.stack.indexOf(widget))
+        """Show the screen that is ``widget`` or holds it (a screen's panel)."""
+        screen: QWidget | None = widget
+        while screen is not None and self.stack.indexOf(screen) < 0:
+            screen = screen.parentWidget()
+        if screen is not None:
+            self.sidebar.setCurrentRow(self.stack.indexOf(screen))
 
     def set_badge(self, key: str, badge: str) -> None:
         """``badge`` after the screen's title ("" removes it)."""

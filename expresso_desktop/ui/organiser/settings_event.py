@@ -29,6 +29,7 @@ from expresso_desktop.ui.organiser.settings_widgets import (
     SectionPage,
     connect_dirty,
     error_line,
+    narrow,
     show_error,
     stacked,
 )
@@ -74,6 +75,7 @@ class EventSection(SectionPage):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.zone.setCompleter(completer)
         self.zone.setAccessibleName("Time zone")
+        narrow(self.zone, 360)
         self.zone_error = error_line()
         self.errors = {
             "name": self.name_error,
@@ -99,10 +101,13 @@ class EventSection(SectionPage):
         form.addRow("Event name:", stacked(self.name, self.name_error))
         form.addRow("Primary colour:", self.primary)
         form.addRow("Accent colour:", self.accent)
+        actions = QHBoxLayout()
+        actions.addWidget(self.choose_logo)
+        actions.addWidget(self.remove_logo)
+        actions.addStretch(1)
         buttons = QVBoxLayout()
         buttons.addWidget(self.logo_note)
-        buttons.addWidget(self.choose_logo)
-        buttons.addWidget(self.remove_logo)
+        buttons.addLayout(actions)
         buttons.addStretch(1)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo)
@@ -206,4 +211,3 @@ class EventSection(SectionPage):
             )
         )
         self.logo_note.setText(f"Stored in the event's folder as {logo_path}.")
-

@@ -17,6 +17,7 @@ from expresso_desktop.ui.organiser.settings_widgets import (
     SectionPage,
     connect_dirty,
     error_line,
+    narrow,
     stacked,
 )
 
@@ -40,19 +41,23 @@ class LimitsSection(SectionPage):
         self.max_drinks.setRange(1, HARD_LIMIT)
         self.max_drinks.setSuffix(" drinks")
         self.max_drinks.setAccessibleName("Drink limit per text")
+        narrow(self.max_drinks, 160)
         self.throttle = QSpinBox()
         self.throttle.setRange(0, MAX_THROTTLE_MINUTES)
         self.throttle.setSuffix(" min")
         self.throttle.setSpecialValueText("Off")
         self.throttle.setAccessibleName("Throttle: hold orders when the wait is over")
+        narrow(self.throttle, 160)
         self.mode = QComboBox()
         for key, label in MODES:
             self.mode.addItem(label, key)
         self.mode.setAccessibleName("Throttle mode")
+        narrow(self.mode, 420)
         self.vip = QPlainTextEdit()
         self.vip.setPlaceholderText("One code per line, e.g. SPEAKER")
         self.vip.setAccessibleName("VIP codes")
         self.vip.setFixedHeight(120)
+        narrow(self.vip, 420)
         self.errors = {
             "max_drinks_per_order": error_line(),
             "throttle_wait_minutes": error_line(),
@@ -75,7 +80,7 @@ class LimitsSection(SectionPage):
             stacked(
                 self.vip,
                 self.errors["vip_codes"],
-                hint="3–20 letters or digits. A text with a code (e.g. \"latte SPEAKER\") is "
+                hint='3–20 letters or digits. A text with a code (e.g. "latte SPEAKER") is '
                 "made first; codes are not case-sensitive.",
             ),
         )

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTableView,
 )
@@ -36,6 +37,7 @@ from expresso_desktop.ui.organiser.settings_widgets import (
     INITIATOR,
     SectionPage,
     error_line,
+    narrow,
     show_error,
     stacked,
 )
@@ -121,7 +123,8 @@ class MenuSection(SectionPage):
         self.table.setMinimumHeight(300)
         self.table.setAccessibleName("Drinks and milks")
         self.selected_title = plain_label(NOTHING_SELECTED)
-        self.synonyms = QLineEdit()
+        self.synonyms = QPlainTextEdit()
+        self.synonyms.setFixedHeight(76)
         self.synonyms.setPlaceholderText("other words, separated by commas")
         self.synonyms.setAccessibleName("Other words for the selected entry")
         self.synonyms_error = error_line()
@@ -132,6 +135,7 @@ class MenuSection(SectionPage):
         self.add_kind = QComboBox()
         self.add_kind.addItem("Drink", "drink")
         self.add_kind.addItem("Milk", "milk")
+        narrow(self.add_kind, 200)
         self.add_name = QLineEdit()
         self.add_name.setPlaceholderText("e.g. cold brew")
         self.add_name.setAccessibleName("New entry's name")
@@ -143,6 +147,7 @@ class MenuSection(SectionPage):
         self.add_shots.setDecimals(0)
         self.add_shots.setValue(1)
         self.add_shots.setSuffix(" shots")
+        narrow(self.add_shots, 160)
         self.add_black = QCheckBox("Served without milk unless asked (like a long black)")
         self.add_button = QPushButton("Add to the menu")
         self.add_errors = {"name": error_line(), "synonyms": error_line(), "shots": error_line()}
@@ -193,7 +198,7 @@ class MenuSection(SectionPage):
         self._show_selected(self.selected())
         self.run_try()
 
-    def offer(self, page: SettingsPage) -> None:
+    def offer(self, page: SettingsPage, *, elsewhere: bool = True) -> None:
         self.load(page)  # nothing here waits for a Save: the list always follows
 
     def selected(self) -> MenuEntry | None:
@@ -217,7 +222,7 @@ class MenuSection(SectionPage):
             self.synonyms.clear()
             return
         self.selected_title.setText(f"{entry.kind.capitalize()}: {entry.name}")
-        self.synonyms.setText(", ".join(entry.synonyms))
+        self.synonyms.setPlainText(", ".join(entry.synonyms))
 
     def _kind_changed(self) -> None:
         drink = self.add_kind.currentData() == "drink"
@@ -229,7 +234,7 @@ class MenuSection(SectionPage):
         entry = self.selected()
         if entry is None:
             return
-        words = _words(self.synonyms.text())
+        words = _words(self.synonyms.toPlainText())
         self._act(
             lambda tx: self._admin.set_synonyms(tx, entry.kind, entry.name, words),
             f"Words for {entry.name} saved — texts use them now",
@@ -246,8 +251,7 @@ class MenuSection(SectionPage):
         box.setWindowTitle("Take off the menu")
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(
-            f"Take {entry.name} off the menu? Customers who text it will be told we don't "
-            "serve it."
+            f"Take {entry.name} off the menu? Customers who text it will be told we don't serve it."
         )
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -296,8 +300,7 @@ class MenuSection(SectionPage):
             show_error(line, None)
 
         def saved(page: SettingsPage) -> None:
-            self.load(page)
-            self.say(done, ok=True)
+            self.saved(page, done)
             if then is not None:
                 then()
 
@@ -337,4 +340,3 @@ class MenuSection(SectionPage):
 
 def _words(text: str) -> list[str]:
     return [w.strip() for w in text.split(",") if w.strip()]
-

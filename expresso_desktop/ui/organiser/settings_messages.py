@@ -27,9 +27,11 @@ from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.settings_widgets import (
     SectionPage,
+    card,
     connect_dirty,
     error_line,
     field_matches,
+    narrow,
     show_error,
     stacked,
 )
@@ -65,7 +67,7 @@ class MessagesSection(SectionPage):
         self.template_error = error_line()
         self.reset = QPushButton("Back to the original")
         self.reset.setObjectName("secondary")
-        self.preview = plain_label(object_name="card")
+        self.preview = plain_label()
         self.preview.setAccessibleName("Preview")
         self.cost = plain_label(object_name="cost")
         self.cost_note = plain_label(object_name="subtitle")
@@ -77,6 +79,7 @@ class MessagesSection(SectionPage):
         self.reminder.setRange(1, 120)
         self.reminder.setSuffix(" min")
         self.reminder.setAccessibleName("Reminder after")
+        narrow(self.reminder, 160)
         self.errors = {
             "templates": self.template_error,
             "sponsor_line": error_line(),
@@ -96,10 +99,8 @@ class MessagesSection(SectionPage):
         form = QFormLayout()
         form.setVerticalSpacing(10)
         form.addRow("Message:", picker)
-        form.addRow(
-            "Text:", stacked(self.editor, self.template_error, self.placeholders)
-        )
-        form.addRow("Preview:", stacked(self.preview, self.cost, self.cost_note))
+        form.addRow("Text:", stacked(self.editor, self.template_error, self.placeholders))
+        form.addRow("Preview:", stacked(card(self.preview), self.cost, self.cost_note))
         form.addRow(
             "Sponsor line:",
             stacked(

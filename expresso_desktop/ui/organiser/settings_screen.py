@@ -35,13 +35,13 @@ class SettingsScreen(QWidget):
     ) -> None:
         super().__init__()
         self.setObjectName("settingsScreen")
-        self.event = EventSection(ops, writer, admin)
+        self.branding = EventSection(ops, writer, admin)
         self.milks = MilksSection(ops, writer, admin)
         self.menu = MenuSection(ops, writer, admin)
         self.messages = MessagesSection(ops, writer, admin)
         self.limits = LimitsSection(ops, writer, admin)
         self.sections: dict[str, SectionPage] = {
-            "event": self.event,
+            "event": self.branding,
             "milks": self.milks,
             "menu": self.menu,
             "messages": self.messages,
@@ -53,6 +53,7 @@ class SettingsScreen(QWidget):
         self.list.setAccessibleName("Settings sections")
         self.stack = QStackedWidget()
         for section in self.sections.values():
+            section.share = self._shared
             item = QListWidgetItem(section.title)
             item.setSizeHint(QSize(170, ROW_HEIGHT))
             self.list.addItem(item)
@@ -86,6 +87,13 @@ class SettingsScreen(QWidget):
                 section.load(page)
             else:
                 section.offer(page)
+
+    def _shared(self, page: SettingsPage) -> None:
+        """A section saved: the others show the page after it (or keep their edits)."""
+        self.page = page
+        for section in self.sections.values():
+            if section.page is not page:
+                section.offer(page, elsewhere=False)
 
     def _on_committed(self, event: ChangesCommitted) -> None:
         if event.touches(SOURCES) and not event.by(INITIATOR):

@@ -65,6 +65,8 @@ class SectionPage(QScrollArea):
         self.ops, self.writer = ops, writer
         self.errors: dict[str, QLabel] = {}
         self.page: SettingsPage | None = None
+        # Set by the screen: the page after this section's save goes to the other sections.
+        self.share: Callable[[SettingsPage], None] | None = None
         self._loading = False
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -116,13 +118,17 @@ class SectionPage(QScrollArea):
             show_error(label, None)
         self.set_dirty(False)
 
-    def offer(self, page: SettingsPage) -> None:
-        """``page`` was changed elsewhere: shown at once unless edits here are not saved."""
+    def offer(self, page: SettingsPage, *, elsewhere: bool = True) -> None:
+        """A newer ``page``: shown at once unless edits here are not saved (then Revert shows
+        it; ``elsewhere``: it was changed outside this screen, which is said)."""
         if not self.dirty:
             self.load(page)
             return
         self.page = page
-        self.say("Changed elsewhere meanwhile — Save keeps yours, Revert shows theirs", ok=False)
+        if elsewhere:
+            self.say(
+                "Changed elsewhere meanwhile — Save keeps yours, Revert shows theirs", ok=False
+            )
 
     def fill(self, page: SettingsPage) -> None:
         raise NotImplementedError
@@ -157,9 +163,11 @@ class SectionPage(QScrollArea):
             label=label,
         )
 
-    def saved(self, page: SettingsPage) -> None:
+    def saved(self, page: SettingsPage, message: str = "Saved") -> None:
         self.load(page)
-        self.say("Saved", ok=True)
+        self.say(message, ok=True)
+        if self.share is not None:
+            self.share(page)
 
     def refused(self, failure: OpFailed) -> None:
         self.set_dirty(True)
@@ -258,6 +266,22 @@ def connect_dirty(mark: Callable[[], None], *signals: SignalInstance) -> None:
     """Each of ``signals`` marks the section edited."""
     for signal in signals:
         signal.connect(lambda *_: mark())
+
+
+def card(label: QLabel) -> QFrame:
+    """``label`` on a white card (the frame pads it, so a wrapped label keeps its height)."""
+    frame = QFrame()
+    frame.setObjectName("previewCard")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.addWidget(label)
+    return frame
+
+
+def narrow(widget: QWidget, width: int = 260) -> QWidget:
+    """A field that needs no more room than ``width`` (a number, a choice of a few words)."""
+    widget.setMaximumWidth(width)
+    return widget
 
 
 def stacked(*widgets: QWidget, hint: str | None = None) -> QVBoxLayout:

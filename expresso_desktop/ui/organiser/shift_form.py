@@ -11,21 +11,18 @@ announced (``shown``) so the timeline draws it as a draft bar, red with its reas
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
     QListWidget,
     QMessageBox,
     QPushButton,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +46,11 @@ from expresso_desktop.ui.organiser.editing import (
     OK_STYLE,
     ask,
     capital,
+    combo,
+    datetime_edit,
     in_zone,
+    single_shot,
+    time_edit,
     wall_clock,
     wall_time,
 )
@@ -59,7 +60,6 @@ INITIATOR = "ui:schedule"
 CHECK_DELAY_MS = 250  # a check once the user stops changing the form for this long
 NO_STATION = 0  # the station combo's data for roaming (station ids start at 1)
 DEFAULT_START, DEFAULT_LENGTH = time(9), timedelta(hours=4)
-DATETIME_FORMAT = "ddd d MMM yyyy  HH:mm"
 INACTIVE = " (inactive)"
 
 
@@ -91,22 +91,22 @@ class ShiftForm(QWidget):
         self._saving = False
         self._reload: int | None = None  # just saved: reload it from the next plan
         self._build()
-        self._check_timer = _single_shot(self, CHECK_DELAY_MS, self.check_now)
+        self._check_timer = single_shot(self, CHECK_DELAY_MS, self.check_now)
         self._set_enabled(False)
 
     def _build(self) -> None:
-        self.person = _combo("Person")
-        self.station = _combo("Station")
-        self.starts = _datetime_edit("Starts")
-        self.ends = _datetime_edit("Ends")
-        self.role = _combo("Role")
+        self.person = combo("Person")
+        self.station = combo("Station")
+        self.starts = datetime_edit("Starts")
+        self.ends = datetime_edit("Ends")
+        self.role = combo("Role")
         for role in ROLES:
             self.role.addItem(capital(role), role)
         self.break_list = QListWidget()
         self.break_list.setMaximumHeight(84)
         self.break_list.setAccessibleName("Breaks")
-        self.break_starts = _time_edit("Break starts")
-        self.break_ends = _time_edit("Break ends")
+        self.break_starts = time_edit("Break starts")
+        self.break_ends = time_edit("Break ends")
         self.add_break_button = QPushButton("Add break")
         self.remove_break_button = QPushButton("Remove break")
         self.remove_break_button.setEnabled(False)
@@ -144,8 +144,8 @@ class ShiftForm(QWidget):
         layout.addWidget(self.message)
         layout.addStretch(1)
 
-        for combo in (self.person, self.station, self.role):
-            combo.currentIndexChanged.connect(self._changed)
+        for choice in (self.person, self.station, self.role):
+            choice.currentIndexChanged.connect(self._changed)
         for edit in (self.starts, self.ends):
             edit.dateTimeChanged.connect(self._changed)
         self.break_list.currentRowChanged.connect(
@@ -439,32 +439,3 @@ def _after(moment: time, after: datetime) -> datetime:
 def _select(combo: QComboBox, data: object) -> None:
     at = combo.findData(data) if data is not None else -1
     combo.setCurrentIndex(max(at, 0) if combo.count() else -1)
-
-
-def _combo(name: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setAccessibleName(name)
-    return combo
-
-
-def _datetime_edit(name: str) -> QDateTimeEdit:
-    edit = QDateTimeEdit()
-    edit.setDisplayFormat(DATETIME_FORMAT)
-    edit.setCalendarPopup(True)
-    edit.setAccessibleName(name)
-    return edit
-
-
-def _time_edit(name: str) -> QTimeEdit:
-    edit = QTimeEdit()
-    edit.setDisplayFormat("HH:mm")
-    edit.setAccessibleName(name)
-    return edit
-
-
-def _single_shot(parent: QWidget, interval_ms: int, then: Callable[[], None]) -> QTimer:
-    timer = QTimer(parent)
-    timer.setSingleShot(True)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(then)
-    return timer

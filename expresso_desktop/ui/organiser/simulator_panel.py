@@ -1,62 +1,72 @@
-"""The built-in phone: text the event as a customer would, through the real webhook.
+"""The built-in phone: text the event as a customer would, through the real webhook, and see the
+conversation as that phone would (bubbles: yours on the right, the event's on the left).
 
 The panel only types and shows: ``sms.phone.SimulatedPhone`` sends the signed ``POST /sms`` on
-the service loop and reads the conversation from the SMS log, both through the op runner. The
-conversation is re-read after a send and when SMS rows commit while the tab is shown.
+the service loop and reads the conversation from the SMS log, both through the op runner. Its
+screen asks for a re-read (``refresh``) when SMS rows commit; a send re-reads when it settles.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from expresso_desktop.sms.phone import Conversation, SimulatedPhone, TextSent
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.organiser.message_bubbles import MessageThread
 
 log = logging.getLogger(__name__)
 DEFAULT_PHONE = "+61400000001"
+TOUCH = 48
 
 
-class SimulatorPanel(QWidget):
+class SimulatorPanel(QFrame):
+    """A test phone: its number, its thread of bubbles, and a line to text from."""
+
     def __init__(self, ops: OpRunner, phone: SimulatedPhone, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("phone")
         self._ops = ops
         self._phone = phone
         self._reading = False
         self._read_again = False
 
         self.phone = QLineEdit(DEFAULT_PHONE)
-        self.phone.setMaximumWidth(220)
-        self.message = QLineEdit(placeholderText="Type a text, e.g. large oat flat white for Sam")
+        self.phone.setAccessibleName("Test phone's number")
+        self.phone.setToolTip("The test phone's number: any number in international form")
+        self.phone.setMinimumHeight(TOUCH)
+        self.conversation = MessageThread(
+            "No texts from this phone yet.\nOrder as a customer would, e.g. "
+            "“large oat flat white for Sam”."
+        )
+        self.message = QLineEdit(placeholderText="Text the event…")
+        self.message.setAccessibleName("Text to send from the test phone")
+        self.message.setMinimumHeight(TOUCH)
         self.send_button = QPushButton("Send")
-        # Plain text: customer input never renders.
-        self.conversation = QPlainTextEdit(readOnly=True)
-        self.error = plain_label(object_name="subtitle")
+        self.send_button.setMinimumHeight(TOUCH)
+        self.error = plain_label(object_name="error")
+        self.error.hide()
 
-        row = QHBoxLayout()
-        row.addWidget(self.phone)
-        row.addWidget(self.message, 1)
-        row.addWidget(self.send_button)
+        heading = QHBoxLayout()
+        heading.addWidget(plain_label("Simulator (test phone)", object_name="section"), 1)
+        heading.addWidget(self.phone)
+        compose = QHBoxLayout()
+        compose.addWidget(self.message, 1)
+        compose.addWidget(self.send_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(plain_label("Phone simulator", object_name="title"))
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.addLayout(heading)
         layout.addWidget(
             plain_label(
-                "Texts go through the same webhook, conversation and order path as real SMS.",
+                "Its texts take the real path: the signed webhook, the conversation, the order.",
                 object_name="subtitle",
             )
         )
-        layout.addLayout(row)
         layout.addWidget(self.conversation, 1)
         layout.addWidget(self.error)
+        layout.addLayout(compose)
 
         self.send_button.clicked.connect(self.send)
         self.message.returnPressed.connect(self.send)
@@ -79,10 +89,14 @@ class SimulatorPanel(QWidget):
         )
 
     def _on_sent(self, _sent: TextSent) -> None:
-        self.error.setText("")
+        self._say("")
 
     def _on_refused(self, failure: OpFailed) -> None:
-        self.error.setText(failure.text)
+        self._say(failure.text)
+
+    def _say(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def _settled(self) -> None:
         self.send_button.setEnabled(True)
@@ -111,6 +125,4 @@ class SimulatorPanel(QWidget):
     def _show(self, conversation: Conversation) -> None:
         if conversation.phone != self.phone.text().strip():
             return  # the number changed meanwhile; its own read follows
-        self.conversation.setPlainText(conversation.text)
-        bar = self.conversation.verticalScrollBar()
-        bar.setValue(bar.maximum())
+        self.conversation.show_lines(conversation.lines)

@@ -13,10 +13,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,11 +37,16 @@ from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.organiser.editing import (
+    ERROR_STYLE,
+    OK_STYLE,
+    ask,
+    read_only_table,
+    select_row,
+)
 
 INITIATOR = "ui:staff"
 STATS_DELAY_MS = 1500  # orders come in bursts: one stats read per burst
-ERROR_STYLE = "color: #a1261c; font-weight: 600;"
-OK_STYLE = "color: #2f5a31; font-weight: 600;"
 EMPTY_TEXT = "No staff yet — fill in the form on the right to add the first person."
 
 
@@ -98,16 +101,9 @@ class StaffScreen(QWidget):
         self._stats_stale = False
 
         self.model = StaffTableModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(self.model, self._on_pick)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.empty = plain_label(EMPTY_TEXT, object_name="subtitle")
         self.empty.setVisible(False)  # until the first read says so
         self.add_button = QPushButton("Add person")
@@ -138,8 +134,7 @@ class StaffScreen(QWidget):
         self._stats_timer.setInterval(STATS_DELAY_MS)
         self._stats_timer.timeout.connect(lambda: self.reads.want(None))
 
-        self.add_button.clicked.connect(self.new_person)
-        self.table.selectionModel().selectionChanged.connect(self._on_pick)
+        self.add_button.clicked.connect(lambda: self.new_person())
         self.reads: SerialRead[int, list[StaffRow]] = SerialRead(
             ops, reads.rows, self._apply, label="Reading staff"
         )
@@ -243,7 +238,7 @@ class StaffScreen(QWidget):
     # -- the form -------------------------------------------------------------------------------
     def new_person(self, *, keep_message: bool = False) -> None:
         self.editing = None
-        self.table.clearSelection()
+        select_row(self.table, self.model, None)
         self.name.clear()
         self.skills.clear()
         self.pin.clear()
@@ -272,8 +267,7 @@ class StaffScreen(QWidget):
         self.message.setText("")
         self.message.setStyleSheet("")
         self._show_person(row)
-        if self.table.currentIndex().row() != at:
-            self.table.selectRow(at)
+        select_row(self.table, self.model, row.id)
 
     def _show_person(self, row: StaffRow) -> None:
         """What the form shows about a stored person that the fields don't."""
@@ -361,20 +355,13 @@ class StaffScreen(QWidget):
         if not row.active:
             self._set_active(row.id, True)
             return
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Deactivate")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
+        self.confirm_box = ask(
+            self,
+            "Deactivate",
             f"Deactivate {row.name}? They can no longer log in at a station; their shifts and "
-            "what they made stay. You can reactivate them later."
+            "what they made stay. You can reactivate them later.",
+            partial(self._set_active, row.id, False),
         )
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(partial(self._set_active, row.id, False))
-        self.confirm_box = box
-        box.open()
 
     def _set_active(self, staff_id: int, active: bool) -> None:
         self._ops.write(
@@ -393,9 +380,6 @@ class StaffScreen(QWidget):
         if self.editing == row.id:
             self._show_person(row)
 
-    def _on_pick(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = selected.indexes()
-        if rows:
-            staff_id = self.model.row_at(rows[0].row()).id
-            if staff_id != self.editing:
-                self.edit_person(staff_id)
+    def _on_pick(self, row: StaffRow) -> None:
+        if row.id != self.editing:
+            self.edit_person(row.id)

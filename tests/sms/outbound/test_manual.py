@@ -22,6 +22,7 @@ from expresso_desktop.sms.outbound.manual import (
     text_number,
     text_order,
     text_order_number,
+    text_to,
 )
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, SmsMessage, Station
@@ -143,3 +144,17 @@ def test_an_opted_out_customer_is_not_texted(services: OrganiserServices) -> Non
     done = write(services, partial(text_order, order_id=order, body="hi"))
     assert done.status == "skipped_opted_out"
     assert done.text.startswith("Not sent to +61 ••• ••• 456") and "opted out" in done.text
+
+
+def test_what_was_typed_in_to_decides(services: OrganiserServices) -> None:
+    order = add_order(services, add_customer(services))
+    number = number_of(services, order)
+    to = partial(text_to, event_id=services.event_id, body="hi")
+    assert write(services, partial(to, to=number)).order_number == number
+    assert write(services, partial(to, to="+61 400 000 002")).to == "+61 ••• ••• 002"
+    with pytest.raises(ValidationError) as local:  # digits: a number, not "no order 0400…"
+        write(services, partial(to, to="0400 000 002"))
+    assert local.value.field == "to" and "international form" in local.value.reason
+    with pytest.raises(ValidationError) as empty:
+        write(services, partial(to, to="  "))
+    assert empty.value.field == "to"

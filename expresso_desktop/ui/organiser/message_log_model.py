@@ -1,0 +1,146 @@
+"""The SMS log as a table: read-only ``LoggedText`` rows, newest first, updated in place.
+
+New texts are inserted at the top, older pages appended at the bottom (Qt's ``fetchMore``, when
+the view scrolls to the end), a text's new state replaces its row (never an older state over a
+newer one: reads may land out of order with a screen's own action). The model keeps the ids of
+the texts still on their way, so a re-read asks only for those."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from expresso_desktop.sms.message_log import LoggedText
+from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+
+TIME, DIRECTION, CUSTOMER, ORDER, TEXT, STATUS = range(6)
+PROBLEM = QColor("#9b1c1c")  # with the ✕ mark and the word: never colour alone
+LINK = QColor("#6b3f24")
+TEXT_PREVIEW = 120  # characters in the cell; the whole text is in the tooltip and the detail
+
+
+class MessageLogModel(KeyedTableModel[LoggedText]):
+    HEADERS = ("Time", "In/out", "Customer", "Order", "Text", "Status")
+    NEW_ROWS_FIRST = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._open: set[int] = set()
+        self.has_more = False  # older texts match beyond the last row
+        self.fetch_older: Callable[[], None] | None = None
+
+    # -- feeding ------------------------------------------------------------------------------
+    def reset_rows(self, rows: Iterable[LoggedText]) -> None:
+        rows = list(rows)
+        self._open = {r.id for r in rows if not r.settled}
+        super().reset_rows(rows)
+
+    def upsert(self, rows: Iterable[LoggedText]) -> None:
+        """New texts (newest first) go on top; a known text takes its newer state only."""
+        newer = []
+        for row in rows:
+            at = self.row_of(row.id)
+            if at is not None and self.row_at(at).updated_at > row.updated_at:
+                continue
+            newer.append(row)
+            if row.settled:
+                self._open.discard(row.id)
+            else:
+                self._open.add(row.id)
+        super().upsert(newer)
+
+    def append_older(self, rows: Iterable[LoggedText]) -> None:
+        older = [r for r in rows if self.row_of(r.id) is None]
+        if not older:
+            return
+        start = self.rowCount()
+        self.beginInsertRows(QModelIndex(), start, start + len(older) - 1)
+        self._rows.extend(older)
+        self._reindex()
+        self.endInsertRows()
+        self._open.update(r.id for r in older if not r.settled)
+
+    @property
+    def open_ids(self) -> frozenset[int]:
+        """Texts shown that may still change (queued, sending, sent)."""
+        return frozenset(self._open)
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self._rows[-1].id if self._rows else None
+
+    # -- Qt model interface -------------------------------------------------------------------
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self.has_more and self.fetch_older is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent) and self.fetch_older is not None:
+            self.fetch_older()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == self.ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == STATUS and row.delivery.problem:
+                return QBrush(PROBLEM)
+            if column == ORDER and row.order_number:
+                return QBrush(LINK)
+        if role == Qt.ItemDataRole.FontRole and column == ORDER and row.order_number:
+            font = QFont()
+            font.setUnderline(True)
+            return font
+        return None
+
+
+def _display(row: LoggedText, column: int) -> str:
+    if column == TIME:
+        return _when(row.created_at)
+    if column == DIRECTION:
+        return "↓ In" if row.direction == "in" else "↑ Out"
+    if column == CUSTOMER:
+        return row.number
+    if column == ORDER:
+        return row.order_number or "—"
+    if column == TEXT:
+        flat = " ".join(row.body.split())
+        return flat if len(flat) <= TEXT_PREVIEW else flat[: TEXT_PREVIEW - 1] + "…"
+    state = row.delivery
+    code = f" ({row.error_code})" if state.problem and row.error_code else ""
+    return f"{state.mark} {state.word}{code}"
+
+
+def _tooltip(row: LoggedText, column: int) -> str | None:
+    # Tooltips may be read as rich text: customer text goes in escaped.
+    if column == TEXT:
+        return _plain_tip(row.body)
+    if column == STATUS:
+        return _plain_tip(row.delivery.text)
+    if column == ORDER and row.order_number:
+        return f"Open order {row.order_number} on the Orders screen"
+    if column == DIRECTION:
+        return _plain_tip(row.kind_label)
+    return None
+
+
+def _plain_tip(text: str) -> str:
+    return f"<p style='white-space:pre-wrap'>{escape(text)}</p>"
+
+
+def _when(at: datetime) -> str:
+    local = at.astimezone()
+    if local.date() == datetime.now(local.tzinfo).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%d %b %H:%M")
