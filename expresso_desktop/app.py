@@ -119,8 +119,11 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.order_views import load_order_rows
     from expresso_desktop.services.pairing import PairingReads
+    from expresso_desktop.services.reports import ReportReader
     from expresso_desktop.services.schedule_views import ScheduleReads
     from expresso_desktop.services.staff_views import StaffReads
+    from expresso_desktop.services.station_admin_views import StationAdminReads
+    from expresso_desktop.services.stock_views import StockReads
     from expresso_desktop.sms.gateway_status import GatewayStatus
     from expresso_desktop.sms.message_log import MessageLog
     from expresso_desktop.sms.phone import SimulatedPhone
@@ -156,6 +159,9 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
             data_dir=services.paths.data_dir,
             menus=services.menus,
         ),
+        reports=ReportReader(services.engine, services.event_id, services.menus),
+        stations=StationAdminReads(services.engine, services.event_id),
+        stock=StockReads(services.engine, services.event_id),
     )
     return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
 

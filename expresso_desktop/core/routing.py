@@ -98,11 +98,11 @@ def unmakeable(
             return Unmakeable("extras", f"doesn't do {extra}")
     short = missing_for(consumption(item, menu), stock)
     if short:
-        return Unmakeable("stock", f"is out of {_stock_words(short[0])}")
+        return Unmakeable("stock", f"is out of {stock_words(short[0])}")
     return None
 
 
-def _stock_words(key: str) -> str:
+def stock_words(key: str) -> str:
     """``milk:oat`` → ``oat milk``, ``cup:large`` → ``large cups``; other names as they are."""
     kind, _, what = key.partition(":")
     if kind == "milk" and what:

@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 from multidict import MultiDict
@@ -37,7 +38,6 @@ from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
-from twilio.twiml.messaging_response import MessagingResponse
 
 from expresso_desktop.core.privacy import normalise_e164
 from expresso_desktop.errors import KnownError
@@ -206,10 +206,13 @@ def _ok(value: str, limit: int) -> bool:
 
 
 def _twiml(reply: str | None) -> web.Response:
-    response = MessagingResponse()
-    if reply:
-        response.message(reply)
-    return web.Response(text=str(response), content_type="text/xml")
+    """The TwiML Twilio's own ``MessagingResponse`` writes, without building an element tree
+    on every text: the XML declaration, and the reply (escaped) as one ``<Message>``."""
+    body = f"<Response><Message>{escape(reply)}</Message></Response>" if reply else "<Response />"
+    return web.Response(text=_XML + body, content_type="text/xml")
+
+
+_XML = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 def _send_late(queue: InboundQueue, text: InboundText, done: asyncio.Future[InboundResult]) -> None:

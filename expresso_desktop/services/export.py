@@ -234,7 +234,7 @@ def _read_batch(
         .where(col(Order.id).in_(batch))
     )
     position = {order_id: n for n, order_id in enumerate(batch)}
-    orders = sorted((_OrderLine(*row) for row in rows), key=lambda o: position[o.id])
+    orders = sorted((_OrderLine(**row._mapping) for row in rows), key=lambda o: position[o.id])
     drinks: dict[str, list[str]] = defaultdict(list)
     items = connection.execute(
         sa.select(*_ITEM_COLUMNS)

@@ -83,15 +83,13 @@ def create_at_station(
         existing = session.get(Order, order_id)
         if existing is not None:
             return existing
-    live_station(session, station_id)
-    order_rules.check_walk_in(
+    order_rules.check_walk_in(  # the station exists, the actor may, it can make them now
         session,
         actor,
         event_id=event_id,
         station_id=station_id,
         specs=specs,
         menu=menu,
-        pending=tx.changes,
     )
     order, _ = store_order(
         tx,
@@ -159,7 +157,6 @@ def move_order(
         specs=specs,
         menu=menu,
         seen_version=seen_version,
-        pending=tx.changes,
     )
     if order.station_id == to_station_id:
         return order
@@ -239,7 +236,7 @@ def amend_items(
     (``cannot_make``, a ``ValidationError`` naming the item)."""
     session = tx.session
     order = get_order(tx, order_id)
-    order_rules.check_amend(session, order, specs=specs, menu=menu, pending=tx.changes)
+    order_rules.check_amend(session, order, specs=specs, menu=menu)
     rows = orders_repo.items(order.id, session=session)
     if len(rows) != len(specs):
         raise ValidationError("a change keeps the number of drinks", field="items")

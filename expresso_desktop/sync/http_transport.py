@@ -39,6 +39,14 @@ T = TypeVar("T")
 
 PREFIX = "/api/v1/sync"
 _ANSWERED = {200, 409, 429, 503}  # the sync routes' own answers: the body says what happened
+_ENDED = frozenset(
+    {
+        aiohttp.WSMsgType.CLOSE,
+        aiohttp.WSMsgType.CLOSING,
+        aiohttp.WSMsgType.CLOSED,
+        aiohttp.WSMsgType.ERROR,
+    }
+)  # what ends a WebSocket's stream of messages
 
 
 class Unauthorized(TransportError):
@@ -155,7 +163,7 @@ class HttpTransport:
             async with self._client().ws_connect(
                 self.base_url + PREFIX + "/ws", ssl=self._ssl, heartbeat=20.0
             ) as ws:
-                async for msg in ws:
+                while (msg := await ws.receive()).type not in _ENDED:
                     if msg.type is not aiohttp.WSMsgType.TEXT:
                         continue
                     try:
@@ -163,7 +171,9 @@ class HttpTransport:
                     except ValidationError:
                         continue  # a pong, or a message of a newer organiser
                     yield poke.head
-                code = ws.close_code
+                # The organiser's close frame says why (``ws.close_code`` may instead say that
+                # our answer to it could not be written: it had hung up already).
+                code = msg.data if msg.type is aiohttp.WSMsgType.CLOSE else ws.close_code
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             raise TransportError(f"pokes: {type(exc).__name__}: {exc}") from exc
         if code == aiohttp.WSCloseCode.GOING_AWAY:

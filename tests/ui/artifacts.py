@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from expresso_desktop.ui.common.theme import apply_theme
@@ -29,9 +30,18 @@ def save_screenshot(window: QWidget, name: str, tmp_path: Path) -> Path:
     apply_theme(app)
     try:
         window.resize(*SCREEN_SIZE)
-        app.processEvents()
+        settle(app)
         path = artifacts_dir(tmp_path) / f"{name}.png"
         assert window.grab().save(str(path))
     finally:
         app.setStyleSheet(before)
     return path
+
+
+def settle(app: QApplication, passes: int = 4) -> None:
+    """Let layouts finish after a theme or size change: a re-polish posts layout requests
+    whose handling (height-for-width text, scroll areas) posts more; one pass grabbed fields
+    squeezed to their minimum."""
+    for _ in range(passes):
+        app.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        app.processEvents()

@@ -25,11 +25,13 @@ from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.orders import OrderStatus
 from expresso_desktop.services.order_views import OrderRow
 from expresso_desktop.services.pairing import DeviceRow
+from expresso_desktop.sms.message_log import LoggedText
 from expresso_desktop.sync.station_service import StationOrder
 from expresso_desktop.ui.barista.queue_model import ORDER_ROLE, QueueModel
 from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
 from expresso_desktop.ui.organiser.devices_model import DevicesTableModel
+from expresso_desktop.ui.organiser.message_log_model import STATUS, MessageLogModel
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 Mode = QAbstractItemModelTester.FailureReportingMode
@@ -90,6 +92,43 @@ def test_devices_table(tested: list[QAbstractItemModelTester]) -> None:
     model.upsert([_device(2)])
     model.set_rows([])
 
+
+
+def _text(n: int, status: str = "pending", *, at: int = 0) -> LoggedText:
+    return LoggedText(
+        id=n,
+        direction="out",
+        kind="manual",
+        number="+61 ••• ••• 456",
+        body=f"text {n}",
+        status=status,
+        error_code="30003" if status == "failed" else None,
+        order_id="o1" if n % 2 else None,
+        order_number="A001" if n % 2 else None,
+        created_at=T0 + timedelta(minutes=n),
+        updated_at=T0 + timedelta(minutes=n + at),
+    )
+
+
+def test_message_log_table(tested: list[QAbstractItemModelTester]) -> None:
+    model = MessageLogModel()
+    _attach(model, tested)
+    model.reset_rows([_text(5), _text(4, "delivered")])
+    assert model.open_ids == {5}
+    model.upsert([_text(5, "delivered", at=1), _text(7), _text(6, "failed")])  # new on top
+    assert [model.row_at(r).id for r in range(model.rowCount())] == [7, 6, 5, 4]
+    assert model.index(1, STATUS).data() == "✕ failed (30003)" and model.open_ids == {7}
+    model.upsert([_text(5, "pending")])  # an older state never replaces a newer one
+    assert model.index(2, STATUS).data() == "✓ delivered"
+    model.has_more, asked = True, []
+    model.fetch_older = lambda: asked.append(model.oldest_id)
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert asked[-1] == 4  # texts older than the oldest shown (the tester asks too)
+    model.append_older([_text(3), _text(2, "delivered"), _text(4)])
+    assert [model.row_at(r).id for r in range(model.rowCount())][4:] == [3, 2]
+    assert model.open_ids == {7, 3}
+    model.reset_rows([])
 
 def _station_order(n: int, status: OrderStatus = OrderStatus.NEW) -> StationOrder:
     latte = DrinkSpec("latte", "large", "oat", 0, 1, ())

@@ -169,7 +169,7 @@ def test_a_valid_shift_is_saved_from_the_form_and_drawn_on_the_timeline(
     form.new_button.click()
     fill(screen, "Priya", 2, at(12, 30), at(15, 30))
     qtbot.waitUntil(lambda: form.check_label.text().startswith("✓"))
-    assert "✓ Priya 12:30–15:30 (not saved)" in screen.timeline.bar_texts()
+    assert "✓ Priya 12:30–15:30 — not saved yet" in screen.timeline.bar_texts()
     # a break on it, from the form
     form.break_starts.setTime(QTime(14, 0))
     form.break_ends.setTime(QTime(14, 20))

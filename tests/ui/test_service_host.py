@@ -17,8 +17,10 @@ from expresso_desktop.services import devices
 from expresso_desktop.services.organiser import build_organiser_services
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
+from tests.waiting import until
 
 WAIT_MS = 30_000
+WAIT_S = WAIT_MS / 1000
 
 
 class Part:
@@ -48,50 +50,33 @@ def test_a_component_that_never_stops_is_left_behind_not_waited_for(qtbot: Any) 
     assert first.stopped.is_set()  # stopped after the stuck one was given up on
 
 
-def _station(url: str, token: str, fingerprint: str, up: threading.Event, codes: list[int]) -> None:
-    """A station's poke socket, in its own thread and loop: connects, then waits for the end."""
-
-    async def main() -> None:
-        pinned = aiohttp.Fingerprint(parse_fingerprint(fingerprint))
-        headers = {"Authorization": f"Bearer {token}"}
-        async with (
-            aiohttp.ClientSession(headers=headers) as http,
-            http.ws_connect(f"{url}/api/v1/sync/ws", ssl=pinned) as ws,
-        ):
-            await ws.receive()  # the hello: it is served
-            up.set()
-            msg = await ws.receive()
-            print("GOT", msg, flush=True)
-            codes.append(ws.close_code or 0)
-
-    asyncio.run(main())
-
-
-def test_the_organisers_services_stop_with_a_station_connected(qtbot: Any, tmp_path: Path) -> None:
+async def test_the_organisers_services_stop_with_a_station_connected(
+    qapp: Any, tmp_path: Path
+) -> None:
     services = build_organiser_services(AppPaths(tmp_path / "organiser"))
     options = ServeOptions(webhook_port=0, lan_host="127.0.0.1", lan_port=0, mdns=False)
     host = ServiceHost(lambda: build_components(services, options), describe=describe_organiser)
-    station: threading.Thread | None = None
+    started: list[ServersStarted] = []
+    host.started.connect(started.append)  # called on the service thread
     try:
-        with qtbot.waitSignal(host.started, timeout=WAIT_MS) as started:
-            host.start()
-        servers: ServersStarted = started.args[0]
-        assert servers.lan_url and servers.fingerprint
+        host.start()
+        await until(lambda: bool(started), WAIT_S)
+        lan_url, fingerprint = started[0].lan_url, started[0].fingerprint
+        assert lan_url and fingerprint
         token = services.writer.run_sync(
             lambda tx: devices.add_device(session=tx.session, name="till", role="display")
         ).token
-        up, codes = threading.Event(), []
-        station = threading.Thread(
-            target=_station, args=(servers.lan_url, token, servers.fingerprint, up, codes)
-        )
-        station.start()
-        assert up.wait(WAIT_MS / 1000)
-        host.stop()
-        assert not host.running
-        station.join(WAIT_MS / 1000)
-        assert codes == [aiohttp.WSCloseCode.GOING_AWAY]  # told "going away": it reconnects
+        pinned = aiohttp.Fingerprint(parse_fingerprint(fingerprint))
+        async with (
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http,
+            http.ws_connect(f"{lan_url}/api/v1/sync/ws", ssl=pinned) as station,
+        ):
+            await asyncio.wait_for(station.receive(), WAIT_S)  # the hello: it is served
+            closed = asyncio.create_task(asyncio.wait_for(station.receive(), WAIT_S))
+            await asyncio.to_thread(host.stop)  # what the window does when it closes
+            assert not host.running
+            msg = await closed
+        assert (msg.type, msg.data) == (aiohttp.WSMsgType.CLOSE, aiohttp.WSCloseCode.GOING_AWAY)
     finally:
         host.stop()
-        if station is not None:
-            station.join(WAIT_MS / 1000)
         services.close()

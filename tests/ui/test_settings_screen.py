@@ -65,12 +65,14 @@ def test_an_edited_template_is_previewed_then_sent_with_the_next_order(
     screen.show_section("messages")
     messages = screen.messages
     messages.select("confirmation")
-    assert messages.preview.text().startswith("Order #A042 confirmed: large oat latte for Sam.")
+    assert messages.preview.toPlainText().startswith(
+        "Order #A042 confirmed: large oat latte for Sam."
+    )
     assert messages.cost.text().startswith("1 SMS · GSM-7")
     assert not messages.save_button.isEnabled()
 
     messages.editor.setPlainText(NEW_CONFIRMATION)
-    assert messages.preview.text().startswith("☕ Sam, order #A042 is in: large oat latte.")
+    assert messages.preview.toPlainText().startswith("☕ Sam, order #A042 is in: large oat latte.")
     assert messages.cost.text().startswith("1 SMS · UCS-2") or "UCS-2" in messages.cost.text()
     assert "70 characters per SMS" in messages.cost_note.text()
     assert messages.template.currentText() == "Confirmation — edited"
@@ -78,7 +80,7 @@ def test_an_edited_template_is_previewed_then_sent_with_the_next_order(
     assert messages.template_error.text() == "⚠ unknown placeholder(s): {nmae}"
     messages.editor.setPlainText(NEW_CONFIRMATION)
     assert messages.template_error.isHidden()
-    save_screenshot(organiser.window, "organiser-settings-messages", tmp_path)
+    save_screenshot(organiser.window, "organiser-settings-messages-edited", tmp_path)
 
     qtbot.mouseClick(messages.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: messages.result.text() == "✓ Saved", timeout=WAIT_MS)
@@ -115,9 +117,9 @@ def test_a_wrong_colour_is_refused_beside_its_field_and_nothing_is_stored(
     assert branding.primary.error.text() == "⚠ a colour is #RRGGBB, e.g. #6f4e37"
     with read_session(organiser.services.engine) as session:
         assert session.get(Event, organiser.services.event_id).primary_colour == "#6f4e37"
+    save_screenshot(organiser.window, "organiser-settings-refused", tmp_path)
     qtbot.mouseClick(branding.revert_button, Qt.MouseButton.LeftButton)
     assert branding.primary.text() == "#6f4e37" and branding.primary.error.isHidden()
-    save_screenshot(organiser.window, "organiser-settings", tmp_path)
 
 
 def test_a_synonym_added_is_understood_at_once(
@@ -140,7 +142,7 @@ def test_a_synonym_added_is_understood_at_once(
     qtbot.waitUntil(
         lambda: menu.try_result.text() == "Order for Sam: large flat white", timeout=WAIT_MS
     )
-    save_screenshot(organiser.window, "organiser-settings-menu", tmp_path)
+    save_screenshot(organiser.window, "organiser-settings-menu-synonym", tmp_path)
     phone = text_from_phone(qtbot, organiser, "large magic for Kim", "Order #A001 confirmed")
     assert "Order #A001 confirmed: large flat white for Kim." in phone
 
@@ -163,7 +165,7 @@ def test_a_milk_added_gets_a_colour_and_can_be_taken_off_after_confirming(
     menu.add_synonyms.setText("pea milk")
     qtbot.mouseClick(menu.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: menu.model.row_of(("milk", "pea")) is not None, timeout=WAIT_MS)
-    assert menu.result.text() == "✓ pea is on the menu — texts can order it now"
+    assert menu.add_result.text() == "✓ pea is on the menu — texts can order it now"
     assert menu.add_name.text() == ""
     assert "pea" in screen.milks.fields  # the Milks section follows at once
 

@@ -12,8 +12,11 @@ from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTableView
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.services.event_admin import EventAdmin
 from expresso_desktop.services.pairing import PairingReads
+from expresso_desktop.services.reports import ReportReader
 from expresso_desktop.services.schedule_views import ScheduleReads
 from expresso_desktop.services.staff_views import StaffReads
+from expresso_desktop.services.station_admin_views import StationAdminReads
+from expresso_desktop.services.stock_views import StockReads
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.gateway_status import GatewayStatus
 from expresso_desktop.sms.message_log import MessageLog
@@ -23,14 +26,17 @@ from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
+from expresso_desktop.ui.organiser.inventory_screen import InventoryScreen
 from expresso_desktop.ui.organiser.messages_screen import MessagesScreen
 from expresso_desktop.ui.organiser.navigation import Navigator
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
 from expresso_desktop.ui.organiser.parser_panel import ParserPanel
+from expresso_desktop.ui.organiser.reports_screen import ReportsScreen
 from expresso_desktop.ui.organiser.schedule_screen import ScheduleScreen
 from expresso_desktop.ui.organiser.settings_screen import SettingsScreen
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
 from expresso_desktop.ui.organiser.staff_screen import StaffScreen
+from expresso_desktop.ui.organiser.stations_screen import StationsScreen
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class OrganiserParts:
     schedule: ScheduleReads
     staff: StaffReads
     settings: EventAdmin
+    stations: StationAdminReads  # the Stations screen
+    stock: StockReads  # the Inventory screen
+    reports: ReportReader  # the event in figures and its orders as CSV, for Reports
 
 
 class OrganiserWindow(QMainWindow):
@@ -79,6 +88,12 @@ class OrganiserWindow(QMainWindow):
         menu_screen.addWidget(self.menu_view)
         menu_screen.addWidget(self.parser_panel)
         self.nav.add("menu", "Menu", menu_screen)
+        self.stations_screen = StationsScreen(
+            parts.ops, parts.writer, parts.stations, parts.pairing, parts.host, parts.bridge
+        )
+        self.nav.add("stations", "Stations", self.stations_screen)
+        self.inventory_screen = InventoryScreen(parts.ops, parts.writer, parts.stock, parts.bridge)
+        self.nav.add("inventory", "Inventory", self.inventory_screen)
         self.schedule_screen = ScheduleScreen(parts.ops, parts.writer, parts.schedule, parts.bridge)
         self.nav.add("schedule", "Schedule", self.schedule_screen)
         self.staff_screen = StaffScreen(parts.ops, parts.writer, parts.staff, parts.bridge)
@@ -94,6 +109,8 @@ class OrganiserWindow(QMainWindow):
             bridge=parts.bridge,
         )
         self.nav.add("setup", "Setup", self.setup_panel)
+        self.reports_screen = ReportsScreen(parts.ops, parts.writer, parts.reports, parts.bridge)
+        self.nav.add("reports", "Reports", self.reports_screen)
         self.setCentralWidget(self.nav)
         self.alerts = AlertsLine()
         self.statusBar().addPermanentWidget(self.alerts)

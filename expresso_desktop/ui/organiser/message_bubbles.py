@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
@@ -17,6 +17,8 @@ from expresso_desktop.sms.phone import PhoneLine
 from expresso_desktop.ui.common.widgets import plain_label
 
 BUBBLE_SHARE = 0.78  # of the thread's width: the other side's margin shows whose bubble it is
+MIN_WIDTH = 120
+PAD_X, PAD_Y = 12, 8  # inside a bubble, around its text
 
 
 class Bubble(QWidget):
@@ -27,28 +29,38 @@ class Bubble(QWidget):
         self.line = line
         mine = line.from_customer
         self.body = plain_label(line.body, object_name="bubbleMine" if mine else "bubbleTheirs")
+        self.body.setContentsMargins(PAD_X, PAD_Y, PAD_X, PAD_Y)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         who = "You" if mine else "Expresso"
         self.caption = plain_label(
             f"{who} · {line.at.astimezone().strftime('%H:%M')}", object_name="bubbleCaption"
         )
+        self.caption.setAlignment(
+            Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft
+        )
         self.setAccessibleName(f"{who}: {line.body}")
-        side = Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft
-        self.caption.setAlignment(side)
-        column = QVBoxLayout()
-        column.setSpacing(2)
-        column.addWidget(self.body, 0, side)
-        column.addWidget(self.caption)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        side = QHBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         if mine:
-            row.addStretch(1)
-        row.addLayout(column)
+            side.addStretch(1)
+        side.addWidget(self.body)
         if not mine:
-            row.addStretch(1)
+            side.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addLayout(side)
+        column.addWidget(self.caption)
 
     def fit(self, width: int) -> None:
-        self.body.setMaximumWidth(max(120, int(width * BUBBLE_SHARE)))
+        """As wide as its text needs, up to its share of ``width``; a fixed width lets the
+        wrapped text take the height it needs."""
+        room = max(MIN_WIDTH, int(width * BUBBLE_SHARE))
+        self.body.ensurePolished()
+        wrapped = self.body.fontMetrics().boundingRect(
+            QRect(0, 0, room - 2 * PAD_X, 100_000), Qt.TextFlag.TextWordWrap, self.line.body
+        )
+        self.body.setFixedWidth(min(room, wrapped.width() + 2 * PAD_X + 2))
 
 
 class MessageThread(QScrollArea):
@@ -96,9 +108,9 @@ class MessageThread(QScrollArea):
             fresh = lines
         for line in fresh:
             bubble = Bubble(line)
-            bubble.fit(self.viewport().width())
             # before the stretch that keeps bubbles at the top
             self._column.insertWidget(self._column.count() - 1, bubble)
+            bubble.fit(self.viewport().width())
             self._bubbles.append(bubble)
         self.empty.setVisible(not self._bubbles)
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -56,17 +56,18 @@ from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 
 INITIATOR = "ui:messages"
 TOUCH = 48
-PHONE_WIDTH = 380
+PHONE_WIDTH = 350
 SEARCH_DELAY_MS = 250  # typing pauses this long before the log is searched again
 STATS_EVERY_MS = 30_000  # "sent in the last 5 min" moves with the clock, not with commits
 AGE_TICK_MS = 1_000
 PURGE_INITIATOR = "purge"  # the purge rewrites texts already shown: read the page again
 SHOW = (
-    ("All texts", LogQuery()),
-    ("Customers' texts (in)", LogQuery(direction="in")),
-    ("Our texts (out)", LogQuery(direction="out")),
-    ("Not delivered", LogQuery(problems_only=True)),
+    ("All", "All texts", LogQuery()),
+    ("↓ In", "Customers' texts", LogQuery(direction="in")),
+    ("↑ Out", "Texts we sent", LogQuery(direction="out")),
+    ("✕ Not delivered", "Texts that did not reach the customer", LogQuery(problems_only=True)),
 )
+CHOSEN = "✓ "  # the filter shown is marked, not only coloured
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,19 @@ class MessagesScreen(QWidget):
         self.queue_flow = plain_label(object_name="subtitle")
         self.queue_failed = plain_label(object_name="fieldError")
         self.search = QLineEdit(
-            placeholderText="Search: words of a text, an order number, or a whole phone number"
+            placeholderText="Search texts, order numbers, numbers"
         )
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumHeight(TOUCH)
-        self.show_only = QComboBox()
-        self.show_only.setMinimumHeight(TOUCH)
-        self.show_only.setAccessibleName("Show")
-        for title, _ in SHOW:
-            self.show_only.addItem(title)
+        self.show_only = QButtonGroup(self)
+        for number, (title, tip, _) in enumerate(SHOW):
+            button = QPushButton(title, checkable=True)
+            button.setObjectName("segment")
+            button.setToolTip(tip)
+            button.setMinimumHeight(TOUCH)
+            self.show_only.addButton(button, number)
+        self.show_only.button(0).setChecked(True)
+        self._mark_filter()
         self.shown = plain_label(object_name="subtitle")
         self.empty = plain_label(object_name="subtitle")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -134,7 +139,7 @@ class MessagesScreen(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._query_changed)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.show_only.currentIndexChanged.connect(self._query_changed)
+        self.show_only.idToggled.connect(self._filter_toggled)
         self.table.clicked.connect(self._clicked)
         self.table.activated.connect(self._clicked)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
@@ -164,11 +169,13 @@ class MessagesScreen(QWidget):
         queue.setSpacing(0)
         for label in (self.queue_waiting, self.queue_flow, self.queue_failed):
             label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            label.setWordWrap(False)
             queue.addWidget(label)
         header.addLayout(queue)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
-        filters.addWidget(self.show_only)
+        for button in self.show_only.buttons():
+            filters.addWidget(button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.detail, 1)
         bottom.addWidget(self.compose, 1)
@@ -216,8 +223,18 @@ class MessagesScreen(QWidget):
         self._age_timer.stop()
 
     def _query_changed(self) -> None:
-        _, query = SHOW[self.show_only.currentIndex()]
+        _, _, query = SHOW[self.show_only.checkedId()]
         self._feed.reload(LogQuery(query.direction, query.problems_only, self.search.text()))
+
+    def _filter_toggled(self, _id: int, checked: bool) -> None:
+        if checked:
+            self._mark_filter()
+            self._query_changed()
+
+    def _mark_filter(self) -> None:
+        for number, (title, _, _) in enumerate(SHOW):
+            button = self.show_only.button(number)
+            button.setText(CHOSEN + title if button.isChecked() else title)
 
     def _model_changed(self, *_: object) -> None:
         count = self.model.rowCount()
@@ -459,7 +476,7 @@ class TextDetail(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.heading = plain_label(object_name="section")
+        self.heading = plain_label()
         self.body = QPlainTextEdit(readOnly=True)  # plain text: customer input never renders
         self.body.setAccessibleName("The whole text")
         self.body.setMaximumHeight(96)
@@ -512,7 +529,7 @@ class ComposeBox(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.to = QLineEdit(placeholderText="Order number (A042) or phone number (+61 4…)")
+        self.to = QLineEdit(placeholderText="Order (A042) or phone number (+61…)")
         self.to.setAccessibleName("Send to")
         self.to.setMinimumHeight(TOUCH)
         self.to_error = plain_label(object_name="fieldError")

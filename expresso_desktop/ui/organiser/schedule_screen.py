@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -41,13 +40,20 @@ from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import capital, read_only_table, select_row
 from expresso_desktop.ui.organiser.hours_form import HoursForm
 from expresso_desktop.ui.organiser.shift_form import DraftShown, ShiftForm
-from expresso_desktop.ui.organiser.timeline import DayTimeline, ShiftPicked, SlotPicked
+from expresso_desktop.ui.organiser.timeline import (
+    AXIS_HEIGHT,
+    SUB_ROW,
+    DayTimeline,
+    ShiftPicked,
+    SlotPicked,
+)
 
 LEGEND = (
     "Pale band: open · hatched: closed · dark bar: a shift (its breaks along the foot) · "
     "“!” red bar: a problem, with the reason · dashed: the shift in the form, not saved yet. "
     "Click a bar to edit it, an empty place to plan a shift there."
 )
+TIMELINE_MAX_HEIGHT = AXIS_HEIGHT + 5 * SUB_ROW  # more rows than this scroll
 EMPTY = (
     "No shifts on this day — click a station's row on the timeline, or fill in the Shift form "
     "and save it."
@@ -91,11 +97,7 @@ class ScheduleScreen(QWidget):
         self.day = date.today()  # replaced by the event's today before anything is read
 
         self.timeline = DayTimeline()
-        scroll = QScrollArea()
-        scroll.setWidget(self.timeline)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumHeight(250)
+        self._timeline_area = _scrolling(self.timeline)
         self.shifts_model = ShiftsModel()
         self.shifts_table = read_only_table(self.shifts_model, self._on_row_picked)
         self.shifts_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
@@ -104,25 +106,18 @@ class ScheduleScreen(QWidget):
         self.shift_form = ShiftForm(ops, writer, reads)
         self.hours_form = HoursForm(ops, writer, reads)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.shift_form, "Shift")
-        self.tabs.addTab(self.hours_form, "Opening hours")
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.shifts_table, 1)
-        left_layout.addWidget(self.empty)
-        lower = QSplitter()
-        lower.addWidget(left)
-        lower.addWidget(self.tabs)
-        lower.setStretchFactor(0, 5)
-        lower.setStretchFactor(1, 6)
-        lower.setChildrenCollapsible(False)
+        self.tabs.addTab(_scrolling(self.shift_form), "Shift")
+        day_list = QWidget()
+        day_layout = QVBoxLayout(day_list)
+        day_layout.addWidget(self.shifts_table, 1)
+        day_layout.addWidget(self.empty)
+        self.tabs.addTab(day_list, "Shifts on this day")
+        self.tabs.addTab(_scrolling(self.hours_form), "Opening hours")
         layout = QVBoxLayout(self)
         layout.addLayout(self._header())
-        layout.addWidget(scroll)
+        layout.addWidget(self._timeline_area)
         layout.addWidget(plain_label(LEGEND, object_name="subtitle"))
-        layout.addWidget(lower, 1)
+        layout.addWidget(self.tabs, 1)
 
         self._clock = QTimer(self, interval=60_000)  # the "now" line moves on
         self._clock.timeout.connect(self._tick)
@@ -185,8 +180,10 @@ class ScheduleScreen(QWidget):
         self.zone_label.setText(f"Times in {plan.zone.key} (the event's time zone)")
         self.timeline.now = datetime.now(plan.zone)
         self.timeline.set_plan(plan)
+        self._fit_timeline()
         self.shifts_model.set_rows(plan.shifts)
         self.empty.setVisible(not plan.shifts)
+        self.tabs.setTabText(1, f"Shifts on this day ({len(plan.shifts)})")
         self.hours_form.set_plan(plan)
         self.shift_form.set_plan(plan)
 
@@ -200,19 +197,35 @@ class ScheduleScreen(QWidget):
             self.timeline.update()
 
     # -- picking --------------------------------------------------------------------------------
+    def _fit_timeline(self) -> None:
+        """Every row in sight (a draft beside another shift adds a row), up to a limit."""
+        self._timeline_area.setFixedHeight(min(self.timeline.height() + 2, TIMELINE_MAX_HEIGHT))
+
     def _on_form_shown(self, shown: DraftShown) -> None:
         self.timeline.set_draft(shown.bar)
+        self._fit_timeline()
         self.timeline.set_selected(shown.editing)
         select_row(self.shifts_table, self.shifts_model, shown.editing)
 
     def _on_shift_picked(self, picked: ShiftPicked) -> None:
-        self.tabs.setCurrentWidget(self.shift_form)
+        self.tabs.setCurrentIndex(0)
         self.shift_form.edit_shift(picked.shift_id)
 
     def _on_slot_picked(self, picked: SlotPicked) -> None:
-        self.tabs.setCurrentWidget(self.shift_form)
+        self.tabs.setCurrentIndex(0)
         self.shift_form.new_shift(picked.station_id, picked.at)
 
     def _on_row_picked(self, row: ShiftBar) -> None:
         if row.id != self.shift_form.editing:
             self._on_shift_picked(ShiftPicked(row.id))
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: the screen fits a laptop's 800 px."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.viewport().setAutoFillBackground(False)  # the tab's own background shows through
+    widget.setAutoFillBackground(False)
+    return area

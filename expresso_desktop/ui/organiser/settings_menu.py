@@ -120,7 +120,7 @@ class MenuSection(SectionPage):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(300)
+        self.table.setMinimumHeight(260)
         self.table.setAccessibleName("Drinks and milks")
         self.selected_title = plain_label(NOTHING_SELECTED)
         self.synonyms = QPlainTextEdit()
@@ -150,6 +150,7 @@ class MenuSection(SectionPage):
         narrow(self.add_shots, 160)
         self.add_black = QCheckBox("Served without milk unless asked (like a long black)")
         self.add_button = QPushButton("Add to the menu")
+        self.add_result = plain_label(object_name="sectionResult")
         self.add_errors = {"name": error_line(), "synonyms": error_line(), "shots": error_line()}
         self.try_text = QLineEdit(TRY_EXAMPLE)
         self.try_text.setAccessibleName("A customer's text to try")
@@ -175,7 +176,13 @@ class MenuSection(SectionPage):
         buttons.addStretch(1)
         edit_form.addRow("Other words:", stacked(self.synonyms, self.synonyms_error))
         edit_form.addRow(buttons)
+        edit_form.addRow(self.result)
         self.body.addWidget(edit)
+        trial = QGroupBox("Try a text")
+        trial_form = QFormLayout(trial)
+        trial_form.addRow("Customer's text:", self.try_text)
+        trial_form.addRow(self.try_result)
+        self.body.addWidget(trial)
         add = QGroupBox("Add a drink or milk")
         add_form = QFormLayout(add)
         add_form.addRow("Kind:", self.add_kind)
@@ -184,13 +191,8 @@ class MenuSection(SectionPage):
         add_form.addRow("Coffee:", stacked(self.add_shots, self.add_errors["shots"]))
         add_form.addRow(self.add_black)
         add_form.addRow(self.add_button)
+        add_form.addRow(self.add_result)
         self.body.addWidget(add)
-        trial = QGroupBox("Try a text")
-        trial_form = QFormLayout(trial)
-        trial_form.addRow("Customer's text:", self.try_text)
-        trial_form.addRow(self.try_result)
-        self.body.addWidget(trial)
-        self.finish()
 
     # -- the page ------------------------------------------------------------------------------
     def fill(self, page: SettingsPage) -> None:
@@ -281,6 +283,7 @@ class MenuSection(SectionPage):
             self.add_errors,
             "Add to the menu",
             then=self._added,
+            into=self.add_result,
         )
 
     def _added(self) -> None:
@@ -295,12 +298,17 @@ class MenuSection(SectionPage):
         label: str,
         *,
         then: Callable[[], None] | None = None,
+        into: QLabel | None = None,
     ) -> None:
+        """Run one menu edit; its outcome in ``into`` (else under the selected entry), the
+        reason for a refusal also beside the field it names."""
         for line in {*errors.values(), self.synonyms_error}:
             show_error(line, None)
+        for result in (self.result, self.add_result):
+            result.clear()
 
         def saved(page: SettingsPage) -> None:
-            self.saved(page, done)
+            self.saved(page, done, into=into)
             if then is not None:
                 then()
 
@@ -308,7 +316,7 @@ class MenuSection(SectionPage):
             line = errors.get(failure.field or "")
             if line is not None:
                 show_error(line, failure.message)
-            self.say(f"Not saved: {failure.message}", ok=False)
+            self.say(f"Not saved: {failure.message}", ok=False, into=into)
 
         self.ops.write(
             self.writer, write, initiator=INITIATOR, on_done=saved, on_error=refused, label=label

@@ -27,7 +27,6 @@ from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.settings_widgets import (
     SectionPage,
-    card,
     connect_dirty,
     error_line,
     field_matches,
@@ -67,7 +66,10 @@ class MessagesSection(SectionPage):
         self.template_error = error_line()
         self.reset = QPushButton("Back to the original")
         self.reset.setObjectName("secondary")
-        self.preview = plain_label()
+        self.preview = QPlainTextEdit()  # plain text: a customer's name is never markup
+        self.preview.setReadOnly(True)
+        self.preview.setObjectName("preview")
+        self.preview.setFixedHeight(96)
         self.preview.setAccessibleName("Preview")
         self.cost = plain_label(object_name="cost")
         self.cost_note = plain_label(object_name="subtitle")
@@ -100,7 +102,7 @@ class MessagesSection(SectionPage):
         form.setVerticalSpacing(10)
         form.addRow("Message:", picker)
         form.addRow("Text:", stacked(self.editor, self.template_error, self.placeholders))
-        form.addRow("Preview:", stacked(card(self.preview), self.cost, self.cost_note))
+        form.addRow("Preview:", stacked(self.preview, self.cost, self.cost_note))
         form.addRow(
             "Sponsor line:",
             stacked(
@@ -202,17 +204,18 @@ class MessagesSection(SectionPage):
             )
         except ValidationError as exc:
             show_error(self.template_error, exc.reason)
-            self.preview.setText("")
+            self.preview.clear()
             self.cost.setText("⚠ Not a message yet: fix the text above")
-            self.cost_note.setText("")
+            self.cost_note.setVisible(False)
             return
         show_error(self.template_error, None)
-        self.preview.setText(shown.text)
+        self.preview.setPlainText(shown.text)
         self.cost.setText(shown.cost)
         notes = [UCS2_NOTE] if shown.segments.encoding == "UCS-2" else []
         if shown.sponsor_dropped:
             notes.append(SPONSOR_DROPPED)
         self.cost_note.setText("\n".join(notes))
+        self.cost_note.setVisible(bool(notes))
 
     def current_name(self) -> str | None:
         name = self.template.currentData()

@@ -91,8 +91,8 @@ class SectionPage(QScrollArea):
         self.revert_button.setObjectName("secondary")
         self.revert_button.setToolTip("Forget the edits not saved yet")
         self.footer = QHBoxLayout()
-        self.footer.addWidget(self.result, 1)
-        if buttons:
+        if buttons:  # else the section puts ``result`` where its actions are
+            self.footer.addWidget(self.result, 1)
             self.footer.addWidget(self.revert_button)
             self.footer.addWidget(self.save_button)
         self.dirty = False
@@ -163,9 +163,11 @@ class SectionPage(QScrollArea):
             label=label,
         )
 
-    def saved(self, page: SettingsPage, message: str = "Saved") -> None:
+    def saved(
+        self, page: SettingsPage, message: str = "Saved", *, into: QLabel | None = None
+    ) -> None:
         self.load(page)
-        self.say(message, ok=True)
+        self.say(message, ok=True, into=into)
         if self.share is not None:
             self.share(page)
 
@@ -176,11 +178,13 @@ class SectionPage(QScrollArea):
                 show_error(label, failure.message)
         self.say(f"Not saved: {failure.message}", ok=False)
 
-    def say(self, text: str, *, ok: bool) -> None:
-        self.result.setText(f"✓ {text}" if ok else f"⚠ {text}")
-        self.result.setProperty("ok", ok)
-        self.result.style().unpolish(self.result)
-        self.result.style().polish(self.result)
+    def say(self, text: str, *, ok: bool, into: QLabel | None = None) -> None:
+        """The outcome, as a mark and words, in ``into`` (the section's result line)."""
+        label = into or self.result
+        label.setText(f"✓ {text}" if ok else f"⚠ {text}")
+        label.setProperty("ok", ok)
+        label.style().unpolish(label)
+        label.style().polish(label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,16 +270,6 @@ def connect_dirty(mark: Callable[[], None], *signals: SignalInstance) -> None:
     """Each of ``signals`` marks the section edited."""
     for signal in signals:
         signal.connect(lambda *_: mark())
-
-
-def card(label: QLabel) -> QFrame:
-    """``label`` on a white card (the frame pads it, so a wrapped label keeps its height)."""
-    frame = QFrame()
-    frame.setObjectName("previewCard")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 12, 14, 12)
-    layout.addWidget(label)
-    return frame
 
 
 def narrow(widget: QWidget, width: int = 260) -> QWidget:

@@ -37,6 +37,7 @@ class SimulatorPanel(QFrame):
         self.phone.setAccessibleName("Test phone's number")
         self.phone.setToolTip("The test phone's number: any number in international form")
         self.phone.setMinimumHeight(TOUCH)
+        self.phone.setMaximumWidth(170)
         self.conversation = MessageThread(
             "No texts from this phone yet.\nOrder as a customer would, e.g. "
             "“large oat flat white for Sam”."
@@ -49,21 +50,22 @@ class SimulatorPanel(QFrame):
         self.error = plain_label(object_name="error")
         self.error.hide()
 
-        heading = QHBoxLayout()
-        heading.addWidget(plain_label("Simulator (test phone)", object_name="section"), 1)
-        heading.addWidget(self.phone)
+        number = QHBoxLayout()
+        number.addWidget(plain_label("Number"), 1)
+        number.addWidget(self.phone)
         compose = QHBoxLayout()
         compose.addWidget(self.message, 1)
         compose.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
-        layout.addLayout(heading)
+        layout.addWidget(plain_label("Simulator (test phone)", object_name="section"))
         layout.addWidget(
             plain_label(
                 "Its texts take the real path: the signed webhook, the conversation, the order.",
                 object_name="subtitle",
             )
         )
+        layout.addLayout(number)
         layout.addWidget(self.conversation, 1)
         layout.addWidget(self.error)
         layout.addLayout(compose)

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from expresso_desktop.services.schedule_views import DayPlan, Lane, ShiftBar
 
-LABEL_WIDTH = 190
+LABEL_WIDTH = 220
 AXIS_HEIGHT = 34
-SUB_ROW = 54  # one bar's row: >= 48 px
+SUB_ROW = 60  # one bar's row (>= 48 px): two lines of text and the break strip
 BAR_MARGIN = 5
-BREAK_STRIP = 15  # the foot of a bar where its breaks are drawn
+BREAK_STRIP = 12  # the foot of a bar where its breaks are drawn
 MIN_SPAN_H = 8
 DEFAULT_HOURS = (7, 19)
 
@@ -88,8 +88,13 @@ class SlotPicked:
 class _Placed:
     rect: QRectF
     shift: ShiftBar | None  # None: the draft
-    text: str
+    title: str  # "! Sam 08:00–12:00": the mark, the person and the times
+    detail: str  # the reason, drawn on a second line; "" when all is well
     tooltip: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} — {self.detail}" if self.detail else self.title
 
 
 def shift_text(name: str, start: datetime, end: datetime, role: str = "barista") -> str:
@@ -243,13 +248,11 @@ class DayTimeline(QWidget):
 
     def _describe(self, rect: QRectF, shift: ShiftBar | None) -> _Placed:
         if shift is not None:
-            text = shift_text(shift.staff_name, shift.starts_at, shift.ends_at, shift.role)
-            if shift.problems:
-                text = f"! {text} — {'; '.join(shift.problems)}"
+            title = shift_text(shift.staff_name, shift.starts_at, shift.ends_at, shift.role)
+            detail = "; ".join(shift.problems)
             breaks = ", ".join(f"{b.starts_at:%H:%M}–{b.ends_at:%H:%M}" for b in shift.breaks)
             tip = "\n".join(
-                line
-                for line in (
+                (
                     f"{shift.staff_name} ({shift.role}) at {shift.station_label}",
                     f"{shift.starts_at:%a %d %b %H:%M} – {shift.ends_at:%a %d %b %H:%M}",
                     f"Breaks: {breaks}" if breaks else "No breaks",
@@ -257,18 +260,19 @@ class DayTimeline(QWidget):
                     "Click to edit",
                 )
             )
-            return _Placed(rect, shift, text, tip)
+            return _Placed(rect, shift, f"! {title}" if detail else title, detail, tip)
         draft = self.draft
         assert draft is not None
         core = shift_text(draft.staff_name, draft.starts_at, draft.ends_at)
         if draft.problems is None:
-            text = f"… {core} (checking)"
+            title, detail = f"… {core}", "checking"
         elif draft.problems:
-            text = f"✕ {core} — {'; '.join(draft.problems)}"
+            title, detail = f"✕ {core}", "; ".join(draft.problems)
         else:
-            text = f"✓ {core} (not saved)"
+            title, detail = f"✓ {core}", "not saved yet"
         what = "Editing" if draft.replaces is not None else "New shift"
-        return _Placed(rect, None, text, f"{what}, not saved yet\n{text}")
+        placed = _Placed(rect, None, title, detail, "")
+        return _Placed(rect, None, title, detail, f"{what}, not saved yet\n{placed.text}")
 
     # -- painting -------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -325,7 +329,9 @@ class DayTimeline(QWidget):
         small.setPixelSize(12)
         painter.setFont(name_font)
         painter.setPen(INK)
-        name = QFontMetrics(name_font).elidedText(lane.label, Qt.TextElideMode.ElideRight, 168)
+        name = QFontMetrics(name_font).elidedText(
+            lane.label, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 24
+        )
         painter.drawText(QRectF(12, top + 6, LABEL_WIDTH - 20, 22), _LEFT_MIDDLE, name)
         painter.setFont(small)
         painter.setPen(OPEN_INK if lane.open else MUTED)
@@ -347,7 +353,7 @@ class DayTimeline(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(QColor("#f2b705"), 3))
             painter.drawRoundedRect(rect.adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)
-        self._paint_text(painter, rect, placed.text, BAR_TEXT)
+        self._paint_text(painter, placed, BAR_TEXT)
 
     def _paint_draft(self, painter: QPainter, placed: _Placed) -> None:
         draft, rect = self.draft, placed.rect
@@ -359,7 +365,7 @@ class DayTimeline(QWidget):
         strip = QRectF(rect.left(), rect.bottom() - BREAK_STRIP, rect.width(), BREAK_STRIP)
         for start, end in draft.breaks:
             self._paint_break(painter, strip, start, end, bad)
-        self._paint_text(painter, rect, placed.text, PROBLEM_FILL if bad else INK)
+        self._paint_text(painter, placed, PROBLEM_FILL if bad else INK)
 
     def _paint_break(
         self, painter: QPainter, strip: QRectF, start: datetime, end: datetime, bad: bool
@@ -372,21 +378,30 @@ class DayTimeline(QWidget):
         painter.setBrush(PROBLEM_BREAK if bad else BREAK_FILL)
         painter.drawRect(segment)
         font = QFont(self.font())
-        font.setPixelSize(11)
+        font.setPixelSize(10)
         painter.setFont(font)
         painter.setPen(INK)
-        label = "break" if segment.width() >= 40 else ("b" if segment.width() >= 10 else "")
-        painter.drawText(segment, Qt.AlignmentFlag.AlignCenter, label)
+        if segment.width() >= 36:  # narrower ones say it in the tooltip and the table
+            painter.drawText(segment, Qt.AlignmentFlag.AlignCenter, "break")
 
-    def _paint_text(self, painter: QPainter, rect: QRectF, text: str, colour: QColor) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(14)
-        font.setBold(True)
-        painter.setFont(font)
+    def _paint_text(self, painter: QPainter, placed: _Placed, colour: QColor) -> None:
+        """The title on the bar's first line, the reason (if any) on the second; both elided
+        to the bar, whose tooltip has them whole."""
+        rect = placed.rect
+        left, width = rect.left() + 8, rect.width() - 12
+        title_font = QFont(self.font())
+        title_font.setPixelSize(14)
+        title_font.setBold(True)
+        painter.setFont(title_font)
         painter.setPen(colour)
-        room = QRectF(rect.left() + 8, rect.top() + 2, rect.width() - 12, rect.height() - 17)
-        shown = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, int(room.width()))
-        painter.drawText(room, _LEFT_MIDDLE, shown)
+        line = QRectF(left, rect.top() + 3, width, 18)
+        painter.drawText(line, _LEFT_MIDDLE, _elided(title_font, placed.title, width))
+        if placed.detail:
+            detail_font = QFont(self.font())
+            detail_font.setPixelSize(12)
+            painter.setFont(detail_font)
+            line = QRectF(left, rect.top() + 21, width, 15)
+            painter.drawText(line, _LEFT_MIDDLE, _elided(detail_font, placed.detail, width))
 
     def _paint_now(self, painter: QPainter) -> None:
         plan, now = self.plan, self.now
@@ -455,3 +470,7 @@ def _hours(lane: Lane) -> str:
     if not lane.open:
         return "no opening hours set"
     return "open " + ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in lane.open)
+
+
+def _elided(font: QFont, text: str, width: float) -> str:
+    return QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, int(width))
