@@ -10,7 +10,7 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from expresso_desktop.lifecycle import Component
+from expresso_desktop.lifecycle import Component, exit_promptly
 from expresso_desktop.settings import AppPaths, Mode
 
 if TYPE_CHECKING:
@@ -92,8 +92,9 @@ def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) ->
     try:
         return app.exec()
     finally:
-        gui.close()
+        gui.close()  # the service thread stops within its deadline (stations told "going away")
         services.close()
+        exit_promptly()
 
 
 @dataclass

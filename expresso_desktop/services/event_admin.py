@@ -28,9 +28,8 @@ from expresso_desktop.core.sms.parser import parse_sms
 from expresso_desktop.core.templates import TemplateSet
 from expresso_desktop.core.text import check_name
 from expresso_desktop.errors import KnownError
-from expresso_desktop.services import event_settings
+from expresso_desktop.services import event_settings, menu_admin
 from expresso_desktop.services.changes import emit
-from expresso_desktop.services import menu_admin
 from expresso_desktop.services.menu_admin import Kind, NewEntry, read_menu
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import private_dir, write_private

@@ -172,6 +172,9 @@ def check_makeable(
 _FIELD_OF_PART = {"drink": ".drink", "milk": ".milk", "extras": ".extras"}  # stock: the item
 
 
+_STOCK_COLUMNS = ("name", "level", "low_threshold", "out_of_stock")
+
+
 def station_view(session: Session, event_id: int, station_id: int) -> StationView:
     """The station as routing sees what it can make: its capabilities and its stock, read for
     this one station (``load_floor`` reads the whole floor and its schedule: ~25 ms, too much
@@ -196,7 +199,7 @@ def station_view(session: Session, event_id: int, station_id: int) -> StationVie
         drinks=drinks,
         milks=milks,
         extras=extras,
-        stock=stock_states(row._mapping for row in stock),
+        stock=stock_states(dict(zip(_STOCK_COLUMNS, row, strict=True)) for row in stock),
     )
 
 

@@ -39,6 +39,7 @@ ROAMING = "Roaming (no station)"
 ROLES = STAFF_ROLES
 _DRAFT_KEY = "draft"  # a new shift's id while it is checked: no row has it
 _SHIFT_REF = re.compile(r"\bshift (\d+)\b")
+_OUTSIDE_HOURS = "outside the operating hours"  # core.schedules' words for it
 
 Interval = tuple[datetime, datetime]
 
@@ -180,14 +181,15 @@ def day_plan(session: Session, event_id: int, day: date) -> DayPlan:
     )
     problems: dict[str, list[str]] = {}
     for p in admin.roster_problems(session, event_id):
-        problems.setdefault(p.shift_id, []).append(words.reason(p.reason))
+        problems.setdefault(p.shift_id, []).append(p.reason)
     rows = session.exec(
         select(Shift)
         .where(Shift.deleted == False, col(Shift.ends_at) > start, col(Shift.starts_at) < end)  # noqa: E712
         .order_by(col(Shift.starts_at), col(Shift.id))
     ).all()
     shifts = tuple(
-        replace(bar, problems=tuple(problems.get(str(bar.id), ()))) for bar in map(words.bar, rows)
+        replace(bar, problems=tuple(words.reason(r, bar) for r in problems.get(str(bar.id), ())))
+        for bar in map(words.bar, rows)
     )
     hours = tuple(
         HoursRow(
@@ -219,7 +221,7 @@ def check_draft(session: Session, event_id: int, draft: ShiftDraft) -> list[Draf
     out: list[DraftProblem] = []
     for p in admin.draft_problems(session, event_id, core):
         if p.shift_id == key:
-            out.append(DraftProblem(p.field, words.reason(p.reason)))
+            out.append(DraftProblem(p.field, words.reason(p.reason, draft)))
         else:  # an earlier shift reported as overlapped by the draft: say which one it is
             other = words.shift(p.shift_id)
             out.append(DraftProblem("starts_at", f"overlaps {other} of the same person"))
@@ -350,6 +352,7 @@ class _Words:
     """Shifts as a person reads them: names for ids, times in the event's zone."""
 
     session: Session
+    event_id: int
     zone: ZoneInfo
     stations: dict[int | None, str]
     names: dict[int, str]
@@ -360,7 +363,7 @@ class _Words:
             s.id: station_label(s.number, s.name) for s in list_stations(session, event_id)
         }
         names = {p.id or 0: p.name for p in session.exec(select(StaffUser)).all()}
-        return cls(session, event_zone(session, event_id), stations, names)
+        return cls(session, event_id, event_zone(session, event_id), stations, names)
 
     def station(self, station_id: int | None) -> str:
         return ROAMING if station_id is None else self.stations.get(station_id, "a station")
@@ -391,6 +394,24 @@ class _Words:
         bar = self.bar(row)
         return f"the shift {bar.starts_at:%a %H:%M}–{bar.ends_at:%H:%M} at {bar.station_label}"
 
-    def reason(self, reason: str) -> str:
-        """A core reason with "shift 12" written as the shift a person would recognise."""
-        return _SHIFT_REF.sub(lambda m: self.shift(m.group(1)), reason)
+    def reason(self, reason: str, of: ShiftBar | ShiftDraft) -> str:
+        """A core reason about shift ``of`` in words: "shift 12" as the shift a person would
+        recognise, and the opening hours it falls outside."""
+        said = _SHIFT_REF.sub(lambda m: self.shift(m.group(1)), reason)
+        if _OUTSIDE_HOURS in said:
+            said += f" ({self.hours_around(of.station_id, of.starts_at, of.ends_at)})"
+        return said
+
+    def hours_around(self, station_id: int | None, start: datetime, end: datetime) -> str:
+        """ "Station 2 is open 07:00–16:00": the hours that apply on the days of a shift."""
+        first, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        rows = _hours_rows(self.session, self.event_id, first - timedelta(days=1), last)
+        schedule = schedules.Schedule(hours=[_core_hours(h, self.zone) for h in rows])
+        windows = [
+            (a, b)
+            for a, b in schedules.merge(schedule.hours_for(_key(station_id)))
+            if b > start - timedelta(hours=12) and a < end + timedelta(hours=12)
+        ]
+        place = self.station(station_id) if station_id is not None else "The event"
+        spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in windows) or "not at all"
+        return f"{place} is open {spans}"

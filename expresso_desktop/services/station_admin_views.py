@@ -68,7 +68,7 @@ class StationRow:
     drinks: tuple[str, ...]
     milks: tuple[str, ...]
     extras: tuple[str, ...]
-    makes: str  # "10 of 14 drinks · 5 milks · 4 extras"
+    makes: str  # "10/13 drinks · 5/9 milks · no extras"
     make_time_s: float | None  # measured median per drink; None until enough were made
     waiting: int  # drinks not yet made there (new and in progress)
     devices: int  # active devices paired for this station
@@ -271,7 +271,7 @@ def _row(
 def makes(
     drinks: Collection[str], milks: Collection[str], extras: Collection[str], menu: MenuChoices
 ) -> str:
-    """ "All 14 drinks · 5 of 9 milks · no extras": how much of the menu a station makes."""
+    """ "All 13 drinks · 5/9 milks · no extras": how much of the menu a station makes."""
     parts = []
     for kind, chosen, known in (
         ("drinks", drinks, menu.drinks),
@@ -284,7 +284,7 @@ def makes(
         elif have == len(known):
             parts.append(f"all {have} {kind}")
         else:
-            parts.append(f"{have} of {len(known)} {kind}")
+            parts.append(f"{have}/{len(known)} {kind}")
     text = " · ".join(parts)
     return text[:1].upper() + text[1:]
 

@@ -95,13 +95,13 @@ def test_a_logo_is_copied_into_the_data_folder_privately(tmp_path: Path, admin: 
 def test_a_file_that_is_no_image_or_too_big_is_refused(tmp_path: Path, admin: EventAdmin) -> None:
     text = tmp_path / "notes.png"
     text.write_text("not a picture")
-    with pytest.raises(KnownError, match="notes.png is not a PNG, JPEG or GIF image"):
+    with pytest.raises(KnownError, match=r"notes\.png is not a PNG, JPEG or GIF image"):
         admin.import_logo(text)
     big = tmp_path / "big.png"
     big.write_bytes(PNG + b"\x00" * event_admin.MAX_LOGO_BYTES)
     with pytest.raises(KnownError, match="larger than 2 MB"):
         admin.import_logo(big)
-    with pytest.raises(KnownError, match="cannot read missing.png"):
+    with pytest.raises(KnownError, match=r"cannot read missing\.png"):
         admin.import_logo(tmp_path / "missing.png")
 
 

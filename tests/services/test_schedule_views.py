@@ -130,10 +130,16 @@ def test_a_draft_is_checked_in_words_without_storing_anything(
     assert reads.check(fine).problems == ()
     late = ShiftDraft(None, sam, two, at(13), at(17))
     assert [(p.field, p.reason) for p in reads.check(late).problems] == [
-        ("starts_at", "shift is outside the operating hours")
+        ("starts_at", "shift is outside the operating hours (Station 2 is open 07:00–15:00)")
     ]
     garden = ShiftDraft(None, person(organiser, "Jo"), station_id(organiser, 3), at(8), at(11))
-    assert "outside the operating hours" in reads.check(garden).problems[0].reason
+    assert reads.check(garden).problems[0].reason == (
+        "shift is outside the operating hours (Station 3 · Garden Bar is open 10:00–14:00)"
+    )
+    roaming = ShiftDraft(None, person(organiser, "Jo"), None, at(14), at(16))
+    assert reads.check(roaming).problems[0].reason == (
+        "shift is outside the operating hours (The event is open 07:00–15:00)"
+    )
     # overlapping the same person's shift, whichever of the two starts first
     day = f"{at(8):%a}"
     other = f"overlaps the shift {day} 08:00–12:00 at Station 1 of the same person"
@@ -157,7 +163,7 @@ def test_an_edited_draft_is_checked_in_place_of_its_stored_shift(
     # moving it later does not overlap itself
     assert reads.check(ShiftDraft(saved, sam, one, at(9), at(13))).problems == ()
     assert reads.check(ShiftDraft(saved, sam, one, at(9), at(16))).problems[0].reason == (
-        "shift is outside the operating hours"
+        "shift is outside the operating hours (Station 1 is open 07:00–15:00)"
     )
 
 
@@ -225,7 +231,9 @@ def test_hours_are_one_row_per_day_and_station_and_a_shift_they_exclude_says_so(
     event_wide = hours(organiser, 9, 15)  # the same day, all stations: that row changes
     plan = reads.day_plan(DAY)
     assert [(h.id, h.opens) for h in plan.hours if h.station_id is None] == [(event_wide, time(9))]
-    assert plan.shifts[0].problems == ("shift is outside the operating hours",)
+    assert plan.shifts[0].problems == (
+        "shift is outside the operating hours (Station 1 is open 09:00–15:00)",
+    )
     with pytest.raises(ValidationError) as backwards:
         hours(organiser, 15, 9)
     assert backwards.value.field == "closes"

@@ -38,7 +38,7 @@ def test_the_demo_stations_are_rows_with_what_they_make(organiser: OrganiserServ
         (2, "Station 2", "▶ Open"),
         (3, "Station 3 · Garden Bar", "▶ Open"),
     ]
-    assert rows[0].makes == "10 of 13 drinks · 5 of 9 milks · 4 of 8 extras"
+    assert rows[0].makes == "10/13 drinks · 5/9 milks · 4/8 extras"
     assert rows[0].location == "main foyer, by registration"
     now = utcnow()
     assert {(r.waiting, r.devices, r.connection(now)) for r in rows} == {
@@ -94,7 +94,7 @@ def test_a_new_station_is_saved_with_its_capabilities(organiser: OrganiserServic
         "paused",
     )
     assert (row.drinks, row.milks, row.extras) == (("latte", "flat white"), ("oat", "none"), ())
-    assert row.makes == "2 of 13 drinks · 2 of 9 milks · no extras"
+    assert row.makes == "2/13 drinks · 2/9 milks · no extras"
     assert logged(organiser, "stations")[-1].entity_id == str(row.id)
     # an edit keeps the number; an empty name shows "Station 4"
     edit = replace(NEW, id=row.id, name="", map_url="", status="open", extras=("iced",))

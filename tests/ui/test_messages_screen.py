@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
 
+from expresso_desktop.services.purge import purge_customer_data
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.credentials import GATEWAY_ENV
 from expresso_desktop.sms.message_log import PAGE, LoggedText
@@ -252,3 +253,18 @@ def test_a_long_log_is_read_a_page_at_a_time(qtbot: Any, tmp_path: Path) -> None
         assert not model.canFetchMore(QModelIndex())
         bodies = [t.body for t in rows(screen)]
         assert bodies == [f"latte {n}" for n in reversed(range(2 * PAGE + 50))]
+
+
+def test_after_a_purge_elsewhere_the_log_shows_only_what_is_left(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    screen = screen_of(organiser)
+    order_from_phone(qtbot, screen, "latte for Jo")
+    organiser.window.nav.show_screen("reports")
+    writer = organiser.services.writer
+    # As the Reports screen runs it: off the GUI thread, its commits heard meanwhile.
+    organiser.gui.ops.query(lambda: purge_customer_data(writer, initiator="ui:reports"))
+    qtbot.waitUntil(organiser.idle, timeout=WAIT_MS)
+    organiser.window.nav.show_screen("messages")
+    qtbot.waitUntil(lambda: [t.body for t in rows(screen)] == ["", ""], timeout=WAIT_MS)
+    assert [shown(screen, r, CUSTOMER) for r in range(2)] == [MASKED, MASKED]

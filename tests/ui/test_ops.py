@@ -96,7 +96,9 @@ def test_known_and_domain_errors_become_messages(qtbot: Any, ops: OpRunner) -> N
         on_finally=lambda: finished.append(True),
     )
     qtbot.waitUntil(lambda: len(failures) == 2)
-    assert failures[1] == OpFailed("Pair", "there is no station with id 9", code="invalid")
+    assert failures[1] == OpFailed(
+        "Pair", "there is no station with id 9", code="invalid", field="station"
+    )  # shown beside the field it names
     assert finished == [True]
 
 

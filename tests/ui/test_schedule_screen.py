@@ -194,7 +194,13 @@ def test_a_valid_shift_is_saved_from_the_form_and_drawn_on_the_timeline(
             at(13),
             "Overlaps the shift {day} 07:00–11:00 at Station 1 of the same person",
         ),
-        ("Jo", 3, at(14), at(17), "Shift is outside the operating hours"),
+        (
+            "Jo",
+            3,
+            at(14),
+            at(17),
+            "Shift is outside the operating hours (Station 3 · Garden Bar is open 10:00–15:00)",
+        ),
     ],
     ids=["overlapping", "outside-hours"],
 )

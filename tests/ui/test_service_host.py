@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from PySide6.QtCore import Qt
 
 from expresso_desktop.app import describe_organiser
 from expresso_desktop.server.headless import ServeOptions, build_components
@@ -57,7 +58,8 @@ async def test_the_organisers_services_stop_with_a_station_connected(
     options = ServeOptions(webhook_port=0, lan_host="127.0.0.1", lan_port=0, mdns=False)
     host = ServiceHost(lambda: build_components(services, options), describe=describe_organiser)
     started: list[ServersStarted] = []
-    host.started.connect(started.append)  # called on the service thread
+    # Called on the service thread (this test's loop is asyncio's, not Qt's).
+    host.started.connect(started.append, Qt.ConnectionType.DirectConnection)
     try:
         host.start()
         await until(lambda: bool(started), WAIT_S)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from expresso_desktop.services import event_admin, event_settings
@@ -219,3 +220,39 @@ def test_every_section_in_its_main_state(qtbot: Any, organiser: Organiser, tmp_p
         assert not section.dirty and section.page is screen.page
         path = save_screenshot(organiser.window, f"organiser-settings-{key}", tmp_path)
         assert path.stat().st_size > 0
+
+
+def test_a_picked_colour_and_a_chosen_logo_are_saved_with_the_event(
+    qtbot: Any, organiser: Organiser, tmp_path: Path
+) -> None:
+    screen = screen_of(organiser)
+    screen.show_section("event")
+    branding = screen.branding
+    qtbot.mouseClick(branding.accent.swatch, Qt.MouseButton.LeftButton)
+    picker = branding.accent.dialog
+    assert picker is not None and picker.isVisible()
+    picker.setCurrentColor(QColor("#336699"))
+    picker.accept()
+    assert branding.accent.text() == "#336699" and branding.save_button.isEnabled()
+
+    image = QImage(64, 32, QImage.Format.Format_RGB32)
+    image.fill(QColor("#aa5500"))
+    source = tmp_path / "sponsor logo.png"
+    assert image.save(str(source))
+    qtbot.mouseClick(branding.choose_logo, Qt.MouseButton.LeftButton)
+    dialog = branding.file_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.selectFile(str(source))
+    dialog.accept()
+    qtbot.waitUntil(lambda: branding.logo.pixmap().width() > 0, timeout=WAIT_MS)
+    assert branding.logo_note.text().startswith("Stored in the event's folder as branding/logo-")
+    save_screenshot(organiser.window, "organiser-settings-event-logo", tmp_path)
+
+    qtbot.mouseClick(branding.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: branding.result.text() == "✓ Saved", timeout=WAIT_MS)
+    services = organiser.services
+    with read_session(services.engine) as session:
+        event = session.get(Event, services.event_id)
+        assert event is not None and event.accent_colour == "#336699"
+        assert event.logo_path is not None and event.logo_path.startswith("branding/logo-")
+    assert (services.paths.data_dir / event.logo_path).read_bytes() == source.read_bytes()

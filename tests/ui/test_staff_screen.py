@@ -74,6 +74,7 @@ def test_a_person_is_added_with_a_pin_checked_as_it_is_typed(
     screen.pin.clear()
     qtbot.keyClicks(screen.pin, "1111")
     assert screen.pin_error.text() == "✕ PIN is too easy to guess"
+    save_screenshot(organiser.window, "organiser-staff-pin-refused", tmp_path)
     screen.save()  # refused in place, nothing written
     assert screen.message.text() == "Not saved: PIN is too easy to guess."
     screen.pin.clear()

@@ -33,7 +33,7 @@ def organiser(qtbot: Any, qtlog: Any, tmp_path: Path) -> Iterator[Organiser]:
             screen.model, QAbstractItemModelTester.FailureReportingMode.Warning
         )
         qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10_000)
-        qtbot.waitUntil(lambda: screen.lists["drinks"].count() > 0, timeout=10_000)
+        qtbot.waitUntil(lambda: screen.form.makes.lists["drinks"].count() > 0, timeout=10_000)
         yield org
         assert [r.message for r in qtlog.records if "FAIL!" in r.message] == [] and tester
 
@@ -68,29 +68,29 @@ def test_a_station_is_added_with_what_it_makes(
         "Garden Bar",
         "garden terrace",
         "▶ Open",
-        "6 of 13 drinks · 6 of 9 milks · 4 of 8 extras",
+        "6/13 drinks · 6/9 milks · 4/8 extras",
         "— No device paired",
     ]
     qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
-    assert screen.number.value() == 4 and screen.save_button.text() == "Add station"
-    qtbot.keyClicks(screen.name, "Rooftop")
-    qtbot.keyClicks(screen.location, "level 5, by the lifts")
-    qtbot.keyClicks(screen.map_url, "maps.example.com/roof")
-    assert screen.errors["map_url"].text().startswith("✕ A map link starts with https://")
-    assert not screen.save_button.isEnabled()
-    screen.map_url.setText("https://maps.example.com/roof")
-    screen.check("drinks", "latte", "flat white")
-    screen.check("milks", "oat", "none")
-    assert screen.list_titles["drinks"].text() == "Drinks 2/13"
-    qtbot.mouseClick(screen.status_buttons["paused"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    assert screen.form.number.value() == 4 and screen.form.save_button.text() == "Add station"
+    qtbot.keyClicks(screen.form.name, "Rooftop")
+    qtbot.keyClicks(screen.form.location, "level 5, by the lifts")
+    qtbot.keyClicks(screen.form.map_url, "maps.example.com/roof")
+    assert screen.form.errors["map_url"].text().startswith("✕ A map link starts with https://")
+    assert not screen.form.save_button.isEnabled()
+    screen.form.map_url.setText("https://maps.example.com/roof")
+    screen.form.makes.check("drinks", "latte", "flat white")
+    screen.form.makes.check("milks", "oat", "none")
+    assert screen.form.makes.titles["drinks"].text() == "Drinks 2/13"
+    qtbot.mouseClick(screen.form.status_buttons["paused"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: 4 in numbers(screen))
     assert shown(screen, 4)[:5] == [
         "4",
         "Rooftop",
         "level 5, by the lifts",
         "❚❚ Paused",
-        "2 of 13 drinks · 2 of 9 milks · no extras",
+        "2/13 drinks · 2/9 milks · no extras",
     ]
     station = stored(organiser, 4)
     assert station is not None and station.capabilities_json == {
@@ -103,8 +103,8 @@ def test_a_station_is_added_with_what_it_makes(
         "https://maps.example.com/roof",
         "paused",
     )
-    assert screen.message.text() == "Added Station 4 · Rooftop."
-    assert screen.editing == station.id and not screen.number.isEnabled()
+    assert screen.form.message.text() == "Added Station 4 · Rooftop."
+    assert screen.editing == station.id and not screen.form.number.isEnabled()
     pick(screen, 1)
     save_screenshot(organiser.window, "organiser-stations", tmp_path)
 
@@ -112,12 +112,12 @@ def test_a_station_is_added_with_what_it_makes(
 def test_a_taken_number_is_refused_next_to_the_field(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.stations_screen
     screen.new_station()
-    screen.number.setValue(2)
-    assert screen.errors["number"].text() == "✕ Station 2 already exists"
-    assert not screen.save_button.isEnabled()
-    screen.number.setValue(5)
-    assert not screen.errors["number"].isVisible() and screen.save_button.isEnabled()
-    screen.name.setText("Side bar")
+    screen.form.number.setValue(2)
+    assert screen.form.errors["number"].text() == "✕ Station 2 already exists"
+    assert not screen.form.save_button.isEnabled()
+    screen.form.number.setValue(5)
+    assert not screen.form.errors["number"].isVisible() and screen.form.save_button.isEnabled()
+    screen.form.name.setText("Side bar")
     # Another window (the LAN API's path) takes 5 before this one's save reaches the writer:
     # the rule refuses it, and the reason shows beside the number.
     taken = StationDraft(None, 5, "Terrace", "", "", "open", ("latte",), (), ())
@@ -128,8 +128,8 @@ def test_a_taken_number_is_refused_next_to_the_field(qtbot: Any, organiser: Orga
         initiator="lan:1",
     )
     screen.save()
-    qtbot.waitUntil(lambda: screen.message.text() == "Not saved: station 5 already exists")
-    assert screen.errors["number"].text() == "✕ Station 5 already exists"
+    qtbot.waitUntil(lambda: screen.form.message.text() == "Not saved: station 5 already exists")
+    assert screen.form.errors["number"].text() == "✕ Station 5 already exists"
     station = stored(organiser, 5)
     assert station is not None and station.name == "Terrace"
     qtbot.waitUntil(lambda: 5 in numbers(screen))
@@ -138,41 +138,43 @@ def test_a_taken_number_is_refused_next_to_the_field(qtbot: Any, organiser: Orga
 def test_pausing_applies_at_once_and_closing_asks_first(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.stations_screen
     pick(screen, 2)
-    assert screen.form_box.title() == "Station 2" and screen.delete_button.isVisible()
-    qtbot.mouseClick(screen.status_buttons["paused"], Qt.MouseButton.LeftButton)
+    assert screen.form.title() == "Station 2" and screen.form.delete_button.isVisible()
+    qtbot.mouseClick(screen.form.status_buttons["paused"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: shown(screen, 2)[3] == "❚❚ Paused")
     station = stored(organiser, 2)
     assert station is not None and station.status == "paused"
-    assert screen.message.text() == "Station 2 is paused now."
-    qtbot.mouseClick(screen.status_buttons["closed"], Qt.MouseButton.LeftButton)
+    assert screen.form.message.text() == "Station 2 is paused now."
+    qtbot.mouseClick(screen.form.status_buttons["closed"], Qt.MouseButton.LeftButton)
     box = screen.confirm_box
     assert isinstance(box, QMessageBox) and box.text().startswith("Close Station 2?")
-    assert screen.status_buttons["paused"].isChecked()  # nothing changes until Yes
+    assert screen.form.status_buttons["paused"].isChecked()  # nothing changes until Yes
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert shown(screen, 2)[3] == "❚❚ Paused"
-    qtbot.mouseClick(screen.status_buttons["closed"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.form.status_buttons["closed"], Qt.MouseButton.LeftButton)
     assert screen.confirm_box is not None
     screen.confirm_box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: shown(screen, 2)[3] == "■ Closed")
-    assert screen.status_buttons["closed"].isChecked()
+    assert screen.form.status_buttons["closed"].isChecked()
 
 
 def test_deleting_asks_first_and_the_row_goes(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.stations_screen
     pick(screen, 3)
-    qtbot.mouseClick(screen.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.form.delete_button, Qt.MouseButton.LeftButton)
     box = screen.confirm_box
     assert isinstance(box, QMessageBox) and box.text().startswith("Delete Station 3 · Garden Bar?")
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: numbers(screen) == [1, 2])
     assert stored(organiser, 3) is None
-    assert screen.editing is None and screen.message.text() == "Deleted Station 3 · Garden Bar."
+    assert (
+        screen.editing is None and screen.form.message.text() == "Deleted Station 3 · Garden Bar."
+    )
 
 
 def test_a_device_paired_for_a_station_shows_it_online(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.stations_screen
     pick(screen, 2)
-    qtbot.mouseClick(screen.pair_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.form.pair_button, Qt.MouseButton.LeftButton)
     dialog = screen.pair_dialog
     assert dialog is not None and dialog.windowTitle() == "Pair a device for Station 2"
     qtbot.waitUntil(lambda: dialog.box.card is not None, timeout=10_000)

@@ -46,8 +46,7 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
     limit = max(1, min(PAGE_MAX, req.limit))
     with read_session(engine) as session:
         conn = session.connection()
-        current, top = meta(conn, "epoch"), head(conn)
-        retained = int(meta(conn, "min_retained_version", "0") or 0)
+        current, top, retained = _where(conn)
         reason = None
         if req.epoch != current:
             reason = ResetReason.EPOCH
@@ -83,6 +82,19 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
             last_mutation_seq=upto,
             rejected=tuple(Rejection(s, r) for s, r in rejected),
         )
+
+
+def _where(conn: Connection) -> tuple[str | None, int, int]:
+    """The epoch, the head and the oldest version kept, in one statement (every pull asks)."""
+    epoch, top, retained = conn.execute(_WHERE).one()
+    return (str(epoch) if epoch is not None else None), int(top or 0), int(retained or 0)
+
+
+_WHERE = text(
+    "SELECT (SELECT v FROM sync_meta WHERE k = 'epoch'),"
+    " (SELECT seq FROM sqlite_sequence WHERE name = 'change_log'),"
+    " (SELECT v FROM sync_meta WHERE k = 'min_retained_version')"
+)
 
 
 def snapshot(engine: Engine, req: SnapshotRequest) -> Snapshot:

@@ -5,6 +5,7 @@ accessible description lists the same figures for screen readers."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ AXIS = QColor("#cdbba8")
 TEXT = QColor("#2b1d14")
 MUTED = QColor("#6b5444")  # 4.5:1 or better on the theme's warm white
 PAD = 8
+MAX_COLUMN = 56.0  # a lone hour is a column, not a wall
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +64,14 @@ class BarChart(QWidget):
     def sizeHint(self) -> QSize:
         line = self.fontMetrics().height()
         if self._vertical:
-            return QSize(480, 200)
-        return QSize(300, max(3, len(self._bars)) * (line + PAD) + 2 * PAD)
+            return QSize(480, 8 * line)
+        return QSize(300, max(3, len(self._bars)) * (line + 4) + 2 * PAD)
 
     def minimumSizeHint(self) -> QSize:
         line = self.fontMetrics().height()
         if self._vertical:
             return QSize(240, 5 * line)
-        return QSize(200, max(2, len(self._bars)) * (line + 4) + 2 * PAD)
+        return QSize(200, max(2, len(self._bars)) * (line + 2) + 2 * PAD)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -92,7 +94,7 @@ class BarChart(QWidget):
         top = max(b.value for b in self._bars)
         plot = area.adjusted(0, line + 4, 0, -(line + 6))  # room for values above, labels below
         slot = plot.width() / len(self._bars)
-        width = max(4.0, slot * 0.62)
+        width = min(MAX_COLUMN, max(4.0, slot * 0.62))
         painter.setPen(AXIS)
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         step = _label_step(metrics, self._bars, slot)
@@ -113,9 +115,8 @@ class BarChart(QWidget):
         metrics = QFontMetrics(self.font())
         line = metrics.height()
         top = max(b.value for b in self._bars)
-        label_width = min(
-            area.width() * 0.45, max(metrics.horizontalAdvance(b.label) for b in self._bars) + PAD
-        )
+        widest = max(metrics.horizontalAdvance(b.label) for b in self._bars)
+        label_width = min(area.width() * 0.45, widest + PAD + 2.0)
         value_width = metrics.horizontalAdvance(str(top)) + PAD
         room = max(1.0, area.width() - label_width - value_width)
         pitch = min(area.height() / len(self._bars), line * 1.9)
@@ -123,7 +124,7 @@ class BarChart(QWidget):
             y = area.top() + pitch * n
             painter.setPen(TEXT)
             name = metrics.elidedText(
-                bar.label, Qt.TextElideMode.ElideRight, int(label_width - PAD)
+                bar.label, Qt.TextElideMode.ElideRight, math.ceil(label_width - PAD)
             )
             label = QRectF(area.left(), y, label_width - PAD, pitch)
             painter.drawText(

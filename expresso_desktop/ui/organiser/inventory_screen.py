@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -56,11 +56,12 @@ from expresso_desktop.ui.organiser.stock_bar import BAR_ROLE, Bar, StockBarDeleg
 INITIATOR = "ui:inventory"
 AMOUNT_MAX = stock_views.AMOUNT_MAX
 NO_STATIONS = "No stations yet — add one on the Stations screen, then give it stock here."
-NO_ITEMS = "{station} tracks no stock yet — add an item below, from the menu's stock list."
+NO_ITEMS = "{station} tracks no stock yet — add one from the menu's stock list with “Add an item”."
 NOTHING_PICKED = "Select an item on the left to restock, count or mark it out."
 SCREEN_STYLE = """
 QPushButton { min-height: 28px; }
-QDoubleSpinBox, QLineEdit, QComboBox { min-height: 30px; }
+QDoubleSpinBox, QComboBox { min-height: 36px; }
+QLineEdit { min-height: 20px; }
 QPushButton#secondary { background: #efe6dc; color: #4a2c1a; border: 1px solid #cdbba8; }
 QPushButton#secondary:hover { background: #e6d9cb; }
 QGroupBox { font-weight: 600; border: 1px solid #e4d8cb; border-radius: 10px; margin-top: 14px;
@@ -146,8 +147,8 @@ class InventoryScreen(QWidget):
         self.stations = QListWidget()
         self.stations.setObjectName("stations")
         self.stations.setAccessibleName("Stations")
-        self.stations.setFixedWidth(210)
-        self.stations.setWordWrap(True)
+        self.stations.setFixedWidth(205)
+        self.stations.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.model = StockTableModel()
         self.proxy = QSortFilterProxyModel()
         self.proxy.setSourceModel(self.model)
@@ -167,7 +168,7 @@ class InventoryScreen(QWidget):
         right.addStretch(1)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setFixedWidth(360)
+        right_widget.setFixedWidth(330)
         right.setContentsMargins(0, 0, 0, 0)
         columns = QHBoxLayout()
         columns.addWidget(self.stations)
@@ -251,13 +252,21 @@ class InventoryScreen(QWidget):
         count.addWidget(self.count_value, 1)
         count.addWidget(self.count_unit)
         count.addWidget(self.count_button)
-        limits = QFormLayout()
-        limits.addRow("Unit", self.unit)
-        limits.addRow("", self.errors["unit"])
-        limits.addRow("Low at", self.low)
-        limits.addRow("", self.errors["low_threshold"])
-        limits.addRow("Par", self.par)
-        limits.addRow("", self.errors["par"])
+        out = QHBoxLayout()
+        out.addWidget(self.out_button)
+        out.addWidget(self.out_hint, 1)
+        limits = QGridLayout()
+        for column, (title, field) in enumerate(
+            (("Low at", self.low), ("Par", self.par), ("Unit", self.unit))
+        ):
+            limits.addWidget(plain_label(title, object_name="subtitle"), 0, column)
+            limits.addWidget(field, 1, column)
+        limits.setColumnStretch(0, 3)
+        limits.setColumnStretch(1, 3)
+        limits.setColumnStretch(2, 2)
+        save = QHBoxLayout()
+        save.addWidget(self.message, 1)
+        save.addWidget(self.limits_button, 0, Qt.AlignmentFlag.AlignTop)
         self.item_box = QGroupBox("Item")
         box = QVBoxLayout(self.item_box)
         box.addWidget(self.item_title)
@@ -267,11 +276,11 @@ class InventoryScreen(QWidget):
         box.addWidget(self.errors["qty"])
         box.addLayout(count)
         box.addWidget(self.errors["count"])
-        box.addWidget(self.out_button)
-        box.addWidget(self.out_hint)
+        box.addLayout(out)
         box.addLayout(limits)
-        box.addWidget(self.limits_button, 0, Qt.AlignmentFlag.AlignRight)
-        box.addWidget(self.message)
+        for key in ("low_threshold", "par", "unit"):
+            box.addWidget(self.errors[key])
+        box.addLayout(save)
 
         self.restock_qty.valueChanged.connect(lambda _v: self._touched.add("qty"))
         self.count_value.valueChanged.connect(lambda _v: self._touched.add("count"))
@@ -286,18 +295,17 @@ class InventoryScreen(QWidget):
         self.add_choice.setAccessibleName("Item to add")
         self.add_level = _amount_box("Amount on hand")
         self.add_unit = plain_label("")
-        self.add_button = _secondary("Add item")
+        self.add_button = _secondary("Add")
         self.add_error = _error_label()
         self.add_box = QGroupBox("Add an item")
         level = QHBoxLayout()
+        level.addWidget(QLabel("On hand"))
         level.addWidget(self.add_level, 1)
         level.addWidget(self.add_unit)
-        form = QFormLayout()
-        form.addRow("Item", self.add_choice)
-        form.addRow("On hand", level)
+        level.addWidget(self.add_button)
         box = QVBoxLayout(self.add_box)
-        box.addLayout(form)
-        box.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignRight)
+        box.addWidget(self.add_choice)
+        box.addLayout(level)
         box.addWidget(self.add_error)
         self.add_choice.currentIndexChanged.connect(self._on_add_choice)
         self.add_button.clicked.connect(self.add_item)
@@ -373,6 +381,7 @@ class InventoryScreen(QWidget):
             station = self._stations[i]
             stock = warned.get(station.id)
             item.setText(f"{station.label}\n{stock.text if stock else '— no stock tracked'}")
+            item.setToolTip(station.label)
 
     def _show_empty(self) -> None:
         if not self._stations:
@@ -483,7 +492,7 @@ class InventoryScreen(QWidget):
         self.out_hint.setText(
             "Marked out: drinks that need it go to other stations."
             if row.marked_out
-            else "Out of it? Marking it out sends drinks that need it elsewhere."
+            else "Ran out? Drinks that need it then go to other stations."
         )
 
     def _set_default(self, box: QDoubleSpinBox, key: str, value: float) -> None:

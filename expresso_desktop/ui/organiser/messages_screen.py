@@ -14,6 +14,7 @@ phone the webhook refuses the simulator's signature, so the phone could only fai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Literal
 
@@ -47,7 +48,6 @@ from expresso_desktop.sms.message_log import (
 )
 from expresso_desktop.sms.outbound.manual import MAX_LENGTH, TextQueued, queued, reply_to, text_to
 from expresso_desktop.sms.phone import SimulatedPhone
-from expresso_desktop.store.types import utcnow
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
@@ -60,7 +60,7 @@ PHONE_WIDTH = 350
 SEARCH_DELAY_MS = 250  # typing pauses this long before the log is searched again
 STATS_EVERY_MS = 30_000  # "sent in the last 5 min" moves with the clock, not with commits
 AGE_TICK_MS = 1_000
-PURGE_INITIATOR = "purge"  # the purge rewrites texts already shown: read the page again
+PURGE_INITIATOR = "purge"  # the command line's purge rewrites texts shown: read them again
 SHOW = (
     ("All", "All texts", LogQuery()),
     ("↓ In", "Customers' texts", LogQuery(direction="in")),
@@ -110,14 +110,13 @@ class MessagesScreen(QWidget):
         self.queue_waiting = plain_label(object_name="queueLine")
         self.queue_flow = plain_label(object_name="subtitle")
         self.queue_failed = plain_label(object_name="fieldError")
-        self.search = QLineEdit(
-            placeholderText="Search texts, order numbers, numbers"
-        )
+        self.search = QLineEdit(placeholderText="Search texts, order numbers, numbers")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumHeight(TOUCH)
         self.show_only = QButtonGroup(self)
         for number, (title, tip, _) in enumerate(SHOW):
-            button = QPushButton(title, checkable=True)
+            button = QPushButton(title)
+            button.setCheckable(True)
             button.setObjectName("segment")
             button.setToolTip(tip)
             button.setMinimumHeight(TOUCH)
@@ -145,6 +144,9 @@ class MessagesScreen(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.dataChanged):
             signal.connect(self._model_changed)
+        self._kept_selection: int | None = None
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.detail.open_button.clicked.connect(self._open_selected)
         self.detail.reply_button.clicked.connect(self._reply)
         self.compose.to.textEdited.connect(self._to_edited)
@@ -197,15 +199,17 @@ class MessagesScreen(QWidget):
     def _on_committed(self, event: ChangesCommitted) -> None:
         if not event.messages_touched:
             return
+        if not self.isVisible():
+            # Read once when shown again, from the newest page: whatever happened meanwhile
+            # (the Reports screen's purge rewrites texts already shown) is then on screen.
+            self._stale_while_hidden = True
+            return
         if event.initiator == PURGE_INITIATOR:
             self._feed.reload(self._feed.query)
         else:
             self._feed.pull()
-        if self.isVisible():
-            self._read_stats()
-            self.simulator.refresh()
-        else:
-            self._stale_while_hidden = True
+        self._read_stats()
+        self.simulator.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -214,6 +218,7 @@ class MessagesScreen(QWidget):
         self._age_timer.start()
         if self._stale_while_hidden:
             self._stale_while_hidden = False
+            self._feed.reload(self._feed.query)
             self._read_stats()
             self.simulator.refresh()
 
@@ -279,7 +284,7 @@ class MessagesScreen(QWidget):
         stats = self._stats
         if stats is None:
             return
-        self.queue_waiting.setText(stats.waiting_text(utcnow()))
+        self.queue_waiting.setText(stats.waiting_text(datetime.now(UTC)))
         self.queue_flow.setText(stats.flow_text)
         self.queue_failed.setText(stats.failed_text)
         self.queue_failed.setVisible(bool(stats.failed_text))
@@ -304,6 +309,15 @@ class MessagesScreen(QWidget):
 
     def _selected(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         self.detail.show_text(self.model.row_at(index.row()) if index.isValid() else None)
+
+    def _keep_selection(self) -> None:
+        text = self.selected_text()
+        self._kept_selection = text.id if text is not None else None
+
+    def _restore_selection(self) -> None:
+        at = self.model.row_of(self._kept_selection) if self._kept_selection else None
+        if at is not None:
+            self.table.selectRow(at)
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.column() == ORDER:
@@ -370,7 +384,7 @@ class _LogFeed:
         self.query = LogQuery()
         self._generation = 0  # bumped by each reload: reads for an older query are dropped
         self._head = 0
-        self._read_at = utcnow()
+        self._read_at = datetime.now(UTC)
         self._busy = False
         self._wanted: Literal["pull", "reload"] | None = None
         self._older_busy = False

@@ -18,14 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -63,6 +62,14 @@ PURGE_STAYS = (
 )
 
 
+HEADER_TIPS = (
+    "",
+    "Orders made (their Done stands)",
+    "Drinks in those orders",
+    "Median time from Start (or the order arriving) to Done",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkProgress:
     """Long work's progress: ``task`` is "export" or "purge"; ``done`` of ``total`` rows."""
@@ -89,7 +96,14 @@ class MakeTimesModel(KeyedTableModel[MakeTimes]):
     """Stations in their order, people busiest first: figures change in place, and a new
     ranking (someone overtook) resets the rows."""
 
-    HEADERS = ("Name", "Orders made", "Drinks", "Median make time")
+    HEADERS = ("Name", "Orders", "Drinks", "Median")
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return HEADER_TIPS[section]
+        return super().headerData(section, orientation, role)
 
     def show_rows(self, rows: tuple[MakeTimes, ...]) -> None:
         if [r.id for r in rows] == [r.id for r in self._rows]:
@@ -184,64 +198,58 @@ class ReportsScreen(QWidget):
         self.make_figure = _Figure("Median make time")
         self.texts_figure = _Figure("Texts sent")
         figures = QHBoxLayout()
-        for figure in (self.orders_figure, self.drinks_figure, self.make_figure, self.texts_figure):
-            figures.addWidget(figure, 1)
+        figures.addWidget(self.orders_figure, 5)  # its line of detail is the longest
+        for figure in (self.drinks_figure, self.make_figure, self.texts_figure):
+            figures.addWidget(figure, 4)
 
         self.per_hour = BarChart(
             vertical=True, empty_text=NO_ORDERS, accessible_name="Orders per hour"
         )
         self.hours_note = plain_label("", object_name="subtitle")
-        hours_box = _box("Orders per hour", self.per_hour, self.hours_note)
-
-        self.stations_model = MakeTimesModel()
-        self.baristas_model = MakeTimesModel()
-        self.stations_table = _table(self.stations_model, "By station")
-        self.baristas_table = _table(self.baristas_model, "By barista")
-        make_box = _box(
-            "Median make time",
-            plain_label("By station", object_name="figureCaption"),
-            self.stations_table,
-            plain_label("By barista", object_name="figureCaption"),
-            self.baristas_table,
-            plain_label("From Start (or the order arriving) to Done.", object_name="subtitle"),
-        )
-
         self.drinks_chart = BarChart(
             vertical=False, empty_text="No drinks ordered yet.", accessible_name="Popular drinks"
         )
         self.milks_chart = BarChart(
             vertical=False, empty_text="No milks poured yet.", accessible_name="Popular milks"
         )
+        charts = QHBoxLayout()
+        charts.addWidget(_box("Orders per hour", self.per_hour, self.hours_note), 3)
+        charts.addWidget(_box("Popular drinks", self.drinks_chart), 2)
+        charts.addWidget(_box("Popular milks", self.milks_chart), 2)
+
+        self.stations_model = MakeTimesModel()
+        self.baristas_model = MakeTimesModel()
+        self.stations_table = _table(self.stations_model, "Make time by station")
+        self.baristas_table = _table(self.baristas_model, "Make time by barista")
         self.texts_lines = plain_label("")
+        self.texts_lines.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.texts_lines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        data_box = self._data_box()
+        tables = QHBoxLayout()
+        tables.addWidget(_box("Make time by station", self.stations_table), 2)
+        tables.addWidget(_box("Make time by barista", self.baristas_table), 2)
+        tables.addWidget(_box("Texts", self.texts_lines), 1)
 
-        middle = QHBoxLayout()
-        middle.addWidget(hours_box, 3)
-        middle.addWidget(make_box, 2)
-        bottom = QHBoxLayout()
-        bottom.addWidget(_box("Popular drinks", self.drinks_chart), 1)
-        bottom.addWidget(_box("Popular milks", self.milks_chart), 1)
-        bottom.addWidget(_box("Texts", self.texts_lines), 1)
-        bottom.addWidget(data_box, 2)
-
+        heading = QHBoxLayout()
+        heading.addWidget(plain_label("Reports", object_name="title"))
+        heading.addSpacing(16)
+        heading.addWidget(self.as_of, 1, Qt.AlignmentFlag.AlignBottom)
         content = QWidget()
         content.setObjectName("reportsContent")
         layout = QVBoxLayout(content)
-        layout.setContentsMargins(16, 8, 16, 16)
-        layout.setSpacing(10)
-        layout.addWidget(plain_label("Reports", object_name="title"))
-        layout.addWidget(self.as_of)
+        layout.setContentsMargins(16, 8, 16, 12)
+        layout.setSpacing(8)
+        layout.addLayout(heading)
         layout.addLayout(figures)
-        layout.addLayout(middle, 3)
-        layout.addLayout(bottom, 2)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        layout.addLayout(charts, 5)
+        layout.addLayout(tables, 4)
+        layout.addWidget(self._data_box())
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(self.scroll_area)
 
     def _data_box(self) -> QGroupBox:
         self.export_button = QPushButton("Export CSV…")
@@ -255,29 +263,28 @@ class ReportsScreen(QWidget):
         self.progress_label = plain_label("")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("secondary")
-        working = QHBoxLayout()
+        self.work = QWidget()
+        working = QHBoxLayout(self.work)
+        working.setContentsMargins(0, 0, 0, 0)
+        working.addWidget(self.progress_label)
         working.addWidget(self.progress, 1)
         working.addWidget(self.cancel_button)
-        self.work = QWidget()
-        work_layout = QVBoxLayout(self.work)
-        work_layout.setContentsMargins(0, 0, 0, 0)
-        work_layout.addWidget(self.progress_label)
-        work_layout.addLayout(working)
         self.work.setVisible(False)
         self.outcome = plain_label("")  # what the last export or purge did, or why it failed
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        buttons = QGridLayout()
-        buttons.addWidget(self.export_button, 0, 0)
-        buttons.addWidget(
-            plain_label("Orders as a CSV file, numbers masked.", object_name="subtitle"), 0, 1
+        self.outcome.setVisible(False)
+        actions = QHBoxLayout()
+        actions.addWidget(self.export_button)
+        actions.addWidget(
+            plain_label("Every order as a CSV file, numbers masked.", object_name="subtitle"), 1
         )
-        buttons.addWidget(self.purge_button, 1, 0)
-        buttons.addWidget(self.held, 1, 1)
-        buttons.setColumnStretch(1, 1)
+        actions.addSpacing(16)
+        actions.addWidget(self.purge_button)
+        actions.addWidget(self.held, 1)
         self.export_button.clicked.connect(self.export_csv)
         self.purge_button.clicked.connect(self.confirm_purge)
         self.cancel_button.clicked.connect(self._cancel_export)
-        return _box("Export and customer data", buttons, self.work, self.outcome)
+        return _box("Export and customer data", actions, self.work, self.outcome)
 
     # -- the report ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -356,7 +363,7 @@ class ReportsScreen(QWidget):
     def export_to(self, path: Path) -> None:
         cancel = threading.Event()
         self._cancel = cancel
-        self._begin("export", f"Exporting the orders to {path.name}…", cancellable=True)
+        self._begin("export", "Exporting orders…", cancellable=True)
         reports, relay = self._reports, self.relay
         self._ops.query(
             lambda: reports.export_csv(path, progress=relay.export, cancel=cancel),
@@ -373,11 +380,9 @@ class ReportsScreen(QWidget):
 
     def _exported(self, result: ExportResult) -> None:
         if result.cancelled:
-            self.outcome.setText("Export cancelled: no file was written.")
+            self._say("Export cancelled: no file was written.")
         else:
-            self.outcome.setText(
-                f"✓ Saved {result.rows:,} orders to {result.path} (phone numbers masked)."
-            )
+            self._say(f"✓ Saved {result.rows:,} orders to {result.path} (phone numbers masked).")
 
     # -- purge --------------------------------------------------------------------------------
     def confirm_purge(self) -> None:
@@ -402,7 +407,7 @@ class ReportsScreen(QWidget):
             self.purge()
 
     def purge(self) -> None:
-        self._begin("purge", "Purging customer data…", cancellable=False)
+        self._begin("purge", "Purging…", cancellable=False)
         writer, relay = self._writer, self.relay
         self._ops.query(
             lambda: purge_customer_data(writer, progress=relay.purge, initiator=INITIATOR),
@@ -425,17 +430,28 @@ class ReportsScreen(QWidget):
         ]
         if result.removed_copies:
             lines.append(f"Removed {len(result.removed_copies)} copies from before upgrades.")
-        self.outcome.setText("\n".join(lines))
+        self._say("\n".join(lines))
         self.refresh()
+
+    def _say(self, text: str) -> None:
+        self.outcome.setText(text)
+        self.outcome.setVisible(bool(text))
+        if text:
+            self._reveal(self.outcome)
+
+    def _reveal(self, widget: QWidget) -> None:
+        """Scroll to a line that just appeared (on a small screen the box is at the bottom)."""
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(widget))
 
     # -- long work ----------------------------------------------------------------------------
     def _begin(self, task: str, text: str, *, cancellable: bool) -> None:
         self._task = task
-        self.outcome.setText("")
+        self._say("")
         self.progress_label.setText(text)
         self.progress.setRange(0, 0)  # busy until the first count arrives
         self.cancel_button.setVisible(cancellable)
         self.work.setVisible(True)
+        self._reveal(self.work)
         self.export_button.setEnabled(False)
         self.purge_button.setEnabled(False)
 
@@ -446,7 +462,7 @@ class ReportsScreen(QWidget):
         self.progress.setValue(progress.done)
 
     def _failed(self, failure: OpFailed) -> None:
-        self.outcome.setText(f"⚠ {failure.title} failed: {failure.text}")
+        self._say(f"⚠ {failure.title} failed: {failure.text}")
 
     def _ended(self) -> None:
         self._task = None
@@ -461,19 +477,31 @@ class ReportsScreen(QWidget):
         return self._task is not None
 
 
-def _box(title: str, *parts: QWidget | QGridLayout) -> QGroupBox:
+def _box(title: str, *parts: QWidget | QHBoxLayout) -> QGroupBox:
     box = QGroupBox(title)
     layout = QVBoxLayout(box)
     for part in parts:
-        if isinstance(part, QGridLayout):
+        if isinstance(part, QHBoxLayout):
             layout.addLayout(part)
         else:
             layout.addWidget(part, 1 if isinstance(part, BarChart | QTableView) else 0)
     return box
 
 
+class _FigureTable(QTableView):
+    """A short read-only table: its preferred height is a header and four rows, so the screen
+    fits a laptop; more rows scroll."""
+
+    ROWS = 4
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        rows = self.verticalHeader().defaultSectionSize() * self.ROWS
+        return QSize(hint.width(), self.horizontalHeader().sizeHint().height() + rows + 4)
+
+
 def _table(model: MakeTimesModel, name: str) -> QTableView:
-    table = QTableView()
+    table = _FigureTable()
     table.setModel(model)
     table.setAccessibleName(name)
     table.verticalHeader().setVisible(False)
@@ -506,8 +534,5 @@ def _texts(report: EventReport) -> str:
 
 def _held(report: EventReport) -> str:
     if not (report.numbers_held or report.texts_held):
-        return f"No phone numbers or texts are stored ({report.customers:,} customers counted)."
-    return (
-        f"Stored now: {report.numbers_held:,} customers' phone numbers and "
-        f"{report.texts_held:,} texts."
-    )
+        return "No phone numbers or texts stored."
+    return f"Stored: {report.numbers_held:,} phone numbers, {report.texts_held:,} texts."

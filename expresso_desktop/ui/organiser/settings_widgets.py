@@ -32,6 +32,9 @@ from expresso_desktop.ui.common.widgets import plain_label
 INITIATOR = "ui:settings"
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 FORM_WIDTH = 760  # a form wider than this is hard to read across
+NOT_A_COLOUR = (  # the swatch of a code that is no colour: a "?" on a dashed outline
+    "QPushButton#swatch { background: #ffffff; color: #9b1c1c; border: 2px dashed #9b1c1c; }"
+)
 
 
 def error_line() -> QLabel:
@@ -261,7 +264,7 @@ class ColourField(QWidget):
         self.swatch.setStyleSheet(
             f"QPushButton#swatch {{ background: {colour}; border: 1px solid #8a7564; }}"
             if colour
-            else "QPushButton#swatch { background: #ffffff; border: 2px dashed #a1261c; }"
+            else NOT_A_COLOUR
         )
         self.swatch.setText("" if colour else "?")
 

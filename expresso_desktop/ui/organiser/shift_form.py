@@ -88,6 +88,7 @@ class ShiftForm(QWidget):
         self.confirm_box: QMessageBox | None = None
         self._breaks: list[BreakBar] = []
         self._filling = False  # code is filling the form: no checks until it is done
+        self._drawn = False  # a new shift is drawn once the user starts on it
         self._saving = False
         self._reload: int | None = None  # just saved: reload it from the next plan
         self._build()
@@ -153,9 +154,9 @@ class ShiftForm(QWidget):
         layout.addStretch(1)
 
         for choice in (self.person, self.station, self.role):
-            choice.currentIndexChanged.connect(self._changed)
+            choice.currentIndexChanged.connect(self._edited)
         for edit in (self.starts, self.ends):
-            edit.dateTimeChanged.connect(self._changed)
+            edit.dateTimeChanged.connect(self._edited)
         self.break_list.currentRowChanged.connect(
             lambda row: self.remove_break_button.setEnabled(row >= 0)
         )
@@ -226,6 +227,7 @@ class ShiftForm(QWidget):
         self.editing = None
         self._breaks = []
         station = station_id if starts_at is not None else self.station.currentData()
+        self._drawn = starts_at is not None  # a slot picked: the user started on it
         self._fill(self.person.currentData(), station, start, start + DEFAULT_LENGTH, "barista")
         self.delete_button.setEnabled(False)
         if not keep_message:
@@ -282,15 +284,20 @@ class ShiftForm(QWidget):
         end = _after(wall_time(self.break_ends.time()), start)
         self._breaks.append(BreakBar(None, start, end))
         self._breaks.sort(key=lambda b: b.starts_at)
-        self._changed()
+        self._edited()
 
     def remove_break(self) -> None:
         row = self.break_list.currentRow()
         if 0 <= row < len(self._breaks):
             del self._breaks[row]
-            self._changed()
+            self._edited()
 
     # -- checking --------------------------------------------------------------------------------
+    def _edited(self) -> None:
+        if not self._filling:
+            self._drawn = True
+            self._changed()
+
     def _changed(self) -> None:
         if self._filling:
             return
@@ -349,6 +356,8 @@ class ShiftForm(QWidget):
     def _bar(self, draft: ShiftDraft | None, problems: tuple[str, ...] | None) -> DraftBar | None:
         if draft is None or self._unchanged(draft):
             return None  # an unchanged stored shift is drawn as itself
+        if draft.id is None and not self._drawn:
+            return None  # a blank form is not a plan yet
         return DraftBar(
             replaces=draft.id,
             station_id=draft.station_id,

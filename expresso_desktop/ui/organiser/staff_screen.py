@@ -46,6 +46,7 @@ from expresso_desktop.ui.organiser.editing import (
 )
 
 INITIATOR = "ui:staff"
+FORM_WIDTH = 430
 STATS_DELAY_MS = 1500  # orders come in bursts: one stats read per burst
 EMPTY_TEXT = "No staff yet — fill in the form on the right to add the first person."
 
@@ -112,8 +113,10 @@ class StaffScreen(QWidget):
         left.addWidget(self.table, 1)
         left.addWidget(self.empty)
         columns = QHBoxLayout()
-        columns.addLayout(left, 2)
-        columns.addWidget(self._form(), 1)
+        form = self._form()
+        form.setFixedWidth(FORM_WIDTH)
+        columns.addLayout(left, 1)
+        columns.addWidget(form)
         title_row = QHBoxLayout()
         title_row.addWidget(plain_label("Staff", object_name="title"))
         title_row.addStretch(1)
@@ -144,7 +147,7 @@ class StaffScreen(QWidget):
 
     def _form(self) -> QGroupBox:
         self.name = QLineEdit()
-        self.name.setPlaceholderText("First name, or how the team knows them")
+        self.name.setPlaceholderText("First name, as the team knows them")
         self.name.setAccessibleName("Name")
         self.name_error = self._error_label()
         self.role = QComboBox()
@@ -179,7 +182,7 @@ class StaffScreen(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
         buttons.addWidget(self.active_button)
-        box = QGroupBox("Person")
+        box = self.form_box = QGroupBox("Add a person")
         layout = QVBoxLayout(box)
         layout.addLayout(form)
         layout.addWidget(self.stats)
@@ -243,8 +246,9 @@ class StaffScreen(QWidget):
         self.skills.clear()
         self.pin.clear()
         self.role.setCurrentIndex(self.role.findData("barista"))
-        self.pin.setPlaceholderText("4–8 digits (optional: needed to log in at a station)")
-        self.pin_state.setText("")
+        self.pin.setPlaceholderText("4–8 digits, optional")
+        self.pin_state.setText("Needed to log in at a station; it can be set later.")
+        self.form_box.setTitle("Add a person")
         self.stats.setText("")
         self.save_button.setText("Add person")
         self.active_button.setVisible(False)
@@ -271,14 +275,13 @@ class StaffScreen(QWidget):
 
     def _show_person(self, row: StaffRow) -> None:
         """What the form shows about a stored person that the fields don't."""
+        self.form_box.setTitle(f"Change {row.name}")
         self.pin_state.setText(
             "✓ Has a PIN — type a new one to reset it" if row.has_pin else "— No PIN yet"
         )
-        self.pin.setPlaceholderText(
-            "New PIN (leave empty to keep)" if row.has_pin else "4–8 digits"
-        )
+        self.pin.setPlaceholderText("Leave empty to keep it" if row.has_pin else "4–8 digits")
         self.stats.setText(
-            f"Made {row.drinks_made} drinks in {row.orders_made} orders · median make time "
+            f"Made {row.drinks_made} drinks in {row.orders_made} orders · median make "
             f"{make_time(row.median_make_s)}"
             + ("" if row.active else " · ○ Inactive: cannot log in at a station")
         )

@@ -1,15 +1,20 @@
-"""A stock level drawn as a bar in a table cell: filled to the level against the par level, a
-tick where the low mark sits, and the fill's colour by state. The state is never colour alone:
-the table's status column says it in words ("▲ LOW", "✕ OUT"), and the bar's tooltip and
+"""Stock items as a table with bars: the model (item, level bar, status in words, amount on
+hand) and the delegate that draws a level as a bar — filled to the level against the par
+level, a tick where the low mark sits, the fill's colour by state. The state is never colour
+alone: the status column says it in words ("▲ LOW", "✕ OUT"), and the bar's tooltip and
 accessible text give the amounts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from expresso_desktop.services.stock_views import StockRow, quantity
+from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
 
 BAR_ROLE = Qt.ItemDataRole.UserRole + 10
 TRACK = QColor("#efe6dc")
@@ -57,7 +62,7 @@ class StockBarDelegate(QStyledItemDelegate):
         style.drawPrimitive(
             QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
         )
-        rect = QRectF(option.rect).adjusted(MARGIN, 0, -MARGIN, 0)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(MARGIN, 0, -MARGIN, 0)
         track = QRectF(rect.left(), rect.center().y() - BAR_HEIGHT / 2, rect.width(), BAR_HEIGHT)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -81,3 +86,32 @@ class StockBarDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         return QSize(180, BAR_HEIGHT + 2 * MARGIN)
+
+
+class StockTableModel(KeyedTableModel[StockRow]):
+    """Every item of every station (a proxy shows one station's, by ``STATION_ROLE``)."""
+
+    HEADERS = ("Item", "Level", "Status", "On hand")
+    STATION_ROLE = Qt.ItemDataRole.UserRole + 2
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == self.ID_ROLE:
+            return row.id
+        if role == self.STATION_ROLE:
+            return str(row.station_id)
+        if role == BAR_ROLE and column == 1:
+            return Bar.of(row.level, row.par, row.low_threshold, row.state)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _spoken(row) if column == 1 else None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (row.label, "", row.state_word, row.amount)[column]
+
+
+def _spoken(row: StockRow) -> str:
+    low = f"; low at {quantity(row.low_threshold)} {row.unit}" if row.low_threshold else ""
+    return f"{row.label}: {row.amount}{low} — {row.state_word}"

@@ -286,9 +286,9 @@ class DayTimeline(QWidget):
         for lane, top, height in self._rows:
             self._paint_lane(painter, lane, top, height)
         self._paint_axis(painter)
+        self._paint_now(painter)  # under the bars: it never hides their words
         for placed in self._placed:
             self._paint_bar(painter, placed)
-        self._paint_now(painter)
         painter.end()
 
     def _paint_axis(self, painter: QPainter) -> None:
