@@ -77,7 +77,7 @@ def open_oat(screen: InventoryScreen, org: Organiser, number: int) -> int:
     oat = item(org, number, "milk:oat").id
     assert oat is not None
     screen.select_item(oat)
-    assert screen.item_title.text() == "Oat milk"
+    assert screen.item.heading.text() == "Oat milk"
     return oat
 
 
@@ -87,12 +87,12 @@ def test_oat_marked_out_at_station_1_sends_an_oat_latte_to_station_2(
     window, screen = organiser.window, organiser.window.inventory_screen
     oat = open_oat(screen, organiser, 1)
     assert shown(screen, "Oat milk")[2:] == ["● OK", "10,000 of 10,000 ml"]
-    qtbot.mouseClick(screen.out_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.item.out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: row(screen, oat).marked_out)
     assert item(organiser, 1, "milk:oat").out_of_stock
     assert shown(screen, "Oat milk")[2] == "✕ OUT · marked"
-    assert screen.out_button.text() == "Back in stock"
-    assert screen.message.text() == "Oat milk is marked out at Station 1."
+    assert screen.item.out_button.text() == "Back in stock"
+    assert screen.item.message.text() == "Oat milk is marked out at Station 1."
     assert screen.stations.item(0).text() == "Station 1\n✕ 1 out"
     save_screenshot(window, "organiser-inventory", tmp_path)
 
@@ -108,7 +108,7 @@ def test_oat_marked_out_at_station_1_sends_an_oat_latte_to_station_2(
     assert order.station_id == station_id(organiser, 2)
     # back in: the next one may go to station 1 again
     window.nav.show_screen("inventory")
-    qtbot.mouseClick(screen.out_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.item.out_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not row(screen, oat).marked_out)
     assert screen.stations.item(0).text() == "Station 1\n● All stocked"
 
@@ -136,16 +136,16 @@ def test_a_drink_made_drops_the_bar_and_a_restock_brings_it_back(
     used = 10_000 - row(screen, oat).level
     bar = screen.proxy.index(0, 1).data(BAR_ROLE)
     assert isinstance(bar, Bar)
-    assert screen.item_state.text().startswith("● OK — ")
-    assert screen.restock_hint.text() == f"Back to par: +{used:,.0f} ml"
-    assert screen.restock_qty.value() == used  # the default: back to par
-    qtbot.mouseClick(screen.restock_button, Qt.MouseButton.LeftButton)
+    assert screen.item.state.text().startswith("● OK — ")
+    assert screen.item.restock_hint.text() == f"Back to par: +{used:,.0f} ml"
+    assert screen.item.restock_qty.value() == used  # the default: back to par
+    qtbot.mouseClick(screen.item.restock_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: row(screen, oat).level == 10_000)
-    assert screen.message.text() == f"Restocked Oat milk: +{used:,.0f} ml."
+    assert screen.item.message.text() == f"Restocked Oat milk: +{used:,.0f} ml."
     assert item(organiser, 1, "milk:oat").level == 10_000
     # a physical count: a new generation, under the low mark
-    screen.count_value.setValue(1500)
-    qtbot.mouseClick(screen.count_button, Qt.MouseButton.LeftButton)
+    screen.item.count_value.setValue(1500)
+    qtbot.mouseClick(screen.item.count_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: row(screen, oat).generation == 1)
     assert shown(screen, "Oat milk")[2:] == ["▲ LOW", "1,500 of 10,000 ml"]
     assert shown(screen, "Oat milk")[1] == "Oat milk: 1,500 of 10,000 ml; low at 2,000 ml — ▲ LOW"
@@ -163,22 +163,22 @@ def test_an_item_is_added_from_the_menu_and_its_limits_checked(
     screen.add_choice.setCurrentIndex(labels.index("Soy milk"))
     assert screen.add_level.value() == 6000 and screen.add_unit.text() == "ml"
     qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: screen.item_title.text() == "Soy milk")
+    qtbot.waitUntil(lambda: screen.item.heading.text() == "Soy milk")
     assert shown(screen, "Soy milk")[2:] == ["● OK", "6,000 of 6,000 ml"]
-    assert screen.message.text() == "Station 2 now tracks Soy milk."
+    assert screen.item.message.text() == "Station 2 now tracks Soy milk."
     assert "Soy milk" not in [
         screen.add_choice.itemText(i) for i in range(screen.add_choice.count())
     ]
-    screen.unit.setText("")
-    qtbot.mouseClick(screen.limits_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: screen.errors["unit"].isVisible())
-    assert screen.errors["unit"].text() == "✕ A unit is 1-12 characters (ml, g, cups)"
-    screen.unit.setText("ml")
-    screen.par.setValue(8000)
-    screen.low.setValue(2500)
-    qtbot.mouseClick(screen.limits_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: screen.message.text() == "Saved the limits of Soy milk.")
+    screen.item.unit.setText("")
+    qtbot.mouseClick(screen.item.limits_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.item.errors["unit"].isVisible())
+    assert screen.item.errors["unit"].text() == "✕ A unit is 1-12 characters (ml, g, cups)"
+    screen.item.unit.setText("ml")
+    screen.item.par.setValue(8000)
+    screen.item.low.setValue(2500)
+    qtbot.mouseClick(screen.item.limits_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.item.message.text() == "Saved the limits of Soy milk.")
     soy = item(organiser, 2, "milk:soy")
     assert (soy.unit, soy.par, soy.low_threshold, soy.level) == ("ml", 8000, 2500, 6000)
     assert shown(screen, "Soy milk")[3] == "6,000 of 8,000 ml"
-    assert not screen.errors["unit"].isVisible()
+    assert not screen.item.errors["unit"].isVisible()

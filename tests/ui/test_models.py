@@ -28,7 +28,6 @@ from expresso_desktop.services.pairing import DeviceRow
 from expresso_desktop.sms.message_log import LoggedText
 from expresso_desktop.sync.station_service import StationOrder
 from expresso_desktop.ui.barista.queue_model import ORDER_ROLE, QueueModel
-from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
 from expresso_desktop.ui.organiser.devices_model import DevicesTableModel
 from expresso_desktop.ui.organiser.message_log_model import STATUS, MessageLogModel
@@ -93,7 +92,6 @@ def test_devices_table(tested: list[QAbstractItemModelTester]) -> None:
     model.set_rows([])
 
 
-
 def _text(n: int, status: str = "pending", *, at: int = 0) -> LoggedText:
     return LoggedText(
         id=n,
@@ -130,6 +128,7 @@ def test_message_log_table(tested: list[QAbstractItemModelTester]) -> None:
     assert model.open_ids == {7, 3}
     model.reset_rows([])
 
+
 def _station_order(n: int, status: OrderStatus = OrderStatus.NEW) -> StationOrder:
     latte = DrinkSpec("latte", "large", "oat", 0, 1, ())
     return StationOrder(f"s{n}", f"A{n:03}", status, f"Name {n}", (latte,), T0 + timedelta(n))
@@ -155,12 +154,6 @@ def test_barista_queue(tested: list[QAbstractItemModelTester]) -> None:
     assert [o.id for o in model.orders()] == ["s4", "s2", "s3"]
     model.touch_all()
     model.update([])
-
-
-def test_menu_table(tested: list[QAbstractItemModelTester], menu: Any) -> None:
-    model = MenuTableModel(menu)
-    _attach(model, tested)
-    assert model.rowCount() == len(menu.drinks) and model.columnCount() == 4
 
 
 class _Lying(QAbstractListModel):

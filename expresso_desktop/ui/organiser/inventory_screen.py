@@ -13,7 +13,6 @@ bar drops as the drink is marked Done, without a refresh.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import (
     QItemSelection,
@@ -26,16 +25,12 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDoubleSpinBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,20 +39,23 @@ from PySide6.QtWidgets import (
 from expresso_desktop.core.menu import StockItemSpec
 from expresso_desktop.services import stock_views
 from expresso_desktop.services.pairing import StationChoice
-from expresso_desktop.services.stock_views import ItemLimits, StockReads, StockRow, quantity
+from expresso_desktop.services.stock_views import ItemLimits, StockReads, StockRow
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
-from expresso_desktop.ui.organiser.editing import ERROR_STYLE, OK_STYLE, ROW_HEIGHT, capital
-from expresso_desktop.ui.organiser.stock_bar import BAR_ROLE, Bar, StockBarDelegate
+from expresso_desktop.ui.organiser.editing import ROW_HEIGHT, capital
+from expresso_desktop.ui.organiser.stock_bar import StockBarDelegate, StockTableModel
+from expresso_desktop.ui.organiser.stock_item_panel import (
+    INITIATOR,
+    StockItemPanel,
+    amount_box,
+    error_label,
+    secondary_button,
+)
 
-INITIATOR = "ui:inventory"
-AMOUNT_MAX = stock_views.AMOUNT_MAX
 NO_STATIONS = "No stations yet — add one on the Stations screen, then give it stock here."
 NO_ITEMS = "{station} tracks no stock yet — add one from the menu's stock list with “Add an item”."
-NOTHING_PICKED = "Select an item on the left to restock, count or mark it out."
 SCREEN_STYLE = """
 QPushButton { min-height: 28px; }
 QDoubleSpinBox, QComboBox { min-height: 36px; }
@@ -75,57 +73,6 @@ QListWidget#stations::item:selected { background: #ffffff; color: #2b1d14;
 """
 
 
-class StockTableModel(KeyedTableModel[StockRow]):
-    """Every item of every station; a proxy shows one station's."""
-
-    HEADERS = ("Item", "Level", "Status", "On hand")
-    STATION_ROLE = Qt.ItemDataRole.UserRole + 2
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == self.ID_ROLE:
-            return row.id
-        if role == self.STATION_ROLE:
-            return str(row.station_id)
-        if role == BAR_ROLE and column == 1:
-            return Bar.of(row.level, row.par, row.low_threshold, row.state)
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return _spoken(row) if column == 1 else None
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (row.label, "", row.state_word, row.amount)[column]
-
-
-def _spoken(row: StockRow) -> str:
-    low = f"; low at {quantity(row.low_threshold)} {row.unit}" if row.low_threshold else ""
-    return f"{row.label}: {row.amount}{low} — {row.state_word}"
-
-
-def _amount_box(name: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(0, AMOUNT_MAX)
-    box.setDecimals(0)
-    box.setGroupSeparatorShown(True)
-    box.setAccessibleName(name)
-    return box
-
-
-def _error_label() -> QLabel:
-    label = plain_label("")
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
-
-
-def _secondary(text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName("secondary")
-    return button
-
-
 class InventoryScreen(QWidget):
     def __init__(
         self,
@@ -139,10 +86,8 @@ class InventoryScreen(QWidget):
         self.setStyleSheet(SCREEN_STYLE)
         self._ops, self._writer, self._reads = ops, writer, reads
         self.station_id: int | None = None  # the station shown
-        self.current: int | None = None  # the item the panel acts on
         self._stations: list[StationChoice] = []
         self._menu_items: tuple[StockItemSpec, ...] = ()
-        self._touched: set[str] = set()  # amount boxes the user typed in since the last default
 
         self.stations = QListWidget()
         self.stations.setObjectName("stations")
@@ -163,7 +108,8 @@ class InventoryScreen(QWidget):
         middle.addWidget(self.table, 1)
         middle.addWidget(self.empty)
         right = QVBoxLayout()
-        right.addWidget(self._item_panel())
+        self.item = StockItemPanel(ops, writer, self._applied)
+        right.addWidget(self.item)
         right.addWidget(self._add_panel())
         right.addStretch(1)
         right_widget = QWidget()
@@ -196,7 +142,6 @@ class InventoryScreen(QWidget):
         self.station_reads.want(None)
         self.item_reads.want(None)
         self._read_menu()
-        self._show_item(None)
 
     # -- layout -----------------------------------------------------------------------------------
     def _table(self) -> QTableView:
@@ -217,86 +162,13 @@ class InventoryScreen(QWidget):
         table.activated.connect(self._on_pick)
         return table
 
-    def _item_panel(self) -> QGroupBox:
-        self.item_title = plain_label("", object_name="itemTitle")
-        self.item_state = plain_label("")
-        self.restock_qty = _amount_box("Restock amount")
-        self.restock_unit = plain_label("")
-        self.restock_button = QPushButton("Restock")
-        self.restock_hint = plain_label("", object_name="subtitle")
-        self.count_value = _amount_box("Counted amount")
-        self.count_unit = plain_label("")
-        self.count_button = _secondary("Record count")
-        self.out_button = _secondary("Mark out")
-        self.out_hint = plain_label("", object_name="subtitle")
-        self.unit = QLineEdit()
-        self.unit.setMaxLength(stock_views.UNIT_MAX)
-        self.unit.setAccessibleName("Unit")
-        self.low = _amount_box("Low mark")
-        self.par = _amount_box("Par level")
-        self.limits_button = _secondary("Save limits")
-        self.message = plain_label("")
-        self.errors = {
-            "qty": _error_label(),
-            "count": _error_label(),
-            "unit": _error_label(),
-            "low_threshold": _error_label(),
-            "par": _error_label(),
-        }
-
-        restock = QHBoxLayout()
-        restock.addWidget(self.restock_qty, 1)
-        restock.addWidget(self.restock_unit)
-        restock.addWidget(self.restock_button)
-        count = QHBoxLayout()
-        count.addWidget(self.count_value, 1)
-        count.addWidget(self.count_unit)
-        count.addWidget(self.count_button)
-        out = QHBoxLayout()
-        out.addWidget(self.out_button)
-        out.addWidget(self.out_hint, 1)
-        limits = QGridLayout()
-        for column, (title, field) in enumerate(
-            (("Low at", self.low), ("Par", self.par), ("Unit", self.unit))
-        ):
-            limits.addWidget(plain_label(title, object_name="subtitle"), 0, column)
-            limits.addWidget(field, 1, column)
-        limits.setColumnStretch(0, 3)
-        limits.setColumnStretch(1, 3)
-        limits.setColumnStretch(2, 2)
-        save = QHBoxLayout()
-        save.addWidget(self.message, 1)
-        save.addWidget(self.limits_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.item_box = QGroupBox("Item")
-        box = QVBoxLayout(self.item_box)
-        box.addWidget(self.item_title)
-        box.addWidget(self.item_state)
-        box.addLayout(restock)
-        box.addWidget(self.restock_hint)
-        box.addWidget(self.errors["qty"])
-        box.addLayout(count)
-        box.addWidget(self.errors["count"])
-        box.addLayout(out)
-        box.addLayout(limits)
-        for key in ("low_threshold", "par", "unit"):
-            box.addWidget(self.errors[key])
-        box.addLayout(save)
-
-        self.restock_qty.valueChanged.connect(lambda _v: self._touched.add("qty"))
-        self.count_value.valueChanged.connect(lambda _v: self._touched.add("count"))
-        self.restock_button.clicked.connect(self.restock)
-        self.count_button.clicked.connect(self.count)
-        self.out_button.clicked.connect(self.toggle_out)
-        self.limits_button.clicked.connect(self.save_limits)
-        return self.item_box
-
     def _add_panel(self) -> QGroupBox:
         self.add_choice = QComboBox()
         self.add_choice.setAccessibleName("Item to add")
-        self.add_level = _amount_box("Amount on hand")
+        self.add_level = amount_box("Amount on hand")
         self.add_unit = plain_label("")
-        self.add_button = _secondary("Add")
-        self.add_error = _error_label()
+        self.add_button = secondary_button("Add")
+        self.add_error = error_label()
         self.add_box = QGroupBox("Add an item")
         level = QHBoxLayout()
         level.addWidget(QLabel("On hand"))
@@ -365,11 +237,15 @@ class InventoryScreen(QWidget):
         self._label_stations()
         self._fill_addable()
         self._show_empty()
-        at = self.model.row_of(self.current) if self.current is not None else None
-        if self.current is not None and at is None:
-            self.message.setText("That item is no longer tracked.")
-            self.message.setStyleSheet("")
-        self._show_item(self.model.row_at(at) if at is not None else None, fresh=False)
+        shown = self.item.row
+        at = self.model.row_of(shown.id) if shown is not None else None
+        if shown is not None and at is None:
+            self.item.say("That item is no longer tracked.", ok=None)
+        self.item.show_item(
+            self.model.row_at(at) if at is not None else None,
+            self._station_label(),
+            fresh=at is None,
+        )
 
     def _rows(self) -> list[StockRow]:
         return [self.model.row_at(i) for i in range(self.model.rowCount())]
@@ -404,10 +280,9 @@ class InventoryScreen(QWidget):
         self.station_id = None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
         key = "" if self.station_id is None else str(self.station_id)
         self.proxy.setFilterRegularExpression(QRegularExpression(f"^{key}$"))
-        self.current = None
         self.table.clearSelection()
-        self.message.setText("")
-        self._show_item(None)
+        self.item.say("")
+        self.item.show_item(None, "")
         self._fill_addable()
         self._show_empty()
 
@@ -431,159 +306,17 @@ class InventoryScreen(QWidget):
             self._pick(self.model.row_at(source.row()))
 
     def _pick(self, row: StockRow) -> None:
-        if row.id != self.current:
-            self.current = row.id
-            self.message.setText("")
-            self._show_item(row)
-
-    # -- the item panel ---------------------------------------------------------------------------
-    def _show_item(self, row: StockRow | None, *, fresh: bool = True) -> None:
-        """The panel for ``row`` (None: nothing picked). ``fresh``: a new pick or after our own
-        action, so the amount boxes take their defaults again; else only what the user has
-        not typed in follows the row."""
-        picked = row is not None
-        for widget in (
-            self.restock_qty,
-            self.restock_button,
-            self.count_value,
-            self.count_button,
-            self.out_button,
-            self.unit,
-            self.low,
-            self.par,
-            self.limits_button,
-        ):
-            widget.setEnabled(picked)
-        if row is None:
-            self.item_box.setTitle("Item")
-            self.item_title.setText("")
-            self.item_state.setText(NOTHING_PICKED)
-            self.restock_hint.setText("")
-            self.out_hint.setText("")
-            for label in (self.restock_unit, self.count_unit):
-                label.setText("")
-            self._clear_errors()
-            return
-        if fresh:
-            self._touched.clear()
-            self._clear_errors()
-            self.unit.setText(row.unit)
-            self.low.setValue(row.low_threshold)
-            self.par.setValue(row.par)
-        self.item_box.setTitle(self._station_label())
-        self.item_title.setText(row.label)
-        low = f" · low at {quantity(row.low_threshold)} {row.unit}" if row.low_threshold else ""
-        self.item_state.setText(f"{row.state_word} — {row.amount}{low}")
-        self.restock_unit.setText(row.unit)
-        self.count_unit.setText(row.unit)
-        self._set_default(self.restock_qty, "qty", row.to_par or row.par or 1)
-        self._set_default(self.count_value, "count", max(0.0, row.level))
-        self.restock_hint.setText(
-            f"Back to par: +{quantity(row.to_par)} {row.unit}"
-            if row.to_par
-            else "At or over par: type how much arrived"
-        )
-        counted = f"Counted {row.generation} times. " if row.generation else ""
-        self.count_button.setToolTip(
-            f"{counted}A physical count sets the level to what you counted; uses recorded "
-            "before it are not taken off again."
-        )
-        self.out_button.setText("Back in stock" if row.marked_out else "Mark out")
-        self.out_hint.setText(
-            "Marked out: drinks that need it go to other stations."
-            if row.marked_out
-            else "Ran out? Drinks that need it then go to other stations."
-        )
-
-    def _set_default(self, box: QDoubleSpinBox, key: str, value: float) -> None:
-        if key in self._touched:
-            return
-        box.blockSignals(True)
-        box.setValue(value)
-        box.blockSignals(False)
-
-    def _clear_errors(self) -> None:
-        for label in self.errors.values():
-            label.setVisible(False)
-        self.add_error.setVisible(False)
+        if self.item.row is None or row.id != self.item.row.id:
+            self.item.say("")
+            self.item.show_item(row, self._station_label())
 
     def _station_label(self) -> str:
         return next((s.label for s in self._stations if s.id == self.station_id), "")
 
-    def _picked(self) -> StockRow | None:
-        at = self.model.row_of(self.current) if self.current is not None else None
-        return self.model.row_at(at) if at is not None else None
-
-    # -- actions ----------------------------------------------------------------------------------
-    def restock(self) -> None:
-        row = self._picked()
-        if row is None:
-            return
-        qty = self.restock_qty.value()
-        done = f"Restocked {row.label}: +{quantity(qty)} {row.unit}."
-        self._act(partial(stock_views.restock_item, item_id=row.id, qty=qty), done, "Restocking")
-
-    def count(self) -> None:
-        row = self._picked()
-        if row is None:
-            return
-        counted = self.count_value.value()
-        done = f"Counted {row.label}: {quantity(counted)} {row.unit}."
-        self._act(
-            partial(stock_views.count_item, item_id=row.id, counted=counted),
-            done,
-            "Recording a count",
-        )
-
-    def toggle_out(self) -> None:
-        row = self._picked()
-        if row is None:
-            return
-        out = not row.marked_out
-        where = self._station_label()
-        done = (
-            f"{row.label} is marked out at {where}."
-            if out
-            else f"{row.label} is back in at {where}."
-        )
-        self._act(partial(stock_views.mark_item, item_id=row.id, out=out), done, "Marking stock")
-
-    def save_limits(self) -> None:
-        row = self._picked()
-        if row is None:
-            return
-        limits = ItemLimits(self.unit.text(), self.low.value(), self.par.value())
-        done = f"Saved the limits of {row.label}."
-        self._act(
-            partial(stock_views.set_limits, item_id=row.id, limits=limits), done, "Saving limits"
-        )
-
-    def _act(self, fn: Any, done: str, label: str) -> None:
-        self._clear_errors()
-        self._ops.write(
-            self._writer,
-            fn,
-            initiator=INITIATOR,
-            on_done=partial(self._applied, done),
-            on_error=self._failed,
-            label=label,
-        )
-
-    def _applied(self, text: str, row: StockRow) -> None:
+    def _applied(self, row: StockRow) -> None:
+        """An action of the item panel left ``row`` so."""
         self.model.upsert([row])
         self._label_stations()
-        if row.id == self.current:
-            self._show_item(row)
-        self.message.setText(text)
-        self.message.setStyleSheet(OK_STYLE)
-
-    def _failed(self, failure: OpFailed) -> None:
-        label = self.errors.get(failure.field or "")
-        if label is not None:
-            label.setText(f"✕ {capital(failure.message)}")
-            label.setVisible(True)
-        self.message.setText(f"Not done: {failure.message}")
-        self.message.setStyleSheet(ERROR_STYLE)
 
     # -- adding -----------------------------------------------------------------------------------
     def _fill_addable(self) -> None:
@@ -621,6 +354,7 @@ class InventoryScreen(QWidget):
         if spec is None or station is None:
             return
         self.add_error.setVisible(False)
+        self.item.clear_errors()
         self._ops.write(
             self._writer,
             partial(
@@ -640,8 +374,7 @@ class InventoryScreen(QWidget):
         self.model.upsert([row])
         self._after_items()
         self.select_item(row.id)
-        self.message.setText(f"{self._station_label()} now tracks {row.label}.")
-        self.message.setStyleSheet(OK_STYLE)
+        self.item.say(f"{self._station_label()} now tracks {row.label}.")
 
     def _add_failed(self, failure: OpFailed) -> None:
         self.add_error.setText(f"✕ {capital(failure.message)}")

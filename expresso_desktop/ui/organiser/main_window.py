@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTableView
+from PySide6.QtWidgets import QMainWindow
 
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.services.event_admin import EventAdmin
@@ -22,7 +22,6 @@ from expresso_desktop.sms.gateway_status import GatewayStatus
 from expresso_desktop.sms.message_log import MessageLog
 from expresso_desktop.sms.phone import SimulatedPhone
 from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge
-from expresso_desktop.ui.common.menu_model import MenuTableModel
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
@@ -30,7 +29,6 @@ from expresso_desktop.ui.organiser.inventory_screen import InventoryScreen
 from expresso_desktop.ui.organiser.messages_screen import MessagesScreen
 from expresso_desktop.ui.organiser.navigation import Navigator
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
-from expresso_desktop.ui.organiser.parser_panel import ParserPanel
 from expresso_desktop.ui.organiser.reports_screen import ReportsScreen
 from expresso_desktop.ui.organiser.schedule_screen import ScheduleScreen
 from expresso_desktop.ui.organiser.settings_screen import SettingsScreen
@@ -77,17 +75,6 @@ class OrganiserWindow(QMainWindow):
         self.nav.add("messages", "Messages", self.messages_screen)
         # The Orders screen shows the order a text belongs to.
         self.messages_screen.open_order.connect(lambda _order: self.nav.show_screen("orders"))
-        self.menu_view = QTableView()
-        self.menu_view.setModel(MenuTableModel(parts.menu))
-        header = self.menu_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.menu_view.verticalHeader().setVisible(False)
-        self.parser_panel = ParserPanel(parts.menu)
-        menu_screen = QSplitter()
-        menu_screen.addWidget(self.menu_view)
-        menu_screen.addWidget(self.parser_panel)
-        self.nav.add("menu", "Menu", menu_screen)
         self.stations_screen = StationsScreen(
             parts.ops, parts.writer, parts.stations, parts.pairing, parts.host, parts.bridge
         )

@@ -225,8 +225,10 @@ class StationsScreen(QWidget):
         self.form.refused(failure.field, failure.message)
 
     def _settled(self) -> None:
+        """The save ended: the button again, leaving a refusal beside its field."""
         self._saving = False
-        self._validate()
+        problems = views.draft_problems(self.form.draft(self.editing), self._taken())
+        self.form.save_button.setEnabled(not problems)
 
     def _on_status(self, button: QAbstractButton) -> None:
         status = self.form.status_of(button)
@@ -382,12 +384,12 @@ class StationsScreen(QWidget):
                 self._upsert(row)
         self.empty.setVisible(self.model.rowCount() == 0)
         if self.editing is not None:
-            row = self._row(self.editing)
-            if row is None:
+            editing = self._row(self.editing)
+            if editing is None:
                 self.form.say("That station was removed.", ok=None)
                 self.new_station(keep_message=True)
             else:
-                self.form.show_status(row)
+                self.form.show_status(editing)
         self._validate()
 
     def _upsert(self, row: StationRow) -> None:

@@ -76,7 +76,7 @@ class StockItemPanel(QGroupBox):
         self._station = ""
         self._touched: set[str] = set()  # amount boxes typed in since their last default
 
-        self.title = plain_label("", object_name="itemTitle")
+        self.heading = plain_label("", object_name="itemTitle")
         self.state = plain_label("")
         self.restock_qty = amount_box("Restock amount")
         self.restock_unit = plain_label("")
@@ -107,7 +107,7 @@ class StockItemPanel(QGroupBox):
 
     def _lay_out(self) -> None:
         box = QVBoxLayout(self)
-        box.addWidget(self.title)
+        box.addWidget(self.heading)
         box.addWidget(self.state)
         for amount, unit, button in (
             (self.restock_qty, self.restock_unit, self.restock_button),
@@ -163,7 +163,7 @@ class StockItemPanel(QGroupBox):
             self.clear_errors()
         if row is None:
             self.setTitle("Item")
-            for label in (self.title, self.restock_hint, self.out_hint):
+            for label in (self.heading, self.restock_hint, self.out_hint):
                 label.setText("")
             for label in (self.restock_unit, self.count_unit):
                 label.setText("")
@@ -174,7 +174,7 @@ class StockItemPanel(QGroupBox):
             self.low.setValue(row.low_threshold)
             self.par.setValue(row.par)
         self.setTitle(station)
-        self.title.setText(row.label)
+        self.heading.setText(row.label)
         low = f" · low at {quantity(row.low_threshold)} {row.unit}" if row.low_threshold else ""
         self.state.setText(f"{row.state_word} — {row.amount}{low}")
         self.restock_unit.setText(row.unit)
