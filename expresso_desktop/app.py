@@ -117,6 +117,7 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     the change bridge, and the window with the services its tabs call. ``host.start()`` is the
     caller's."""
     from expresso_desktop.server.headless import build_components
+    from expresso_desktop.services.dashboard import DashboardReader
     from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.order_views import load_order_rows
     from expresso_desktop.services.pairing import PairingReads
@@ -163,6 +164,7 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         reports=ReportReader(services.engine, services.event_id, services.menus),
         stations=StationAdminReads(services.engine, services.event_id),
         stock=StockReads(services.engine, services.event_id),
+        dashboard=DashboardReader(services.engine, services.event_id),
     )
     return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
 

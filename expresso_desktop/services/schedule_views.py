@@ -133,7 +133,6 @@ class DraftProblem:
 
 @dataclass(frozen=True, slots=True)
 class HoursDraft:
-    id: int | None
     station_id: int | None
     day: date
     opens: time
@@ -267,21 +266,16 @@ def remove_shift(tx: Tx, shift_id: int) -> None:
 
 
 def save_hours_draft(tx: Tx, event_id: int, draft: HoursDraft) -> int:
-    """New hours, or a change to a row; a day has one row per station (and one event-wide):
-    a new draft for a day and station that already has hours changes that row."""
-    session = tx.session
-    row: OperatingHours | None
-    if draft.id is not None:
-        row = admin.live(session, OperatingHours, draft.id, "opening hours")
-    else:
-        row = session.exec(
-            select(OperatingHours).where(
-                OperatingHours.event_id == event_id,
-                OperatingHours.deleted == False,  # noqa: E712
-                OperatingHours.day == draft.day,
-                OperatingHours.station_id == draft.station_id,
-            )
-        ).first()
+    """The hours of a day for a station (or all): a day has one row per station and one for
+    all stations, so a draft for a day and station that has hours changes that row."""
+    row = tx.session.exec(
+        select(OperatingHours).where(
+            OperatingHours.event_id == event_id,
+            OperatingHours.deleted == False,  # noqa: E712
+            OperatingHours.day == draft.day,
+            OperatingHours.station_id == draft.station_id,  # None: IS NULL
+        )
+    ).first()
     if row is None:
         row = OperatingHours(
             event_id=event_id, day=draft.day, opens=draft.opens, closes=draft.closes

@@ -94,8 +94,8 @@ class StationRow:
 
 @dataclass(frozen=True, slots=True)
 class StationDraft:
-    """A station as a form holds it (``id`` None: a new one). The number of a stored station
-    does not change (customers text it: "at station 2")."""
+    """A station as a form holds it (``id`` None: a new one). The number and status of a
+    stored station are not changed by saving it (see ``save_station``)."""
 
     id: int | None
     number: int
@@ -165,10 +165,33 @@ def draft_problems(draft: StationDraft, taken: Collection[int] = ()) -> dict[str
     return problems
 
 
+def makes(
+    drinks: Collection[str], milks: Collection[str], extras: Collection[str], menu: MenuChoices
+) -> str:
+    """ "All 13 drinks · 5/9 milks · no extras": how much of the menu a station makes."""
+    parts = []
+    for kind, chosen, known in (
+        ("drinks", drinks, menu.drinks),
+        ("milks", milks, menu.milks),
+        ("extras", extras, menu.extras),
+    ):
+        have = len(set(chosen) & set(known))
+        if have == 0:
+            parts.append(f"no {kind}")
+        elif have == len(known):
+            parts.append(f"all {have} {kind}")
+        else:
+            parts.append(f"{have}/{len(known)} {kind}")
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 # -- writes (functions of a Tx, for the single writer) -----------------------------------------
 def save_station(tx: Tx, *, event_id: int, draft: StationDraft) -> StationRow:
-    """A new station or a change to one (not its number); what it makes checked against the
-    event's menu as stored now."""
+    """A new station or a change to one; what it makes checked against the event's menu as
+    stored now. A stored station keeps its number (customers text it) and its status (set at
+    once with ``set_status``, by the organiser or its barista: a save of other fields must not
+    undo a pause made meanwhile)."""
     problems = draft_problems(draft)
     if problems:
         field, reason = next(iter(problems.items()))
@@ -179,14 +202,13 @@ def save_station(tx: Tx, *, event_id: int, draft: StationDraft) -> StationRow:
         "name": draft.name.strip() or None,
         "location": draft.location.strip(),
         "map_url": draft.map_url.strip() or None,
-        "status": draft.status,
         "capabilities": station_admin.check_capabilities(
             {kind: list(names) for kind, names in caps.items()}, menu
         ),
     }
     if draft.id is None:
         station = station_admin.create_station(
-            tx, event_id=event_id, number=draft.number, fields=fields
+            tx, event_id=event_id, number=draft.number, fields={**fields, "status": draft.status}
         )
     else:
         station = station_admin.update_station(
@@ -266,27 +288,6 @@ def _row(
         devices=devices,
         last_seen=last_seen,
     )
-
-
-def makes(
-    drinks: Collection[str], milks: Collection[str], extras: Collection[str], menu: MenuChoices
-) -> str:
-    """ "All 13 drinks · 5/9 milks · no extras": how much of the menu a station makes."""
-    parts = []
-    for kind, chosen, known in (
-        ("drinks", drinks, menu.drinks),
-        ("milks", milks, menu.milks),
-        ("extras", extras, menu.extras),
-    ):
-        have = len(set(chosen) & set(known))
-        if have == 0:
-            parts.append(f"no {kind}")
-        elif have == len(known):
-            parts.append(f"all {have} {kind}")
-        else:
-            parts.append(f"{have}/{len(known)} {kind}")
-    text = " · ".join(parts)
-    return text[:1].upper() + text[1:]
 
 
 def _ago(span: timedelta) -> str:

@@ -44,7 +44,7 @@ KIND_LABELS: Mapping[str, str] = {
     "simulator": "Built-in simulator",
 }
 AUTO_TEXT = "auto (Twilio if configured, else the simulator)"
-SIMULATOR_DETAIL = "always available: customers' texts come from the Phone simulator tab"
+SIMULATOR_DETAIL = "always available: customers' texts come from the Messages screen's test phone"
 ANDROID_SECRETS = frozenset({"password", "signing_key"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 

@@ -24,8 +24,8 @@ from expresso_desktop.store.repositories import settings_repo
 from expresso_desktop.store.tables import SmsMessage
 
 SIMULATOR_TEXT = (
-    "Built-in simulator: no Twilio account configured. Customers' texts come from the Phone "
-    "simulator tab or `expresso sms-sim`."
+    "Built-in simulator: no Twilio account configured. Customers' texts come from the test "
+    "phone on the Messages screen or `expresso sms-sim`."
 )
 
 

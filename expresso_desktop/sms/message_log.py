@@ -16,11 +16,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, and_, col, func, not_, or_, select
 
@@ -264,13 +265,11 @@ class MessageLog:
         """The newest texts matching ``query`` (older than ``before_id`` when given)."""
         with read_session(self._engine) as session:
             head = _head(session)
-            statement = select(SmsMessage).where(*self._filters(session, query))
+            statement = _texts().where(*self._filters(session, query))
             if before_id is not None:
                 statement = statement.where(col(SmsMessage.id) < before_id)
-            found = session.exec(statement.order_by(col(SmsMessage.id).desc()).limit(limit + 1))
-            rows = list(found.all())
-            texts = _logged(session, rows[:limit])
-        return LogPage(texts, head, len(rows) > limit, utcnow())
+            rows = _read(session, statement.order_by(col(SmsMessage.id).desc()).limit(limit + 1))
+        return LogPage(rows[:limit], head, len(rows) > limit, utcnow())
 
     def changes(
         self,
@@ -288,28 +287,25 @@ class MessageLog:
         with read_session(self._engine) as session:
             head = _head(session)
             filters = self._filters(session, query)
-            fresh = session.exec(
-                select(SmsMessage)
+            fresh = _read(
+                session,
+                _texts()
                 .where(col(SmsMessage.id) > after_id, *filters)
                 .order_by(col(SmsMessage.id).desc())
-                .limit(limit + 1)
-            ).all()
-            moved: dict[int, SmsMessage] = {}
+                .limit(limit + 1),
+            )
+            moved: dict[int, LoggedText] = {}
             if wanted:
-                found = session.exec(select(SmsMessage).where(col(SmsMessage.id).in_(wanted)))
-                moved.update((row.id, row) for row in found.all() if row.id is not None)
+                found = _read(session, _texts().where(col(SmsMessage.id).in_(wanted)))
+                moved.update((text.id, text) for text in found)
             if query.problems_only and since is not None:
-                failed = session.exec(
-                    select(SmsMessage).where(
-                        col(SmsMessage.id) <= after_id,
-                        col(SmsMessage.updated_at) >= since - UPDATED_MARGIN,
-                        *filters,
-                    )
+                failed = _texts().where(
+                    col(SmsMessage.id) <= after_id,
+                    col(SmsMessage.updated_at) >= since - UPDATED_MARGIN,
+                    *filters,
                 )
-                moved.update((row.id, row) for row in failed.all() if row.id is not None)
-            new = _logged(session, fresh[:limit])
-            updated = _logged(session, list(moved.values()))
-        return LogChanges(new, updated, head, utcnow(), len(fresh) > limit)
+                moved.update((text.id, text) for text in _read(session, failed.limit(limit)))
+        return LogChanges(fresh[:limit], tuple(moved.values()), head, utcnow(), len(fresh) > limit)
 
     def queue(self) -> QueueStats:
         now = utcnow()
@@ -378,31 +374,60 @@ def _problem_clause() -> ColumnElement[bool]:
 
 
 def _head(session: Session) -> int:
-    return int(session.exec(select(func.max(SmsMessage.id))).one() or 0)
+    newest = session.connection().execute(sa.select(func.max(col(SmsMessage.id)))).scalar()
+    return int(newest or 0)
 
 
-def _logged(session: Session, rows: Sequence[SmsMessage]) -> tuple[LoggedText, ...]:
-    order_ids = {row.order_id for row in rows if row.order_id is not None}
-    numbers: dict[str, str | None] = {}
-    if order_ids:
-        found = session.exec(select(Order.id, Order.number).where(col(Order.id).in_(order_ids)))
-        numbers = dict(found.all())
-    return tuple(_text(row, numbers.get(row.order_id) if row.order_id else None) for row in rows)
+# A text's columns and its order's number: plain rows, no ORM objects (a page is read often).
+_COLUMNS = (
+    col(SmsMessage.id),
+    col(SmsMessage.direction),
+    col(SmsMessage.kind),
+    col(SmsMessage.from_number),
+    col(SmsMessage.to_number),
+    col(SmsMessage.body),
+    col(SmsMessage.status),
+    col(SmsMessage.error_code),
+    col(SmsMessage.order_id),
+    col(Order.number),
+    col(SmsMessage.created_at),
+    col(SmsMessage.updated_at),
+)
 
 
-def _text(row: SmsMessage, order_number: str | None) -> LoggedText:
-    assert row.id is not None
-    customer_side = row.from_number if row.direction == "in" else row.to_number
+def _texts() -> sa.Select[*tuple[Any, ...]]:
+    return sa.select(*_COLUMNS).outerjoin(Order, col(Order.id) == col(SmsMessage.order_id))
+
+
+def _read(session: Session, statement: sa.Select[*tuple[Any, ...]]) -> tuple[LoggedText, ...]:
+    return tuple(_text(*row) for row in session.connection().execute(statement))
+
+
+def _text(
+    message_id: int,
+    direction: Direction,
+    kind: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    status: str,
+    error_code: str | None,
+    order_id: str | None,
+    order_number: str | None,
+    created_at: datetime,
+    updated_at: datetime,
+) -> LoggedText:
+    customer_side = from_number if direction == "in" else to_number
     return LoggedText(
-        id=row.id,
-        direction=row.direction,
-        kind=row.kind,
+        id=message_id,
+        direction=direction,
+        kind=kind,
         number=customer_side if MASK in customer_side else mask_phone(customer_side),
-        body=row.body,
-        status=row.status,
-        error_code=row.error_code,
-        order_id=row.order_id,
+        body=body,
+        status=status,
+        error_code=error_code,
+        order_id=order_id,
         order_number=order_number,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=created_at,
+        updated_at=updated_at,
     )

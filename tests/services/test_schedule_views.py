@@ -52,7 +52,6 @@ def in_sydney(services: OrganiserServices) -> None:
 
 def hours(services: OrganiserServices, opens: int, closes: int, station: int | None = None) -> int:
     draft = HoursDraft(
-        None,
         None if station is None else station_id(services, station),
         DAY,
         time(opens),

@@ -96,7 +96,7 @@ def test_a_new_station_is_saved_with_its_capabilities(organiser: OrganiserServic
     assert (row.drinks, row.milks, row.extras) == (("latte", "flat white"), ("oat", "none"), ())
     assert row.makes == "2/13 drinks · 2/9 milks · no extras"
     assert logged(organiser, "stations")[-1].entity_id == str(row.id)
-    # an edit keeps the number; an empty name shows "Station 4"
+    # an edit keeps the number and the status; an empty name shows "Station 4"
     edit = replace(NEW, id=row.id, name="", map_url="", status="open", extras=("iced",))
     again = write(
         organiser,
@@ -106,7 +106,7 @@ def test_a_new_station_is_saved_with_its_capabilities(organiser: OrganiserServic
         row.id,
         "Station 4",
         None,
-        "open",
+        "paused",
         ("iced",),
     )
 
@@ -182,3 +182,5 @@ def test_the_menu_choices_are_the_events_menu(organiser: OrganiserServices) -> N
     choices = StationAdminReads(organiser.engine, organiser.event_id).menu_choices()
     assert choices.drinks[:3] == ("latte", "cappuccino", "flat white")
     assert "none" in choices.milks and "iced" in choices.extras
+    everything = station_admin_views.makes(choices.drinks, ("oat", "camel"), (), choices)
+    assert everything == "All 13 drinks · 1/9 milks · no extras"

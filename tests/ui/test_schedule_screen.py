@@ -49,8 +49,8 @@ def roster(tx: Tx) -> None:
     people, stations = _ids(tx)
     event_id = event.id or 0
     for station, opens, closes in ((None, 7, 16), (stations[3], 10, 15)):
-        draft = HoursDraft(None, station, DAY, time(opens), time(closes))
-        schedule_views.save_hours_draft(tx, event_id, draft)
+        hours = HoursDraft(station, DAY, time(opens), time(closes))
+        schedule_views.save_hours_draft(tx, event_id, hours)
     for name, station, start, end in (
         ("Sam", stations[1], 7, 11),
         ("Priya", stations[2], 8, 12),
@@ -248,7 +248,7 @@ def test_shifts_and_hours_written_elsewhere_appear_and_a_deleted_shift_goes(
         lambda tx: schedule_views.save_shift_draft(tx, services.event_id, draft), initiator="lan:1"
     )
     qtbot.waitUntil(lambda: "Jo 14:30–15:30 · runner" in screen.timeline.bar_texts())
-    hours = HoursDraft(None, None, DAY, time(6), time(16))
+    hours = HoursDraft(None, DAY, time(6), time(16))
     services.writer.run_sync(
         lambda tx: schedule_views.save_hours_draft(tx, services.event_id, hours), initiator="lan:1"
     )

@@ -24,7 +24,7 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlmodel import Session, and_, col, func, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx
@@ -235,10 +235,10 @@ def queue_depth(session: Session) -> int:
         .select_from(SmsMessage)
         .where(
             SmsMessage.direction == "out",
-            or_(
-                SmsMessage.status == PENDING,
-                and_(SmsMessage.status == CLAIMED, col(SmsMessage.sid).is_(None)),
-            ),
+            # The status index finds the few candidates. ``coalesce`` keeps SQLite off the sid
+            # index, which would visit every text without a sid (each TwiML reply) first.
+            col(SmsMessage.status).in_((PENDING, CLAIMED)),
+            or_(SmsMessage.status == PENDING, func.coalesce(col(SmsMessage.sid), "") == ""),
         )
     )
     return int(session.exec(query).one())

@@ -143,7 +143,6 @@ class HoursForm(QWidget):
         if self.plan is None:
             return
         draft = HoursDraft(
-            id=None,  # one row per day and station: the service finds it
             station_id=self._station(),
             day=self.plan.day,
             opens=wall_time(self.opens.time()),

@@ -169,6 +169,8 @@ class InventoryScreen(QWidget):
         self.add_unit = plain_label("")
         self.add_button = secondary_button("Add")
         self.add_error = error_label()
+        for widget in (self.add_button, self.add_level):
+            widget.setEnabled(False)  # until the menu's items are known
         self.add_box = QGroupBox("Add an item")
         level = QHBoxLayout()
         level.addWidget(QLabel("On hand"))
@@ -320,12 +322,17 @@ class InventoryScreen(QWidget):
 
     # -- adding -----------------------------------------------------------------------------------
     def _fill_addable(self) -> None:
+        """The menu's items the station does not track yet (rebuilt only when that changes: a
+        drink made re-reads stock, and must not close the list under the user's pointer)."""
         current = self.add_choice.currentData()
         specs = (
             stock_views.addable(self._menu_items, self._rows(), self.station_id)
             if self.station_id is not None
             else []
         )
+        listed = [self.add_choice.itemData(i) for i in range(self.add_choice.count())]
+        if listed == [s.name for s in specs]:
+            return
         self.add_choice.blockSignals(True)
         self.add_choice.clear()
         for spec in specs:

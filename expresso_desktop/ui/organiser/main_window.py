@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QMainWindow
 
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.services.dashboard import DashboardReader
 from expresso_desktop.services.event_admin import EventAdmin
 from expresso_desktop.services.pairing import PairingReads
 from expresso_desktop.services.reports import ReportReader
@@ -26,6 +27,7 @@ from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
 from expresso_desktop.ui.organiser.inventory_screen import InventoryScreen
+from expresso_desktop.ui.organiser.live_screen import AlertsShown, GoTo, LiveScreen
 from expresso_desktop.ui.organiser.messages_screen import MessagesScreen
 from expresso_desktop.ui.organiser.navigation import Navigator
 from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
@@ -35,6 +37,7 @@ from expresso_desktop.ui.organiser.settings_screen import SettingsScreen
 from expresso_desktop.ui.organiser.setup_panel import SetupPanel
 from expresso_desktop.ui.organiser.staff_screen import StaffScreen
 from expresso_desktop.ui.organiser.stations_screen import StationsScreen
+from expresso_desktop.ui.organiser.status_line import StatusLine
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class OrganiserParts:
     stations: StationAdminReads  # the Stations screen
     stock: StockReads  # the Inventory screen
     reports: ReportReader  # the event in figures and its orders as CSV, for Reports
+    dashboard: DashboardReader  # the Live screen's tiles, chart and the stations online
 
 
 class OrganiserWindow(QMainWindow):
@@ -66,6 +70,9 @@ class OrganiserWindow(QMainWindow):
         self.setWindowTitle("Expresso — Organiser")
         self.resize(1180, 760)
         self.nav = Navigator()
+        self.live_screen = LiveScreen(parts.ops, parts.dashboard, parts.bridge, parts.host)
+        self.nav.add("live", "Live", self.live_screen)
+        self.live_screen.go_to.connect(self._go_to)
         self.orders_panel = OrdersPanel(parts.ops, parts.read_orders, parts.bridge)
         self.nav.add("orders", "Orders", self.orders_panel)
         self.messages_screen = MessagesScreen(
@@ -100,17 +107,20 @@ class OrganiserWindow(QMainWindow):
         self.nav.add("reports", "Reports", self.reports_screen)
         self.setCentralWidget(self.nav)
         self.alerts = AlertsLine()
+        self.status_line = StatusLine(parts.ops, parts.gateway, parts.bridge, parts.host)
+        self.statusBar().addWidget(self.status_line, 1)  # hidden while a message is shown
         self.statusBar().addPermanentWidget(self.alerts)
+        self.live_screen.dashboard_read.connect(self.status_line.show_dashboard)
+        self.live_screen.alerts_shown.connect(self._on_alerts_shown)
         self.statusBar().showMessage(f"Starting servers… Event data: {parts.data_label}")
         parts.host.started.connect(self._on_started)
         parts.host.failed.connect(self._on_failed)
         parts.bridge.alert_raised.connect(self._on_alert)
 
     def _on_started(self, started: ServersStarted) -> None:
-        # The listeners' addresses fit the status bar; the rest (certificate, SMS mode) is on
-        # the Setup tab and in the tooltip.
-        short = [f"{entry.name} on {entry.url}" for entry in started.listeners]
-        self.statusBar().showMessage("  ·  ".join(short or started.status_lines))
+        # The status line takes the bar back (SMS mode, webhook, stations online…); the
+        # listeners' addresses and the rest are in the tooltip and on the Setup screen.
+        self.statusBar().clearMessage()
         self.statusBar().setToolTip("\n".join(started.status_lines))
 
     def _on_failed(self, failure: ServiceFailure) -> None:
@@ -118,3 +128,12 @@ class OrganiserWindow(QMainWindow):
 
     def _on_alert(self, alert: AlertRaised) -> None:
         self.alerts.add(alert)
+
+    def _go_to(self, target: GoTo) -> None:
+        """The Live screen's "Go to …": the screen that fixes an alert."""
+        if target.key in self.nav.keys:
+            self.nav.show_screen(target.key)
+
+    def _on_alerts_shown(self, shown: AlertsShown) -> None:
+        self.status_line.show_alerts(shown.count)
+        self.nav.set_badge("live", f"⚠ {shown.count}" if shown.count else "")
