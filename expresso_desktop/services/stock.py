@@ -42,6 +42,7 @@ from expresso_desktop.core.stock import (
     return_round,
     use_round,
 )
+from expresso_desktop.core.routing import stock_words
 from expresso_desktop.core.sync_protocol import movement_id
 from expresso_desktop.services.changes import Alert, emit
 from expresso_desktop.services.writer import Tx
@@ -162,7 +163,7 @@ def mark_out(tx: Tx, item: StockItem, out: bool) -> StockItem:
     emit(tx.session, tx.changes, "stock_items", item)
     if out:
         tx.changes.alerts.append(
-            Alert("stock_out", f"{_label(tx.session, item)} was marked out", str(item.id))
+            Alert("stock_out", f"{_label(tx.session, item)}: marked out", str(item.id))
         )
     return item
 
@@ -177,16 +178,17 @@ def _save(tx: Tx, item: StockItem, before: float) -> None:
 def _crossing(session: Session, item: StockItem, kind: str) -> str:
     label = _label(session, item)
     if kind == "stock_out":
-        return f"{label} is out"
+        return f"{label}: out"
     if kind == "stock_negative":
-        return f"{label} is below zero ({item.level:g} {item.unit}): count it"
-    return f"{label} is low ({item.level:g} {item.unit} left)"
+        return f"{label}: below zero ({item.level:g} {item.unit}), count it"
+    return f"{label}: low ({item.level:g} {item.unit} left)"
 
 
 def _label(session: Session, item: StockItem) -> str:
     station = session.get(Station, item.station_id)
     where = "" if station is None else f" at {station.name or f'Station {station.number}'}"
-    return f"{item.name}{where}"
+    name = stock_words(item.name)
+    return f"{name[:1].upper()}{name[1:]}{where}"
 
 
 # -- a made drink ----------------------------------------------------------------------------

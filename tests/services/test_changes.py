@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.services import order_actions
-from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet, emit
+from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet, emit, emit_new
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.store.engine import open_database, read_session
-from expresso_desktop.store.tables import Event
+from expresso_desktop.store.tables import Event, Order, OrderItem
 from expresso_desktop.store.tables_sync import ChangeLog
 from tests.services import helpers
 
@@ -160,3 +160,49 @@ async def test_a_real_order_names_itself_and_its_station(
     assert published.station_ids == {station_id}
     assert published.stock_item_ids == frozenset()
     assert not published.messages_touched
+
+
+def test_new_rows_in_one_batch_are_logged_in_order_and_stay_in_the_session(
+    organiser: OrganiserServices,
+) -> None:
+    """``emit_new`` (the order-creating path): consecutive versions after what the transaction
+    already emitted, row_version equal to the log's, the rows usable by the session after
+    (a later change is an UPDATE), and a rolled-back savepoint takes rows and log rows away."""
+    station_id = helpers.station_id(organiser, 1)
+
+    def rows() -> tuple[Order, OrderItem]:
+        order = Order(event_id=organiser.event_id, station_id=station_id, number="Z001")
+        item = OrderItem(order_id=order.id, drink="latte", size="medium", milk="oat")
+        return order, item
+
+    def work(tx: Tx) -> tuple[list[Change], str]:
+        kept, kept_item = rows()
+        _create_event("Day one")(tx)  # emitted before: the batch's versions come after it
+        changes = emit_new(tx.session, tx.changes, [("orders", kept), ("order_items", kept_item)])
+        with pytest.raises(RuntimeError), tx.savepoint():
+            dropped, dropped_item = rows()
+            dropped.number = "Z002"
+            emit_new(tx.session, tx.changes, [("orders", dropped), ("order_items", dropped_item)])
+            raise RuntimeError("the conversation failed")
+        kept = tx.session.get(Order, kept.id) or kept  # the savepoint forgot every object
+        kept.customer_name = "Sam"
+        tx.session.add(kept)
+        emit(tx.session, tx.changes, "orders", kept)
+        return changes, kept.id
+
+    changes, order_id = organiser.writer.run_sync(work)
+    with read_session(organiser.engine) as session:
+        log = session.exec(select(ChangeLog).order_by(ChangeLog.version)).all()
+        order = session.get(Order, order_id)
+        items = session.exec(select(OrderItem).where(OrderItem.order_id == order_id)).all()
+        numbers = session.exec(select(Order.number).where(Order.event_id == organiser.event_id))
+    assert [c.entity for c in changes] == ["orders", "order_items"]
+    assert changes[1].version == changes[0].version + 1
+    tail = log[-4:]
+    assert [(e.entity, e.version) for e in tail[1:3]] == [(c.entity, c.version) for c in changes]
+    assert [e.version for e in tail] == list(range(tail[0].version, tail[0].version + 4))
+    assert order is not None and order.customer_name == "Sam"  # updated, not inserted twice
+    assert order.row_version == tail[-1].version
+    assert [i.row_version for i in items] == [changes[1].version]
+    assert tail[2].data_json["row_version"] == changes[1].version  # type: ignore[index]
+    assert "Z002" not in set(numbers.all())

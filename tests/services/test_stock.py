@@ -133,7 +133,7 @@ def test_marking_out_writes_only_when_it_changes_and_tells_the_organiser(
     assert [c.data_json["out_of_stock"] for c in images][-2:] == [True, False]  # type: ignore[index]
     assert len(images) == 3  # seeded, out, back in: the repeat wrote nothing
     assert _alerts(heard, cups.id) == ["stock_out"]
-    assert "cup:small at Station 1 was marked out" in heard[0].alerts[0].message
+    assert "Small cups at Station 1: marked out" in heard[0].alerts[0].message
 
 
 def test_a_restock_or_a_count_of_some_ends_a_marked_out(organiser: OrganiserServices) -> None:

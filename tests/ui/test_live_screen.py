@@ -91,7 +91,7 @@ def test_an_item_marked_out_is_an_alert_that_opens_inventory(
     )
     qtbot.waitUntil(lambda: screen.alert_list.count() == 1, timeout=5_000)
     row = screen.alert_row(0)
-    assert "was marked out" in row.label.text() and row.label.text().startswith("⚠ ")
+    assert "marked out" in row.label.text() and row.label.text().startswith("⚠ ")
     assert row.button is not None and row.button.text() == "Go to Inventory"
     qtbot.waitUntil(
         lambda: screen.tiles[oat.station_id].stock.text() == "✕ Out: Oat milk", timeout=5_000

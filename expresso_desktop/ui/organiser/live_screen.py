@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from expresso_desktop.services.dashboard import Dashboard, DashboardReader, StationTile
-from expresso_desktop.store.types import utcnow
 from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -245,7 +245,7 @@ class LiveScreen(QWidget):
 
     def _apply(self, _keys: frozenset[int] | None, board: Dashboard) -> None:
         self.dashboard = board
-        now = utcnow()
+        now = datetime.now(UTC)
         now_text = f"{board.read_at.astimezone():%H:%M}"
         ids = [tile.id for tile in board.stations]
         if list(self.tiles) != ids:
@@ -278,7 +278,7 @@ class LiveScreen(QWidget):
     # -- alerts ----------------------------------------------------------------------------------
     def add_alert(self, alert: AlertRaised) -> None:
         self._alerts.appendleft(alert)
-        row = AlertRow(alert, f"{utcnow().astimezone():%H:%M}")
+        row = AlertRow(alert, f"{datetime.now(UTC).astimezone():%H:%M}")
         if row.button is not None and row.key is not None:
             key = row.key
             row.button.clicked.connect(lambda: self.go_to.emit(GoTo(key)))

@@ -356,9 +356,14 @@ class ReportsScreen(QWidget):
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         dialog.setDirectory(folder)
         dialog.selectFile(f"orders-{datetime.now():%Y-%m-%d-%H%M}.csv")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(lambda name: self.export_to(Path(name)))
+        dialog.finished.connect(self._export_dialog_closed)
         self.export_dialog = dialog
         dialog.open()
+
+    def _export_dialog_closed(self) -> None:
+        self.export_dialog = None
 
     def export_to(self, path: Path) -> None:
         cancel = threading.Event()
@@ -397,6 +402,7 @@ class ReportsScreen(QWidget):
         purge = box.addButton("Purge", QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton("Keep the data", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(lambda _result: self._purge_answered(box.clickedButton(), purge))
         self.purge_dialog = box
         box.open()

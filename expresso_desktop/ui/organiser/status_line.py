@@ -10,12 +10,12 @@ Live screen's figures."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from expresso_desktop.services.dashboard import Dashboard
 from expresso_desktop.sms.gateway_status import GatewayStatus, QueueDepth, SmsMode
-from expresso_desktop.store.types import utcnow
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -84,7 +84,7 @@ class StatusLine(QWidget):
         return "  ·  ".join(label.text() for label in self.labels)
 
     def show_dashboard(self, board: Dashboard) -> None:
-        text = board.online_text(utcnow())
+        text = board.online_text(datetime.now(UTC))
         self.stations.setText(text if board.stations else "Stations: none yet")
         self.stations.setToolTip(f"{board.paired} of {len(board.stations)} stations paired")
 
