@@ -67,6 +67,7 @@ class StatusLine(QWidget):
             label.setWordWrap(False)
             label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             layout.addWidget(label)
+        layout.addStretch(1)  # packed to the left; the alerts line sits at the right
         self._queue: SerialRead[int, QueueDepth] = SerialRead(
             ops, lambda _keys: gateway.queue_depth(), self._show_queue, label="Reading the queue"
         )
