@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.routing import stock_words
 from expresso_desktop.core.stock import (
     ORDER_RETURN,
     ORDER_USE,
@@ -42,7 +43,6 @@ from expresso_desktop.core.stock import (
     return_round,
     use_round,
 )
-from expresso_desktop.core.routing import stock_words
 from expresso_desktop.core.sync_protocol import movement_id
 from expresso_desktop.services.changes import Alert, emit
 from expresso_desktop.services.writer import Tx

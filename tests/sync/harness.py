@@ -29,8 +29,8 @@ from expresso_desktop.core.sync_protocol import (
     SnapshotRequest,
     pull_answer_from_json,
 )
-from expresso_desktop.services import order_actions
-from expresso_desktop.services.changes import ChangeBus, emit
+from expresso_desktop.services import orders
+from expresso_desktop.services.changes import ChangeBus
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.sync import recovery
@@ -138,16 +138,14 @@ class Organiser:
             return list(s.exec(select(StockItem).where(StockItem.station_id == station_id)).all())
 
     def add_order(self, station_id: int | None, name: str = "Sam") -> str:
+        """A customer's text, routed to ``station_id`` (None: left for whoever claims it).
+        Stored as routing stores it (``store_order``): where it goes is the test's choice."""
+
         def write(tx: Any) -> str:
-            sid = station_id if station_id is not None else self.station_ids()[0]
-            order = order_actions.create_at_station(
-                tx, event_id=self.services.event_id, station_id=sid, specs=[LATTE],
-                menu=self.services.menu, customer_name=name, source="sms",
+            order, _ = orders.store_order(
+                tx, event_id=self.services.event_id, station_id=station_id, specs=[LATTE],
+                customer_name=name, source="sms",
             )  # fmt: skip
-            if station_id is None:  # unassigned: any station may claim it
-                order.station_id = None
-                tx.session.add(order)
-                emit(tx.session, tx.changes, "orders", order)
             return order.id
 
         return self.services.writer.run_sync(write)
