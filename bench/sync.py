@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import threading
@@ -32,7 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench.common import machine, prepare_event, py_spy, start_serve, stop, stop_py_spy, top_frames
+from bench.common import (
+    machine,
+    prepare_event,
+    py_spy,
+    start_serve,
+    stop,
+    stop_py_spy,
+    summary_ms,
+    top_frames,
+)
 from expresso_desktop.core.sync_protocol import PullPage
 from expresso_desktop.server.tls import ensure_identity
 from expresso_desktop.services import devices
@@ -248,15 +256,13 @@ def main() -> None:
             latencies = phase("visibility", bench_visibility(root, url, env, fp, args.samples))
         finally:
             stop(proc)
-    cuts = statistics.quantiles(latencies, n=100)
     print(json.dumps({
         "orders": args.orders,
         "setup_s": round(setup_s, 1),
         "bootstrap_10k_orders_s": round(bootstrap, 3),
         "offline_mutations": args.mutations,
         "offline_reconcile_s": round(offline, 3),
-        "visibility_ms": {"samples": len(latencies), "p50": round(cuts[49], 1),
-                          "p99": round(cuts[98], 1), "max": round(max(latencies), 1)},
+        "visibility_ms": summary_ms([ms / 1000 for ms in latencies]),
         "goals": {"offline_reconcile_s": 1.0, "bootstrap_10k_orders_s": 0.5,
                   "visibility_p99_ms": 20},
         "machine_before": load_before,

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from expresso_desktop.server.headless import ServeOptions
-    from expresso_desktop.services.order_views import OrderRow
     from expresso_desktop.services.organiser import OrganiserServices
     from expresso_desktop.sync.station import StationOptions
     from expresso_desktop.ui.common.bridge import ChangeBridge
@@ -89,6 +88,7 @@ def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) ->
     )
     gui.window.show()
     gui.host.start()
+    offer_setup(gui, services)  # a new data folder: the first-run wizard over the window
     try:
         return app.exec()
     finally:
@@ -119,7 +119,8 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     from expresso_desktop.server.headless import build_components
     from expresso_desktop.services.dashboard import DashboardReader
     from expresso_desktop.services.event_admin import EventAdmin
-    from expresso_desktop.services.order_views import load_order_rows
+    from expresso_desktop.services.group_views import GroupReads
+    from expresso_desktop.services.order_views import OrderReads
     from expresso_desktop.services.pairing import PairingReads
     from expresso_desktop.services.reports import ReportReader
     from expresso_desktop.services.schedule_views import ScheduleReads
@@ -134,9 +135,6 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     from expresso_desktop.ui.common.service_host import ServiceHost
     from expresso_desktop.ui.organiser.main_window import OrganiserParts, OrganiserWindow
 
-    def read_orders(ids: Iterable[str] | None) -> list[OrderRow]:
-        return load_order_rows(services.engine, services.event_id, services.menu, ids=ids)
-
     bridge = ChangeBridge(services.bus)
     host = ServiceHost(partial(build_components, services, options), describe=describe_organiser)
     ops = OpRunner(host)
@@ -146,7 +144,8 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         bridge=bridge,
         writer=services.writer,
         menu=services.menu,
-        read_orders=read_orders,
+        orders=OrderReads(services.engine, services.event_id, services.menus.current_menu),
+        texts=services.texts,
         pairing=PairingReads(services.engine, services.event_id),
         gateway=GatewayStatus(services.engine),
         phone=SimulatedPhone(services.engine, services.paths.data_dir),
@@ -165,8 +164,24 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         stations=StationAdminReads(services.engine, services.event_id),
         stock=StockReads(services.engine, services.event_id),
         dashboard=DashboardReader(services.engine, services.event_id),
+        groups=GroupReads(services.engine, services.event_id, services.menus),
     )
     return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
+
+
+def offer_setup(gui: OrganiserGui, services: OrganiserServices) -> None:
+    """The first-run wizard over the shown window when the data folder is new (never after
+    ``--demo``, which seeded it, nor once finished or skipped); then the Live screen."""
+    from expresso_desktop.services.first_run import FirstRun
+    from expresso_desktop.ui.organiser.first_run import offer_first_run
+
+    offer_first_run(
+        gui.window,
+        gui.ops,
+        services.writer,
+        FirstRun(services.engine, services.event_id, services.menus),
+        lambda _finished: gui.window.nav.show_screen("live"),
+    )
 
 
 def describe_organiser(runtime: Iterable[Component]) -> ServersStarted:

@@ -11,17 +11,16 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core.errors import ValidationError
-from expresso_desktop.core.privacy import mask_phone, normalise_e164
+from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.server.api_base import Api, Ctx, Id, Name, NotFound, Strict
 from expresso_desktop.server.api_orders import ItemIn
 from expresso_desktop.server.schemas import OrderOut
 from expresso_desktop.services import order_actions
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.sms import customers
+from expresso_desktop.sms import group_orders
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Customer, GroupOrder
-from expresso_desktop.store.types import utcnow
 
 api = Api("group orders")
 PersonName = Annotated[Name, StringConstraints(min_length=1, max_length=60)]
@@ -93,30 +92,21 @@ async def create_group(ctx: Ctx) -> GroupOut:
     if station_id is None:
         raise ValidationError("say which station makes the group's drinks", field="station_id")
     ctx.require_station(station_id)
-    phone = None
-    if body.contact_phone is not None:
-        phone = normalise_e164(body.contact_phone)
-        if phone is None:
-            raise ValidationError(
-                "a phone number in international form, e.g. +61400123456", field="contact_phone"
-            )
-    members = [
-        order_actions.GroupMemberIn(m.name, m.item.model_dump(exclude_none=True))
-        for m in body.members
-    ]
+    group_orders.contact_number(body.contact_phone)  # a bad number: 422 before any write
+    draft = group_orders.GroupDraft(
+        organiser_name=body.organiser_name,
+        station_id=station_id,
+        members=[
+            order_actions.GroupMemberIn(m.name, m.item.model_dump(exclude_none=True))
+            for m in body.members
+        ],
+        contact_phone=body.contact_phone,
+    )
     services = ctx.services
 
     def write(tx: Tx) -> GroupOut:
-        contact = customers.get_or_create(tx.session, phone, utcnow()) if phone else None
-        group, _ = order_actions.create_group(
-            tx,
-            event_id=services.event_id,
-            menu=services.menu,
-            organiser_name=body.organiser_name,
-            station_id=station_id,
-            members=members,
-            customer_id=contact.id if contact is not None else None,
-            actor=ctx.actor,
+        group, _ = group_orders.place_group(
+            tx, draft, event_id=services.event_id, menu=services.menu, actor=ctx.actor
         )
         return _out(tx.session, group)
 

@@ -20,6 +20,7 @@ from expresso_desktop.core.errors import IllegalTransition, ValidationError
 from expresso_desktop.core.items import DrinkSpec, drink_of, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import OrderStatus, undo_of
+from expresso_desktop.core.staff import Permission
 from expresso_desktop.services import order_history, order_rules, stock
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.orders import get_order, store_order
@@ -168,6 +169,20 @@ def move_order(
     moved = [order_rules.station_label(session, s) for s in (before, to_station_id)]
     detail = " → ".join(moved) if before is not None else f"to {moved[1]}"
     order_history.record(tx, order, "move", actor, from_status=order.status, detail=detail)
+    return order
+
+
+def set_vip(tx: Tx, order_id: str, vip: bool, *, actor: Actor = ORGANISER) -> Order:
+    """Mark an order VIP (it jumps its station's queue while not made) or take that back."""
+    order = get_order(tx, order_id)
+    order_rules.require(actor, Permission.MANAGE_EVENT, "mark orders VIP", order)
+    if order.vip == vip:
+        return order
+    order.vip = vip
+    tx.session.add(order)
+    emit(tx.session, tx.changes, "orders", order)
+    detail = "marked VIP" if vip else "no longer VIP"
+    order_history.record(tx, order, "amend", actor, from_status=order.status, detail=detail)
     return order
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from expresso_desktop.core.actors import Actor
 from expresso_desktop.core.errors import DomainError, ValidationError
@@ -267,6 +267,26 @@ def check_move(
         what=label(order),
         field="station_id",
     )
+
+
+def move_targets(
+    session: Session, order: Order, *, specs: Sequence[DrinkSpec], menu: Menu
+) -> list[tuple[int, str]]:
+    """(id, name) of the stations ``order`` could move to now: every other live station of
+    its event that can make all of it (the predicate ``check_move`` asks), by number."""
+    stations = session.exec(
+        select(Station)
+        .where(Station.event_id == order.event_id, Station.deleted == False)  # noqa: E712
+        .order_by(col(Station.number))
+    ).all()
+    targets = []
+    for station in stations:
+        if station.id is None or station.id == order.station_id:
+            continue
+        view = station_view(session, order.event_id, station.id)
+        if all(view.why_not(spec, menu) is None for spec in specs):
+            targets.append((station.id, view.name))
+    return targets
 
 
 # -- changing the drinks -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ to be made come first (they jump their station's queue: ``core.routing.jumps_que
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,8 +13,12 @@ from sqlmodel import col, select
 
 from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.orders import OrderStatus
 from expresso_desktop.core.routing import jumps_queue
+from expresso_desktop.services import order_history, order_rules
+from expresso_desktop.services.order_history import TimelineEntry
 from expresso_desktop.store.engine import read_session
+from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 
@@ -29,6 +33,7 @@ class OrderRow:
     source: str
     vip: bool
     created_at: datetime
+    station_id: int | None = None  # for the Orders screen's station filter
 
     @property
     def jumps_queue(self) -> bool:
@@ -70,7 +75,7 @@ def load_order_rows(
     return rows
 
 
-def _row(order: Order, items: list[OrderItem], station: Station | None, menu: Menu) -> OrderRow:
+def _row(order: Order, items: Sequence[OrderItem], station: Station | None, menu: Menu) -> OrderRow:
     summary = "; ".join(drink_of(i).summary(menu) for i in items)
     where = "—" if station is None else station.name or f"Station {station.number}"
     return OrderRow(
@@ -83,4 +88,63 @@ def _row(order: Order, items: list[OrderItem], station: Station | None, menu: Me
         source=order.source,
         vip=order.vip,
         created_at=order.created_at,
+        station_id=order.station_id,
     )
+
+
+# -- one order, for the Orders screen's detail pane ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    """One order as the detail pane shows it: every drink on its own line with every modifier,
+    what was done to it (oldest first), and the stations it could move to now."""
+
+    row: OrderRow
+    items: tuple[str, ...]
+    notes: str
+    cancel_reason: str | None
+    has_phone: bool  # a customer to text (not a walk-in)
+    timeline: tuple[TimelineEntry, ...]
+    move_targets: tuple[tuple[int, str], ...]  # (station id, name), makeable there now
+
+
+class OrderReads:
+    """The Orders screen's reads (blocking: run them off the GUI thread), with the event's
+    menu as it is now."""
+
+    def __init__(self, engine: Engine, event_id: int, menu: Callable[[], Menu]) -> None:
+        self._engine = engine
+        self.event_id = event_id
+        self._menu = menu
+
+    @property
+    def menu(self) -> Menu:
+        return self._menu()
+
+    def rows(self, ids: Iterable[str] | None = None) -> list[OrderRow]:
+        """The newest orders (None) or just ``ids``."""
+        return load_order_rows(self._engine, self.event_id, self.menu, ids=ids)
+
+    def detail(self, order_id: str) -> OrderDetail | None:
+        """None when the order is gone (purged, deleted)."""
+        menu = self.menu
+        with read_session(self._engine) as session:
+            order = session.get(Order, order_id)
+            if order is None or order.deleted or order.event_id != self.event_id:
+                return None
+            stored = orders_repo.items(order.id, session=session)
+            specs = [drink_of(item) for item in stored]
+            station = session.get(Station, order.station_id) if order.station_id else None
+            targets: tuple[tuple[int, str], ...] = ()
+            if OrderStatus(order.status).rank < OrderStatus.READY.rank:
+                targets = tuple(order_rules.move_targets(session, order, specs=specs, menu=menu))
+            return OrderDetail(
+                row=_row(order, stored, station, menu),
+                items=tuple(spec.summary(None) for spec in specs),
+                notes=order.notes or "",
+                cancel_reason=order.cancel_reason,
+                has_phone=order.customer_id is not None,
+                timeline=tuple(order_history.timeline(session, order.id)),
+                move_targets=targets,
+            )

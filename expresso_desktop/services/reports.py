@@ -3,10 +3,11 @@ per station and per barista, the popular drinks and milks, texts by outcome, and
 customer data the database still holds (what a purge would take).
 
 One ``EventReport`` is computed from one read snapshot (``ReportReader.read``: blocking, run it
-off the GUI thread). Every query is filtered on the event's orders (``ix_orders_event_status``)
-or grouped in SQL, so a report over 10,000 orders stays a fraction of a second. Make times
-follow the order history's rule (``order_history``: from Start, or from the order arriving if
-nobody tapped Start, to Done); per barista they are ``order_history.staff_stats``.
+off the GUI thread; ``ReportReader.export_csv`` writes the orders as CSV, ``services.export``).
+Every query is filtered on the event's orders (``ix_orders_event_status``) or grouped in SQL:
+a report over 10,000 orders costs about 0.2 s of CPU. Make times follow the order history's
+rule (from Start, or from the order arriving if nobody tapped Start, to Done); per barista they
+are ``order_history.staff_stats``, credited by the ready events' ``staff_id``.
 """
 
 from __future__ import annotations

@@ -92,13 +92,11 @@ def load_floor(
     *,
     cache: ReadCache | None = None,
     pending: ChangeSet | None = None,
-    queues: bool = True,
 ) -> Floor:
     """The event's stations as routing sees them at ``now``. Stations, stock and the schedule
     come from ``cache`` when given (``pending``: the caller's change set); so do the queues,
     followed from the change bus, when ``pending`` says this is the writer's transaction (else
-    they are counted in SQL). ``queues=False``: every queue reads as empty, for a caller that
-    asks only what a station can make (that count grows with the event)."""
+    they are counted in SQL)."""
 
     def load() -> _Static:
         return _load_static(session, event_id, now)
@@ -110,7 +108,7 @@ def load_floor(
     )
     if not static.stations:
         return Floor((), {})
-    waiting = _waiting(session, event_id, cache, pending) if queues else {}
+    waiting = _waiting(session, event_id, cache, pending)
     schedule = static.schedule
     views = []
     for station in static.stations:

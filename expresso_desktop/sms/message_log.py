@@ -307,6 +307,12 @@ class MessageLog:
                 moved.update((text.id, text) for text in _read(session, failed.limit(limit)))
         return LogChanges(fresh[:limit], tuple(moved.values()), head, utcnow(), len(fresh) > limit)
 
+    def thread(self, order_id: str) -> tuple[LoggedText, ...]:
+        """Every text of one order, oldest first (the Orders screen's thread)."""
+        with read_session(self._engine) as session:
+            statement = _texts().where(col(SmsMessage.order_id) == order_id)
+            return _read(session, statement.order_by(col(SmsMessage.id)))
+
     def queue(self) -> QueueStats:
         now = utcnow()
         out = SmsMessage.direction == "out"

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
+from sqlmodel import col, select
 
 from expresso_desktop.services.purge import purge_customer_data
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.credentials import GATEWAY_ENV
 from expresso_desktop.sms.message_log import PAGE, LoggedText
 from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.repositories import settings_repo
 from expresso_desktop.store.tables import SmsMessage
 from expresso_desktop.store.types import utcnow
@@ -204,6 +206,26 @@ def test_a_reply_goes_to_whoever_texted_without_showing_the_number(
     qtbot.waitUntil(lambda: any(t.body == "Two minutes" for t in rows(screen)), timeout=WAIT_MS)
     sent = next(t for t in rows(screen) if t.body == "Two minutes")
     assert (sent.number, sent.order_number) == ("+61 ••• ••• 042", asked.order_number)
+    # A text with no order: the reply goes to its number, which stays masked.
+    screen.simulator.phone.setText("+61400000043")
+    phone = screen.simulator
+    phone.message.setText("hello?")
+    qtbot.mouseClick(phone.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(t.body == "hello?" for t in rows(screen)), timeout=WAIT_MS)
+    hello = next(t for t in rows(screen) if t.body == "hello?")
+    assert hello.order_number is None
+    screen.table.selectRow(screen.model.row_of(hello.id) or 0)
+    qtbot.mouseClick(screen.detail.reply_button, Qt.MouseButton.LeftButton)
+    assert screen.compose.to.text() == "+61 ••• ••• 043"
+    screen.compose.message.setPlainText("Hi! Text a drink to order")
+    qtbot.mouseClick(screen.compose.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any(t.body == "Hi! Text a drink to order" for t in rows(screen)), timeout=WAIT_MS
+    )
+    assert screen.compose.feedback.text().startswith("Queued for +61 ••• ••• 043;")
+    with read_session(organiser.services.engine) as session:
+        last = session.exec(select(SmsMessage).order_by(col(SmsMessage.id).desc())).first()
+    assert last is not None and last.to_number == "+61400000043"
 
 
 def test_the_test_phone_is_there_only_with_the_simulator(

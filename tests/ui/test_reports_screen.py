@@ -23,7 +23,8 @@ from expresso_desktop.sms.conversation import Conversation
 from expresso_desktop.sms.inbound import InboundText, receive
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Customer, Order, Shift, SmsMessage
-from expresso_desktop.ui.organiser.reports_screen import ReportsScreen, WorkProgress
+from expresso_desktop.ui.organiser.customer_data_box import WorkProgress
+from expresso_desktop.ui.organiser.reports_screen import ReportsScreen
 from tests.ui.artifacts import save_screenshot
 from tests.ui.organiser_gui import Organiser, running_organiser
 
@@ -110,7 +111,7 @@ def test_the_report_shows_the_event_and_follows_it(
     assert sum(b.orders_made for b in baristas) == 2 and sum(b.drinks_made for b in baristas) == 3
     made_cell = screen.baristas_model.index(0, 3).data()
     assert made_cell.endswith(" s")  # the busiest barista's median, in words
-    assert screen.held.text() == "Stored: 3 phone numbers, 8 texts."
+    assert screen.data.held.text() == "Stored: 3 phone numbers, 8 texts."
     path = save_screenshot(organiser.window, "organiser-reports", tmp_path)
     assert path.stat().st_size > 0
 
@@ -124,15 +125,15 @@ def test_export_writes_the_orders_with_numbers_masked(
     qtbot: Any, organiser: Organiser, screen: ReportsScreen, tmp_path: Path
 ) -> None:
     target = tmp_path / "orders.csv"
-    screen.export_button.click()
-    dialog = screen.export_dialog
+    screen.data.export_button.click()
+    dialog = screen.data.export_dialog
     assert dialog is not None and dialog.isVisible()
     dialog.setDirectory(str(tmp_path))
     dialog.selectFile(str(target))
     dialog.accept()
-    qtbot.waitUntil(lambda: screen.outcome.text().startswith("✓ Saved"), timeout=10_000)
-    assert screen.outcome.text() == f"✓ Saved 3 orders to {target} (phone numbers masked)."
-    assert not screen.busy and screen.export_button.isEnabled()
+    qtbot.waitUntil(lambda: screen.data.outcome.text().startswith("✓ Saved"), timeout=10_000)
+    assert screen.data.outcome.text() == f"✓ Saved 3 orders to {target} (phone numbers masked)."
+    assert not screen.data.busy and screen.data.export_button.isEnabled()
 
     with target.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -148,22 +149,22 @@ def test_purge_confirms_shows_progress_and_what_remains(
     qtbot: Any, organiser: Organiser, screen: ReportsScreen
 ) -> None:
     seen: list[WorkProgress] = []
-    screen.relay.progressed.connect(seen.append)
-    screen.purge_button.click()
-    box = screen.purge_dialog
+    screen.data.relay.progressed.connect(seen.append)
+    screen.data.purge_button.click()
+    box = screen.data.purge_dialog
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert "phone number" in box.informativeText() and "Stays:" in box.informativeText()
     purge = next(b for b in box.buttons() if b.text() == "Purge")
     purge.click()
 
-    qtbot.waitUntil(lambda: screen.outcome.text().startswith("✓ Purged"), timeout=15_000)
-    assert screen.outcome.text().splitlines() == [
+    qtbot.waitUntil(lambda: screen.data.outcome.text().startswith("✓ Purged"), timeout=15_000)
+    assert screen.data.outcome.text().splitlines() == [
         "✓ Purged 3 customers' numbers and 8 texts.",
         "Kept for reports: 3 orders, 8 texts counted (3 in, 5 out), "
         "3 customers without their numbers.",
     ]
     assert seen and seen[-1] == WorkProgress("purge", 11, 11)
-    qtbot.waitUntil(lambda: screen.held.text().startswith("No phone numbers"), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.data.held.text().startswith("No phone numbers"), timeout=10_000)
     assert screen.orders_figure.value.text() == "3"  # the counts stay
 
     with read_session(organiser.services.engine) as session:
@@ -176,12 +177,12 @@ def test_purge_confirms_shows_progress_and_what_remains(
 
 
 def test_a_purge_can_be_declined(qtbot: Any, organiser: Organiser, screen: ReportsScreen) -> None:
-    screen.purge_button.click()
-    box = screen.purge_dialog
+    screen.data.purge_button.click()
+    box = screen.data.purge_dialog
     assert box is not None
     next(b for b in box.buttons() if b.text() == "Keep the data").click()
-    qtbot.waitUntil(lambda: screen.purge_dialog is None)
-    assert not screen.busy and screen.outcome.text() == ""
+    qtbot.waitUntil(lambda: screen.data.purge_dialog is None)
+    assert not screen.data.busy and screen.data.outcome.text() == ""
     with read_session(organiser.services.engine) as session:
         left = session.exec(select(Customer).where(col(Customer.phone).like("+%"))).all()
     assert len(left) == 3

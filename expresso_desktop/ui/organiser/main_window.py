@@ -12,12 +12,15 @@ from PySide6.QtWidgets import QMainWindow
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.services.dashboard import DashboardReader
 from expresso_desktop.services.event_admin import EventAdmin
+from expresso_desktop.services.group_views import GroupReads
+from expresso_desktop.services.order_views import OrderReads
 from expresso_desktop.services.pairing import PairingReads
 from expresso_desktop.services.reports import ReportReader
 from expresso_desktop.services.schedule_views import ScheduleReads
 from expresso_desktop.services.staff_views import StaffReads
 from expresso_desktop.services.station_admin_views import StationAdminReads
 from expresso_desktop.services.stock_views import StockReads
+from expresso_desktop.services.text_settings import LiveTexts
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.gateway_status import GatewayStatus
 from expresso_desktop.sms.message_log import MessageLog
@@ -26,11 +29,12 @@ from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.organiser.alerts import AlertsLine
+from expresso_desktop.ui.organiser.groups_screen import GroupsScreen
 from expresso_desktop.ui.organiser.inventory_screen import InventoryScreen
 from expresso_desktop.ui.organiser.live_screen import AlertsShown, GoTo, LiveScreen
-from expresso_desktop.ui.organiser.messages_screen import MessagesScreen
+from expresso_desktop.ui.organiser.messages_screen import MessagesScreen, OpenOrder
 from expresso_desktop.ui.organiser.navigation import Navigator
-from expresso_desktop.ui.organiser.orders_panel import OrderReader, OrdersPanel
+from expresso_desktop.ui.organiser.orders_screen import OrdersScreen
 from expresso_desktop.ui.organiser.reports_screen import ReportsScreen
 from expresso_desktop.ui.organiser.schedule_screen import ScheduleScreen
 from expresso_desktop.ui.organiser.settings_screen import SettingsScreen
@@ -49,7 +53,8 @@ class OrganiserParts:
     bridge: ChangeBridge
     writer: Writer
     menu: Menu
-    read_orders: OrderReader
+    orders: OrderReads  # the Orders screen's list and detail
+    texts: LiveTexts  # what customer texts are written with now (the Orders screen's re-notify)
     pairing: PairingReads
     gateway: GatewayStatus
     phone: SimulatedPhone
@@ -62,6 +67,7 @@ class OrganiserParts:
     stock: StockReads  # the Inventory screen
     reports: ReportReader  # the event in figures and its orders as CSV, for Reports
     dashboard: DashboardReader  # the Live screen's tiles, chart and the stations online
+    groups: GroupReads  # the Groups screen
 
 
 class OrganiserWindow(QMainWindow):
@@ -73,7 +79,9 @@ class OrganiserWindow(QMainWindow):
         self.live_screen = LiveScreen(parts.ops, parts.dashboard, parts.bridge, parts.host)
         self.nav.add("live", "Live", self.live_screen)
         self.live_screen.go_to.connect(self._go_to)
-        self.orders_panel = OrdersPanel(parts.ops, parts.read_orders, parts.bridge)
+        self.orders_panel = OrdersScreen(
+            parts.ops, parts.writer, parts.orders, parts.messages, parts.texts, parts.bridge
+        )
         self.nav.add("orders", "Orders", self.orders_panel)
         self.messages_screen = MessagesScreen(
             parts.ops, parts.writer, parts.messages, parts.gateway, parts.phone, parts.bridge
@@ -81,7 +89,7 @@ class OrganiserWindow(QMainWindow):
         self.simulator = self.messages_screen.simulator
         self.nav.add("messages", "Messages", self.messages_screen)
         # The Orders screen shows the order a text belongs to.
-        self.messages_screen.open_order.connect(lambda _order: self.nav.show_screen("orders"))
+        self.messages_screen.open_order.connect(self._open_order)
         self.stations_screen = StationsScreen(
             parts.ops, parts.writer, parts.stations, parts.pairing, parts.host, parts.bridge
         )
@@ -92,6 +100,8 @@ class OrganiserWindow(QMainWindow):
         self.nav.add("schedule", "Schedule", self.schedule_screen)
         self.staff_screen = StaffScreen(parts.ops, parts.writer, parts.staff, parts.bridge)
         self.nav.add("staff", "Staff", self.staff_screen)
+        self.groups_screen = GroupsScreen(parts.ops, parts.writer, parts.groups, parts.bridge)
+        self.nav.add("groups", "Groups", self.groups_screen)
         self.settings_screen = SettingsScreen(parts.ops, parts.writer, parts.settings, parts.bridge)
         self.nav.add("settings", "Settings", self.settings_screen)
         self.setup_panel = SetupPanel(
@@ -128,6 +138,10 @@ class OrganiserWindow(QMainWindow):
 
     def _on_alert(self, alert: AlertRaised) -> None:
         self.alerts.add(alert)
+
+    def _open_order(self, order: OpenOrder) -> None:
+        self.nav.show_screen("orders")
+        self.orders_panel.select_order(order.order_id)
 
     def _go_to(self, target: GoTo) -> None:
         """The Live screen's "Go to …": the screen that fixes an alert."""

@@ -1,22 +1,25 @@
-"""The SMS log as a table: read-only ``LoggedText`` rows, newest first, updated in place.
+"""The SMS log as a table, and what feeds it: read-only ``LoggedText`` rows, newest first,
+updated in place.
 
 New texts are inserted at the top, older pages appended at the bottom (Qt's ``fetchMore``, when
 the view scrolls to the end), a text's new state replaces its row (never an older state over a
 newer one: reads may land out of order with a screen's own action). The model keeps the ids of
-the texts still on their way, so a re-read asks only for those."""
+the texts still on their way, so a re-read asks only for those. ``LogFeed`` makes the reads
+(through the op runner, one at a time) and feeds the model."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from expresso_desktop.sms.message_log import LoggedText
+from expresso_desktop.sms.message_log import LogChanges, LoggedText, LogPage, LogQuery, MessageLog
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.ops import OpRunner
 
 TIME, DIRECTION, CUSTOMER, ORDER, TEXT, STATUS = range(6)
 PROBLEM = QColor("#9b1c1c")  # with the ✕ mark and the word: never colour alone
@@ -144,3 +147,95 @@ def _when(at: datetime) -> str:
     if local.date() == datetime.now(local.tzinfo).date():
         return local.strftime("%H:%M:%S")
     return local.strftime("%d %b %H:%M")
+
+
+class LogFeed:
+    """The model's reads, one at a time: a full page (``reload``: a new filter, a purge, too
+    many new texts at once) or what moved (``pull``); older pages as the table scrolls."""
+
+    def __init__(self, ops: OpRunner, log: MessageLog) -> None:
+        self._ops, self._log = ops, log
+        self.model = MessageLogModel()
+        self.model.fetch_older = self.older
+        self.query = LogQuery()
+        self._generation = 0  # bumped by each reload: reads for an older query are dropped
+        self._head = 0
+        self._read_at = datetime.now(UTC)
+        self._busy = False
+        self._wanted: Literal["pull", "reload"] | None = None
+        self._older_busy = False
+
+    def reload(self, query: LogQuery) -> None:
+        self.query = query
+        self._generation += 1
+        self._wanted = "reload"
+        self._next()
+
+    def pull(self) -> None:
+        if self._wanted != "reload":
+            self._wanted = "pull"
+        self._next()
+
+    def _next(self) -> None:
+        if self._busy or self._wanted is None:
+            return
+        wanted, self._wanted, self._busy = self._wanted, None, True
+        log, query, generation = self._log, self.query, self._generation
+        if wanted == "reload":
+            self._ops.query(
+                lambda: log.page(query),
+                on_done=lambda page: self._got_page(generation, page),
+                on_finally=self._settled,
+                label="Reading the SMS log",
+            )
+            return
+        after, open_ids, since = self._head, self.model.open_ids, self._read_at
+        self._ops.query(
+            lambda: log.changes(query, after_id=after, open_ids=open_ids, since=since),
+            on_done=lambda changes: self._got_changes(generation, changes),
+            on_finally=self._settled,
+            label="Reading new texts",
+        )
+
+    def _settled(self) -> None:
+        self._busy = False
+        self._next()
+
+    def _got_page(self, generation: int, page: LogPage) -> None:
+        if generation != self._generation:
+            return
+        self._head, self._read_at = page.head_id, page.read_at
+        self.model.has_more = page.more
+        self.model.reset_rows(page.rows)
+
+    def _got_changes(self, generation: int, changes: LogChanges) -> None:
+        if generation != self._generation:
+            return
+        if changes.overflow:
+            self.reload(self.query)
+            return
+        self._head, self._read_at = changes.head_id, changes.read_at
+        self.model.upsert(changes.updated)
+        self.model.upsert(changes.new)
+
+    def older(self) -> None:
+        before = self.model.oldest_id
+        if self._older_busy or before is None:
+            return
+        self._older_busy = True
+        log, query, generation = self._log, self.query, self._generation
+
+        def done(page: LogPage) -> None:
+            if generation == self._generation and self.model.oldest_id == before:
+                self.model.has_more = page.more
+                self.model.append_older(page.rows)
+
+        self._ops.query(
+            lambda: log.page(query, before_id=before),
+            on_done=done,
+            on_finally=self._older_done,
+            label="Reading older texts",
+        )
+
+    def _older_done(self) -> None:
+        self._older_busy = False

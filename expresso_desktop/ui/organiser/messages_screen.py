@@ -16,42 +16,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Literal
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from expresso_desktop.core.sms.segments import measure
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.gateway_status import GatewayStatus, SmsMode
 from expresso_desktop.sms.message_log import (
-    LogChanges,
     LoggedText,
-    LogPage,
     LogQuery,
     MessageLog,
     QueueStats,
 )
-from expresso_desktop.sms.outbound.manual import MAX_LENGTH, TextQueued, queued, reply_to, text_to
+from expresso_desktop.sms.outbound.manual import TextQueued, queued, reply_to, text_to
 from expresso_desktop.sms.phone import SimulatedPhone
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.ops import OpFailed, OpRunner
+from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
-from expresso_desktop.ui.organiser.message_log_model import ORDER, STATUS, TEXT, MessageLogModel
+from expresso_desktop.ui.organiser.message_cards import ComposeBox, TextDetail
+from expresso_desktop.ui.organiser.message_log_model import (
+    ORDER,
+    STATUS,
+    TEXT,
+    LogFeed,
+    MessageLogModel,
+)
 from expresso_desktop.ui.organiser.simulator_panel import SimulatorPanel
 
 INITIATOR = "ui:messages"
@@ -100,7 +100,7 @@ class MessagesScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("messagesScreen")
         self._ops, self._writer, self._log, self._gateway = ops, writer, log, gateway
-        self._feed = _LogFeed(ops, log)
+        self._feed = LogFeed(ops, log)
         self.model = self._feed.model
         self._stats: QueueStats | None = None
         self._stats_reading = self._stats_again = False
@@ -373,98 +373,6 @@ class MessagesScreen(QWidget):
         self.compose.say(done.text, ok=done.status == "pending")
 
 
-class _LogFeed:
-    """The model's reads, one at a time: a full page (``reload``: a new filter, a purge, too
-    many new texts at once) or what moved (``pull``); older pages as the table scrolls."""
-
-    def __init__(self, ops: OpRunner, log: MessageLog) -> None:
-        self._ops, self._log = ops, log
-        self.model = MessageLogModel()
-        self.model.fetch_older = self.older
-        self.query = LogQuery()
-        self._generation = 0  # bumped by each reload: reads for an older query are dropped
-        self._head = 0
-        self._read_at = datetime.now(UTC)
-        self._busy = False
-        self._wanted: Literal["pull", "reload"] | None = None
-        self._older_busy = False
-
-    def reload(self, query: LogQuery) -> None:
-        self.query = query
-        self._generation += 1
-        self._wanted = "reload"
-        self._next()
-
-    def pull(self) -> None:
-        if self._wanted != "reload":
-            self._wanted = "pull"
-        self._next()
-
-    def _next(self) -> None:
-        if self._busy or self._wanted is None:
-            return
-        wanted, self._wanted, self._busy = self._wanted, None, True
-        log, query, generation = self._log, self.query, self._generation
-        if wanted == "reload":
-            self._ops.query(
-                lambda: log.page(query),
-                on_done=lambda page: self._got_page(generation, page),
-                on_finally=self._settled,
-                label="Reading the SMS log",
-            )
-            return
-        after, open_ids, since = self._head, self.model.open_ids, self._read_at
-        self._ops.query(
-            lambda: log.changes(query, after_id=after, open_ids=open_ids, since=since),
-            on_done=lambda changes: self._got_changes(generation, changes),
-            on_finally=self._settled,
-            label="Reading new texts",
-        )
-
-    def _settled(self) -> None:
-        self._busy = False
-        self._next()
-
-    def _got_page(self, generation: int, page: LogPage) -> None:
-        if generation != self._generation:
-            return
-        self._head, self._read_at = page.head_id, page.read_at
-        self.model.has_more = page.more
-        self.model.reset_rows(page.rows)
-
-    def _got_changes(self, generation: int, changes: LogChanges) -> None:
-        if generation != self._generation:
-            return
-        if changes.overflow:
-            self.reload(self.query)
-            return
-        self._head, self._read_at = changes.head_id, changes.read_at
-        self.model.upsert(changes.updated)
-        self.model.upsert(changes.new)
-
-    def older(self) -> None:
-        before = self.model.oldest_id
-        if self._older_busy or before is None:
-            return
-        self._older_busy = True
-        log, query, generation = self._log, self.query, self._generation
-
-        def done(page: LogPage) -> None:
-            if generation == self._generation and self.model.oldest_id == before:
-                self.model.has_more = page.more
-                self.model.append_older(page.rows)
-
-        self._ops.query(
-            lambda: log.page(query, before_id=before),
-            on_done=done,
-            on_finally=self._older_done,
-            label="Reading older texts",
-        )
-
-    def _older_done(self) -> None:
-        self._older_busy = False
-
-
 def _log_table(model: MessageLogModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
@@ -481,124 +389,3 @@ def _log_table(model: MessageLogModel) -> QTableView:
     header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
     header.resizeSection(STATUS, 150)
     return table
-
-
-class TextDetail(QFrame):
-    """The selected text in full: who, when, what kind, its whole body, its delivery state with
-    the reason, and what can be done with it (open its order, reply)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("card")
-        self.heading = plain_label()
-        self.body = QPlainTextEdit(readOnly=True)  # plain text: customer input never renders
-        self.body.setAccessibleName("The whole text")
-        self.body.setMaximumHeight(96)
-        self.status = plain_label()
-        self.open_button = QPushButton("Open order")
-        self.reply_button = QPushButton("Reply")
-        self.reply_button.setObjectName("secondary")
-        for button in (self.open_button, self.reply_button):
-            button.setMinimumHeight(TOUCH)
-        self.hint = plain_label(
-            "Select a text to read all of it, open its order, or reply.", object_name="subtitle"
-        )
-        actions = QHBoxLayout()
-        actions.addWidget(self.open_button)
-        actions.addWidget(self.reply_button)
-        actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(plain_label("Selected text", object_name="section"))
-        layout.addWidget(self.hint)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.body)
-        layout.addWidget(self.status)
-        layout.addLayout(actions)
-        layout.addStretch(1)
-        self.show_text(None)
-
-    def show_text(self, text: LoggedText | None) -> None:
-        self.hint.setVisible(text is None)
-        for widget in (self.heading, self.body, self.status, self.reply_button):
-            widget.setVisible(text is not None)
-        self.open_button.setVisible(text is not None and bool(text.order_number))
-        if text is None:
-            return
-        arrow, side = ("↓ From", text.number) if text.direction == "in" else ("↑ To", text.number)
-        when = text.created_at.astimezone().strftime("%H:%M:%S")
-        order = f" · order {text.order_number}" if text.order_number else ""
-        self.heading.setText(f"{arrow} {side} · {when} · {text.kind_label}{order}")
-        if self.body.toPlainText() != text.body:
-            self.body.setPlainText(text.body)
-        self.status.setText(text.delivery.text)
-        self.status.setObjectName("fieldError" if text.delivery.problem else "")
-        self.status.style().polish(self.status)
-        self.open_button.setText(f"Open order {text.order_number}")
-
-
-class ComposeBox(QFrame):
-    """Send a text: to an order's customer or a number typed in full; the message with its SMS
-    cost; what happened (queued for the masked number, or why not, beside the field)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("card")
-        self.to = QLineEdit(placeholderText="Order (A042) or phone number (+61…)")
-        self.to.setAccessibleName("Send to")
-        self.to.setMinimumHeight(TOUCH)
-        self.to_error = plain_label(object_name="fieldError")
-        self.message = QPlainTextEdit()
-        self.message.setPlaceholderText("Your text…")
-        self.message.setAccessibleName("Text to send")
-        self.message.setMaximumHeight(84)
-        self.cost = plain_label(object_name="subtitle")
-        self.message_error = plain_label(object_name="fieldError")
-        self.feedback = plain_label()
-        self.send_button = QPushButton("Send text")
-        self.send_button.setMinimumHeight(TOUCH)
-        row = QHBoxLayout()
-        row.addWidget(self.feedback, 1)
-        row.addWidget(self.send_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(plain_label("Send a text", object_name="section"))
-        layout.addWidget(self.to)
-        layout.addWidget(self.to_error)
-        layout.addWidget(self.message)
-        layout.addWidget(self.cost)
-        layout.addWidget(self.message_error)
-        layout.addLayout(row)
-        self.message.textChanged.connect(self._count)
-        self.clear_errors()
-        self._count()
-
-    def _count(self) -> None:
-        text = self.message.toPlainText().strip()
-        if not text:
-            self.cost.setText(f"Up to {MAX_LENGTH} characters")
-            return
-        info = measure(text)
-        sms = "1 SMS" if info.single else f"{info.segments} SMS"
-        over = f" — {len(text) - MAX_LENGTH} too many" if len(text) > MAX_LENGTH else ""
-        self.cost.setText(f"{sms} ({info.encoding}) · {len(text)} of {MAX_LENGTH}{over}")
-
-    def clear_errors(self) -> None:
-        for label in (self.to_error, self.message_error):
-            label.clear()
-            label.hide()
-        self.say("")
-
-    def say(self, text: str, *, ok: bool = True) -> None:
-        self.feedback.setText(text)
-        self.feedback.setObjectName("" if ok else "fieldError")
-        self.feedback.style().polish(self.feedback)
-
-    def show_error(self, failure: OpFailed) -> None:
-        """Beside the field it names, else under the form; always with a mark and words."""
-        label: QLabel | None = {"to": self.to_error, "text": self.message_error}.get(
-            failure.field or ""
-        )
-        if label is None:
-            self.say(f"✕ Not sent: {failure.text}", ok=False)
-            return
-        label.setText(f"✕ {failure.text}")
-        label.show()

@@ -5,91 +5,53 @@ with numbers masked, and **Purge customer data** after the event.
 The report (``services.reports``) is read off the GUI thread, when the screen is first shown and
 then as orders and texts change: a commit that touches them marks it stale, and a re-read
 follows at most every ``REFRESH_MS`` (coalesced; none while the screen is hidden, one as it
-shows). The export and the purge run through the op runner in a worker thread; their progress
-crosses to the GUI thread as queued signals. The export can be cancelled (no file is left);
-the purge goes in small writer batches, so the event keeps serving while it runs.
+shows). The export and the purge are ``customer_data_box``'s.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
-    QFileDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from expresso_desktop.services.export import ExportProgress, ExportResult
-from expresso_desktop.services.purge import PurgeProgress, PurgeResult, purge_customer_data
-from expresso_desktop.services.reports import EventReport, MakeTimes, ReportReader, Tally
+from expresso_desktop.services.reports import (
+    REPORT_HOURS,
+    EventReport,
+    MakeTimes,
+    ReportReader,
+    Tally,
+)
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
-from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
+from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.bar_chart import Bar, BarChart
+from expresso_desktop.ui.organiser.customer_data_box import CustomerDataBox
 
-INITIATOR = "ui:reports"
 REFRESH_MS = 2_000  # at most one re-read per two seconds while orders and texts change
 NO_ORDERS = (
     "No orders yet. They appear here as customers text in — try the Messages screen's test "
     "phone, or start with the demo event."
 )
-PURGE_GOES = (
-    "Goes: every customer's phone number, name and usual order, and what every text said "
-    "(the bodies; the numbers on texts are masked). Texts still waiting are not sent."
-)
-PURGE_STAYS = (
-    "Stays: the orders (numbers, drinks, first names, times) and every count on this screen."
-)
-
-
 HEADER_TIPS = (
     "",
     "Orders made (their Done stands)",
     "Drinks in those orders",
     "Median time from Start (or the order arriving) to Done",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class WorkProgress:
-    """Long work's progress: ``task`` is "export" or "purge"; ``done`` of ``total`` rows."""
-
-    task: str
-    done: int
-    total: int
-
-
-class ProgressRelay(QObject):
-    """Carries progress from the worker thread doing the work to the GUI thread (queued: the
-    relay lives on the GUI thread). Signals: progressed(WorkProgress)."""
-
-    progressed = Signal(WorkProgress)
-
-    def export(self, progress: ExportProgress) -> None:
-        self.progressed.emit(WorkProgress("export", progress.done, progress.total))
-
-    def purge(self, progress: PurgeProgress) -> None:
-        self.progressed.emit(WorkProgress("purge", progress.done, progress.total))
 
 
 class MakeTimesModel(KeyedTableModel[MakeTimes]):
@@ -159,7 +121,7 @@ class _Figure(QFrame):
 
 
 class ReportsScreen(QWidget):
-    """The Reports screen (no signals of its own; ``relay`` carries the work's progress)."""
+    """The Reports screen (no signals of its own); ``data`` is its export and purge box."""
 
     def __init__(
         self,
@@ -171,15 +133,9 @@ class ReportsScreen(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reportsScreen")
-        self._ops, self._writer, self._reports = ops, writer, reports
         self.report: EventReport | None = None
-        self.export_dialog: QFileDialog | None = None
-        self.purge_dialog: QMessageBox | None = None
-        self._cancel: threading.Event | None = None
-        self._task: str | None = None  # the long work running ("export", "purge")
         self._stale = True
-        self.relay = ProgressRelay(self)
-        self.relay.progressed.connect(self._on_progress)
+        self.data = CustomerDataBox(ops, writer, reports)
         self._build()
         self._reads: SerialRead[str, EventReport] = SerialRead(
             ops, lambda _keys: reports.read(), self._apply, label="Reading the report"
@@ -245,7 +201,7 @@ class ReportsScreen(QWidget):
         layout.addLayout(figures)
         layout.addLayout(charts, 5)
         layout.addLayout(tables, 4)
-        layout.addWidget(self._data_box())
+        layout.addWidget(self.data)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -253,41 +209,6 @@ class ReportsScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll_area)
-
-    def _data_box(self) -> QGroupBox:
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setToolTip("Every order as a spreadsheet row; phone numbers masked")
-        self.purge_button = QPushButton("Purge customer data…")
-        self.purge_button.setObjectName("danger")
-        self.held = plain_label("")
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m")
-        self.progress.setTextVisible(True)
-        self.progress_label = plain_label("")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("secondary")
-        self.work = QWidget()
-        working = QHBoxLayout(self.work)
-        working.setContentsMargins(0, 0, 0, 0)
-        working.addWidget(self.progress_label)
-        working.addWidget(self.progress, 1)
-        working.addWidget(self.cancel_button)
-        self.work.setVisible(False)
-        self.outcome = plain_label("")  # what the last export or purge did, or why it failed
-        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcome.setVisible(False)
-        actions = QHBoxLayout()
-        actions.addWidget(self.export_button)
-        actions.addWidget(
-            plain_label("Every order as a CSV file, numbers masked.", object_name="subtitle"), 1
-        )
-        actions.addSpacing(16)
-        actions.addWidget(self.purge_button)
-        actions.addWidget(self.held, 1)
-        self.export_button.clicked.connect(self.export_csv)
-        self.purge_button.clicked.connect(self.confirm_purge)
-        self.cancel_button.clicked.connect(self._cancel_export)
-        return _box("Export and customer data", actions, self.work, self.outcome)
 
     # -- the report ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -322,13 +243,15 @@ class ReportsScreen(QWidget):
         self.as_of.setText(f"{report.event_name} · figures as of {local:%H:%M:%S}")
         self._show_figures(report)
         self.per_hour.set_bars([Bar(b.label, b.orders) for b in report.per_hour])
-        self.hours_note.setText(f"Hour starting, {report.zone} time; the last 12 hours at most.")
+        self.hours_note.setText(
+            f"Hour starting, {report.zone} time; the last {REPORT_HOURS} hours at most."
+        )
         self.stations_model.show_rows(report.stations)
         self.baristas_model.show_rows(report.baristas)
         self.drinks_chart.set_bars(_bars(report.drinks))
         self.milks_chart.set_bars(_bars(report.milks, rename={"none": "no milk"}))
         self.texts_lines.setText(_texts(report))
-        self.held.setText(_held(report))
+        self.data.show_held(report)
 
     def _show_figures(self, report: EventReport) -> None:
         made = report.status_count("ready") + report.status_count("collected")
@@ -346,154 +269,13 @@ class ReportsScreen(QWidget):
             f"{texts.sent:,}", f"{texts.failed:,} failed · {texts.received:,} received"
         )
 
-    # -- export -------------------------------------------------------------------------------
-    def export_csv(self) -> None:
-        """Ask where (a dialog that is driven, not blocking), then write off the GUI thread."""
-        dialog = QFileDialog(self, "Export orders as CSV")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setNameFilter("CSV files (*.csv)")
-        dialog.setDefaultSuffix("csv")
-        # Qt's own dialog: the same on every desktop, and a test can fill it in.
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog.setDirectory(folder)
-        dialog.selectFile(f"orders-{datetime.now():%Y-%m-%d-%H%M}.csv")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda name: self.export_to(Path(name)))
-        dialog.finished.connect(self._export_dialog_closed)
-        self.export_dialog = dialog
-        dialog.open()
 
-    def _export_dialog_closed(self) -> None:
-        self.export_dialog = None
-
-    def export_to(self, path: Path) -> None:
-        cancel = threading.Event()
-        self._cancel = cancel
-        self._begin("export", "Exporting orders…", cancellable=True)
-        reports, relay = self._reports, self.relay
-        self._ops.query(
-            lambda: reports.export_csv(path, progress=relay.export, cancel=cancel),
-            on_done=self._exported,
-            on_error=self._failed,
-            on_finally=self._ended,
-            label="Export CSV",
-        )
-
-    def _cancel_export(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
-            self.progress_label.setText("Cancelling…")
-
-    def _exported(self, result: ExportResult) -> None:
-        if result.cancelled:
-            self._say("Export cancelled: no file was written.")
-        else:
-            self._say(f"✓ Saved {result.rows:,} orders to {result.path} (phone numbers masked).")
-
-    # -- purge --------------------------------------------------------------------------------
-    def confirm_purge(self) -> None:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Purge customer data")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText("Purge customer data for good? This cannot be undone.")
-        box.setInformativeText(
-            f"{PURGE_GOES}\n\n{PURGE_STAYS}\n\nExport a CSV first if you need the orders."
-        )
-        purge = box.addButton("Purge", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep the data", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result: self._purge_answered(box.clickedButton(), purge))
-        self.purge_dialog = box
-        box.open()
-
-    def _purge_answered(self, clicked: QAbstractButton | None, purge: QAbstractButton) -> None:
-        self.purge_dialog = None
-        if clicked is purge:
-            self.purge()
-
-    def purge(self) -> None:
-        self._begin("purge", "Purging…", cancellable=False)
-        writer, relay = self._writer, self.relay
-        self._ops.query(
-            lambda: purge_customer_data(writer, progress=relay.purge, initiator=INITIATOR),
-            on_done=self._purged,
-            on_error=self._failed,
-            on_finally=self._ended,
-            label="Purge customer data",
-        )
-
-    def _purged(self, result: PurgeResult) -> None:
-        kept = result.remaining
-        orders = sum(kept.orders_by_status.values())
-        texts = {d: sum(by.values()) for d, by in kept.messages_by_direction_status.items()}
-        lines = [
-            f"✓ Purged {result.customers_purged:,} customers' numbers and "
-            f"{result.messages_purged:,} texts.",
-            f"Kept for reports: {orders:,} orders, {sum(texts.values()):,} texts counted "
-            f"({texts.get('in', 0):,} in, {texts.get('out', 0):,} out), "
-            f"{kept.customers:,} customers without their numbers.",
-        ]
-        if result.removed_copies:
-            lines.append(f"Removed {len(result.removed_copies)} copies from before upgrades.")
-        self._say("\n".join(lines))
-        self.refresh()
-
-    def _say(self, text: str) -> None:
-        self.outcome.setText(text)
-        self.outcome.setVisible(bool(text))
-        if text:
-            self._reveal(self.outcome)
-
-    def _reveal(self, widget: QWidget) -> None:
-        """Scroll to a line that just appeared (on a small screen the box is at the bottom)."""
-        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(widget))
-
-    # -- long work ----------------------------------------------------------------------------
-    def _begin(self, task: str, text: str, *, cancellable: bool) -> None:
-        self._task = task
-        self._say("")
-        self.progress_label.setText(text)
-        self.progress.setRange(0, 0)  # busy until the first count arrives
-        self.cancel_button.setVisible(cancellable)
-        self.work.setVisible(True)
-        self._reveal(self.work)
-        self.export_button.setEnabled(False)
-        self.purge_button.setEnabled(False)
-
-    def _on_progress(self, progress: WorkProgress) -> None:
-        if progress.task != self._task:
-            return
-        self.progress.setRange(0, max(progress.total, 1))
-        self.progress.setValue(progress.done)
-
-    def _failed(self, failure: OpFailed) -> None:
-        self._say(f"⚠ {failure.title} failed: {failure.text}")
-
-    def _ended(self) -> None:
-        self._task = None
-        self._cancel = None
-        self.work.setVisible(False)
-        self.export_button.setEnabled(True)
-        self.purge_button.setEnabled(True)
-
-    @property
-    def busy(self) -> bool:
-        """An export or purge is running (tests wait for it to end)."""
-        return self._task is not None
-
-
-def _box(title: str, *parts: QWidget | QHBoxLayout) -> QGroupBox:
+def _box(title: str, *parts: QWidget) -> QGroupBox:
+    """A titled section; charts and tables take its spare height."""
     box = QGroupBox(title)
     layout = QVBoxLayout(box)
     for part in parts:
-        if isinstance(part, QHBoxLayout):
-            layout.addLayout(part)
-        else:
-            layout.addWidget(part, 1 if isinstance(part, BarChart | QTableView) else 0)
+        layout.addWidget(part, 1 if isinstance(part, BarChart | QTableView) else 0)
     return box
 
 
@@ -539,9 +321,3 @@ def _texts(report: EventReport) -> str:
             f"Waiting: {t.waiting:,}",
         )
     )
-
-
-def _held(report: EventReport) -> str:
-    if not (report.numbers_held or report.texts_held):
-        return "No phone numbers or texts stored."
-    return f"Stored: {report.numbers_held:,} phone numbers, {report.texts_held:,} texts."
