@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from expresso_desktop.core.items import DrinkSpec
-from expresso_desktop.services import orders
-from expresso_desktop.services.order_views import load_order_rows
+from expresso_desktop.services import order_actions, orders
+from expresso_desktop.services.order_views import OrderReads, load_order_rows
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.tables import Order
@@ -103,3 +103,34 @@ def test_a_vip_order_still_to_be_made_is_listed_first(organiser: OrganiserServic
     write(organiser, lambda tx: orders.mark_ready(tx, vip))
     rows = load_order_rows(organiser.engine, organiser.event_id, organiser.menu)
     assert [r.id for r in rows] == [newer, vip]  # made: back among the rest, by age
+
+
+def test_an_orders_detail_has_full_drink_lines_its_timeline_and_where_it_could_move(
+    organiser: OrganiserServices,
+) -> None:
+    order_id = store(
+        organiser,
+        1,
+        DrinkSpec("flat white", "large", "oat", sugar=1, extras=("extra shot",)),
+        DrinkSpec("latte", "medium", "full cream"),
+        station=2,
+        customer_name="Sam",
+    )
+    reads = OrderReads(organiser.engine, organiser.event_id, lambda: organiser.menu)
+    detail = reads.detail(order_id)
+    assert detail is not None
+    # every modifier, the menu's defaults too; one line per drink
+    assert detail.items == ("large oat flat white, 1 sugar, extra shot", "medium full cream latte")
+    assert [e.action for e in detail.timeline] == ["placed"]
+    # the Garden Bar makes no flat white: only Station 1 is offered
+    assert [name for _, name in detail.move_targets] == ["Station 1"]
+    assert not detail.has_phone
+
+    write(organiser, lambda tx: order_actions.set_vip(tx, order_id, True))
+    detail = reads.detail(order_id)
+    assert detail is not None and detail.row.vip
+    assert (detail.timeline[-1].action, detail.timeline[-1].detail) == ("amend", "marked VIP")
+    write(organiser, lambda tx: orders.mark_ready(tx, order_id))
+    detail = reads.detail(order_id)
+    assert detail is not None and detail.move_targets == ()  # made: it stays put
+    assert reads.detail("no-such-order") is None

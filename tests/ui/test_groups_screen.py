@@ -61,8 +61,8 @@ def test_a_group_of_three_is_made_and_its_contact_texted_once(
     screen.station.setCurrentIndex(screen.station.findText("Station 1"))
 
     qtbot.keyClicks(screen.member_name, "Ana")  # picked from the menu
-    screen.drink.setCurrentIndex(screen.drink.findData("cappuccino"))
-    screen.size.setCurrentIndex(screen.size.findData("small"))
+    screen.drink_pick.setCurrentIndex(screen.drink_pick.findData("cappuccino"))
+    screen.size_pick.setCurrentIndex(screen.size_pick.findData("small"))
     qtbot.mouseClick(screen.add_member_button, Qt.MouseButton.LeftButton)
     add(qtbot, screen, "Ben", "large oat flat white")  # typed in the order language
     add(qtbot, screen, "Cat", "latte and a mocha")

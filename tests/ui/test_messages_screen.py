@@ -15,8 +15,11 @@ import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
 from sqlmodel import col, select
 
+from expresso_desktop.app import build_organiser_gui
+from expresso_desktop.services.organiser import build_organiser_services
 from expresso_desktop.services.purge import purge_customer_data
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.credentials import GATEWAY_ENV
 from expresso_desktop.sms.message_log import PAGE, LoggedText
 from expresso_desktop.sms.outbound import messages as outbound
@@ -27,7 +30,7 @@ from expresso_desktop.store.types import utcnow
 from expresso_desktop.ui.organiser.message_log_model import CUSTOMER, ORDER, STATUS
 from expresso_desktop.ui.organiser.messages_screen import MessagesScreen, OpenOrder
 from tests.ui.artifacts import save_screenshot
-from tests.ui.organiser_gui import Organiser, running_organiser
+from tests.ui.organiser_gui import LOOPBACK, Organiser, running_organiser
 
 WAIT_MS = 15_000
 PHONE = "+61400000001"  # the test phone's number
@@ -229,19 +232,32 @@ def test_a_reply_goes_to_whoever_texted_without_showing_the_number(
 
 
 def test_the_test_phone_is_there_only_with_the_simulator(
-    qtbot: Any, organiser: Organiser, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    screen = screen_of(organiser)
-    nav = organiser.window.nav
-    assert screen.simulator.isVisible() and not screen.mode_note.isVisible()
-    monkeypatch.setenv(GATEWAY_ENV, "android")  # chosen, not configured: shown as it is
-    nav.show_screen("orders")
-    nav.show_screen("messages")
-    qtbot.waitUntil(lambda: not screen.simulator.isVisible(), timeout=WAIT_MS)
-    assert screen.mode_note.isVisible()
-    assert screen.mode_note.text().startswith(
-        "Texts go out through: The Android phone is chosen but not configured."
-    )
+    with running_organiser(qtbot, tmp_path / "simulated", "messages") as organiser:
+        screen = screen_of(organiser)
+        qtbot.waitUntil(organiser.idle, timeout=WAIT_MS)
+        assert screen.simulator.isVisible() and not screen.mode_note.isVisible()
+    # The Android phone chosen but not set up: the servers refuse to start, the screen says
+    # what texts go through, and offers no phone that could only fail.
+    monkeypatch.setenv(GATEWAY_ENV, "android")
+    services = build_organiser_services(AppPaths(tmp_path / "android"))
+    gui = build_organiser_gui(services, LOOPBACK)
+    qtbot.addWidget(gui.window)
+    gui.window.show()
+    gui.window.nav.show_screen("messages")
+    screen = gui.window.messages_screen
+    try:
+        with qtbot.waitSignal(gui.host.failed, timeout=WAIT_MS):
+            gui.host.start()
+        qtbot.waitUntil(screen.mode_note.isVisible, timeout=WAIT_MS)
+        assert not screen.simulator.isVisible()
+        assert screen.mode_note.text().startswith(
+            "Texts go out through: The Android phone is chosen but not configured."
+        )
+    finally:
+        gui.close()
+        services.close()
 
 
 def test_a_long_log_is_read_a_page_at_a_time(qtbot: Any, tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_purge_confirms_shows_progress_and_what_remains(
 
     qtbot.waitUntil(lambda: screen.data.outcome.text().startswith("✓ Purged"), timeout=15_000)
     assert screen.data.outcome.text().splitlines() == [
-        "✓ Purged 3 customers' numbers and 8 texts.",
+        "✓ Purged the numbers of 3 customers and 8 texts.",
         "Kept for reports: 3 orders, 8 texts counted (3 in, 5 out), "
         "3 customers without their numbers.",
     ]

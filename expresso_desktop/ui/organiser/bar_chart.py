@@ -116,7 +116,7 @@ class BarChart(QWidget):
         line = metrics.height()
         top = max(b.value for b in self._bars)
         widest = max(metrics.horizontalAdvance(b.label) for b in self._bars)
-        label_width = min(area.width() * 0.45, widest + PAD + 2.0)
+        label_width = min(area.width() * 0.55, widest + PAD + 2.0)
         value_width = metrics.horizontalAdvance(str(top)) + PAD
         room = max(1.0, area.width() - label_width - value_width)
         pitch = min(area.height() / len(self._bars), line * 1.9)

@@ -129,9 +129,8 @@ class CustomerDataBox(QGroupBox):
         if not (report.numbers_held or report.texts_held):
             self.held.setText("No phone numbers or texts stored.")
         else:
-            self.held.setText(
-                f"Stored: {report.numbers_held:,} phone numbers, {report.texts_held:,} texts."
-            )
+            numbers = counted(report.numbers_held, "phone number")
+            self.held.setText(f"Stored: {numbers}, {counted(report.texts_held, 'text')}.")
 
     # -- export -------------------------------------------------------------------------------
     def export_csv(self) -> None:
@@ -143,8 +142,9 @@ class CustomerDataBox(QGroupBox):
         dialog.setDefaultSuffix("csv")
         # Qt's own dialog: the same on every desktop, and a test can fill it in.
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog.setDirectory(folder)
+        documents = QStandardPaths.StandardLocation.DocumentsLocation
+        folder = Path(QStandardPaths.writableLocation(documents))
+        dialog.setDirectory(str(folder if folder.is_dir() else Path.home()))
         dialog.selectFile(f"orders-{datetime.now():%Y-%m-%d-%H%M}.csv")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(lambda name: self.export_to(Path(name)))
@@ -177,7 +177,8 @@ class CustomerDataBox(QGroupBox):
         if result.cancelled:
             self._say("Export cancelled: no file was written.")
         else:
-            self._say(f"✓ Saved {result.rows:,} orders to {result.path} (phone numbers masked).")
+            orders = counted(result.rows, "order")
+            self._say(f"✓ Saved {orders} to {result.path} (phone numbers masked).")
 
     # -- purge --------------------------------------------------------------------------------
     def confirm_purge(self) -> None:
@@ -190,6 +191,7 @@ class CustomerDataBox(QGroupBox):
             f"{PURGE_GOES}\n\n{PURGE_STAYS}\n\nExport a CSV first if you need the orders."
         )
         purge = box.addButton("Purge", QMessageBox.ButtonRole.DestructiveRole)
+        purge.setObjectName("danger")
         keep = box.addButton("Keep the data", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -218,11 +220,12 @@ class CustomerDataBox(QGroupBox):
         orders = sum(kept.orders_by_status.values())
         texts = {d: sum(by.values()) for d, by in kept.messages_by_direction_status.items()}
         lines = [
-            f"✓ Purged {result.customers_purged:,} customers' numbers and "
-            f"{result.messages_purged:,} texts.",
-            f"Kept for reports: {orders:,} orders, {sum(texts.values()):,} texts counted "
+            f"✓ Purged the numbers of {counted(result.customers_purged, 'customer')} and "
+            f"{counted(result.messages_purged, 'text')}.",
+            f"Kept for reports: {counted(orders, 'order')}, "
+            f"{counted(sum(texts.values()), 'text')} counted "
             f"({texts.get('in', 0):,} in, {texts.get('out', 0):,} out), "
-            f"{kept.customers:,} customers without their numbers.",
+            f"{counted(kept.customers, 'customer')} without their numbers.",
         ]
         if result.removed_copies:
             lines.append(f"Removed {len(result.removed_copies)} copies from before upgrades.")
@@ -270,3 +273,8 @@ class CustomerDataBox(QGroupBox):
         if area is not None:
             scroller = area
             QTimer.singleShot(0, self, lambda: scroller.ensureWidgetVisible(widget))
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 text``, ``2 texts``, ``1,204 orders``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -84,6 +84,7 @@ class FirstRunWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setMinimumSize(720, 520)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)  # "Skip" says what it does
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Skip")
         self.setButtonText(QWizard.WizardButton.FinishButton, "Start the event")
         self.customButtonClicked.connect(lambda _which: self.skip())

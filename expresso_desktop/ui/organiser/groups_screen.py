@@ -216,10 +216,14 @@ class GroupsScreen(QWidget):
         self.typed = QLineEdit()
         self.typed.setPlaceholderText("Type it: large oat flat white (Enter)")
         self.typed.setAccessibleName("Drink in words")
-        self.drink, self.size, self.milk = QComboBox(), QComboBox(), QComboBox()
-        for picker, name in ((self.drink, "Drink"), (self.size, "Size"), (self.milk, "Milk")):
+        self.drink_pick, self.size_pick, self.milk_pick = QComboBox(), QComboBox(), QComboBox()
+        for picker, name in (
+            (self.drink_pick, "Drink"),
+            (self.size_pick, "Size"),
+            (self.milk_pick, "Milk"),
+        ):
             picker.setAccessibleName(name)
-        for picker in (self.station, self.drink, self.size, self.milk):
+        for picker in (self.station, self.drink_pick, self.size_pick, self.milk_pick):
             picker.setMinimumHeight(FIELD_HEIGHT)
         self.member_error = _error_label()
         self.add_member_button = QPushButton("Add to group")
@@ -243,9 +247,9 @@ class GroupsScreen(QWidget):
         member.addRow("Name", self.member_name)
         member.addRow("Drink", self.typed)
         pickers = QHBoxLayout()
-        pickers.addWidget(self.drink, 2)
-        pickers.addWidget(self.size, 1)
-        pickers.addWidget(self.milk, 1)
+        pickers.addWidget(self.drink_pick, 2)
+        pickers.addWidget(self.size_pick, 1)
+        pickers.addWidget(self.milk_pick, 1)
         member.addRow("", pickers)
         member.addRow("", self.member_error)
         add_row = QHBoxLayout()
@@ -275,9 +279,9 @@ class GroupsScreen(QWidget):
         self.member_name.returnPressed.connect(self.add_member)
         self.add_member_button.clicked.connect(self.add_member)
         self.remove_member_button.clicked.connect(self.remove_member)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_group)
         self.cancel_button.clicked.connect(lambda: self.side.setCurrentIndex(0))
-        self.drink.currentIndexChanged.connect(self._drink_picked)
+        self.drink_pick.currentIndexChanged.connect(self._drink_picked)
         self.phone.textChanged.connect(self._check_phone)
         return box
 
@@ -343,25 +347,25 @@ class GroupsScreen(QWidget):
         for choice in pickers.stations:
             self.station.addItem(choice.label, choice.id)
         self.station.setCurrentIndex(max(0, self.station.findData(station)))
-        drink = self.drink.currentData()
-        self.drink.clear()
+        drink = self.drink_pick.currentData()
+        self.drink_pick.clear()
         for name in pickers.menu.drink_names:
-            self.drink.addItem(name.capitalize(), name)
-        self.size.clear()
+            self.drink_pick.addItem(name.capitalize(), name)
+        self.size_pick.clear()
         for name in pickers.menu.size_names:
-            self.size.addItem(name.capitalize(), name)
-        self.milk.clear()
+            self.size_pick.addItem(name.capitalize(), name)
+        self.milk_pick.clear()
         for name in pickers.menu.milk_names:
-            self.milk.addItem(name.capitalize(), name)
-        self.size.setCurrentIndex(max(0, self.size.findData(pickers.menu.default_size)))
-        self.drink.setCurrentIndex(max(0, self.drink.findData(drink)))
+            self.milk_pick.addItem(name.capitalize(), name)
+        self.size_pick.setCurrentIndex(max(0, self.size_pick.findData(pickers.menu.default_size)))
+        self.drink_pick.setCurrentIndex(max(0, self.drink_pick.findData(drink)))
         self._drink_picked()
 
     def _drink_picked(self) -> None:
-        drink = self.drink.currentData()
+        drink = self.drink_pick.currentData()
         if self._menu is not None and drink in self._menu.drink_names:
-            self.milk.setCurrentIndex(
-                max(0, self.milk.findData(self._menu.default_milk_for(drink)))
+            self.milk_pick.setCurrentIndex(
+                max(0, self.milk_pick.findData(self._menu.default_milk_for(drink)))
             )
 
     # -- the detail -----------------------------------------------------------------------------
@@ -401,9 +405,9 @@ class GroupsScreen(QWidget):
             self._show(self.member_error, exc.reason)
             return
         self.member_error.setVisible(False)
-        self.drink.setCurrentIndex(self.drink.findData(item["drink"]))
-        self.size.setCurrentIndex(self.size.findData(item["size"]))
-        self.milk.setCurrentIndex(self.milk.findData(item["milk"]))
+        self.drink_pick.setCurrentIndex(self.drink_pick.findData(item["drink"]))
+        self.size_pick.setCurrentIndex(self.size_pick.findData(item["size"]))
+        self.milk_pick.setCurrentIndex(self.milk_pick.findData(item["milk"]))
         self._typed_extras = tuple(item.get("extras", ()))
         self.member_name.setFocus()
 
@@ -417,16 +421,21 @@ class GroupsScreen(QWidget):
             if self.member_error.isVisible():
                 return
         item = {
-            "drink": self.drink.currentData(),
-            "size": self.size.currentData(),
-            "milk": self.milk.currentData(),
+            "drink": self.drink_pick.currentData(),
+            "size": self.size_pick.currentData(),
+            "milk": self.milk_pick.currentData(),
         }
         extras = self._typed_extras if self.typed.text().strip() else ()
         if extras:
             item["extras"] = list(extras)
         self.members.append(GroupMemberIn(name, item))
         words = " ".join(
-            w for w in (self.size.currentText(), self.milk.currentText(), self.drink.currentText())
+            w
+            for w in (
+                self.size_pick.currentText(),
+                self.milk_pick.currentText(),
+                self.drink_pick.currentText(),
+            )
         ).lower()
         self.member_list.addItem(f"{name} — {words}" + (f", {', '.join(extras)}" if extras else ""))
         self.member_name.clear()
@@ -450,7 +459,7 @@ class GroupsScreen(QWidget):
             return
         self.phone_error.setVisible(False)
 
-    def create(self) -> None:
+    def create_group(self) -> None:
         if self._saving:
             return
         problems = False
@@ -468,7 +477,7 @@ class GroupsScreen(QWidget):
         except ValidationError as exc:
             self._show(self.phone_error, exc.reason)
             problems = True
-        if problems:
+        if problems or self._menu is None:
             return
         draft = GroupDraft(
             organiser_name=self.organiser.text(),

@@ -213,7 +213,6 @@ class MessagesScreen(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._read_mode()  # the gateway may have been changed on Setup
         self._stats_timer.start()
         self._age_timer.start()
         if self._stale_while_hidden:
@@ -291,6 +290,8 @@ class MessagesScreen(QWidget):
 
     # -- the gateway --------------------------------------------------------------------------
     def _read_mode(self) -> None:
+        """Read once, as the servers start (the op waits for their loop): the gateway they run
+        with until Expresso restarts, whatever Setup stores meanwhile."""
         self._ops.query(self._gateway.mode, on_done=self._got_mode, label="Reading the SMS mode")
 
     def _got_mode(self, mode: SmsMode) -> None:

@@ -315,7 +315,8 @@ def _texts(report: EventReport) -> str:
     return "\n".join(
         (
             f"Received: {t.received:,}",
-            f"Sent: {t.sent:,} (delivered {t.delivered:,})",
+            f"Sent: {t.sent:,}",
+            f"Delivered: {t.delivered:,}",
             f"Failed: {t.failed:,}",
             f"Not sent: {t.not_sent:,}",
             f"Waiting: {t.waiting:,}",
