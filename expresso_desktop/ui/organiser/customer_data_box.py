@@ -190,8 +190,9 @@ class CustomerDataBox(QGroupBox):
         box.setInformativeText(
             f"{PURGE_GOES}\n\n{PURGE_STAYS}\n\nExport a CSV first if you need the orders."
         )
-        purge = box.addButton("Purge", QMessageBox.ButtonRole.DestructiveRole)
-        purge.setObjectName("danger")
+        purge = QPushButton("Purge")
+        purge.setObjectName("danger")  # named before the box polishes it
+        box.addButton(purge, QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton("Keep the data", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
