@@ -63,7 +63,7 @@ class HoursForm(QWidget):
         self._ops, self._writer, self._event_id = ops, writer, reads.event_id
         self.plan: DayPlan | None = None
         self.confirm_box: QMessageBox | None = None
-        self.model = HoursModel()
+        self.model = HoursModel(self)
         self.table = read_only_table(self.model, self._on_pick)
         self.table.setMaximumHeight(150)
         self.scope = QComboBox()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from expresso_desktop.sms.message_log import LogChanges, LoggedText, LogPage, LogQuery, MessageLog
@@ -31,8 +31,8 @@ class MessageLogModel(KeyedTableModel[LoggedText]):
     HEADERS = ("Time", "In/out", "Customer", "Order", "Text", "Status")
     NEW_ROWS_FIRST = True
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._open: set[int] = set()
         self.has_more = False  # older texts match beyond the last row
         self.fetch_older: Callable[[], None] | None = None
@@ -153,9 +153,9 @@ class LogFeed:
     """The model's reads, one at a time: a full page (``reload``: a new filter, a purge, too
     many new texts at once) or what moved (``pull``); older pages as the table scrolls."""
 
-    def __init__(self, ops: OpRunner, log: MessageLog) -> None:
+    def __init__(self, ops: OpRunner, log: MessageLog, owner: QObject) -> None:
         self._ops, self._log = ops, log
-        self.model = MessageLogModel()
+        self.model = MessageLogModel(owner)
         self.model.fetch_older = self.older
         self.query = LogQuery()
         self._generation = 0  # bumped by each reload: reads for an older query are dropped

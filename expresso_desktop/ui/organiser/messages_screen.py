@@ -100,7 +100,7 @@ class MessagesScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("messagesScreen")
         self._ops, self._writer, self._log, self._gateway = ops, writer, log, gateway
-        self._feed = LogFeed(ops, log)
+        self._feed = LogFeed(ops, log, self)
         self.model = self._feed.model
         self._stats: QueueStats | None = None
         self._stats_reading = self._stats_again = False

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -57,8 +58,8 @@ class OrdersFilter(QSortFilterProxyModel):
     """Which of the held orders show: words typed (number, name, drinks, station), a status,
     a station and an age band."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.words = ""
         self.status = ANY
         self.station_id: int | None = None
@@ -124,8 +125,8 @@ class OrdersScreen(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ordersScreen")
-        self.model = OrdersTableModel()
-        self.proxy = OrdersFilter()
+        self.model = OrdersTableModel(self)
+        self.proxy = OrdersFilter(self)
         self.proxy.setSourceModel(self.model)
         self.search = QLineEdit(placeholderText="Search: number, name, drink, station…")
         self.search.setClearButtonEnabled(True)

@@ -174,9 +174,9 @@ class ReportsScreen(QWidget):
         charts.addWidget(_box("Popular milks", self.milks_chart), 2)
 
         # Parented: freed with the screen on the GUI thread, never by a collector elsewhere.
-        self.stations_model = MakeTimesModel()
+        self.stations_model = MakeTimesModel(self)
         self.stations_model.setParent(self)
-        self.baristas_model = MakeTimesModel()
+        self.baristas_model = MakeTimesModel(self)
         self.baristas_model.setParent(self)
         self.stations_table = _table(self.stations_model, "Make time by station")
         self.baristas_table = _table(self.baristas_model, "Make time by barista")

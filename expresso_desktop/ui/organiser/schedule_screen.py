@@ -98,7 +98,7 @@ class ScheduleScreen(QWidget):
 
         self.timeline = DayTimeline()
         self._timeline_area = _scrolling(self.timeline)
-        self.shifts_model = ShiftsModel()
+        self.shifts_model = ShiftsModel(self)
         self.shifts_table = read_only_table(self.shifts_model, self._on_row_picked)
         self.shifts_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.empty = plain_label(EMPTY, object_name="subtitle")

@@ -110,7 +110,7 @@ class MenuSection(SectionPage):
             buttons=False,
         )
         self._admin = admin
-        self.model = MenuEntriesModel()
+        self.model = MenuEntriesModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -79,7 +79,7 @@ class SetupPanel(QWidget):
 
         self.pairing = PairingBox(ops, writer, reads)
 
-        self.model = DevicesTableModel()
+        self.model = DevicesTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)

@@ -101,7 +101,7 @@ class StaffScreen(QWidget):
         self._saving = False
         self._stats_stale = False
 
-        self.model = StaffTableModel()
+        self.model = StaffTableModel(self)
         self.table = read_only_table(self.model, self._on_pick)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setStretchLastSection(False)

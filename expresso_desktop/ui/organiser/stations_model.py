@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 
 from expresso_desktop.services.station_admin_views import StationRow
 from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
@@ -21,8 +21,8 @@ class StationTableModel(KeyedTableModel[StationRow]):
     HEADERS = ("No.", "Name", "Location", "Status", "Makes", "Device", "Make time", "Waiting")
     CONNECTION = 5
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.now: datetime = datetime.now(UTC)  # what "online" is measured against
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

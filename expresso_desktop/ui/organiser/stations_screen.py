@@ -106,7 +106,7 @@ class StationsScreen(QWidget):
         self._saving = False
         self._queues_stale = False
 
-        self.model = StationTableModel()
+        self.model = StationTableModel(self)
         self.table = read_only_table(self.model, self._on_pick)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)

@@ -1,15 +1,17 @@
 """Order handlers: walk-ins insert-or-ignore, claiming, the forward-only lattice with its
-conflict alert, and compare-and-set reassignment."""
+conflict alert, compare-and-set reassignment and undo, and who did it in the order's history."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import col, select
+
 from expresso_desktop.core.sync_protocol import Reason, ResultStatus
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import Order
+from expresso_desktop.store.tables import Order, OrderEvent
 
 from ..helpers import station_id
 from .conftest import Client
@@ -79,3 +81,29 @@ def test_reassigning_needs_the_current_assign_version(
     moved = one.push("order.reassign", order_id="w-1", to_station=to, base_assign_version=version)
     assert moved.results[0].status is ResultStatus.APPLIED
     assert _order(organiser, "w-1").station_id == to
+
+
+def test_an_undo_takes_back_what_the_station_saw_and_records_who(
+    organiser: OrganiserServices, client: Callable[..., Client]
+) -> None:
+    one = client(1)
+    _walk_in(one, "w-1")
+    one.push("order.ready", order_id="w-1", staff_id=424242)  # nobody the organiser knows
+    stale = one.push("order.undo", order_id="w-1", base_status="in_progress").results[0]
+    assert (stale.reason, stale.message) == (
+        Reason.STALE,
+        f"{_order(organiser, 'w-1').number} changed meanwhile (it is ready now): nothing undone",
+    )
+    undone = one.push("order.undo", order_id="w-1", base_status="ready").results[0]
+    assert undone.status is ResultStatus.APPLIED and _order(organiser, "w-1").status == "new"
+    with read_session(organiser.engine) as session:
+        events = session.exec(
+            select(OrderEvent.action, OrderEvent.staff_id, OrderEvent.client_id)
+            .where(OrderEvent.order_id == "w-1")
+            .order_by(col(OrderEvent.id))
+        ).all()
+    assert events == [
+        ("placed", None, one.caller.client_id),
+        ("ready", None, one.caller.client_id),  # an unknown staff id: recorded as nobody
+        ("undo", None, one.caller.client_id),
+    ]
