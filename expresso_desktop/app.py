@@ -47,12 +47,14 @@ def run_gui(
 ) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from expresso_desktop.ui.common.collector import GuiThreadCollector
     from expresso_desktop.ui.common.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Expresso")
     apply_theme(app)
+    GuiThreadCollector(app)  # Qt objects are only ever collected on this thread
     sys.excepthook = _crash_handler
     if mode is Mode.ORGANISER:
         from expresso_desktop.server.headless import ServeOptions

@@ -49,3 +49,19 @@ def menu():  # type: ignore[no-untyped-def]
     from expresso_desktop.core.menu import load_default_menu
 
     return load_default_menu()
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Qt tests run as the app does: Python's garbage collector only on the GUI thread
+    (``ui/common/collector.py``), so a widget left in a reference cycle is never destroyed on
+    a service thread. After the test: one full collection here, then automatic again."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    from expresso_desktop.ui.common.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(request.getfixturevalue("qapp"))
+    yield
+    collector.stop()
+    collector.deleteLater()
