@@ -5,7 +5,6 @@ a folder ``--demo`` seeded never asks; choosing Twilio opens the gateway form.""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -51,7 +50,6 @@ def started(
     finally:
         gui.close()
         services.close()
-        gc.collect()  # the window's cycles go on the GUI thread, not a later service thread
 
 
 def wizard_of(gui: OrganiserGui) -> FirstRunWizard | None:

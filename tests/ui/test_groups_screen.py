@@ -5,7 +5,6 @@ are made through the services; the one pickup text queued to the contact and sho
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,6 @@ def organiser(qtbot: Any, qtlog: Any, tmp_path: Path) -> Iterator[Organiser]:
         qtbot.waitUntil(lambda: screen.station.count() == 3, timeout=10_000)
         yield org
         assert [r.message for r in qtlog.records if "FAIL!" in r.message] == [] and tester
-    # The window's Python wrappers sit in reference cycles: collect them here, on the GUI
-    # thread — a collection that happens to run on a later test's service thread segfaults.
-    gc.collect()
 
 
 def shown(screen: GroupsScreen, row: int = 0) -> list[str]:
