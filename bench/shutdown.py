@@ -6,7 +6,7 @@ ports, mDNS on loopback only unless ``--no-mdns``), pairs two real stations (``b
 both report ``online``, then sends SIGTERM and measures:
 
 - ``exit_s``: SIGTERM to the organiser's exit (goal < 2 s), and its exit code;
-- ``offline_s``: SIGTERM until both stations' ``station status`` says offline;
+- ``offline_s``: SIGTERM until both stations' status (``station status --json``) says offline;
 - ``reconnect_s``: a new ``serve`` on the same folder and port starting, until both stations
   are online again (they reconnect by themselves, with backoff).
 
@@ -30,6 +30,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from expresso_desktop.sync import station_queries
+from expresso_desktop.sync.replica import Replica
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = str(REPO / "main.py")
@@ -110,8 +115,13 @@ def serve(data: Path, port: int, mdns: bool) -> tuple[Process, str]:
 
 
 def online(station: Path) -> bool:
-    status = json.loads(cli("--data-dir", str(station), "station", "status", "--json"))
-    return bool(status["online"])
+    """What ``station status --json`` says (read in this process: polling through a new
+    process each time would measure Python's start-up, not the station)."""
+    replica = Replica(station / "station.db")
+    try:
+        return bool(station_queries.status(replica)["online"])
+    finally:
+        replica.close()
 
 
 def wait(condition: Callable[[], bool], timeout: float = 90.0) -> float:

@@ -139,7 +139,7 @@ class GroupsScreen(QWidget):
         self._saving = False
         self._typed_extras: tuple[str, ...] = ()  # what the typed drink added ("extra shot")
 
-        self.model = GroupTableModel()
+        self.model = GroupTableModel(self)
         self.table = read_only_table(self.model, self._on_pick)
         self.table.setItemDelegateForColumn(BAR_COLUMN, StockBarDelegate(self.table))
         header = self.table.horizontalHeader()
@@ -189,7 +189,7 @@ class GroupsScreen(QWidget):
     def _detail(self) -> QWidget:
         box = self.detail_box = QGroupBox("A group order")
         self.detail_info = plain_label("Select a group order to see its drinks.")
-        self.member_model = MemberTableModel()
+        self.member_model = MemberTableModel(self)
         self.member_table = read_only_table(self.member_model, lambda _row: None)
         self.member_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.member_table.horizontalHeader().setStretchLastSection(False)
