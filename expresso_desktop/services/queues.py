@@ -5,10 +5,11 @@ order and its items) made each text cost more the busier the event: 10–18 ms a
 orders open, and a webhook p50 of 200–300 ms at 3,000 (issue 14). Here an event's orders are
 read once, then kept up to date from committed change sets: every write to orders and their items
 goes through ``changes.emit``/``emit_new``, and the single writer publishes a change set after
-its commit and before its next unit of work, so the counts are exact whenever the writer asks. The asking
-transaction's own uncommitted changes (``pending``) are laid over them for that transaction only
-(a rolled-back savepoint has already taken its changes out of the set), so a batch of texts in
-one transaction still sees each other's orders, and nothing rolled back is ever counted.
+its commit and before its next unit of work, so the counts are exact whenever the writer asks.
+The asking transaction's own uncommitted changes (``pending``) are laid over them for that
+transaction only (a rolled-back savepoint has already taken its changes out of the set), so a
+batch of texts in one transaction still sees each other's orders, and nothing rolled back is
+ever counted.
 """
 
 from __future__ import annotations
