@@ -54,6 +54,7 @@ from expresso_desktop.ui.organiser.stock_item_panel import (
     secondary_button,
 )
 
+LEVEL_COLUMN_PX = 120  # the stock bar: wide enough to read against its low mark
 NO_STATIONS = "No stations yet — add one on the Stations screen, then give it stock here."
 NO_ITEMS = "{station} tracks no stock yet — add one from the menu's stock list with “Add an item”."
 SCREEN_STYLE = """
@@ -92,7 +93,7 @@ class InventoryScreen(QWidget):
         self.stations = QListWidget()
         self.stations.setObjectName("stations")
         self.stations.setAccessibleName("Stations")
-        self.stations.setFixedWidth(205)
+        self.stations.setFixedWidth(180)
         self.stations.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.model = StockTableModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -114,7 +115,7 @@ class InventoryScreen(QWidget):
         right.addStretch(1)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setFixedWidth(330)
+        right_widget.setFixedWidth(300)
         right.setContentsMargins(0, 0, 0, 0)
         columns = QHBoxLayout()
         columns.addWidget(self.stations)
@@ -156,7 +157,9 @@ class InventoryScreen(QWidget):
         table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide, bars don't
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, LEVEL_COLUMN_PX)
         header.setStretchLastSection(False)
         table.clicked.connect(self._on_pick)
         table.activated.connect(self._on_pick)

@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 
 COALESCE_MS = 400
 DEVICES_HINT = (
-    "Select a device to revoke it. A station that has just paired shows up when you open this "
-    "tab or press Refresh."
+    "Select a device to revoke it. A station shows up as soon as it pairs; last seen follows "
+    "its sync (within half a minute)."
 )
 
 

@@ -46,7 +46,7 @@ from expresso_desktop.ui.organiser.editing import (
 )
 
 INITIATOR = "ui:staff"
-FORM_WIDTH = 430
+FORM_WIDTH = 400
 STATS_DELAY_MS = 1500  # orders come in bursts: one stats read per burst
 EMPTY_TEXT = "No staff yet — fill in the form on the right to add the first person."
 
@@ -60,7 +60,7 @@ def make_time(seconds: float | None) -> str:
 
 
 class StaffTableModel(KeyedTableModel[StaffRow]):
-    HEADERS = ("Name", "Role", "Skills", "Status", "PIN", "Drinks made", "Median make")
+    HEADERS = ("Name", "Role", "Skills", "Status", "PIN", "Made", "Median")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
