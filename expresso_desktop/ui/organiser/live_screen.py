@@ -92,6 +92,7 @@ class StationTileView(QFrame):
         self.status = plain_label(object_name="tileLine")
         self.connection = plain_label(object_name="tileLine")
         self.counts = plain_label(object_name="tileCounts")
+        self.counts.setWordWrap(False)  # one line: the tile is as wide as its counts
         self.times = plain_label(object_name="tileLine")
         self.staff = plain_label(object_name="tileLine")
         self.stock = plain_label(object_name="tileLine")
