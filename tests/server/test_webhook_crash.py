@@ -17,10 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from expresso_desktop.services import event_settings
-from expresso_desktop.services.organiser import build_organiser_services
-from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.simulator import SIGNATURE_HEADER, Target, sign, twilio_form
+from tests.throttle import without_throttle
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -75,25 +73,11 @@ async def post(
 
 
 @pytest.mark.slow
-def _without_throttle(data: Path) -> None:
-    """The storm queues far past the event's wait limit: turn the throttle off so that every
-    text is a first order (the path whose durability is under test)."""
-    services = build_organiser_services(AppPaths(data))
-    try:
-        services.writer.run_sync(
-            lambda tx: event_settings.update(
-                tx, {"throttle_wait_minutes": 0}, services.menu, services.templates
-            )
-        )
-    finally:
-        services.close()
-
-
 async def test_kill_9_mid_storm_loses_nothing_acknowledged_and_doubles_nothing(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    _without_throttle(data)
+    without_throttle(data)
     names = iter(["Sam", "Priya", "Alex", "Mia", "Jo", "Hilary", "Yoshi", "Tom", "Lee"] * 1000)
     phones = iter(range(10_000_000))
     acked: dict[str, tuple[dict[str, str], str]] = {}  # sid -> (form, reply)

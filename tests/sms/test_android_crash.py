@@ -20,6 +20,7 @@ import pytest
 from expresso_desktop.sms.android_inbound import inbound_sid
 from tests.conftest import REPO
 from tests.sms.fake_android import FakeAndroid
+from tests.throttle import without_throttle
 
 ROUNDS = 3
 ACKS_BEFORE_KILL = 30
@@ -79,6 +80,7 @@ async def test_kill_9_mid_storm_of_phone_webhooks(tmp_path: Path) -> None:
     phone = FakeAndroid(auto_report=False)
     await phone.start()
     data = tmp_path / "data"
+    without_throttle(data)
     names = iter(["Sam", "Priya", "Alex", "Mia", "Jo", "Hilary", "Yoshi", "Tom", "Lee"] * 1000)
     numbers = iter(range(10_000_000))
     acked: dict[str, dict[str, Any]] = {}  # our sid -> payload

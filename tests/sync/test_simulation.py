@@ -277,7 +277,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
 
 SyncSimulation.TestCase.settings = settings(
-    max_examples=int(os.environ.get("SYNC_SIM_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("SYNC_SIM_EXAMPLES", "25")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

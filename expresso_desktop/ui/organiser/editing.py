@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from expresso_desktop.ui.common.keyed_table import KeyedTableModel
+from expresso_desktop.ui.common.widgets import SIZE_SAMPLE_ROWS
 
 ERROR_STYLE = "color: #a1261c; font-weight: 600;"
 OK_STYLE = "color: #2f5a31; font-weight: 600;"
@@ -47,6 +48,7 @@ def read_only_table(model: KeyedTableModel[Any], picked: Callable[[Any], None]) 
     table.setWordWrap(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # measure a screenful, not every row
     header.setStretchLastSection(True)
 
     def pick(index: QModelIndex) -> None:

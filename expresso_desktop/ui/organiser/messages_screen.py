@@ -43,7 +43,7 @@ from expresso_desktop.sms.outbound.manual import TextQueued, queued, reply_to, t
 from expresso_desktop.sms.phone import SimulatedPhone
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner
-from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.common.widgets import SIZE_SAMPLE_ROWS, plain_label
 from expresso_desktop.ui.organiser.message_cards import ComposeBox, TextDetail
 from expresso_desktop.ui.organiser.message_log_model import (
     ORDER,
@@ -386,6 +386,7 @@ def _log_table(model: MessageLogModel) -> QTableView:
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # measure a screenful, not every row
     header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
     header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
     header.resizeSection(STATUS, 150)

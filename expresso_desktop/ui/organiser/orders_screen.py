@@ -36,7 +36,7 @@ from expresso_desktop.sms.message_log import MessageLog
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
-from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.common.widgets import SIZE_SAMPLE_ROWS, plain_label
 from expresso_desktop.ui.organiser.order_detail import OrderDetailPane
 
 ANY = ""
@@ -159,6 +159,7 @@ class OrdersScreen(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # measure a screenful, not every row
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._on_selected)
         self.count = plain_label(object_name="subtitle")
