@@ -5,28 +5,20 @@ it; back in, it is offered again."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 from sqlmodel import select
-from twilio.request_validator import RequestValidator
 
-from expresso_desktop.server.app import create_webhook_app
-from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.services import orders, stock
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, Station, StockItem
-
-TOKEN = "0123456789abcdef0123456789abcdef"  # a made-up auth token
-PUBLIC = "https://coffee.example.com/hooks"
-_sids = iter(range(1, 1_000_000))
+from tests.sms.signed import Send, signed_sender
 
 
 @pytest.fixture
@@ -38,19 +30,12 @@ def services(tmp_path: Path) -> Iterator[OrganiserServices]:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, services: OrganiserServices) -> AsyncIterator[TestClient]:
-    auth = WebhookAuth("twilio", TOKEN, PUBLIC)
-    yield await aiohttp_client(create_webhook_app(services, webhook=auth))
+async def client(aiohttp_client: Any, services: OrganiserServices) -> Send:
+    return await signed_sender(aiohttp_client, services)
 
 
-async def _text(client: TestClient, body: str, phone: str) -> str:
-    sid = f"SM{next(_sids):032x}"
-    params = {"MessageSid": sid, "From": phone, "To": "+61400000999", "Body": body}
-    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/sms", params)
-    resp = await client.post("/sms", data=params, headers={"X-Twilio-Signature": signature})
-    assert resp.status == 200
-    [message] = ET.fromstring(await resp.text()).iter("Message")
-    return message.text or ""
+async def _text(client: Send, body: str, phone: str) -> str:
+    return await client(body, phone) or ""
 
 
 def _mark_oat(services: OrganiserServices, numbers: tuple[int, ...], out: bool) -> None:
@@ -81,7 +66,7 @@ def _milks(reply: str) -> list[str]:
 
 
 async def test_oat_out_at_station_one_sends_oat_lattes_to_station_two(
-    client: TestClient, services: OrganiserServices
+    client: Send, services: OrganiserServices
 ) -> None:
     first = await _text(client, "oat latte for Sam", "+61400000001")
     order_id, number = _station_of_last_order(services)
@@ -95,7 +80,7 @@ async def test_oat_out_at_station_one_sends_oat_lattes_to_station_two(
 
 
 async def test_the_menu_stops_offering_oat_while_no_station_has_it(
-    client: TestClient, services: OrganiserServices
+    client: Send, services: OrganiserServices
 ) -> None:
     assert "oat" in _milks(await _text(client, "menu", "+61400000003"))
     _mark_oat(services, (1, 2, 3), out=True)

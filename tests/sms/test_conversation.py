@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import select
-from twilio.request_validator import RequestValidator
 
 from expresso_desktop.core.sms.segments import measure
-from expresso_desktop.server.app import create_webhook_app
-from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.event_settings import update as update_settings
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON, mark_ready, start_order
@@ -35,6 +31,7 @@ from expresso_desktop.store.tables import (
     Station,
 )
 from expresso_desktop.store.types import utcnow
+from tests.sms.signed import Send, signed_sender
 
 PHONE = "+61400000001"
 
@@ -315,37 +312,10 @@ def set_status(services: OrganiserServices, number: int, status: str) -> None:
 
 
 # -- through the signed webhook: what a customer can do by text (issue 13) ----------------------
-TOKEN = "0123456789abcdef0123456789abcdef"  # a made-up auth token
-PUBLIC = "https://coffee.example.com/hooks"
-_sids = iter(range(1, 1_000_000))
-
-
 @pytest.fixture
-async def sms(aiohttp_client: Any, demo: OrganiserServices) -> Any:
+async def sms(aiohttp_client: Any, demo: OrganiserServices) -> Send:
     """Sends a text exactly as Twilio would (signed for the public URL) and returns our reply."""
-    client = await aiohttp_client(
-        create_webhook_app(demo, webhook=WebhookAuth("twilio", TOKEN, PUBLIC))
-    )
-
-    async def send(body: str, phone: str = PHONE) -> str | None:
-        sid = f"SM{next(_sids):032x}"
-        params = {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": phone,
-            "To": "+61400000999",
-            "Body": body,
-            "NumMedia": "0",
-        }
-        signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/sms", params)
-        resp = await client.post("/sms", data=params, headers={"X-Twilio-Signature": signature})
-        assert resp.status == 200, await resp.text()
-        replies = [m.text or "" for m in ET.fromstring(await resp.text()).iter("Message")]
-        assert len(replies) <= 1
-        return replies[0] if replies else None
-
-    return send
+    return await signed_sender(aiohttp_client, demo)
 
 
 def texts(services: OrganiserServices) -> Texts:
