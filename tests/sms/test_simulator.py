@@ -16,6 +16,7 @@ from typing import IO
 import pytest
 
 from expresso_desktop.sms.simulator import RUNTIME_FILE, read_runtime
+from tests.throttle import without_throttle
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -71,6 +72,7 @@ class Serving:
 @pytest.fixture
 def organiser(tmp_path: Path) -> Iterator[Serving]:
     data = tmp_path / "data"
+    without_throttle(data)  # 600 simulated customers a minute queue past any wait limit
     args = ["serve", "--demo", "--webhook-port", "0", "--simulate-customers", "600"]
     args += ["--lan-host", "127.0.0.1", "--lan-port", "0", "--no-mdns"]  # not under test here
     with (tmp_path / "serve.log").open("w", encoding="utf-8") as log:
