@@ -12,14 +12,16 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, QSize, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QListView,
     QMainWindow,
     QPushButton,
+    QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -107,12 +109,27 @@ class BaristaWindow(QMainWindow):
         actions.addWidget(self.cancel_button)
         actions.addStretch(1)
 
-        station = QWidget()
-        layout = QVBoxLayout(station)
-        layout.addLayout(header)
+        queue_area = QWidget()
+        layout = QVBoxLayout(queue_area)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.notice_label)
         layout.addWidget(self.queue_view, 1)
         layout.addLayout(actions)
+
+        # Side panels (Stock, Today, Chat, History): each a tab, added by its feature.
+        self.side_panels = QTabWidget()
+        self.side_panels.setObjectName("sidePanels")
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(queue_area)
+        self.body.addWidget(self.side_panels)
+        self.body.setStretchFactor(0, 3)
+        self.body.setStretchFactor(1, 1)
+        self.side_panels.hide()  # shown once a panel is added
+
+        station = QWidget()
+        column = QVBoxLayout(station)
+        column.addLayout(header)
+        column.addWidget(self.body, 1)
 
         self.pair_box = PairBox()
         self.pages = QStackedWidget()
@@ -133,6 +150,11 @@ class BaristaWindow(QMainWindow):
         self._clock.timeout.connect(self._tick)
         self._clock.start()
         self.refresh()
+
+    def add_side_panel(self, panel: QWidget, title: str) -> None:
+        """One side panel (a tab beside the queue): Stock, Today, Chat, History."""
+        self.side_panels.addTab(panel, title)
+        self.side_panels.show()
 
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
