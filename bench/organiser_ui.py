@@ -2,7 +2,8 @@
 
 - cold start: ``main.py organiser`` on a prepared (demo) data folder in a fresh process, from
   spawn to the window's first paint (a wrapper installs an event filter on the application,
-  then hands over to the real command line); median of ``--cold-runs``;
+  then hands over to the real command line); median of ``--cold-runs``; also the time until
+  the Live screen (the event's figures) first paints;
 - signed webhook → order visible: texts signed as Twilio signs them, posted from a client
   thread at ``--rate``/s to the real window's webhook; per order the time from sending until
   its number is in the Orders screen's model and until Live's New count includes it;
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ENV, REPO, copy_event, machine, prepare_event, summary_ms
 from expresso_desktop.app import OrganiserGui, build_organiser_gui
-from expresso_desktop.server.headless import ServeOptions
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.services.dashboard import Dashboard
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
@@ -57,13 +58,25 @@ import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+def inside(widget, name):
+    while widget is not None:
+        if type(widget).__name__ == name:
+            return True
+        widget = widget.parentWidget()
+    return False
+
 class FirstFrame(QObject):
+    framed = False
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint and obj.isWidgetType() \\
                 and type(obj.window()).__name__ == "OrganiserWindow":
-            print("first-paint", time.time(), flush=True)
-            app.removeEventFilter(self)
-            QTimer.singleShot(0, done)
+            if not self.framed:
+                self.framed = True
+                print("first-paint", time.time(), flush=True)
+            if inside(obj, "LiveScreen"):
+                print("live-paint", time.time(), flush=True)
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, done)
         return False
 
 def done():
@@ -93,7 +106,7 @@ SETTLE_S = 5.0
 
 # -- cold start ---------------------------------------------------------------------------------
 def cold_start(template: Path, root: Path, runs: int) -> dict[str, Any]:
-    paints, frames = [], []
+    paints, lives, frames = [], [], []
     for k in range(runs):
         data = copy_event(template, root / f"cold{k}")
         command = [sys.executable, "-c", FIRST_FRAME, "--data-dir", str(data), "organiser"]
@@ -111,10 +124,13 @@ def cold_start(template: Path, root: Path, runs: int) -> dict[str, Any]:
         if "first-paint" not in marks:
             raise SystemExit(f"no first frame: {proc.stdout}\n{proc.stderr[-2000:]}")
         paints.append(float(marks["first-paint"]) - started)
+        lives.append(float(marks["live-paint"]) - started)
         frames.append(float(marks["frame-done"]) - started)
     return {
         "runs_s": [round(p, 3) for p in paints],
         "first_paint_median_s": round(statistics.median(paints), 3),
+        "live_screen_paint_runs_s": [round(p, 3) for p in lives],
+        "live_screen_paint_median_s": round(statistics.median(lives), 3),
         "frame_done_median_s": round(statistics.median(frames), 3),
     }
 

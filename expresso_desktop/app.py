@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -16,8 +16,10 @@ from expresso_desktop.settings import AppPaths, Mode
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from expresso_desktop.server.headless import ServeOptions
+    from expresso_desktop.server.headless import OrganiserRuntime
+    from expresso_desktop.server.options import ServeOptions
     from expresso_desktop.services.organiser import OrganiserServices
+    from expresso_desktop.sms.public_address import PublicAddress
     from expresso_desktop.sync.station import StationOptions
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
@@ -57,7 +59,7 @@ def run_gui(
     GuiThreadCollector(app)  # Qt objects are only ever collected on this thread
     sys.excepthook = _crash_handler
     if mode is Mode.ORGANISER:
-        from expresso_desktop.server.headless import ServeOptions
+        from expresso_desktop.server.options import ServeOptions
 
         assert options is None or isinstance(options, ServeOptions)
         return _run_organiser(app, paths, options or ServeOptions())
@@ -70,6 +72,13 @@ def run_gui(
 def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) -> int:
     from PySide6.QtWidgets import QMessageBox
 
+    from expresso_desktop.ui.organiser.main_window import OrganiserWindow
+
+    # The window first (its first frame needs no service), then the event and the servers.
+    window = OrganiserWindow()
+    window.show()
+    app.processEvents()
+
     from expresso_desktop.services.demo import seed_demo
     from expresso_desktop.services.organiser import build_organiser_services
     from expresso_desktop.store.errors import StoreError
@@ -78,17 +87,16 @@ def _run_organiser(app: QApplication, paths: AppPaths, options: ServeOptions) ->
         services = build_organiser_services(paths)
     except StoreError as exc:
         log.error("cannot open the event database: %s", exc)
-        QMessageBox.critical(None, "Expresso cannot open the event database", str(exc))
+        QMessageBox.critical(window, "Expresso cannot open the event database", str(exc))
         return 2
-    if options.demo:  # before the window: start-up, nothing to keep responsive yet
+    if options.demo:  # before the screens read: nothing to keep responsive yet
         services.writer.run_sync(partial(seed_demo, event_id=services.event_id, menu=services.menu))
-    gui = build_organiser_gui(services, options)
+    gui = build_organiser_gui(services, options, window=window)
     gui.host.failed.connect(
         lambda failure: QMessageBox.critical(
             gui.window, "Expresso could not start its servers", failure.text
         )
     )
-    gui.window.show()
     gui.host.start()
     offer_setup(gui, services)  # a new data folder: the first-run wizard over the window
     try:
@@ -114,11 +122,12 @@ class OrganiserGui:
         self.bridge.close()
 
 
-def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> OrganiserGui:
+def build_organiser_gui(
+    services: OrganiserServices, options: ServeOptions, *, window: OrganiserWindow | None = None
+) -> OrganiserGui:
     """The organiser's GUI composition: the service host (its servers and the screens' ops),
-    the change bridge, and the window with the services its tabs call. ``host.start()`` is the
-    caller's."""
-    from expresso_desktop.server.headless import build_components
+    the change bridge, and the window (``window``, already shown, or a new one) with the
+    services its screens call. ``host.start()`` is the caller's."""
     from expresso_desktop.services.dashboard import DashboardReader
     from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.group_views import GroupReads
@@ -132,13 +141,17 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
     from expresso_desktop.sms.gateway_status import GatewayStatus
     from expresso_desktop.sms.message_log import MessageLog
     from expresso_desktop.sms.phone import SimulatedPhone
+    from expresso_desktop.sms.public_address import PublicAddress
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
     from expresso_desktop.ui.common.service_host import ServiceHost
     from expresso_desktop.ui.organiser.main_window import OrganiserParts, OrganiserWindow
 
     bridge = ChangeBridge(services.bus)
-    host = ServiceHost(partial(build_components, services, options), describe=describe_organiser)
+    address = PublicAddress()  # the Setup screen's public address, tunnel and registration
+    host = ServiceHost(
+        partial(organiser_runtime, services, options, address), describe=describe_organiser
+    )
     ops = OpRunner(host)
     parts = OrganiserParts(
         host=host,
@@ -167,8 +180,31 @@ def build_organiser_gui(services: OrganiserServices, options: ServeOptions) -> O
         stock=StockReads(services.engine, services.event_id),
         dashboard=DashboardReader(services.engine, services.event_id),
         groups=GroupReads(services.engine, services.event_id, services.menus),
+        public_address=address,
     )
-    return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
+    if window is None:
+        return OrganiserGui(host, ops, bridge, OrganiserWindow(parts))
+    window.attach(parts)
+    return OrganiserGui(host, ops, bridge, window)
+
+
+def organiser_runtime(
+    services: OrganiserServices, options: ServeOptions, address: PublicAddress
+) -> OrganiserRuntime:
+    """``build_components`` with the Setup screen's public address attached to the webhook's
+    signature check and the Twilio gateway, and started last (so stopped first: its tunnel)."""
+    from expresso_desktop.server.headless import build_components
+    from expresso_desktop.sms.outbound.notifier import WebhookRegistrar
+
+    runtime = build_components(services, options)
+    registrar = next((c for c in runtime if isinstance(c, WebhookRegistrar)), None)
+    address.attach(
+        auth=runtime.webhook_auth,
+        listener_url=lambda: runtime.webhook_listener.url,
+        gateway=runtime.gateway,
+        registrar=registrar,
+    )
+    return replace(runtime, components=(*runtime.components, address))
 
 
 def offer_setup(gui: OrganiserGui, services: OrganiserServices) -> None:

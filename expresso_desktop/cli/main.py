@@ -27,7 +27,7 @@ from expresso_desktop.errors import KnownError
 from expresso_desktop.settings import AppPaths, Mode
 
 if TYPE_CHECKING:
-    from expresso_desktop.server.headless import ServeOptions
+    from expresso_desktop.server.options import ServeOptions
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def _data_folder(data_dir: str | None) -> AppPaths:
 
 
 def _serve_options(args: argparse.Namespace) -> ServeOptions:
-    from expresso_desktop.server.headless import ServeOptions
+    from expresso_desktop.server.options import ServeOptions
 
     return ServeOptions(
         host=args.host,

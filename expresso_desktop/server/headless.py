@@ -17,6 +17,7 @@ from expresso_desktop.lifecycle import Component, exit_promptly
 from expresso_desktop.server.android_webhook import ANDROID_AUTH
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.server.lan_server import LanListener, build_lan
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.server.webhook import WebhookAuth
 from expresso_desktop.server.webhook_runtime import build_webhook
 from expresso_desktop.services.demo import seed_demo
@@ -25,23 +26,10 @@ from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.android_config import default_webhook_base
 from expresso_desktop.sms.gateway import Gateway
 from expresso_desktop.sms.outbound.sender import OutboundSender
+from expresso_desktop.sms.outbound.station_texts import StationTexts
 from expresso_desktop.sms.outbound.wiring import build_outbound, resolve_gateway
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    host: str = "127.0.0.1"
-    webhook_port: int = 8787
-    public_url: str | None = None  # what Twilio calls (a tunnel's URL); signatures are made for it
-    demo: bool = False  # seed the sample event first
-    simulate_customers: float = 0.0  # simulated texts per minute (simulator mode only)
-    # The LAN API (HTTPS) and its mDNS advertisement; no interfaces given = all of them.
-    lan_host: str = "0.0.0.0"
-    lan_port: int = 8443
-    mdns_interfaces: tuple[str, ...] = ()
-    mdns: bool = True
 
 
 def run_headless(paths: AppPaths, options: ServeOptions) -> int:
@@ -103,6 +91,8 @@ def build_components(services: OrganiserServices, options: ServeOptions) -> Orga
             phone_url, webhook.listener.url, lan.listener.webhook_base
         ),
     )
+    # Stations' re-notify and message mutations text through this runtime's SMS layer.
+    services.sync.texts = StationTexts(outbound.notifier.texts)
     return OrganiserRuntime(
         # The LAN listener before the phone: its bound address is the webhook URL it registers.
         components=(*webhook.components, *lan.components, *outbound.components),

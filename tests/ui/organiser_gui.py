@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from expresso_desktop.app import OrganiserGui, build_organiser_gui
-from expresso_desktop.server.headless import ServeOptions
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.writer import Tx

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from expresso_desktop.app import build_organiser_gui
-from expresso_desktop.server.headless import ServeOptions
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths

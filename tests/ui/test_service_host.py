@@ -12,7 +12,8 @@ import aiohttp
 from PySide6.QtCore import Qt
 
 from expresso_desktop.app import describe_organiser
-from expresso_desktop.server.headless import ServeOptions, build_components
+from expresso_desktop.server.headless import build_components
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.server.tls import parse_fingerprint
 from expresso_desktop.services import devices
 from expresso_desktop.services.organiser import build_organiser_services

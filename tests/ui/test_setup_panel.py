@@ -22,7 +22,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from expresso_desktop.app import OrganiserGui, build_organiser_gui
-from expresso_desktop.server.headless import ServeOptions
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.server.tls import ensure_identity, parse_fingerprint
 from expresso_desktop.services import devices
 from expresso_desktop.services.demo import seed_demo

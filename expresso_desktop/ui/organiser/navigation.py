@@ -2,10 +2,14 @@
 screen shown. Each entry is a word with a mark, never a colour alone; rows are touch-sized.
 
 A screen may carry a badge ("Messages 3", "Live ⚠ 2"): ``set_badge`` updates the sidebar text
-without the screen knowing how it is shown."""
+without the screen knowing how it is shown.
+
+A screen may be built on first use (``add_lazy``): the window's first frame and start-up only
+pay for the screen shown; a placeholder stands in its place until then."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Signal
@@ -46,6 +50,7 @@ class Navigator(QWidget):
         layout.addWidget(self.stack, 1)
         self._keys: list[str] = []
         self._titles: dict[str, str] = {}
+        self._pending: dict[str, Callable[[], QWidget]] = {}  # screens not built yet
         self.sidebar.currentRowChanged.connect(self._on_row)
 
     @property
@@ -63,13 +68,38 @@ class Navigator(QWidget):
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
 
+    def add_lazy(self, key: str, title: str, build: Callable[[], QWidget]) -> None:
+        """A screen built by ``build`` when first shown (or asked for by ``screen_for``)."""
+        self._pending[key] = build
+        self.add(key, title, QWidget())
+        if self.stack.currentIndex() == self._keys.index(key):
+            self._build(key)
+
     def show_screen(self, key: str) -> None:
         self.sidebar.setCurrentRow(self._keys.index(key))
 
     def screen_for(self, key: str) -> QWidget:
+        self._build(key)
         widget = self.stack.widget(self._keys.index(key))
         assert widget is not None
         return widget
+
+    def _build(self, key: str) -> None:
+        build = self._pending.pop(key, None)
+        if build is None:
+            return
+        self.replace(key, build())
+
+    def replace(self, key: str, widget: QWidget) -> None:
+        """``widget`` becomes the screen ``key`` (its stand-in is deleted)."""
+        index = self._keys.index(key)
+        placeholder = self.stack.widget(index)
+        assert placeholder is not None
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, widget)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
 
     def current_key(self) -> str:
         return self._keys[self.stack.currentIndex()]
@@ -93,5 +123,6 @@ class Navigator(QWidget):
 
     def _on_row(self, row: int) -> None:
         if 0 <= row < len(self._keys):
+            self._build(self._keys[row])
             self.stack.setCurrentIndex(row)
             self.shown.emit(ScreenShown(self._keys[row]))
