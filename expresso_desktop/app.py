@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from expresso_desktop.services.organiser import OrganiserServices
     from expresso_desktop.sms.public_address import PublicAddress
     from expresso_desktop.sync.station import StationOptions
+    from expresso_desktop.ui.barista.board_app import BoardOptions
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
     from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -45,7 +46,9 @@ def _crash_handler(
 
 
 def run_gui(
-    mode: Mode, paths: AppPaths, options: ServeOptions | StationOptions | None = None
+    mode: Mode,
+    paths: AppPaths,
+    options: ServeOptions | StationOptions | BoardOptions | None = None,
 ) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -63,6 +66,11 @@ def run_gui(
 
         assert options is None or isinstance(options, ServeOptions)
         return _run_organiser(app, paths, options or ServeOptions())
+    if mode is Mode.BOARD:
+        from expresso_desktop.ui.barista.board_app import BoardOptions, run_board
+
+        assert isinstance(options, BoardOptions)
+        return run_board(app, paths.board, options)
     from expresso_desktop.sync.station import StationOptions
 
     assert options is None or isinstance(options, StationOptions)
@@ -128,6 +136,7 @@ def build_organiser_gui(
     """The organiser's GUI composition: the service host (its servers and the screens' ops),
     the change bridge, and the window (``window``, already shown, or a new one) with the
     services its screens call. ``host.start()`` is the caller's."""
+    from expresso_desktop.services.chat import ChatReads
     from expresso_desktop.services.dashboard import DashboardReader
     from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.group_views import GroupReads
@@ -180,6 +189,7 @@ def build_organiser_gui(
         stock=StockReads(services.engine, services.event_id),
         dashboard=DashboardReader(services.engine, services.event_id),
         groups=GroupReads(services.engine, services.event_id, services.menus),
+        chat=ChatReads(services.engine, services.event_id),
         public_address=address,
     )
     if window is None:

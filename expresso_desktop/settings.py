@@ -29,6 +29,7 @@ APP_AUTHOR = "Expresso"
 class Mode(StrEnum):
     ORGANISER = "organiser"
     BARISTA = "barista"
+    BOARD = "board"  # a customer ready board (a display device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,11 @@ class AppPaths:
     @property
     def replica_db(self) -> Path:
         return self.data_dir / "station.db"
+
+    @property
+    def board(self) -> AppPaths:
+        """A ready board's own folder (its replica and token), apart from a station's."""
+        return AppPaths(self.data_dir / "board")
 
     @property
     def log_dir(self) -> Path:

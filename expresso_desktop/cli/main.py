@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from expresso_desktop import __version__
+from expresso_desktop.cli.board import add_board_parser, run_board
 from expresso_desktop.cli.devices import add_devices_parser, run_devices
 from expresso_desktop.cli.gateway import add_gateway_parser, run_gateway
 from expresso_desktop.cli.privacy import add_privacy_parser, run_purge
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_options(organiser)
     barista = sub.add_parser("barista", help="run a barista station window")
     add_barista_options(barista)
+    add_board_parser(sub)
     add_station_parser(sub)
     serve = sub.add_parser("serve", help="run the organiser's services headless (no window)")
     _add_server_options(serve)
@@ -187,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_station_cli(paths, args)
         if command == "purge-customer-data":
             return run_purge(paths, args)
+        if command == "board":
+            return run_board(paths, args)
         if command == "barista" and args.headless:
             return run_station_headless(paths, station_options(args))
         if command == "sms-sim":

@@ -43,14 +43,22 @@ class DrinkSpec:
         if self.milk not in ("none", default_milk):
             parts.append(self.milk)
         parts.append(self.drink)
-        text = " ".join(parts)
-        if self.milk == "none" and default_milk not in (None, "none"):
-            text += ", no milk"
-        if self.sugar:
-            text += f", {self.sugar} sugar" + ("s" if self.sugar > 1 else "")
-        if self.extras:
-            text += ", " + ", ".join(self.extras)
+        text = " ".join(parts) + "".join(f", {m}" for m in self.modifiers(menu))
         return f"{self.quantity}× {text}" if self.quantity > 1 else text
+
+    def modifiers(self, menu: Menu | None = None) -> tuple[str, ...]:
+        """What makes this drink differ from the plain one besides size and milk, in words a
+        barista must not miss: ``no milk`` (on a drink that has milk by default), ``2 sugars``,
+        then every extra as ordered (extra shot, decaf, iced, a syrup, half strength, extra
+        hot: an extra is never a default). The card's bold chips and ``summary`` both use it."""
+        out: list[str] = []
+        default_milk = menu.default_milk_for(self.drink) if menu else None
+        if self.milk == "none" and default_milk not in (None, "none"):
+            out.append("no milk")
+        if self.sugar:
+            out.append(f"{self.sugar} sugar" + ("s" if self.sugar > 1 else ""))
+        out.extend(self.extras)
+        return tuple(out)
 
 
 def drink_of(row: Any) -> DrinkSpec:

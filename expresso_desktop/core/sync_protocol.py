@@ -44,6 +44,7 @@ MAX_BATCH = 100  # mutations per push
 PAGE_DEFAULT, PAGE_MAX = 500, 2000  # changes per pulled page
 MAX_CLIENT_ID = 64
 MAX_NAME = 64
+MAX_MESSAGE = 480  # an order.message body, and any text a person writes: three SMS segments
 
 
 class MutationName(StrEnum):
@@ -56,6 +57,8 @@ class MutationName(StrEnum):
     ORDER_CANCEL = "order.cancel"
     ORDER_REASSIGN = "order.reassign"
     ORDER_UNDO = "order.undo"  # take back the last tap (a mis-tap on Done)
+    ORDER_RENOTIFY = "order.renotify"  # {order_id}: the "ready" text again
+    ORDER_MESSAGE = "order.message"  # {order_id, body}: a text to the order's customer
     STOCK_CONSUME = "stock.consume"
     STOCK_RESTOCK = "stock.restock"
     STOCK_RESET = "stock.reset"

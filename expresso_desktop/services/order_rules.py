@@ -145,6 +145,23 @@ def check_undo(session: Session, actor: Actor, order: Order, seen: str | None) -
         raise Stale(f"{label(order)} changed meanwhile (it is {now} now): nothing undone")
 
 
+def check_renotify(session: Session, actor: Actor, order: Order) -> None:
+    """The "ready" text again, on purpose: only for a ready order of the actor's station whose
+    customer has a phone number (a walk-in has none)."""
+    require(actor, Permission.MESSAGE_CUSTOMER, "re-notify customers", order)
+    check_station(session, actor, order.station_id, label(order))
+    if order.status != OrderStatus.READY.value:
+        now = order.status.replace("_", " ")
+        raise DomainError(
+            f"{label(order)} is {now}: only a ready order's customer is re-notified",
+            code="not_ready",
+        )
+    if order.customer_id is None:
+        raise DomainError(
+            f"{label(order)} has no phone number to text (a walk-in)", code="no_customer"
+        )
+
+
 # -- what a station can make now -------------------------------------------------------------
 
 

@@ -40,13 +40,16 @@ class OrderRow:
         return jumps_queue(self.status, self.vip)
 
 
+ORDERS_HELD = 1000  # the newest orders a list holds (a search reaches the older ones)
+
+
 def load_order_rows(
     engine: Engine,
     event_id: int,
     menu: Menu,
     *,
     ids: Iterable[str] | None = None,
-    limit: int = 1000,
+    limit: int = ORDERS_HELD,
 ) -> list[OrderRow]:
     """The newest orders (or just ``ids``) with their drinks summarised: VIP orders still to be
     made first, then newest first."""
@@ -122,9 +125,9 @@ class OrderReads:
     def menu(self) -> Menu:
         return self._menu()
 
-    def rows(self, ids: Iterable[str] | None = None) -> list[OrderRow]:
-        """The newest orders (None) or just ``ids``."""
-        return load_order_rows(self._engine, self.event_id, self.menu, ids=ids)
+    def rows(self, ids: Iterable[str] | None = None, *, limit: int = ORDERS_HELD) -> list[OrderRow]:
+        """The newest ``limit`` orders (None) or just ``ids``."""
+        return load_order_rows(self._engine, self.event_id, self.menu, ids=ids, limit=limit)
 
     def detail(self, order_id: str) -> OrderDetail | None:
         """None when the order is gone (purged, deleted)."""

@@ -53,6 +53,20 @@ class Unauthorized(TransportError):
     """The organiser no longer accepts this station's token (revoked): pair again."""
 
 
+class PairingRefused(TransportError):
+    """The organiser refused the pairing code: ``status`` 403 (wrong, used or expired: it does
+    not say which) or 429 (too many wrong codes from this address for now)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class CertificateMismatch(TransportError):
+    """The organiser's certificate is not the one expected (the QR code's or the advert's),
+    or not the one it reports: another machine may be answering at that address."""
+
+
 def ssl_for(url: str, fingerprint: bytes | None) -> aiohttp.Fingerprint | bool:
     if not url.startswith("https://"):
         return False  # plain HTTP (tests of the routes only); never what a station uses
@@ -224,13 +238,13 @@ async def pair(
             data = await resp.json(content_type=None)
             status = resp.status
     except aiohttp.ServerFingerprintMismatch as exc:
-        raise TransportError("the organiser's certificate is not the one expected") from exc
+        raise CertificateMismatch("the organiser's certificate is not the one expected") from exc
     except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
         raise TransportError(f"pairing with {base_url} failed: {exc}") from exc
     if status != 201 or not isinstance(data, dict) or "token" not in data:
         message = data.get("message") if isinstance(data, dict) else data
-        raise TransportError(f"pairing refused ({status}): {message}")
+        raise PairingRefused(f"pairing refused ({status}): {message}", status)
     reported = bytes.fromhex(str(data.get("fingerprint", "")).replace(":", ""))
     if https and fingerprint != reported:
-        raise TransportError("the organiser's certificate does not match what it reports")
+        raise CertificateMismatch("the organiser's certificate does not match what it reports")
     return data, fingerprint or b""

@@ -34,7 +34,7 @@ from expresso_desktop.core.stock import (
     return_round,
     use_round,
 )
-from expresso_desktop.core.sync_protocol import movement_id
+from expresso_desktop.core.sync_protocol import MAX_MESSAGE, movement_id
 from expresso_desktop.store import sync_rows
 
 from .replica import Bases
@@ -242,6 +242,42 @@ def order_undo(local: Local, args: Mapping[str, Any]) -> None:
     local.put("orders", undone)
     if current is OrderStatus.READY:  # back to before ready: its recipe goes back to stock
         _return_for_order(local, undone)
+
+
+def _texted_order(local: Local, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The order a text to its customer names, checked as the organiser will: this station's
+    (or nobody's) and with a phone number (a walk-in has none). None: refused."""
+    order = local.get("orders", args["order_id"])
+    if order is None or order["deleted"]:
+        local.refuse("this station does not know that order")
+        return None
+    name = order["number"] or "this order"
+    if order["station_id"] not in (None, local.station_id):
+        local.refuse(f"{name} belongs to another station")
+        return None
+    if order["customer_id"] is None:
+        local.refuse(f"{name} has no phone number to text (a walk-in)")
+        return None
+    return order
+
+
+@mutator("order.renotify")
+def order_renotify(local: Local, args: Mapping[str, Any]) -> None:
+    """The ready text again: nothing changes here (the organiser queues the text)."""
+    order = _texted_order(local, args)
+    if order is not None and order["status"] != OrderStatus.READY.value:
+        now = str(order["status"]).replace("_", " ")
+        name = order["number"] or "this order"
+        local.refuse(f"{name} is {now}: only a ready order's customer is re-notified")
+
+
+@mutator("order.message")
+def order_message(local: Local, args: Mapping[str, Any]) -> None:
+    """A text to the order's customer: nothing changes here (the organiser queues it)."""
+    body = args["body"]
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_MESSAGE:
+        raise ValueError(f"body must be text of 1 to {MAX_MESSAGE} characters")
+    _texted_order(local, args)
 
 
 def _return_for_order(local: Local, order: Mapping[str, Any]) -> None:

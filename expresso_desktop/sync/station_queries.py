@@ -178,10 +178,13 @@ def walk_in(replica: Replica, text: str, name: str | None) -> dict[str, Any]:
     return {"id": order_id, "seq": seq, "items": args["items"], "status": "new"}
 
 
+_STOCK_KEYS = ("id", "name", "unit", "level", "par", "low_threshold", "out_of_stock")
+
+
 def stock_levels(replica: Replica) -> list[dict[str, Any]]:
     """This station's stock items as its replica has them (its own taps included)."""
     return [
-        {k: item[k] for k in ("id", "name", "unit", "level", "low_threshold", "out_of_stock")}
+        {k: item[k] for k in _STOCK_KEYS}
         | {"low": item["out_of_stock"] or item["level"] <= item["low_threshold"]}
         for item in sorted(_station_items(replica), key=lambda i: i["name"])
     ]

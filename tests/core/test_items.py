@@ -75,3 +75,15 @@ def test_from_a_dict_refuses_what_the_menu_does_not_allow(
     with pytest.raises(ValidationError) as refused:
         drink_spec_from_dict(data, menu)
     assert refused.value.field == field
+
+
+def test_a_drinks_modifiers_are_what_differs_from_the_plain_drink(menu: Menu) -> None:
+    # Sugar, then the extras as ordered; size and milk are the line's, not modifiers.
+    assert FLAT_WHITE.modifiers(menu) == ("2 sugars", "decaf", "extra hot")
+    assert DrinkSpec("latte", "medium", "full cream").modifiers(menu) == ()
+    assert DrinkSpec("latte", "small", "none", 1).modifiers(menu) == ("no milk", "1 sugar")
+    assert DrinkSpec("long black", "medium", "none").modifiers(menu) == ()  # black by default
+    decaf_shot = DrinkSpec("latte", "medium", "oat", extras=("decaf", "extra shot"))
+    assert decaf_shot.modifiers(menu) == ("decaf", "extra shot")
+    assert decaf_shot.summary(menu) == "oat latte, decaf, extra shot"
+    assert FLAT_WHITE.summary(menu) == "3× large oat flat white, 2 sugars, decaf, extra hot"

@@ -20,8 +20,8 @@ import pytest
 from expresso_desktop.core.lan import MAX_LABEL, Advert
 from expresso_desktop.core.text import check_name, printable
 from expresso_desktop.server import lan_server
-from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.server.mdns import MdnsAdvertiser
+from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.services.organiser import build_organiser_services
 from expresso_desktop.settings import AppPaths
 from tests.paths import REPO

@@ -40,6 +40,8 @@ from expresso_desktop.services.sync.reads import head
 from expresso_desktop.services.sync.server import SyncServer
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.settings import AppPaths
+from expresso_desktop.sms.outbound.notifications import Texts
+from expresso_desktop.sms.outbound.station_texts import StationTexts
 from expresso_desktop.store import sync_rows
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import Order, Station, StockItem
@@ -82,6 +84,8 @@ class Organiser:
             fault="",
             **kwargs,
         )
+        # As the composition root does: station texts (re-notify, message) go to the SMS queue.
+        self.sync.texts = StationTexts(Texts(self.services.texts, self.services.menu))
 
     @property
     def db(self) -> Path:

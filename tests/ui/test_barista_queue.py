@@ -1,7 +1,9 @@
 """The barista queue follows the sync incrementally: a round that changed one order re-reads
 only that order's card, a tap redraws its card at once, and only a download (``everything``)
-re-reads the whole queue. A real organiser (in process) and a station replica synced through
-the sync tests' fake network; the window reads through a real op runner."""
+re-reads the whole queue. Cards show every chip and badge unelided, in lanes or a grid (the
+choice remembered); the keyboard selects, bumps and undoes; the all-day strip starts a batch;
+a new order rings the chime unless muted. A real organiser (in process) and a station replica
+synced through the sync tests' fake network; the window reads through a real op runner."""
 
 from __future__ import annotations
 
@@ -14,16 +16,22 @@ from typing import Any
 import pytest
 from PySide6.QtTest import QAbstractItemModelTester
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+
+from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus
+from expresso_desktop.services import order_actions, orders
 from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station_service import StationOrder, StationService, StationView, Tapped
 from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals
-from expresso_desktop.ui.barista.order_card import CardTapped
+from expresso_desktop.ui.barista.order_card import PAD, CardLayout, CardTapped
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
 from tests.sync.harness import Organiser, StationNode
+from tests.ui.artifacts import save_screenshot
 
 
 class SpyService(StationService):
@@ -68,6 +76,19 @@ class Station:
 
     def shown(self, order_id: str) -> StationOrder:
         return next(o for o in self.window.model.orders() if o.id == order_id)
+
+    def arrive(self, qtbot: Any, write: Any) -> Any:
+        """The organiser writes (``write(tx, event_id)``); a round brings it live."""
+        services = self.org.services
+        made = services.writer.run_sync(lambda tx: write(tx, services.event_id))
+        rows = self.window.model.rowCount()
+        self.signals.replica_changed.emit(self.sync())
+        qtbot.waitUntil(lambda: self.window.model.rowCount() > rows)
+        qtbot.waitUntil(lambda: not self.window.reads.busy)
+        return made
+
+    def layout(self, order_id: str) -> CardLayout:
+        return self.window.delegate.layout_for(self.shown(order_id), 300)
 
 
 @pytest.fixture
@@ -159,3 +180,143 @@ def test_a_tap_on_a_stale_card_is_refused_on_screen(qtbot: Any, station: Station
     qtbot.waitUntil(lambda: station.window.notice_label.text() != "")
     assert "collected" in station.window.notice_label.text()
     assert station.node.outbox() == []  # nothing queued for the organiser
+
+
+DECAF_SHOT = DrinkSpec("flat white", "large", "oat", 1, 1, ("decaf", "extra shot", "vanilla"))
+
+
+def _busy_service(qtbot: Any, station: Station) -> dict[str, str]:
+    """A VIP's decaf with an extra shot and notes, a walk-in, a group of three."""
+    sid = station.node.station_id
+
+    def vip(tx: Any, event_id: int) -> str:
+        order, _ = orders.store_order(
+            tx, event_id=event_id, station_id=sid, vip=True, customer_name="Zoe Hart",
+            specs=[DECAF_SHOT, DrinkSpec("long black", "small", "none")],
+            notes="Allergic to nuts: clean the steam wand",
+        )  # fmt: skip
+        return order.id
+
+    def walk_in(tx: Any, event_id: int) -> str:
+        specs = [DrinkSpec("latte", "medium", "soy", quantity=2, extras=("iced",))]
+        order, _ = orders.store_order(
+            tx, event_id=event_id, station_id=sid, specs=specs, source="walk_in"
+        )
+        return order.id
+
+    def group(tx: Any, event_id: int) -> list[str]:
+        members = [
+            order_actions.GroupMemberIn(n, {"drink": "cappuccino", "milk": "oat"})
+            for n in ("Gus", "Hal", "Ivy")
+        ]
+        _, made = order_actions.create_group(
+            tx, event_id=event_id, menu=station.org.services.menu, organiser_name="Gus",
+            station_id=sid, members=members,
+        )  # fmt: skip
+        return [o.id for o in made]
+
+    return {
+        "vip": station.arrive(qtbot, vip),
+        "walk_in": station.arrive(qtbot, walk_in),
+        "group": station.arrive(qtbot, group)[1],
+    }
+
+
+def test_cards_show_every_chip_and_badge_in_lanes_nothing_elided(
+    qtbot: Any, station: Station, tmp_path: Path
+) -> None:
+    made = _busy_service(qtbot, station)
+    window = station.window
+    vip = station.layout(made["vip"])
+    assert vip.chip_texts("modifier") == ["1 sugar", "decaf", "extra shot", "vanilla"]
+    assert vip.chip_texts("milk") == ["oat"]  # the long black has no milk chip
+    assert vip.chip_texts("badge") == ["★ VIP"]
+    assert [text for text, _ in vip.lines] == ["1 × large flat white", "1 × small long black"]
+    assert vip.notes is not None and vip.notes[0].startswith("Allergic")
+    fonts = window.delegate.fonts
+    for chip in vip.chips:  # each chip as wide as its whole text, inside the card
+        font = fonts.badge if chip.kind == "badge" else fonts.chip
+        assert chip.rect.width() >= QFontMetrics(font).horizontalAdvance(chip.text)
+        assert chip.rect.right() <= vip.width - PAD
+    rows = {chip.rect.top() for chip in vip.chips if chip.kind == "modifier"}
+    assert len(rows) >= 2  # wrapped onto another line, and the card grew to fit
+    assert vip.height > station.layout(station.orders[0]).height
+    assert station.layout(made["walk_in"]).chip_texts() == ["WALK-IN", "soy", "iced"]
+    assert station.layout(made["group"]).chip_texts("badge") == ["GROUP 2/3"]
+
+    # Lanes: the VIP first among the new orders.
+    new_lane = window.board.lanes[OrderStatus.NEW]
+    assert new_lane.index(0, 0).data(Qt.ItemDataRole.DisplayRole).endswith("Zoe Hart")
+    window.delegate.tapped.emit(CardTapped(station.shown(station.orders[1]), Action.START))
+    qtbot.waitUntil(lambda: window.board.lanes[OrderStatus.IN_PROGRESS].rowCount() == 1)
+    assert window.board.lane_titles[OrderStatus.IN_PROGRESS].text() == "◐ Making  1"
+    window.undo_bar.dismiss()
+    save_screenshot(window, "barista-queue-lanes", tmp_path)
+
+
+def test_the_grid_is_chosen_and_remembered(qtbot: Any, station: Station, tmp_path: Path) -> None:
+    _busy_service(qtbot, station)
+    window = station.window
+    window.grid_button.click()
+    assert window.board.currentWidget() is window.board.grid
+    qtbot.waitUntil(lambda: station.service.prefs().layout == "grid")
+    save_screenshot(window, "barista-queue-grid", tmp_path)
+    window.choose_layout("lanes")
+    qtbot.waitUntil(lambda: station.service.prefs().layout == "lanes")
+    window.refresh()  # as after a restart: the remembered choice comes back
+    qtbot.waitUntil(lambda: not window.reads.busy)
+    assert window.board.currentIndex() == 0 and window.lanes_button.isChecked()
+
+
+def test_the_keyboard_selects_bumps_and_undoes(
+    qtbot: Any, station: Station, tmp_path: Path
+) -> None:
+    window = station.window
+    ana, ben, _cy = station.orders
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    assert window.selected_order() is not None and window.selected_order().id == ben  # type: ignore[union-attr]
+    qtbot.keyClick(window, Qt.Key.Key_Up)
+    assert window.delegate.marks.selected == ana
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: station.shown(ana).status is OrderStatus.IN_PROGRESS)
+    number = station.shown(ana).number
+    assert not window.undo_bar.isHidden()
+    assert window.undo_bar.text.text() == f"{number} started"
+    assert window.undo_bar.button.minimumHeight() >= 48
+    save_screenshot(window, "barista-undo", tmp_path)
+    qtbot.keyClick(window, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: station.shown(ana).status is OrderStatus.NEW)
+    assert window.undo_bar.isHidden()
+    assert [(r.name, r.args.get("base_status")) for r in station.node.outbox()] == [
+        ("order.start", None),
+        ("order.undo", "in_progress"),
+    ]
+
+
+def test_the_all_day_strip_starts_a_batch(qtbot: Any, station: Station) -> None:
+    window = station.window
+    qtbot.waitUntil(lambda: bool(window.all_day.buttons))
+    (lattes,) = window.all_day.buttons.values()
+    assert lattes.text() == "3 latte"
+    lattes.click()
+    assert window.delegate.marks.batch == frozenset(station.orders)
+    assert window.all_day.start_button.text() == "Start 3"
+    window.all_day.start_button.click()
+    qtbot.waitUntil(
+        lambda: all(o.status is OrderStatus.IN_PROGRESS for o in window.model.orders())
+    )
+    assert [r.name for r in station.node.outbox()] == ["order.start"] * 3  # one record each
+    qtbot.waitUntil(lambda: window.all_day.done_button.text() == "Done 3")
+    assert window.undo_bar.text.text() == "3 orders started"
+
+
+def test_a_new_order_rings_the_chime_unless_muted(qtbot: Any, station: Station) -> None:
+    window = station.window
+    assert window.chime.requested == 0  # the first download is not news
+    sid = station.node.station_id
+    station.arrive(qtbot, lambda tx, event_id: station.org.add_order(sid, "Dee"))
+    assert window.chime.requested == 1
+    window.sound_button.click()
+    assert window.prefs.muted and window.sound_button.text() == "Muted"
+    station.arrive(qtbot, lambda tx, event_id: station.org.add_order(sid, "Eve"))
+    assert window.chime.requested == 1

@@ -52,6 +52,19 @@ def test_a_component_that_never_stops_is_left_behind_not_waited_for(qtbot: Any) 
     assert first.stopped.is_set()  # stopped after the stuck one was given up on
 
 
+def test_a_screen_built_after_the_start_still_gets_the_report(qtbot: Any) -> None:
+    host = ServiceHost(lambda: [Part("only")])
+    early: list[ServersStarted] = []
+    host.on_started(early.append)
+    with qtbot.waitSignal(host.started, timeout=WAIT_MS):
+        host.start()
+    qtbot.waitUntil(lambda: host.report is not None)
+    late: list[ServersStarted] = []
+    host.on_started(late.append)  # a screen built on first use, long after the start
+    assert early == late == [host.report]
+    host.stop(timeout=2.0)
+
+
 async def test_the_organisers_services_stop_with_a_station_connected(
     qapp: Any, tmp_path: Path
 ) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 import aiohttp
 import pytest
 import segno
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from expresso_desktop.app import OrganiserGui, build_organiser_gui
+from expresso_desktop.server.live import SEEN_INITIATOR
 from expresso_desktop.server.options import ServeOptions
 from expresso_desktop.server.tls import ensure_identity, parse_fingerprint
 from expresso_desktop.services import devices
@@ -191,10 +192,8 @@ def test_shown_code_pairs_a_barista_for_the_chosen_station(
     assert me is not None and me.station_number == 2
     assert _pair(org.services, code, "again") is None  # single use
 
-    # Pairing commits nothing to the change log: the list catches up when the tab is shown.
-    assert org.panel.model.rowCount() == 0
-    org.window.nav.setCurrentWidget(org.window.orders_panel)
-    org.window.nav.setCurrentWidget(org.panel)
+    # Pairing is not in the change log, but the writer's change set names the devices table:
+    # the list follows it, no Refresh button.
     qtbot.waitUntil(lambda: org.panel.model.rowCount() == 1, timeout=5_000)
     shown = [org.panel.model.index(0, c).data() for c in range(org.panel.model.columnCount())]
     assert shown == ["Bar two", "Barista", "Station 2", "never", "active"]
@@ -227,9 +226,28 @@ def test_station_pairs_over_https_with_the_url_and_fingerprint_shown(
     assert status == 201, body
     assert body["device"]["role"] == "display" and body["device"]["station_id"] is None
     assert _authenticate(organiser.services, body["token"]) is not None
-    qtbot.mouseClick(organiser.panel.refresh_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: organiser.panel.model.rowCount() == 1, timeout=5_000)
     assert organiser.panel.model.index(0, 2).data() == "—"
+
+
+def test_last_seen_follows_the_lan_servers_stamps_without_a_refresh_button(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    org = organiser
+    panel = org.panel
+    assert not any(b.text() == "Refresh" for b in panel.findChildren(QPushButton))
+    issued = _pair(org.services, _show_code_for(qtbot, org, "display"), "Board")
+    assert issued is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5_000)
+    assert panel.model.index(0, 3).data() == "never"
+
+    # What the LAN server writes when the device's requests come in (server/live.py).
+    org.services.writer.run_sync(
+        lambda tx: devices.mark_seen([issued.device_id], session=tx.session),
+        initiator=SEEN_INITIATOR,
+    )
+    qtbot.waitUntil(lambda: panel.model.index(0, 3).data() != "never", timeout=5_000)
+    assert re.fullmatch(r"\d\d:\d\d", panel.model.index(0, 3).data())
 
 
 def test_an_unused_code_expires_on_screen(qtbot: Any, organiser: Organiser) -> None:
@@ -247,7 +265,6 @@ def test_revoke_through_the_button_stops_the_token(qtbot: Any, organiser: Organi
     code = _show_code_for(qtbot, org, "barista", station=1)
     issued = _pair(org.services, code, "Foyer <b>till</b>")
     assert issued is not None
-    panel.refresh_button.click()
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5_000)
     assert not panel.revoke_button.isEnabled()  # nothing selected yet
     panel.table.selectRow(0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from expresso_desktop.core.actors import ORGANISER_CLIENT as ORGANISER_CLIENT
 from expresso_desktop.core.actors import Actor
@@ -36,6 +36,18 @@ class Caller:
     device_id: int | None = None
 
 
+class CustomerTexts(Protocol):
+    """How a station's mutation texts a customer (``order.renotify``, ``order.message``). The
+    texts are the SMS layer's (templates, the outbound queue), which services may not import:
+    the composition root gives the sync server one (``SyncServer.texts``). Each queues one text
+    in the mutation's transaction (a mutation runs once: a re-sent one is a ``duplicate``), or
+    refuses with a ``DomainError`` naming the order."""
+
+    def renotify(self, tx: Tx, order_id: str, *, actor: Actor) -> None: ...
+
+    def message(self, tx: Tx, order_id: str, body: str, *, actor: Actor) -> None: ...
+
+
 @dataclass
 class MutationCtx:
     tx: Tx
@@ -45,6 +57,7 @@ class MutationCtx:
     menu: Menu
     recovering: bool = False  # just restored: unknown entities may still be re-pushed
     client_ts: str | None = None  # the station's clock when tapped: display only (I6)
+    texts: CustomerTexts | None = None  # None: this organiser sends no texts (no SMS runtime)
 
     def actor(self, args: Mapping[str, Any]) -> Actor:
         """Who the order services see: the pushing device's role and station, and the barista

@@ -1,10 +1,11 @@
 """The organiser's handlers for order mutations (sync.md 4.5): create (insert-or-ignore by the
 client's order id), start, ready, collect and cancel on the forward-only lattice, undo, and
-reassign. They only read the arguments and build the actor: who may do what (claiming on
-Start, station ownership, what a station can make now, compare-and-set for a station's move
-or undo) is the order services' rulebook (``services/order_rules.py``), the same the LAN API
-and the SMS conversation go through. A refusal's code and reason become the ``rejected``
-answer the station stores and shows."""
+reassign; re-notify and a message to the customer (texted through ``ctx.texts``, the SMS
+layer's, given at composition). They only read the arguments and build the actor: who may do
+what (claiming on Start, station ownership, what a station can make now, compare-and-set for
+a station's move or undo) is the order services' rulebook (``services/order_rules.py``), the
+same the LAN API and the SMS conversation go through. A refusal's code and reason become the
+``rejected`` answer the station stores and shows."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from typing import Any
 from expresso_desktop.core.actors import Actor
 from expresso_desktop.core.errors import IllegalTransition
 from expresso_desktop.core.staff import Permission
-from expresso_desktop.core.sync_protocol import MutationName, Reason
+from expresso_desktop.core.sync_protocol import MAX_MESSAGE, MutationName, Reason
 from expresso_desktop.services import order_actions, orders
 from expresso_desktop.services.changes import Alert
 from expresso_desktop.services.sync.context import (
+    CustomerTexts,
     Handler,
     MutationCtx,
     Refused,
@@ -115,6 +117,25 @@ def order_reassign(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
     )
 
 
+def _texts(ctx: MutationCtx) -> CustomerTexts:
+    if ctx.texts is None:
+        raise Refused("no_texts", "this organiser is not sending texts right now")
+    return ctx.texts
+
+
+def order_renotify(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
+    """The barista's "re-notify": the ready text again, once per mutation."""
+    order = get_order(ctx, args)
+    _texts(ctx).renotify(ctx.tx, order.id, actor=ctx.actor(args))
+
+
+def order_message(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
+    """A text the barista wrote (or picked) to the order's customer, once per mutation."""
+    order = get_order(ctx, args)
+    body = arg_str(args, "body", max_len=MAX_MESSAGE)
+    _texts(ctx).message(ctx.tx, order.id, body, actor=ctx.actor(args))
+
+
 HANDLERS: Registry = {
     MutationName.ORDER_CREATE: Spec(Permission.ORDER_CREATE, order_create),
     MutationName.ORDER_START: Spec(
@@ -132,4 +153,6 @@ HANDLERS: Registry = {
     MutationName.ORDER_CANCEL: Spec(Permission.ORDER_CANCEL, order_cancel),
     MutationName.ORDER_UNDO: Spec(Permission.ORDER_PROGRESS, order_undo),
     MutationName.ORDER_REASSIGN: Spec(Permission.ORDER_MOVE, order_reassign),
+    MutationName.ORDER_RENOTIFY: Spec(Permission.MESSAGE_CUSTOMER, order_renotify),
+    MutationName.ORDER_MESSAGE: Spec(Permission.MESSAGE_CUSTOMER, order_message),
 }

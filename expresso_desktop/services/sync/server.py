@@ -59,6 +59,7 @@ from expresso_desktop.services.sync import pins, reads
 from expresso_desktop.services.sync.context import (
     ORGANISER_CLIENT,
     Caller,
+    CustomerTexts,
     Deferred,
     MutationCtx,
     Refused,
@@ -143,6 +144,9 @@ class SyncServer:
         self.fault = fault if fault is not None else os.environ.get(FAULT_ENV, "")
         self.boot_id = str(uuid.uuid4())
         self.pins = PinGuard()
+        # How station mutations text customers: set by the composition root with the SMS
+        # runtime (``server/headless.py``); None refuses them ("no texts").
+        self.texts: CustomerTexts | None = None
         get_or_create_epoch(engine)
 
     @property
@@ -324,7 +328,9 @@ class SyncServer:
     ) -> tuple[MutationResult, Origin | None]:
         session = tx.session
         before = len(tx.changes.changes)
-        ctx = MutationCtx(tx, caller, m.seq, self.event_id, self.menu, recovering, m.client_ts)
+        ctx = MutationCtx(
+            tx, caller, m.seq, self.event_id, self.menu, recovering, m.client_ts, self.texts
+        )
         rejected: tuple[str, str] | None = None
         try:
             with tx.savepoint() if guarded else contextlib.nullcontext():

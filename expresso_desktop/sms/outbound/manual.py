@@ -15,6 +15,7 @@ from expresso_desktop.core.actors import ORGANISER, Actor
 from expresso_desktop.core.errors import DomainError, ValidationError
 from expresso_desktop.core.privacy import mask_phone, normalise_e164
 from expresso_desktop.core.staff import Permission
+from expresso_desktop.core.sync_protocol import MAX_MESSAGE
 from expresso_desktop.services.order_rules import NotAllowed, label, require, station_label
 from expresso_desktop.services.orders import OrderNotFound
 from expresso_desktop.services.writer import Tx
@@ -22,7 +23,7 @@ from expresso_desktop.sms.outbound.messages import enqueue
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 
-MAX_LENGTH = 480  # three concatenated segments at most (the LAN API's limit too)
+MAX_LENGTH = MAX_MESSAGE  # three concatenated segments at most (the LAN API's limit too)
 # Order numbers are a letter and a few digits; anything with this many digits is a phone number.
 PHONE_DIGITS_MIN = 6
 

@@ -1,36 +1,51 @@
-"""Paints an order as a large touch card, and turns a tap on its button into an action.
+"""Paints an order as a large touch card, and turns a tap on its buttons into signals.
 
-Age shows by colour *and* by text (a marker and the minutes), for colour-blind baristas. The
-card's button is 48 px high: a touch target for wet hands.
+A card is laid out once per order version and width (``CardLayout``: every text, chip and
+button rectangle, measured with the card's fonts) and painted from that: painting runs no
+query and measures nothing but the age. Nothing a barista must read is elided: drink lines,
+milk chips and modifier chips wrap onto more lines and the card grows to fit.
+
+Status is never colour alone: the age carries "!" / "!!" as well as amber / red, the lane its
+mark and word (○ New, ◐ Making, ● Ready), each milk chip the milk's word on its colour.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.orders import Action, status_label
+from expresso_desktop.core.orders import Action, OrderStatus, status_label
 from expresso_desktop.sync.station_service import StationOrder
 from expresso_desktop.ui.barista.queue_model import ORDER_ROLE
 
-CARD = QSize(320, 200)
-AMBER_AFTER_S, RED_AFTER_S = 5 * 60, 10 * 60
+GRID_CARD_WIDTH = 340
+MARGIN = 6  # around a card, inside its cell
+PAD = 14  # inside a card
+GAP = 6  # between chips, and between rows of chips
+BUTTON_H = 56  # the big action button (station targets: 56–64 px)
 BUTTON_LABELS = {Action.START: "Start", Action.READY: "Done", Action.COLLECT: "Collected"}
-BUTTON_COLOURS = {Action.START: "#2f6fb2", Action.READY: "#2e8b57", Action.COLLECT: "#6b3f24"}
+BUTTON_COLOURS = {Action.START: "#1f5f9e", Action.READY: "#1e6b41", Action.COLLECT: "#6b3f24"}
+LANE_MARKS = {OrderStatus.NEW: "○", OrderStatus.IN_PROGRESS: "◐", OrderStatus.READY: "●"}
+INK, MUTED_INK = QColor("#2b1d14"), QColor("#5e4637")
+SELECTED_RING, BATCH_FILL = QColor("#1f5f9e"), QColor("#e3eefb")
 
 
-def age_cue(age_s: float) -> tuple[str, QColor]:
-    minutes = int(age_s // 60)
-    if age_s >= RED_AFTER_S:
-        return f"!! {minutes} min", QColor("#c0392b")
-    if age_s >= AMBER_AFTER_S:
-        return f"! {minutes} min", QColor("#d68910")
-    return f"{minutes} min", QColor("#7a6252")
+def lane_text(status: OrderStatus) -> str:
+    return f"{LANE_MARKS.get(status, '')} {status_label(status.value)}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +56,285 @@ class CardTapped:
     action: Action
 
 
+@dataclass(frozen=True, slots=True)
+class CardMore:
+    """A card's "⋯" was pressed: its menu for ``order``, opened at ``at`` (global pixels)."""
+
+    order: StationOrder
+    at: QPoint
+
+
+@dataclass(frozen=True, slots=True)
+class CardPicked:
+    """A card was tapped outside its buttons: select it."""
+
+    order: StationOrder
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    kind: str  # "milk" | "modifier" | "badge"
+    text: str
+    rect: QRect  # in card coordinates
+    fill: QColor
+    ink: QColor
+
+
+@dataclass(frozen=True, slots=True)
+class CardLayout:
+    """Where everything on one card goes (card coordinates, 0,0 = its top-left corner)."""
+
+    width: int
+    height: int
+    name: str
+    name_rect: QRect
+    lines: tuple[tuple[str, QRect], ...]
+    chips: tuple[Chip, ...]
+    notes: tuple[str, QRect] | None
+    button: QRect
+    more: QRect
+
+    def chip_texts(self, kind: str | None = None) -> list[str]:
+        return [c.text for c in self.chips if kind is None or c.kind == kind]
+
+
+def _font(pixels: int, *, bold: bool = False, italic: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    font.setItalic(italic)
+    return font
+
+
+class Fonts:
+    """The card's type scale (pixels), measured once."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        def px(size: int) -> int:
+            return round(size * scale)
+
+        self.number = _font(px(34), bold=True)
+        self.age = _font(px(20), bold=True)
+        self.name = _font(px(22), bold=True)
+        self.lane = _font(px(15), bold=True)
+        self.line = _font(px(20), bold=True)
+        self.chip = _font(px(17), bold=True)
+        self.badge = _font(px(15), bold=True)
+        self.notes = _font(px(17), italic=True)
+        self.button = _font(px(22), bold=True)
+        self.key = _font(px(14), bold=True)
+        self.metrics = {
+            id(f): QFontMetrics(f)
+            for f in (self.number, self.name, self.line, self.chip, self.badge, self.notes)
+        }
+
+    def measure(self, font: QFont) -> QFontMetrics:
+        return self.metrics[id(font)]
+
+
+def ink_on(fill: QColor) -> QColor:
+    """Dark or white text, whichever reads on ``fill`` (WCAG relative luminance)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = (
+        0.2126 * channel(fill.redF())
+        + 0.7152 * channel(fill.greenF())
+        + 0.0722 * channel(fill.blueF())
+    )
+    return QColor("#1a120c") if lum > 0.18 else QColor("#ffffff")
+
+
+BADGES: dict[str, tuple[str, str]] = {
+    "vip": ("#7a4f00", "#ffd66b"),  # ink, fill
+    "group": ("#ffffff", "#5a3d8a"),
+    "walk_in": ("#ffffff", "#3b5b6b"),
+}
+MODIFIER_FILL, MODIFIER_INK = QColor("#2b1d14"), QColor("#ffffff")
+
+
+def lay_out(
+    order: StationOrder, width: int, fonts: Fonts, colours: Mapping[str, str]
+) -> CardLayout:
+    """Measure ``order``'s card at ``width``: rows of text and chips, wrapped, never elided."""
+    inner = width - 2 * PAD
+    y = PAD
+    number_h = fonts.measure(fonts.number).height()
+    y += number_h + 2
+    name_fm = fonts.measure(fonts.name)
+    name = name_fm.elidedText(order.first_name or "walk-in", Qt.TextElideMode.ElideRight, inner)
+    name_rect = QRect(PAD, y, inner, name_fm.height())
+    y += name_fm.height() + GAP
+
+    chips: list[Chip] = []
+    flow = _Flow(PAD, inner, y)
+    badge_fm = fonts.measure(fonts.badge)
+    for kind, text in _badges(order):
+        badge_ink, badge_fill = BADGES[kind]
+        place = flow.place(_chip_size(badge_fm, text))
+        chips.append(Chip("badge", text, place, QColor(badge_fill), QColor(badge_ink)))
+    y = flow.end() + (GAP if chips else 0)
+
+    lines: list[tuple[str, QRect]] = []
+    line_fm, chip_fm = fonts.measure(fonts.line), fonts.measure(fonts.chip)
+    for line in order.lines:
+        flow = _Flow(PAD, inner, y)
+        for word in _words(line.text, line_fm, inner):
+            lines.append(
+                (word, flow.place(QSize(line_fm.horizontalAdvance(word), line_fm.height())))
+            )
+        if line.milk:
+            fill = QColor(colours.get(line.milk, "#ffffff"))
+            place = flow.place(_chip_size(chip_fm, line.milk))
+            chips.append(Chip("milk", line.milk, place, fill, ink_on(fill)))
+        for modifier in line.modifiers:
+            size = _chip_size(chip_fm, modifier)
+            chips.append(Chip("modifier", modifier, flow.place(size), MODIFIER_FILL, MODIFIER_INK))
+        y = flow.end() + GAP
+
+    notes = None
+    if order.notes:
+        notes_fm = fonts.measure(fonts.notes)
+        bound = notes_fm.boundingRect(
+            QRect(PAD, y, inner, 10_000), int(Qt.TextFlag.TextWordWrap), order.notes
+        )
+        notes = (order.notes, QRect(PAD, y, inner, bound.height()))
+        y += bound.height() + GAP
+
+    y += 4
+    more = QRect(width - PAD - BUTTON_H, y, BUTTON_H, BUTTON_H)
+    button = QRect(PAD, y, inner - BUTTON_H - GAP, BUTTON_H)
+    height = y + BUTTON_H + PAD
+    return CardLayout(
+        width, height, name, name_rect, tuple(lines), tuple(chips), notes, button, more
+    )
+
+
+def _badges(order: StationOrder) -> list[tuple[str, str]]:
+    out = []
+    if order.vip:
+        out.append(("vip", "★ VIP"))
+    if order.group is not None:
+        out.append(("group", f"GROUP {order.group.n}/{order.group.of}"))
+    if order.walk_in:
+        out.append(("walk_in", "WALK-IN"))
+    return out
+
+
+def _chip_size(fm: QFontMetrics, text: str) -> QSize:
+    return QSize(fm.horizontalAdvance(text) + 20, fm.height() + 8)
+
+
+def _words(text: str, fm: QFontMetrics, width: int) -> list[str]:
+    """The line as pieces that each fit ``width``: whole if it fits, else word by word."""
+    if fm.horizontalAdvance(text) <= width:
+        return [text]
+    return text.split()
+
+
+class _Flow:
+    """Places boxes left to right, wrapping to a new row when the next one does not fit."""
+
+    def __init__(self, left: int, width: int, top: int) -> None:
+        self.left, self.width, self.top = left, width, top
+        self.x, self.row_h = left, 0
+
+    def place(self, size: QSize) -> QRect:
+        w = min(size.width(), self.width)
+        if self.x > self.left and self.x + w > self.left + self.width:
+            self.top += self.row_h + GAP
+            self.x, self.row_h = self.left, 0
+        rect = QRect(self.x, self.top, w, size.height())
+        self.x += w + GAP
+        self.row_h = max(self.row_h, size.height())
+        return rect
+
+    def end(self) -> int:
+        return self.top + self.row_h
+
+
+@dataclass(frozen=True, slots=True)
+class AgeCue:
+    text: str
+    fill: QColor | None  # None: plain text, no pill
+    ink: QColor
+
+
+def age_cue(order: StationOrder, now: datetime, amber_s: int, red_s: int) -> AgeCue:
+    """ "7 min", "! 7 min" (amber), "!! 12 min" (red); a ready card: "ready 3 min"."""
+    ready_for = order.ready_for_s(now)
+    if ready_for is not None:
+        return AgeCue(f"ready {int(ready_for // 60)} min", QColor("#dff0e5"), QColor("#1e4d31"))
+    age = order.age_s(now)
+    minutes = int(age // 60)
+    if age >= red_s:
+        return AgeCue(f"!! {minutes} min", QColor("#b3261e"), QColor("#ffffff"))
+    if age >= amber_s:
+        return AgeCue(f"! {minutes} min", QColor("#f2b233"), QColor("#2b1d14"))
+    return AgeCue(f"{minutes} min", None, MUTED_INK)
+
+
+@dataclass
+class CardMarks:
+    """What the window marks on cards: the keyboard's selection, the batch, the key hints."""
+
+    selected: str | None = None
+    batch: frozenset[str] = frozenset()
+    key_of: Callable[[QModelIndex | QPersistentModelIndex], int | None] = lambda _index: None
+
+
 class CardDelegate(QStyledItemDelegate):
     """Signals:
     tapped(CardTapped) — the card's big button was pressed
+    more(CardMore) — the card's "⋯" button was pressed
+    picked(CardPicked) — the card was tapped elsewhere (select it)
     """
 
     tapped = Signal(CardTapped)
+    more = Signal(CardMore)
+    picked = Signal(CardPicked)
 
-    def __init__(self, menu: Menu, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._menu = menu
         self.now = datetime.now(UTC)
+        self.amber_s, self.red_s = 5 * 60, 10 * 60
+        self.colours: Mapping[str, str] = {}
+        self.marks = CardMarks()
+        self.fonts = Fonts()
+        self._layouts: dict[str, tuple[StationOrder, CardLayout]] = {}
+
+    def set_colours(self, colours: Mapping[str, str]) -> None:
+        if dict(colours) != dict(self.colours):
+            self.colours = dict(colours)
+            self._layouts.clear()
+
+    def layout_for(self, order: StationOrder, width: int) -> CardLayout:
+        """``order``'s card at ``width``, measured once per order version and width."""
+        cached = self._layouts.get(order.id)
+        if cached is not None and cached[0] is order and cached[1].width == width:
+            return cached[1]
+        layout = lay_out(order, width, self.fonts, self.colours)
+        self._layouts[order.id] = (order, layout)
+        return layout
+
+    def forget(self, keep: set[str]) -> None:
+        """Drop the layouts of cards no longer shown (after a whole re-read)."""
+        for key in [k for k in self._layouts if k not in keep]:
+            del self._layouts[key]
+
+    @staticmethod
+    def card_width(option: QStyleOptionViewItem) -> int:
+        view = option.widget
+        if isinstance(view, QListView) and view.flow() == QListView.Flow.TopToBottom:
+            return max(240, view.viewport().width() - 2 * MARGIN - 2)  # a lane: its width
+        return GRID_CARD_WIDTH
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        return CARD
-
-    @staticmethod
-    def button_rect(card: QRect) -> QRect:
-        return QRect(card.left() + 12, card.bottom() - 58, card.width() - 24, 48)
+        layout = self.layout_for(index.data(ORDER_ROLE), self.card_width(option))
+        return QSize(layout.width + 2 * MARGIN, layout.height + 2 * MARGIN)
 
     def paint(
         self,
@@ -69,73 +343,107 @@ class CardDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         order: StationOrder = index.data(ORDER_ROLE)
-        card = option.rect.adjusted(6, 6, -6, -6)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        layout = self.layout_for(order, self.card_width(option))
+        top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
+        card = QRect(0, 0, layout.width, layout.height)
         painter.save()
+        painter.translate(top_left)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#6b3f24" if selected else "#e4d8cb"), 3 if selected else 1))
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawRoundedRect(card, 12, 12)
+        selected = self.marks.selected == order.id
+        in_batch = order.id in self.marks.batch
+        painter.setPen(QPen(SELECTED_RING if selected else QColor("#d8c8b8"), 5 if selected else 1))
+        painter.setBrush(BATCH_FILL if in_batch else QColor("#ffffff"))
+        painter.drawRoundedRect(card.adjusted(2, 2, -2, -2), 12, 12)
+        self._paint_top(painter, order, layout, self.marks.key_of(index), in_batch)
+        for chip in layout.chips:
+            painter.setPen(QPen(QColor("#8a7565"), 1) if chip.kind == "milk" else Qt.PenStyle.NoPen)
+            painter.setBrush(chip.fill)
+            painter.drawRoundedRect(chip.rect, 8, 8)
+            painter.setPen(chip.ink)
+            painter.setFont(self.fonts.chip if chip.kind != "badge" else self.fonts.badge)
+            painter.drawText(chip.rect, Qt.AlignmentFlag.AlignCenter, chip.text)
+        painter.setPen(INK)
+        painter.setFont(self.fonts.line)
+        for text, rect in layout.lines:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        if layout.notes is not None:
+            painter.setFont(self.fonts.notes)
+            painter.setPen(MUTED_INK)
+            painter.drawText(layout.notes[1], int(Qt.TextFlag.TextWordWrap), layout.notes[0])
+        self._paint_buttons(painter, order, layout)
+        painter.restore()
 
-        inner = card.adjusted(14, 10, -14, -10)
-        painter.setPen(QColor("#2b1d14"))
-        painter.setFont(_font(26, bold=True))
+    def _paint_top(
+        self,
+        painter: QPainter,
+        order: StationOrder,
+        layout: CardLayout,
+        key: int | None,
+        in_batch: bool,
+    ) -> None:
+        x = PAD
+        number_h = self.fonts.measure(self.fonts.number).height()
+        if key is not None:  # the key that selects it (bump bar: 1–9, 0 for the tenth)
+            hint = QRect(x, PAD + (number_h - 26) // 2, 26, 26)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#efe6dc"))
+            painter.drawRoundedRect(hint, 6, 6)
+            painter.setPen(MUTED_INK)
+            painter.setFont(self.fonts.key)
+            painter.drawText(hint, Qt.AlignmentFlag.AlignCenter, str(key % 10))
+            x += 34
+        painter.setPen(INK)
+        painter.setFont(self.fonts.number)
+        mark = "✓ " if in_batch else ""
+        number_rect = QRect(x, PAD, layout.width - x - PAD, number_h)
         painter.drawText(
-            inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, order.number
+            number_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            mark + order.number,
         )
-        age_text, age_colour = age_cue(order.age_s(self.now))
-        painter.setPen(age_colour)
-        painter.setFont(_font(15, bold=True))
-        painter.drawText(inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, age_text)
-        painter.setPen(QColor("#7a6252"))
-        painter.setFont(_font(12, bold=True))
-        status_rect = inner.adjusted(0, 26, 0, 0)
-        status = status_label(order.status.value).upper()
+
+        cue = age_cue(order, self.now, self.amber_s, self.red_s)
+        painter.setFont(self.fonts.age)
+        fm = painter.fontMetrics()
+        pill = QRect(0, 0, fm.horizontalAdvance(cue.text) + 18, fm.height() + 8)
+        pill.moveTopRight(QPoint(layout.width - PAD, PAD + (number_h - pill.height()) // 2))
+        if cue.fill is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(cue.fill)
+            painter.drawRoundedRect(pill, 8, 8)
+        painter.setPen(cue.ink)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, cue.text)
+
+        painter.setPen(INK)
+        painter.setFont(self.fonts.name)
         painter.drawText(
-            status_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, status
+            layout.name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            layout.name,
         )
-
-        painter.setPen(QColor("#2b1d14"))
-        painter.setFont(_font(18))
-        name_rect = QRect(inner.left(), inner.top() + 36, inner.width() - 90, 26)
-        name = painter.fontMetrics().elidedText(
-            order.customer_name or "walk-in", Qt.TextElideMode.ElideRight, name_rect.width()
-        )
+        painter.setPen(MUTED_INK)
+        painter.setFont(self.fonts.lane)
         painter.drawText(
-            name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
+            layout.name_rect,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            lane_text(order.status),
         )
 
-        y = inner.top() + 68
-        painter.setFont(_font(14))
-        for item in order.items[:3]:
-            chip = QRect(inner.left(), y + 4, 14, 14)
-            painter.setPen(QPen(QColor("#8a7565"), 1))
-            painter.setBrush(QColor(self._menu.milk_colour(item.milk)))
-            painter.drawEllipse(chip)
-            painter.setPen(QColor("#2b1d14"))
-            text_rect = QRect(inner.left() + 22, y, inner.width() - 22, 22)
-            line = painter.fontMetrics().elidedText(
-                item.summary(self._menu), Qt.TextElideMode.ElideRight, text_rect.width()
-            )
-            painter.drawText(
-                text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line
-            )
-            y += 22
-        if len(order.items) > 3:
-            painter.drawText(
-                QRect(inner.left() + 22, y, inner.width(), 22), 0, f"+{len(order.items) - 3} more"
-            )
-
+    def _paint_buttons(self, painter: QPainter, order: StationOrder, layout: CardLayout) -> None:
         action = order.next_action
         if action is not None:
-            button = self.button_rect(card)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(BUTTON_COLOURS[action]))
-            painter.drawRoundedRect(button, 10, 10)
+            painter.drawRoundedRect(layout.button, 10, 10)
             painter.setPen(QColor("#ffffff"))
-            painter.setFont(_font(18, bold=True))
-            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, BUTTON_LABELS[action])
-        painter.restore()
+            painter.setFont(self.fonts.button)
+            painter.drawText(layout.button, Qt.AlignmentFlag.AlignCenter, BUTTON_LABELS[action])
+        painter.setPen(QPen(QColor("#8a7565"), 1))
+        painter.setBrush(QColor("#efe6dc"))
+        painter.drawRoundedRect(layout.more, 10, 10)
+        painter.setPen(INK)
+        painter.setFont(self.fonts.button)
+        painter.drawText(layout.more, Qt.AlignmentFlag.AlignCenter, "⋯")
 
     def editorEvent(
         self,
@@ -144,18 +452,17 @@ class CardDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
-        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
-            order: StationOrder = index.data(ORDER_ROLE)
-            card = option.rect.adjusted(6, 6, -6, -6)
-            action = order.next_action
-            if action is not None and self.button_rect(card).contains(event.position().toPoint()):
-                self.tapped.emit(CardTapped(order, action))
-                return True
-        return False
-
-
-def _font(pixels: int, *, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(pixels)
-    font.setBold(bold)
-    return font
+        if event.type() != QEvent.Type.MouseButtonRelease or not isinstance(event, QMouseEvent):
+            return False
+        order: StationOrder = index.data(ORDER_ROLE)
+        layout = self.layout_for(order, self.card_width(option))
+        top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
+        at = event.position().toPoint() - top_left
+        action = order.next_action
+        if action is not None and layout.button.contains(at):
+            self.tapped.emit(CardTapped(order, action))
+        elif layout.more.contains(at):
+            self.more.emit(CardMore(order, event.globalPosition().toPoint()))
+        else:
+            self.picked.emit(CardPicked(order))
+        return True

@@ -1,6 +1,10 @@
 """A read-only table of frozen rows keyed by ``id``, updated in place: changed rows emit
 ``dataChanged``, new rows are inserted (at the top or the bottom), so views keep their selection
-and scroll position. Subclasses give the headers and ``data``."""
+and scroll position. Subclasses give the headers and ``data``.
+
+A new row costs O(1) bookkeeping wherever it goes: each key maps to a serial number and a row
+is its serial less ``_base``, so a row put on top lowers ``_base`` instead of renumbering the
+thousand rows below it. Only removals renumber."""
 
 from __future__ import annotations
 
@@ -28,7 +32,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[RowT]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RowT] = []
-        self._index: dict[Hashable, int] = {}
+        self._serial: dict[Hashable, int] = {}  # key → serial; its row is serial - _base
+        self._base = 0
 
     # -- feeding ------------------------------------------------------------------------------
     def reset_rows(self, rows: Iterable[RowT]) -> None:
@@ -37,11 +42,13 @@ class KeyedTableModel(QAbstractTableModel, Generic[RowT]):
         self._reindex()
         self.endResetModel()
 
-    def upsert(self, rows: Iterable[RowT]) -> None:
-        """Changed rows update in place; unknown ones are inserted in the order given."""
+    def upsert(self, rows: Iterable[RowT], *, older: bool = False) -> None:
+        """Changed rows update in place; unknown ones are inserted in the order given: where new
+        rows go (``NEW_ROWS_FIRST``), or at the far end when they are ``older`` (the rest of a
+        list read a page at a time)."""
         fresh: list[RowT] = []
         for row in rows:
-            at = self._index.get(row.id)
+            at = self.row_of(row.id)
             if at is None:
                 fresh.append(row)
             elif self._rows[at] != row:
@@ -49,10 +56,15 @@ class KeyedTableModel(QAbstractTableModel, Generic[RowT]):
                 self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.HEADERS) - 1))
         if not fresh:
             return
-        start = 0 if self.NEW_ROWS_FIRST else len(self._rows)
+        on_top = self.NEW_ROWS_FIRST != older
+        start = 0 if on_top else len(self._rows)
+        first_serial = self._base - len(fresh) if on_top else self._base + len(self._rows)
         self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
         self._rows[start:start] = fresh
-        self._reindex()
+        for k, row in enumerate(fresh):
+            self._serial[row.id] = first_serial + k
+        if on_top:
+            self._base -= len(fresh)
         self.endInsertRows()
 
     def set_rows(self, rows: Iterable[RowT]) -> None:
@@ -76,10 +88,12 @@ class KeyedTableModel(QAbstractTableModel, Generic[RowT]):
         return self._rows[row]
 
     def row_of(self, key: Hashable) -> int | None:
-        return self._index.get(key)
+        serial = self._serial.get(key)
+        return None if serial is None else serial - self._base
 
     def _reindex(self) -> None:
-        self._index = {r.id: i for i, r in enumerate(self._rows)}
+        self._serial = {r.id: i for i, r in enumerate(self._rows)}
+        self._base = 0
 
     # -- Qt model interface -------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature

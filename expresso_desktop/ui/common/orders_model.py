@@ -17,8 +17,13 @@ class OrdersTableModel(KeyedTableModel[OrderRow]):
     HEADERS = ("Order", "Name", "Drinks", "Station", "Status", "Age")
     NEW_ROWS_FIRST = True  # the newest order on top
 
-    def upsert(self, rows: Iterable[OrderRow]) -> None:
-        super().upsert(sorted(rows, key=lambda r: r.created_at, reverse=True))
+    def upsert(self, rows: Iterable[OrderRow], *, older: bool = False) -> None:
+        """New orders go on top, newest first; ``older`` ones (the rest of the list, read in
+        its own order) at the end."""
+        if older:
+            super().upsert(rows, older=True)
+        else:
+            super().upsert(sorted(rows, key=lambda r: r.created_at, reverse=True))
 
     def touch_ages(self) -> None:
         self.repaint_column(len(self.HEADERS) - 1)

@@ -118,9 +118,22 @@ class ServiceHost(QObject):
         self._stop = asyncio.Event()  # binds to the loop on first wait (Python ≥ 3.10)
         self._deadline = math.inf  # monotonic time by which stopping must be over
         self._running: list[Component] = []
+        self.report: ServersStarted | None = None  # the start-up report, once delivered
+        self.started.connect(self._remember)  # first: before any screen's slot
 
     def start(self) -> None:
         self._thread.start()
+
+    def _remember(self, report: ServersStarted) -> None:
+        self.report = report
+
+    def on_started(self, slot: Callable[[ServersStarted], None]) -> None:
+        """``slot`` gets the start-up report: now if it was delivered already (a screen built
+        on first use, after the start), else when it is."""
+        if self.report is not None:
+            slot(self.report)
+        else:
+            self.started.connect(slot)
 
     @property
     def running(self) -> bool:

@@ -35,7 +35,11 @@ from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.bar_chart import Bar, BarChart
 
 KEEP = 30  # alerts listed, newest first
-MIN_GAP_MS = 500  # at most two reads a second
+# Between two reads, a pause three times as long as the last read took (at most half a second):
+# a quick read (a small event) follows each order at once, a slow one (10,000 open orders) is
+# kept to a quarter of one worker's time however fast the texts come.
+GAP_PER_READ = 3
+MAX_GAP_MS = 500
 TICK_MS = 30_000  # ages and online state move on their own
 COLUMNS = 3
 ROWS_SHOWN = 2  # more stations than that scroll
@@ -167,6 +171,7 @@ class LiveScreen(QWidget):
         self.tiles: dict[int, StationTileView] = {}
         self._alerts: deque[AlertRaised] = deque(maxlen=KEEP)
         self._last_read = 0.0
+        self._gap_ms = 0.0  # the pause the last read's cost asks for
         self._build()
         self._reads: SerialRead[int, Dashboard] = SerialRead(
             ops, lambda _keys: reader.read(), self._apply, label="Reading the live figures"
@@ -180,7 +185,7 @@ class LiveScreen(QWidget):
         self._tick.start()
         bridge.committed.connect(self._on_committed)
         bridge.alert_raised.connect(self.add_alert)
-        host.started.connect(self._on_started)
+        host.on_started(self._on_started)
         self._read()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -234,7 +239,7 @@ class LiveScreen(QWidget):
     def _read_soon(self) -> None:
         if self._soon.isActive():
             return
-        gap = MIN_GAP_MS - (time.monotonic() - self._last_read) * 1000
+        gap = self._gap_ms - (time.monotonic() - self._last_read) * 1000
         if gap <= 0:
             self._read()
         else:
@@ -245,6 +250,8 @@ class LiveScreen(QWidget):
         self._reads.want(None)
 
     def _apply(self, _keys: frozenset[int] | None, board: Dashboard) -> None:
+        took_ms = (time.monotonic() - self._last_read) * 1000
+        self._gap_ms = min(MAX_GAP_MS, GAP_PER_READ * took_ms)
         self.dashboard = board
         now = datetime.now(UTC)
         now_text = f"{board.read_at.astimezone():%H:%M}"

@@ -15,6 +15,7 @@ from expresso_desktop.ui.organiser.navigation import Navigator
 
 if TYPE_CHECKING:  # the screens and services load after the first frame (``attach``)
     from expresso_desktop.core.menu import Menu
+    from expresso_desktop.services.chat import ChatReads
     from expresso_desktop.services.dashboard import DashboardReader
     from expresso_desktop.services.event_admin import EventAdmin
     from expresso_desktop.services.group_views import GroupReads
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the screens and services load after the first frame (``atta
     from expresso_desktop.sms.phone import SimulatedPhone
     from expresso_desktop.sms.public_address import PublicAddress
     from expresso_desktop.ui.common.bridge import AlertRaised, ChangeBridge
+    from expresso_desktop.ui.common.chat_view import UnreadChanged
     from expresso_desktop.ui.common.ops import OpRunner
     from expresso_desktop.ui.common.service_host import (
         ServersStarted,
@@ -61,6 +63,7 @@ SCREENS = (
     ("schedule", "Schedule"),
     ("staff", "Staff"),
     ("groups", "Groups"),
+    ("chat", "Chat"),
     ("settings", "Settings"),
     ("setup", "Setup"),
     ("reports", "Reports"),
@@ -91,6 +94,7 @@ class OrganiserParts:
     reports: ReportReader  # the event in figures and its orders as CSV, for Reports
     dashboard: DashboardReader  # the Live screen's tiles, chart and the stations online
     groups: GroupReads  # the Groups screen
+    chat: ChatReads  # the Chat screen: channels, messages, what the organiser has read
     public_address: PublicAddress  # the Setup screen's public URL, tunnel and webhook
 
 
@@ -114,6 +118,7 @@ class OrganiserWindow(QMainWindow):
     def attach(self, parts: OrganiserParts) -> None:
         """Build the screens on the event's services (once)."""
         from expresso_desktop.ui.organiser.alerts import AlertsLine
+        from expresso_desktop.ui.organiser.chat_screen import ChatScreen
         from expresso_desktop.ui.organiser.live_screen import LiveScreen
         from expresso_desktop.ui.organiser.status_line import StatusLine
 
@@ -121,6 +126,9 @@ class OrganiserWindow(QMainWindow):
         self.live_screen = LiveScreen(parts.ops, parts.dashboard, parts.bridge, parts.host)
         self.nav.replace("live", self.live_screen)
         self.live_screen.go_to.connect(self._go_to)
+        # Built now, not when first shown: its unread badge follows the change feed from the start.
+        self.chat_screen = ChatScreen(parts.ops, parts.writer, parts.chat, parts.bridge)
+        self.chat_screen.view.unread_changed.connect(self._on_chat_unread)
         builders = {
             "orders": self._build_orders,
             "messages": self._build_messages,
@@ -129,6 +137,7 @@ class OrganiserWindow(QMainWindow):
             "schedule": self._build_schedule,
             "staff": self._build_staff,
             "groups": self._build_groups,
+            "chat": lambda: self.chat_screen,
             "settings": self._build_settings,
             "setup": self._build_setup,
             "reports": self._build_reports,
@@ -139,6 +148,9 @@ class OrganiserWindow(QMainWindow):
         self.status_line = StatusLine(
             parts.ops, parts.gateway, parts.bridge, parts.host, parts.public_address
         )
+        # Added while "Opening the event…" shows, it would stay hidden for good (Qt hides a
+        # widget added under a message explicitly): clear the message first.
+        self.statusBar().clearMessage()
         self.statusBar().addWidget(self.status_line, 1)  # hidden while a message is shown
         self.statusBar().addPermanentWidget(self.alerts)
         self.live_screen.dashboard_read.connect(self.status_line.show_dashboard)
@@ -290,3 +302,6 @@ class OrganiserWindow(QMainWindow):
     def _on_alerts_shown(self, shown: AlertsShown) -> None:
         self.status_line.show_alerts(shown.count)
         self.nav.set_badge("live", f"⚠ {shown.count}" if shown.count else "")
+
+    def _on_chat_unread(self, unread: UnreadChanged) -> None:
+        self.nav.set_badge("chat", f"{unread.total} new" if unread.total else "")

@@ -43,8 +43,9 @@ class MessageLogModel(KeyedTableModel[LoggedText]):
         self._open = {r.id for r in rows if not r.settled}
         super().reset_rows(rows)
 
-    def upsert(self, rows: Iterable[LoggedText]) -> None:
-        """New texts (newest first) go on top; a known text takes its newer state only."""
+    def upsert(self, rows: Iterable[LoggedText], *, older: bool = False) -> None:
+        """New texts (newest first) go on top, ``older`` ones at the end; a known text takes its
+        newer state only."""
         newer = []
         for row in rows:
             at = self.row_of(row.id)
@@ -55,18 +56,10 @@ class MessageLogModel(KeyedTableModel[LoggedText]):
                 self._open.discard(row.id)
             else:
                 self._open.add(row.id)
-        super().upsert(newer)
+        super().upsert(newer, older=older)
 
     def append_older(self, rows: Iterable[LoggedText]) -> None:
-        older = [r for r in rows if self.row_of(r.id) is None]
-        if not older:
-            return
-        start = self.rowCount()
-        self.beginInsertRows(QModelIndex(), start, start + len(older) - 1)
-        self._rows.extend(older)
-        self._reindex()
-        self.endInsertRows()
-        self._open.update(r.id for r in older if not r.settled)
+        self.upsert([r for r in rows if self.row_of(r.id) is None], older=True)
 
     @property
     def open_ids(self) -> frozenset[int]:

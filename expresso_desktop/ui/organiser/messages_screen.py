@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -43,7 +42,7 @@ from expresso_desktop.sms.outbound.manual import TextQueued, queued, reply_to, t
 from expresso_desktop.sms.phone import SimulatedPhone
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner
-from expresso_desktop.ui.common.widgets import SIZE_SAMPLE_ROWS, plain_label
+from expresso_desktop.ui.common.widgets import fit_columns, plain_label
 from expresso_desktop.ui.organiser.message_cards import ComposeBox, TextDetail
 from expresso_desktop.ui.organiser.message_log_model import (
     ORDER,
@@ -384,10 +383,6 @@ def _log_table(model: MessageLogModel) -> QTableView:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setWordWrap(False)
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # measure a screenful, not every row
-    header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
-    header.resizeSection(STATUS, 150)
+    table.horizontalHeader().resizeSection(STATUS, 150)
+    fit_columns(table, stretch=TEXT, keep=(STATUS,))
     return table

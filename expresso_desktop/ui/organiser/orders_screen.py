@@ -20,7 +20,6 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -29,17 +28,19 @@ from PySide6.QtWidgets import (
 )
 
 from expresso_desktop.core.orders import OrderStatus, status_label
-from expresso_desktop.services.order_views import OrderReads, OrderRow
+from expresso_desktop.services.order_views import ORDERS_HELD, OrderReads, OrderRow
 from expresso_desktop.services.text_settings import LiveTexts
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.message_log import MessageLog
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
-from expresso_desktop.ui.common.widgets import SIZE_SAMPLE_ROWS, plain_label
+from expresso_desktop.ui.common.text_delegate import TextOnlyDelegate
+from expresso_desktop.ui.common.widgets import fit_columns, plain_label
 from expresso_desktop.ui.organiser.order_detail import OrderDetailPane
 
 ANY = ""
+FIRST_PAGE = 100  # rows read first when the screen opens: a screenful, at once
 NOT_MADE = "not_made"
 # (label, youngest, oldest) in minutes: how long ago the order came in.
 AGES: tuple[tuple[str, int | None, int | None], ...] = (
@@ -157,16 +158,15 @@ class OrdersScreen(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(40)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # measure a screenful, not every row
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegate(TextOnlyDelegate(self.table))
+        fit_columns(self.table, stretch=2)
         self.table.selectionModel().selectionChanged.connect(self._on_selected)
         self.count = plain_label(object_name="subtitle")
         self.empty = plain_label(EMPTY_TEXT, object_name="subtitle")
         self.detail = OrderDetailPane(ops, writer, reads, messages, texts, bridge)
         self._build_layout()
-        self.reads = SerialRead(ops, reads.rows, self._apply, label="Reading orders")
+        self._ops, self._reads = ops, reads
+        self.reads = SerialRead(ops, self._read, self._apply, label="Reading orders")
         self.reads.want(None)
         bridge.committed.connect(self._on_committed)
         for signal in (
@@ -226,11 +226,22 @@ class OrdersScreen(QWidget):
         if event.order_ids:
             self.reads.want(event.order_ids)
 
+    def _read(self, ids: frozenset[str] | None) -> list[OrderRow]:
+        # Everything starts with a screenful (shown at once); the rest follows (``_apply``).
+        return self._reads.rows(ids, limit=FIRST_PAGE if ids is None else ORDERS_HELD)
+
     def _apply(self, ids: frozenset[str] | None, rows: list[OrderRow]) -> None:
         if ids is None:
             self.model.reset_rows(rows)
+            if len(rows) == FIRST_PAGE:
+                self._ops.query(self._reads.rows, on_done=self._apply_rest, label="Reading orders")
         else:
             self.model.upsert(rows)
+        self._add_stations(rows)
+        self._show_count()
+
+    def _apply_rest(self, rows: list[OrderRow]) -> None:
+        self.model.upsert(rows, older=True)
         self._add_stations(rows)
         self._show_count()
 

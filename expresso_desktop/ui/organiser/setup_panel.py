@@ -1,27 +1,33 @@
-"""The organiser's Setup tab: pair stations, see and revoke connected devices, and the SMS side
+"""The organiser's Setup screen: pair stations, see and revoke connected devices, the SMS side
 (Twilio, the Android phone or the simulator, the outgoing queue, the webhook's status), where
-"SMS gateway…" opens the form that chooses the gateway and stores its settings.
+"SMS gateway…" opens the form that chooses the gateway and stores its settings, and the public
+address Twilio calls (typed or a tunnel's) with "Register webhook" (``PublicAddressBox``).
 
 Every read and write goes through the op runner. Commits re-read only what they touched: the
 stations when ``station_ids``, the outgoing queue and the sponsor line's figures when
-``messages_touched`` (the latter also when the sponsor setting changes). Devices never enter
-the change log (their rows hold token hashes), so the device list refreshes after our own
-actions, when the tab is shown and on "Refresh" — coalesced, so a burst is one read.
+``messages_touched`` (the latter also when the sponsor setting changes), the devices when the
+change set names the ``devices`` table (paired, revoked, or seen by the LAN server: its
+last-seen stamps go through the single writer, at most once per device per 30 s). Devices are
+never in the change log (their rows hold token hashes), so that is the writer's "touched"
+mark; ``expresso devices`` in another process is not on this bus, so the list is also read
+again when the screen is shown. Device reads are coalesced, so a burst is one read.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,6 +45,7 @@ from expresso_desktop.sms.gateway_status import (
     SmsMode,
     SponsorLine,
 )
+from expresso_desktop.sms.public_address import PublicAddress, WebhookState
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
@@ -46,10 +53,14 @@ from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.devices_model import DevicesTableModel
 from expresso_desktop.ui.organiser.gateway_box import GatewayDialog, GatewaySaved
 from expresso_desktop.ui.organiser.pairing_box import INITIATOR, PairingBox
+from expresso_desktop.ui.organiser.public_address_box import PublicAddressBox
 
 log = logging.getLogger(__name__)
 
 COALESCE_MS = 400
+SCROLL_STYLE = (
+    "QScrollArea#setupScroll, QWidget#setupContent { background: transparent; border: none; }"
+)
 DEVICES_HINT = (
     "Select a device to revoke it. A station shows up as soon as it pairs; last seen follows "
     "its sync (within half a minute)."
@@ -57,6 +68,12 @@ DEVICES_HINT = (
 
 
 class SetupPanel(QWidget):
+    """Signals:
+    webhook_changed(WebhookState) — Twilio's webhook registration changed (the status bar)
+    """
+
+    webhook_changed = Signal(WebhookState)
+
     def __init__(
         self,
         *,
@@ -66,6 +83,7 @@ class SetupPanel(QWidget):
         gateway: GatewayStatus,
         host: ServiceHost,
         bridge: ChangeBridge,
+        address: PublicAddress,
         gateway_setup: GatewaySetup | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -91,11 +109,9 @@ class SetupPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.revoke_button = QPushButton("Revoke…")
         self.revoke_button.setEnabled(False)
-        self.refresh_button = QPushButton("Refresh")
         self.devices_message = plain_label(DEVICES_HINT, object_name="subtitle")
         buttons = QHBoxLayout()
         buttons.addWidget(self.revoke_button)
-        buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
         devices_box = QGroupBox("Connected devices")
         devices_layout = QVBoxLayout(devices_box)
@@ -125,15 +141,34 @@ class SetupPanel(QWidget):
         sms_layout.addWidget(self.sms_phone)
         sms_layout.addWidget(self.sms_status)
 
+        self.public_address = PublicAddressBox(ops, address, host)
+        self.public_address.webhook_changed.connect(self.webhook_changed)
+
+        # Pairing and the public address (each as tall as it needs) on the left; the device
+        # list takes the height the SMS box leaves on the right.
+        left = QVBoxLayout()
+        left.addWidget(self.pairing, 1)
+        left.addWidget(self.public_address)
         right = QVBoxLayout()
         right.addWidget(devices_box, 1)
         right.addWidget(sms_box)
-        columns = QHBoxLayout()
-        columns.addWidget(self.pairing, 5)
+        content = QWidget()
+        content.setObjectName("setupContent")
+        columns = QHBoxLayout(content)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addLayout(left, 5)
         columns.addLayout(right, 6)
+        # A pairing code's QR beside a long webhook result can be taller than a small screen:
+        # the screen scrolls then, the window never grows past it.
+        scroll = QScrollArea()
+        scroll.setObjectName("setupScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setStyleSheet(SCROLL_STYLE)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label("Setup", object_name="title"))
-        layout.addLayout(columns, 1)
+        layout.addWidget(scroll, 1)
 
         self._coalesce = QTimer(self)  # device refreshes, coalesced
         self._coalesce.setSingleShot(True)
@@ -143,9 +178,8 @@ class SetupPanel(QWidget):
 
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.revoke_button.clicked.connect(self.revoke_selected)
-        self.refresh_button.clicked.connect(self.refresh)
         self.gateway_button.clicked.connect(self.open_gateway)
-        host.started.connect(self._on_started)
+        host.on_started(self._on_started)
         host.failed.connect(self._on_failed)
         bridge.committed.connect(self._on_committed)
         ops.query(gateway.mode, on_done=self._show_mode, label="SMS mode")
@@ -154,14 +188,7 @@ class SetupPanel(QWidget):
         self.refresh_sponsor()
         self.refresh_devices()
 
-    # -- refreshing -------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Everything this tab shows ("Refresh"); the device list coalesced."""
-        self.refresh_stations()
-        self.refresh_queue()
-        self.refresh_sponsor()
-        self.schedule_devices()
-
+    # -- reading ----------------------------------------------------------------------------------
     def refresh_stations(self) -> None:
         self._ops.query(self._reads.stations, on_done=self._show_stations, label="Stations")
 
@@ -244,7 +271,10 @@ class SetupPanel(QWidget):
             self.pairing.set_unavailable("this organiser was started without it")
         else:
             self.pairing.set_lan(started.lan_url, started.fingerprint)
-        self.sms_status.setText("\n".join(started.sms_lines) or "The SMS webhook is not running.")
+        # The public URL and Twilio's webhooks as they were at start are shown, and kept
+        # current, by the Public address section: not repeated here.
+        lines = [line for line in started.sms_lines if not _about_public_address(line)]
+        self.sms_status.setText("\n".join(lines) or "The SMS webhook is not running.")
         self._ca_url = started.ca_url
         if self.gateway_dialog is not None:
             self.gateway_dialog.box.set_ca_url(self._ca_url)
@@ -331,3 +361,9 @@ class SetupPanel(QWidget):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is revoke
+
+
+def _about_public_address(line: str) -> bool:
+    """A start-up line of the webhook runtime ("no public URL yet") or of Twilio's webhook
+    registrar ("Twilio webhooks set: …" / "… NOT set: …")."""
+    return "public URL" in line or line.startswith("Twilio webhooks")

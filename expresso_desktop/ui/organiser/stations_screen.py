@@ -145,7 +145,7 @@ class StationsScreen(QWidget):
             ops, reads.rows, self._apply, label="Reading stations"
         )
         bridge.committed.connect(self._on_committed)
-        host.started.connect(self._on_started)
+        host.on_started(self._on_started)
         host.failed.connect(self._on_failed)
         self.reads.want(None)
         self._read_menu()

@@ -4,8 +4,9 @@ outgoing texts waiting and alerts listed. Each item is words (with a mark when s
 wrong), never a colour alone; the full text of each is its tooltip.
 
 The SMS mode reads the keyring (``GatewayStatus.mode``) and the queue the database, both off the
-GUI thread; the webhook state comes from the servers' start-up report; stations online from the
-Live screen's figures."""
+GUI thread; with Twilio the webhook state is the public address's registration
+(``PublicAddress.webhook``: start-up's, then the Setup screen's ``webhook_changed``), with the
+phone the servers' start-up report; stations online from the Live screen's figures."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from expresso_desktop.services.dashboard import Dashboard
 from expresso_desktop.sms.gateway_status import GatewayStatus, QueueDepth, SmsMode
+from expresso_desktop.sms.public_address import PublicAddress, WebhookState
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -49,11 +51,12 @@ class StatusLine(QWidget):
         gateway: GatewayStatus,
         bridge: ChangeBridge,
         host: ServiceHost,
+        address: PublicAddress,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("statusLine")
-        self._ops, self._gateway = ops, gateway
+        self._ops, self._gateway, self._address = ops, gateway, address
         self._sms_lines: tuple[str, ...] = ()
         self.mode = plain_label("SMS: …")
         self.webhook = plain_label("Webhook: starting…")
@@ -72,7 +75,7 @@ class StatusLine(QWidget):
             ops, lambda _keys: gateway.queue_depth(), self._show_queue, label="Reading the queue"
         )
         bridge.committed.connect(self._on_committed)
-        host.started.connect(self._on_started)
+        host.on_started(self._on_started)
         self._read_mode()
         self._queue.want(None)
 
@@ -110,5 +113,13 @@ class StatusLine(QWidget):
     def _show_mode(self, mode: SmsMode) -> None:
         self.mode.setText(MODE_WORDS.get(mode.kind, f"SMS: {mode.kind}"))
         self.mode.setToolTip(mode.text)
+        if mode.kind == "twilio" and self._sms_lines:  # started: the registration says
+            self._ops.call(self._address.webhook, on_done=self.show_webhook, label="Webhook")
+            return
         self.webhook.setText(webhook_state(self._sms_lines, mode.kind))
         self.webhook.setToolTip("\n".join(self._sms_lines) or "The servers are starting")
+
+    def show_webhook(self, state: WebhookState) -> None:
+        """Twilio's webhook as last registered (at start, or from the Setup screen)."""
+        self.webhook.setText(state.status)
+        self.webhook.setToolTip(state.text)
