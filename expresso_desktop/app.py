@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from expresso_desktop.server.options import ServeOptions
     from expresso_desktop.services.organiser import OrganiserServices
     from expresso_desktop.sms.public_address import PublicAddress
+    from expresso_desktop.sync.board_queries import BoardOptions
     from expresso_desktop.sync.station import StationOptions
-    from expresso_desktop.ui.barista.board_app import BoardOptions
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
     from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -67,7 +67,8 @@ def run_gui(
         assert options is None or isinstance(options, ServeOptions)
         return _run_organiser(app, paths, options or ServeOptions())
     if mode is Mode.BOARD:
-        from expresso_desktop.ui.barista.board_app import BoardOptions, run_board
+        from expresso_desktop.sync.board_queries import BoardOptions
+        from expresso_desktop.ui.barista.board_app import run_board
 
         assert isinstance(options, BoardOptions)
         return run_board(app, paths.board, options)

@@ -50,7 +50,7 @@ def add_board_parser(sub: Any) -> None:
 def run_board(paths: AppPaths, args: argparse.Namespace) -> int:
     from expresso_desktop.app import run_gui
     from expresso_desktop.cli.station import station_options
-    from expresso_desktop.ui.barista.board_app import BoardOptions
+    from expresso_desktop.sync.board_queries import BoardOptions
 
     options = BoardOptions(
         station=station_options(args), station_number=args.station, fullscreen=args.fullscreen

@@ -12,7 +12,7 @@ The event's logo is not here: the organiser keeps only a path to a file in its o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +24,22 @@ from expresso_desktop.store import sync_rows
 
 from .events import ReplicaChanged
 from .replica import Replica, get
+from .station import StationOptions
 
 MAX_TILES = 60  # more than a 4K screen holds; the count says how many more there are
 BOARD_ENTITIES = frozenset({"orders", "events", "stations"})
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#6f4e37", "#f5e6d3"  # the event table's defaults
+
+
+@dataclass(frozen=True)
+class BoardOptions:
+    """``expresso board``: how to reach and pair with the organiser (``station``), which
+    station's orders to show (``station_number``; None: every station's) and whether the
+    window fills the screen."""
+
+    station: StationOptions = field(default_factory=StationOptions)
+    station_number: int | None = None
+    fullscreen: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from functools import reduce
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QWidget
 
 from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.station_menu import read_event_menu
@@ -20,6 +20,7 @@ from expresso_desktop.sync.station_service import StationService
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.theme import apply_theme
 from tests.sync.harness import Organiser, StationNode
 
 QUEUE_PX = 860
@@ -45,6 +46,20 @@ class StationParts:
         changed = reduce(ReplicaChanged.__or__, self.node.rounds, ReplicaChanged())
         self.signals.replica_changed.emit(changed)
         return changed
+
+
+@contextmanager
+def themed() -> Iterator[None]:
+    """The app's theme applied (as the station runs), then put back: its button rules decide
+    touch sizes."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.styleSheet()
+    apply_theme(app)
+    try:
+        yield
+    finally:
+        app.setStyleSheet(before)
 
 
 @contextmanager

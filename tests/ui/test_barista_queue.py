@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtTest import QAbstractItemModelTester
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtTest import QAbstractItemModelTester
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu

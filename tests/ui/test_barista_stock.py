@@ -19,14 +19,14 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.ui.barista.stock_panel import StockPanel
 from tests.ui.artifacts import save_screenshot
 
-from .station_parts import StationParts, side_area, station_parts
+from .station_parts import StationParts, side_area, station_parts, themed
 
 OAT_LATTE = DrinkSpec("latte", "medium", "oat")
 
 
 @pytest.fixture
 def parts(tmp_path: Path) -> Iterator[StationParts]:
-    with station_parts(tmp_path) as station:
+    with station_parts(tmp_path) as station, themed():
         yield station
 
 
@@ -66,11 +66,12 @@ def test_done_drops_the_bar_and_marking_out_reaches_routing(
     panel = StockPanel(replica=parts.node.replica, ops=parts.ops, signals=parts.signals)
     area = side_area(panel, "Stock")  # as the window shows it, beside the queue
     qtbot.addWidget(area)
+    area.show()
     qtbot.waitUntil(lambda: bool(panel.rows))
     oat = panel.row("Oat milk")
     assert oat.bar_data is not None and oat.button.text() == "Mark out"
     before = oat.bar_data.level
-    assert oat.button.minimumHeight() >= 48
+    qtbot.waitUntil(lambda: oat.button.height() >= 48)  # a touch target, theme applied
 
     # Start, then Done: taps through the outbox, as the queue's button makes them.
     (order,) = [o for o in parts.service.queue() if o.id == order_id]

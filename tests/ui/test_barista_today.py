@@ -47,15 +47,13 @@ def test_the_day_with_now_marked_follows_the_roster(
     texts = _texts(panel)
     for expected in ("Priya", "07:00–11:00", "◐ On a break", "Break 09:00–09:15  ◀ now"):
         assert expected in texts
-    assert ["Jo", "Later", "10:30–15:00"] == texts[texts.index("Jo") : texts.index("Jo") + 3]
+    assert texts[texts.index("Jo") : texts.index("Jo") + 3] == ["Jo", "Later", "10:30–15:00"]
     save_screenshot(area, "barista-today", tmp_path)
 
     # The organiser puts Sam on this station in the afternoon: it arrives with the next sync.
     services = parts.org.services
     sam = ShiftDraft(None, staff_id(parts.org, "Sam"), parts.station_id, at(12), at(14))
-    services.writer.run_sync(
-        lambda tx: schedule_views.save_shift_draft(tx, services.event_id, sam)
-    )
+    services.writer.run_sync(lambda tx: schedule_views.save_shift_draft(tx, services.event_id, sam))
     parts.sync()
     qtbot.waitUntil(lambda: "Sam" in _texts(panel))
     assert panel.plan is not None and [s.staff_name for s in panel.plan.shifts] == [

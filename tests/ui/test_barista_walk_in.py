@@ -22,12 +22,12 @@ from expresso_desktop.ui.barista.station_app import StationApp
 from expresso_desktop.ui.barista.walk_in_dialog import TOUCH_PX, WalkInDialog, WalkInPlaced
 from tests.ui.artifacts import save_screenshot
 
-from .station_parts import StationParts, station_parts
+from .station_parts import StationParts, station_parts, themed
 
 
 @pytest.fixture
 def parts(tmp_path: Path) -> Iterator[StationParts]:
-    with station_parts(tmp_path) as station:
+    with station_parts(tmp_path) as station, themed():
         soy = next(b for b in stock_bars(station.node.replica) if b.name == "milk:soy")
         station.node.tap("stock.mark_out", item_id=soy.id, out=True)  # soy is out here
         yield station
@@ -52,7 +52,7 @@ def test_soy_is_not_offered_and_a_note_says_why(qtbot: Any, dialog: WalkInDialog
     assert dialog.milks.offered() == ("full cream", "skim", "oat", "none")
     assert dialog.milks.notes.text() == "Soy: out" and dialog.milks.notes.isVisibleTo(dialog)
     assert dialog.milks.chosen() == ("full cream",) and dialog.sizes.chosen() == ("medium",)
-    assert all(b.minimumHeight() >= TOUCH_PX for b in dialog.drinks.group.buttons())
+    qtbot.waitUntil(lambda: all(b.height() >= TOUCH_PX for b in dialog.drinks.group.buttons()))
 
     dialog.text.setText("soy flat white for Kim")  # typed: the same rule refuses it
     tap(qtbot, dialog.read_button)

@@ -15,10 +15,10 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from expresso_desktop.settings import AppPaths
-from expresso_desktop.sync.board_queries import BoardReads
+from expresso_desktop.sync.board_queries import BoardOptions, BoardReads
 from expresso_desktop.sync.replica import put
 from expresso_desktop.sync.station import StationOptions
-from expresso_desktop.ui.barista.board_app import BoardApp, BoardOptions
+from expresso_desktop.ui.barista.board_app import BoardApp
 from expresso_desktop.ui.barista.board_window import EMPTY_TEXT, BoardLayout, BoardWindow
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpRunner

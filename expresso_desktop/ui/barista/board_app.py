@@ -9,16 +9,16 @@ station → Device: Ready board); it only reads (``Permission.READ_BOARD``).
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from expresso_desktop.settings import AppPaths, private_dir
-from expresso_desktop.sync.board_queries import BoardReads
+from expresso_desktop.sync.board_queries import BoardOptions, BoardReads
 from expresso_desktop.sync.events import Notice
 from expresso_desktop.sync.replica import Replica
-from expresso_desktop.sync.station import StationOptions, load_token, pair_station
+from expresso_desktop.sync.station import load_token, pair_station
 from expresso_desktop.sync.station_component import StationSync
 from expresso_desktop.ui.barista.board_window import BoardWindow
 from expresso_desktop.ui.barista.main_window import SyncSignals
@@ -26,17 +26,6 @@ from expresso_desktop.ui.barista.pair_box import PairBox, PairRequest
 from expresso_desktop.ui.barista.station_app import PairingResult
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
-
-
-@dataclass(frozen=True)
-class BoardOptions:
-    """``expresso board``: how to reach and pair with the organiser (``station``), which
-    station's orders to show (``station_number``; None: every station's) and whether the
-    window fills the screen."""
-
-    station: StationOptions = field(default_factory=StationOptions)
-    station_number: int | None = None
-    fullscreen: bool = True
 
 
 class BoardApp(QObject):

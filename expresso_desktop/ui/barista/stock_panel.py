@@ -48,6 +48,7 @@ QFrame#stockRow { background: #ffffff; border-bottom: 1px solid #eee4d9; }
 QLabel#stockName { font-size: 17px; font-weight: 600; color: #2b1d14; }
 QLabel#stockAmount { font-size: 14px; color: #6e5646; }
 QLabel#stockWord { font-size: 15px; font-weight: 700; }
+QWidget#stockPanel QPushButton { min-height: 32px; }
 QPushButton#markOut { background: #efe6dc; color: #4a2c1a; border: 1px solid #cdbba8; }
 """
 

@@ -48,6 +48,7 @@ MENU_ENTITIES = STOCK_ENTITIES | {"stations", "menu_configs"}
 
 STYLE = """
 QScrollArea, QWidget#walkInChoices { background: transparent; }
+QDialog#walkInDialog QPushButton { min-height: 36px; }
 QPushButton[choice="true"] { background: #efe6dc; color: #4a2c1a; border: 1px solid #cdbba8;
     font-size: 17px; }
 QPushButton[choice="true"]:checked { background: #6b3f24; color: #ffffff; font-weight: 600;

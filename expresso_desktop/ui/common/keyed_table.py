@@ -56,7 +56,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[RowT]):
                 self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.HEADERS) - 1))
         if not fresh:
             return
-        on_top = self.NEW_ROWS_FIRST != older
+        on_top = older is not self.NEW_ROWS_FIRST
         start = 0 if on_top else len(self._rows)
         first_serial = self._base - len(fresh) if on_top else self._base + len(self._rows)
         self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
 
@@ -46,4 +48,18 @@ def fit_columns(table: QTableView, *, stretch: int, keep: tuple[int, ...] = ()) 
 
     model.modelReset.connect(fit)
     model.rowsInserted.connect(first_rows)
+    table.installEventFilter(_OnRestyle(table, fit))
     fit()
+
+
+class _OnRestyle(QObject):
+    """Calls ``then`` when its widget's style or font changes (a theme applied: wider text)."""
+
+    def __init__(self, parent: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._then = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._then()
+        return False

@@ -14,7 +14,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -165,10 +166,12 @@ class LiveScreen(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.tiles: dict[int, StationTileView] = {}
+        self._refit = QTimer(self, singleShot=True, interval=0)
+        self._refit.timeout.connect(self._fit_tiles)
         self.setObjectName("liveScreen")
         self.setStyleSheet(STYLE)
         self.dashboard: Dashboard | None = None
-        self.tiles: dict[int, StationTileView] = {}
         self._alerts: deque[AlertRaised] = deque(maxlen=KEEP)
         self._last_read = 0.0
         self._gap_ms = 0.0  # the pause the last read's cost asks for
@@ -268,9 +271,21 @@ class LiveScreen(QWidget):
     def _fit_tiles(self) -> None:
         """The tiles take the height they need, up to ``ROWS_SHOWN`` rows (then they scroll);
         the chart and the alerts take the rest."""
-        tallest = max((view.sizeHint().height() for view in self.tiles.values()), default=0)
+        if not self.tiles:
+            return
+        width = max(1, self.tiles_area.viewport().width() // COLUMNS - self.grid.spacing())
+        tallest = max(_height_at(view, width) for view in self.tiles.values())
         rows = min(ROWS_SHOWN, -(-len(self.tiles) // COLUMNS))
         self.tiles_area.setFixedHeight(rows * tallest + (rows - 1) * self.grid.spacing() + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_tiles()  # a narrower tile wraps its lines: taller
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._refit.start()  # the theme's fonts: taller lines, once the style has settled
 
     def _lay_out(self, ids: list[int]) -> None:
         for view in self.tiles.values():
@@ -332,3 +347,10 @@ def _panel(title: str, *widgets: QWidget) -> QFrame:
         layout.addWidget(widget, 1 if isinstance(widget, QListWidget | BarChart) else 0)
     layout.addStretch(0)  # an empty state sits under the title, not in the middle
     return frame
+
+
+def _height_at(view: QWidget, width: int) -> int:
+    """The height ``view`` needs at ``width`` (its lines wrap), at least its size hint."""
+    layout = view.layout()
+    wrapped = layout.heightForWidth(width) if layout is not None else -1
+    return max(view.sizeHint().height(), wrapped)
