@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
 log = logging.getLogger(__name__)
+# When start-up is over (the window built, the servers up): what it made is frozen out of the
+# garbage collector's full passes (ui/common/collector.py).
+SETTLE_AFTER_MS = 5_000
 
 
 def _crash_handler(
@@ -50,6 +53,7 @@ def run_gui(
     paths: AppPaths,
     options: ServeOptions | StationOptions | BoardOptions | None = None,
 ) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from expresso_desktop.ui.common.collector import GuiThreadCollector
@@ -59,7 +63,8 @@ def run_gui(
     assert isinstance(app, QApplication)
     app.setApplicationName("Expresso")
     apply_theme(app)
-    GuiThreadCollector(app)  # Qt objects are only ever collected on this thread
+    collector = GuiThreadCollector(app)  # Qt objects are only ever collected on this thread
+    QTimer.singleShot(SETTLE_AFTER_MS, collector.settle)  # start-up's objects: kept for good
     sys.excepthook = _crash_handler
     if mode is Mode.ORGANISER:
         from expresso_desktop.server.options import ServeOptions

@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import col, select
 
 from expresso_desktop.core.items import drink_of
@@ -43,15 +44,20 @@ class OrderRow:
 ORDERS_HELD = 1000  # the newest orders a list holds (a search reaches the older ones)
 
 
+SEARCH_LIMIT = 200  # orders a search brings back (the newest that match)
+
+
 def load_order_rows(
     engine: Engine,
     event_id: int,
     menu: Menu,
     *,
     ids: Iterable[str] | None = None,
+    words: str = "",
     limit: int = ORDERS_HELD,
 ) -> list[OrderRow]:
-    """The newest orders (or just ``ids``) with their drinks summarised: VIP orders still to be
+    """The newest orders (or just ``ids``, or those matching every one of ``words`` in their
+    number, name, station or drinks) with their drinks summarised: VIP orders still to be
     made first, then newest first."""
     with read_session(engine) as session:
         query = select(Order).where(Order.event_id == event_id, Order.deleted == False)  # noqa: E712
@@ -60,6 +66,8 @@ def load_order_rows(
             if not wanted:
                 return []
             query = query.where(col(Order.id).in_(wanted))
+        for word in words.lower().split():
+            query = query.where(_mentions(word))
         orders = session.exec(query.order_by(col(Order.created_at).desc()).limit(limit)).all()
         order_ids = [o.id for o in orders]
         items: dict[str, list[OrderItem]] = defaultdict(list)
@@ -76,6 +84,28 @@ def load_order_rows(
     rows = [_row(o, items[o.id], stations.get(o.station_id), menu) for o in orders]
     rows.sort(key=lambda r: not r.jumps_queue)  # stable: newest first within each part
     return rows
+
+
+def _mentions(word: str) -> ColumnElement[bool]:
+    """An order whose number, customer name, station (number or name) or a drink (drink, size,
+    milk) contains ``word`` (case-insensitive; ``%`` and ``_`` are plain characters)."""
+    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def like(column: Any) -> ColumnElement[bool]:
+        return func.lower(column).like(pattern, escape="\\")
+
+    drinks = select(OrderItem.order_id).where(
+        or_(like(OrderItem.drink), like(OrderItem.size), like(OrderItem.milk))
+    )
+    stations = select(Station.id).where(
+        or_(like(Station.name), like(func.printf("station %d", Station.number)))
+    )
+    return or_(
+        like(Order.number),
+        like(Order.customer_name),
+        col(Order.id).in_(drinks),
+        col(Order.station_id).in_(stations),
+    )
 
 
 def _row(order: Order, items: Sequence[OrderItem], station: Station | None, menu: Menu) -> OrderRow:
@@ -128,6 +158,13 @@ class OrderReads:
     def rows(self, ids: Iterable[str] | None = None, *, limit: int = ORDERS_HELD) -> list[OrderRow]:
         """The newest ``limit`` orders (None) or just ``ids``."""
         return load_order_rows(self._engine, self.event_id, self.menu, ids=ids, limit=limit)
+
+    def search(self, words: str) -> list[OrderRow]:
+        """The newest orders matching every one of ``words``, however old (a list holds only
+        the newest thousand)."""
+        return load_order_rows(
+            self._engine, self.event_id, self.menu, words=words, limit=SEARCH_LIMIT
+        )
 
     def detail(self, order_id: str) -> OrderDetail | None:
         """None when the order is gone (purged, deleted)."""

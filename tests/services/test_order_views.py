@@ -134,3 +134,17 @@ def test_an_orders_detail_has_full_drink_lines_its_timeline_and_where_it_could_m
     detail = reads.detail(order_id)
     assert detail is not None and detail.move_targets == ()  # made: it stays put
     assert reads.detail("no-such-order") is None
+
+
+def test_a_search_reaches_orders_older_than_the_list_holds(organiser: OrganiserServices) -> None:
+    old_sam = store(organiser, 1, DrinkSpec("mocha", "small", "oat"), customer_name="Sam")
+    store(organiser, 2, DrinkSpec("latte", "medium", "full cream"), customer_name="Alex")
+    garden = store(organiser, 3, DrinkSpec("latte", "large", "soy"), station=3, customer_name="Jo")
+    reads = OrderReads(organiser.engine, organiser.event_id, lambda: organiser.menu)
+    assert [r.id for r in reads.rows(limit=1)] == [garden]  # the list holds the newest only
+    assert [r.id for r in reads.search("sam")] == [old_sam]  # a name, however old
+    assert [r.id for r in reads.search("MOCHA oat")] == [old_sam]  # every word, any field
+    assert [r.id for r in reads.search("a001")] == [old_sam]  # its number
+    assert [r.id for r in reads.search("garden soy")] == [garden]  # station name, milk
+    assert [r.id for r in reads.search("station 3")] == [garden]
+    assert reads.search("100%") == reads.search("sa_") == []  # wildcards are plain characters

@@ -14,9 +14,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from sqlmodel import select
 
+from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.services import orders
 from expresso_desktop.services.order_views import OrderRow
 from expresso_desktop.services.orders import start_order
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store.tables import Event
+from expresso_desktop.ui.organiser import orders_screen
 from expresso_desktop.ui.organiser.order_detail import LineList, OrderDetailPane
 from expresso_desktop.ui.organiser.orders_screen import NOT_MADE, OrdersFilter, OrdersScreen
 from tests.ui.artifacts import save_screenshot
@@ -162,3 +168,33 @@ def test_filters_by_words_status_station_and_age() -> None:
     shown.set_status("")
     shown.set_age(2)  # 10–30 min
     assert numbers() == ["A002"]
+
+
+def test_the_list_opens_a_page_first_and_a_search_finds_orders_it_does_not_hold(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scaled down (a first page of 2, a list of 4) to stand for 100 and 1,000."""
+    monkeypatch.setattr(orders_screen, "FIRST_PAGE", 2)
+    monkeypatch.setattr(orders_screen, "ORDERS_HELD", 4)
+    names = ["Old Bo", "Ann", "Ben", "Cy", "Di", "Ed"]
+
+    def place(tx: Tx) -> None:
+        event_id = tx.session.exec(select(Event.id)).one()
+        assert event_id is not None
+        for name in names:
+            latte = DrinkSpec("latte", "medium", "full cream")
+            orders.store_order(
+                tx, event_id=event_id, station_id=None, specs=[latte], customer_name=name
+            )
+
+    with running_organiser(qtbot, tmp_path, "live", prepare=place) as org:
+        org.window.nav.show_screen("orders")
+        screen = org.window.orders_panel
+        qtbot.waitUntil(lambda: screen.model.rowCount() == 4, timeout=WAIT_MS)  # 2, then 4
+        held = {screen.model.row_at(r).customer_name for r in range(4)}
+        assert held == {"Ben", "Cy", "Di", "Ed"}  # the newest four
+        screen.search.setText("old bo")
+        qtbot.waitUntil(lambda: screen.proxy.rowCount() == 1, timeout=WAIT_MS)
+        found = screen.model.row_at(screen.model.rowCount() - 1)
+        assert found.customer_name == "Old Bo"  # read from the database, put at the end
+        assert screen.count.text() == "Showing 1 of 5 orders"

@@ -41,6 +41,7 @@ from expresso_desktop.ui.organiser.order_detail import OrderDetailPane
 
 ANY = ""
 FIRST_PAGE = 100  # rows read first when the screen opens: a screenful, at once
+SEARCH_PAUSE_MS = 300  # typing pauses this long before older orders are searched for
 NOT_MADE = "not_made"
 # (label, youngest, oldest) in minutes: how long ago the order came in.
 AGES: tuple[tuple[str, int | None, int | None], ...] = (
@@ -132,6 +133,10 @@ class OrdersScreen(QWidget):
         self.search = QLineEdit(placeholderText="Search: number, name, drink, station…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_words)
+        # The list holds the newest thousand; a search also asks the database for older ones.
+        self._search_older = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
+        self._search_older.timeout.connect(self._find_older)
+        self.search.textChanged.connect(lambda _text: self._search_older.start())
         self.status = QComboBox()
         self.status.addItem("Every status", ANY)
         self.status.addItem("Not made yet", NOT_MADE)
@@ -234,11 +239,24 @@ class OrdersScreen(QWidget):
         if ids is None:
             self.model.reset_rows(rows)
             if len(rows) == FIRST_PAGE:
-                self._ops.query(self._reads.rows, on_done=self._apply_rest, label="Reading orders")
+                reads = self._reads
+                self._ops.query(
+                    lambda: reads.rows(limit=ORDERS_HELD),
+                    on_done=self._apply_rest,
+                    label="Reading orders",
+                )
         else:
             self.model.upsert(rows)
         self._add_stations(rows)
         self._show_count()
+
+    def _find_older(self) -> None:
+        words = self.search.text().strip()
+        if words and self.model.rowCount() >= ORDERS_HELD:  # some orders are not held
+            reads = self._reads
+            self._ops.query(
+                lambda: reads.search(words), on_done=self._apply_rest, label="Searching orders"
+            )
 
     def _apply_rest(self, rows: list[OrderRow]) -> None:
         self.model.upsert(rows, older=True)
