@@ -52,6 +52,7 @@ from expresso_desktop.services.dashboard import Dashboard
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.simulator import SIGNATURE_HEADER, Target, sign, twilio_form
+from expresso_desktop.ui.common.collector import GuiThreadCollector
 
 FIRST_FRAME = """
 import sys, time
@@ -220,6 +221,7 @@ def run_loop(app: QApplication, seconds: float) -> float:
 class Sent:
     at: float
     number: str | None
+    replied: float = 0.0  # when the webhook's answer (the customer's reply) was read
 
 
 def post_orders(target: Target, count: int, rate: float, prefix: str) -> list[Sent]:
@@ -235,7 +237,7 @@ def post_orders(target: Target, count: int, rate: float, prefix: str) -> list[Se
         async with session.post(target.url + "/sms", data=urlencode(params), headers=headers) as r:
             reply = await r.text()
         found = NUMBER.search(reply)
-        return Sent(at, found.group(0) if found else None)
+        return Sent(at, found.group(0) if found else None, time.perf_counter())
 
     async def run() -> list[Sent]:
         async with aiohttp.ClientSession() as session:
@@ -285,9 +287,11 @@ def orders_burst(w: Window, count: int, rate: float, prefix: str) -> dict[str, A
         if shown is not None:
             to_live.append(max(0.0, shown - sent[n]))
     net = gui_cpu - idle_cpu * period
+    replies = [s.replied - s.at for s in result if s.number]
     return {
         "sent": count,
         "orders_numbered": len(numbers),
+        "webhook_reply_ms": summary_ms(replies) if replies else None,
         "to_orders_model_ms": summary_ms(to_orders) if to_orders else None,
         "to_live_new_count_ms": summary_ms(to_live) if to_live else None,
         "missing_in_orders": len(numbers) - len(to_orders),
@@ -347,8 +351,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cold = cold_start(root / "demo", root, args.cold_runs)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
+        collector = GuiThreadCollector(app)  # as the app runs: collection on the GUI thread
         small = Window(app, copy_event(root / "demo", root / "small"))
         small.watch_orders()  # built, behind Live
+        collector.settle()  # as the app does once started
         webhook = orders_burst(small, args.orders, args.rate, "+6141")
         webhook["window_build_ms"] = round(small.build_s * 1000, 1)
         small.close()
@@ -356,6 +362,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         prepare_event(root / "big", args.big)
         seed_s = time.perf_counter() - seeded
         big = Window(app, root / "big")
+        collector.settle()
         opened = open_orders(big, min(args.big, ORDERS_SHOWN))
         busy = orders_burst(big, args.big_orders, args.rate, "+6142")
         memory = rss_mb()

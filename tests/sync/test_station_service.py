@@ -37,9 +37,7 @@ def _store(org: Organiser, station_id: int, specs: list[DrinkSpec], **kw: Any) -
 
 def _group(org: Organiser, station_id: int, names: list[str]) -> list[str]:
     services = org.services
-    members = [
-        order_actions.GroupMemberIn(name=n, item={"drink": "flat white"}) for n in names
-    ]
+    members = [order_actions.GroupMemberIn(name=n, item={"drink": "flat white"}) for n in names]
 
     def write(tx: Any) -> list[str]:
         _, made = order_actions.create_group(

@@ -23,7 +23,7 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus
 from expresso_desktop.services import order_actions, orders
 from expresso_desktop.sync.events import ReplicaChanged
-from expresso_desktop.sync.replica import Replica
+from expresso_desktop.sync.replica import Replica, put
 from expresso_desktop.sync.station_service import StationOrder, StationService, StationView, Tapped
 from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals
 from expresso_desktop.ui.barista.order_card import PAD, CardLayout, CardTapped
@@ -76,10 +76,9 @@ class Station:
     def shown(self, order_id: str) -> StationOrder:
         return next(o for o in self.window.model.orders() if o.id == order_id)
 
-    def arrive(self, qtbot: Any, write: Any) -> Any:
-        """The organiser writes (``write(tx, event_id)``); a round brings it live."""
-        services = self.org.services
-        made = services.writer.run_sync(lambda tx: write(tx, services.event_id))
+    def arrive(self, qtbot: Any, make: Any) -> Any:
+        """The organiser makes orders (``make()``); a round brings them live."""
+        made = make()
         rows = self.window.model.rowCount()
         self.signals.replica_changed.emit(self.sync())
         qtbot.waitUntil(lambda: self.window.model.rowCount() > rows)
@@ -108,6 +107,8 @@ def station(qtbot: Any, tmp_path: Path, menu: Menu) -> Iterator[Station]:
     try:
         first = st.sync()
         assert first.everything  # the first download
+        with node.replica.write() as conn:  # paired (the harness's network needs no address)
+            put(conn, "server_url", "https://127.0.0.1:1")
         signals.replica_changed.emit(first)
         qtbot.waitUntil(lambda: window.model.rowCount() == 3)
         qtbot.waitUntil(lambda: not window.reads.busy)
@@ -214,10 +215,15 @@ def _busy_service(qtbot: Any, station: Station) -> dict[str, str]:
         )  # fmt: skip
         return [o.id for o in made]
 
+    services = station.org.services
+
+    def written(write: Any) -> Any:
+        return lambda: services.writer.run_sync(lambda tx: write(tx, services.event_id))
+
     return {
-        "vip": station.arrive(qtbot, vip),
-        "walk_in": station.arrive(qtbot, walk_in),
-        "group": station.arrive(qtbot, group)[1],
+        "vip": station.arrive(qtbot, written(vip)),
+        "walk_in": station.arrive(qtbot, written(walk_in)),
+        "group": station.arrive(qtbot, written(group))[1],
     }
 
 
@@ -301,9 +307,7 @@ def test_the_all_day_strip_starts_a_batch(qtbot: Any, station: Station) -> None:
     assert window.delegate.marks.batch == frozenset(station.orders)
     assert window.all_day.start_button.text() == "Start 3"
     window.all_day.start_button.click()
-    qtbot.waitUntil(
-        lambda: all(o.status is OrderStatus.IN_PROGRESS for o in window.model.orders())
-    )
+    qtbot.waitUntil(lambda: all(o.status is OrderStatus.IN_PROGRESS for o in window.model.orders()))
     assert [r.name for r in station.node.outbox()] == ["order.start"] * 3  # one record each
     qtbot.waitUntil(lambda: window.all_day.done_button.text() == "Done 3")
     assert window.undo_bar.text.text() == "3 orders started"
@@ -313,9 +317,9 @@ def test_a_new_order_rings_the_chime_unless_muted(qtbot: Any, station: Station) 
     window = station.window
     assert window.chime.requested == 0  # the first download is not news
     sid = station.node.station_id
-    station.arrive(qtbot, lambda tx, event_id: station.org.add_order(sid, "Dee"))
+    station.arrive(qtbot, lambda: station.org.add_order(sid, "Dee"))
     assert window.chime.requested == 1
     window.sound_button.click()
     assert window.prefs.muted and window.sound_button.text() == "Muted"
-    station.arrive(qtbot, lambda tx, event_id: station.org.add_order(sid, "Eve"))
+    station.arrive(qtbot, lambda: station.org.add_order(sid, "Eve"))
     assert window.chime.requested == 1

@@ -309,13 +309,14 @@ class BaristaWindow(QMainWindow):
         )
         self.header = header
         self.title.setText(header.label)
-        who = header.barista or "nobody logged in"
-        self.barista_label.setText(f"Barista: {who}")
-        self.barista_status.setText(f"Barista: {who}")
+        who = f"Barista: {header.barista}" if header.barista else "No barista logged in"
+        self.barista_label.setText(who)
+        self.barista_status.setText(who)
         self.wait_label.setText(header.wait_text)
         self.delegate.amber_s, self.delegate.red_s = header.amber_after_s, header.red_after_s
         self.delegate.set_colours(header.milk_colours)
         self.sound_button.setEnabled(header.sound)
+        self.sound_button.setToolTip("" if header.sound else "This station's sound is set off")
         self._show_sound()
         if changed_ages:
             self.board.repaint_cards()
@@ -371,7 +372,7 @@ class BaristaWindow(QMainWindow):
 
     def _show_sound(self) -> None:
         if not self.header.sound:
-            text, on = "Sound off (station setting)", False
+            text, on = "Sound off", False  # the station's setting: the organiser's choice
         else:
             on = not self.prefs.muted
             text = "Sound on" if on else "Muted"

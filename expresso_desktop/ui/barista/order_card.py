@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import (
     QEvent,
@@ -25,8 +26,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from expresso_desktop.core.orders import Action, OrderStatus, status_label
 from expresso_desktop.sync.station_service import StationOrder
@@ -37,6 +38,7 @@ MARGIN = 6  # around a card, inside its cell
 PAD = 14  # inside a card
 GAP = 6  # between chips, and between rows of chips
 BUTTON_H = 56  # the big action button (station targets: 56–64 px)
+PICTURES_KEPT = 120  # painted cards kept (a screenful several times over)
 BUTTON_LABELS = {Action.START: "Start", Action.READY: "Done", Action.COLLECT: "Collected"}
 BUTTON_COLOURS = {Action.START: "#1f5f9e", Action.READY: "#1e6b41", Action.COLLECT: "#6b3f24"}
 LANE_MARKS = {OrderStatus.NEW: "○", OrderStatus.IN_PROGRESS: "◐", OrderStatus.READY: "●"}
@@ -93,6 +95,7 @@ class CardLayout:
     notes: tuple[str, QRect] | None
     button: QRect
     more: QRect
+    cell: QSize  # the view's cell: the card and its margin
 
     def chip_texts(self, kind: str | None = None) -> list[str]:
         return [c.text for c in self.chips if kind is None or c.kind == kind]
@@ -206,8 +209,9 @@ def lay_out(
     more = QRect(width - PAD - BUTTON_H, y, BUTTON_H, BUTTON_H)
     button = QRect(PAD, y, inner - BUTTON_H - GAP, BUTTON_H)
     height = y + BUTTON_H + PAD
+    cell = QSize(width + 2 * MARGIN, height + 2 * MARGIN)
     return CardLayout(
-        width, height, name, name_rect, tuple(lines), tuple(chips), notes, button, more
+        width, height, name, name_rect, tuple(lines), tuple(chips), notes, button, more, cell
     )
 
 
@@ -298,16 +302,21 @@ class CardDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.now = datetime.now(UTC)
+        self.width = GRID_CARD_WIDTH  # the shown view's card width (its board sets it)
         self.amber_s, self.red_s = 5 * 60, 10 * 60
         self.colours: Mapping[str, str] = {}
         self.marks = CardMarks()
         self.fonts = Fonts()
         self._layouts: dict[str, tuple[StationOrder, CardLayout]] = {}
+        # Each card painted once per look into a picture, then copied: a repaint of the
+        # unchanged cards around a tap costs a pixmap copy each, not their text.
+        self._pictures: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
 
     def set_colours(self, colours: Mapping[str, str]) -> None:
         if dict(colours) != dict(self.colours):
             self.colours = dict(colours)
             self._layouts.clear()
+            self._pictures.clear()
 
     def layout_for(self, order: StationOrder, width: int) -> CardLayout:
         """``order``'s card at ``width``, measured once per order version and width."""
@@ -322,19 +331,18 @@ class CardDelegate(QStyledItemDelegate):
         """Drop the layouts of cards no longer shown (after a whole re-read)."""
         for key in [k for k in self._layouts if k not in keep]:
             del self._layouts[key]
+            self._pictures.pop(key, None)
 
-    @staticmethod
-    def card_width(option: QStyleOptionViewItem) -> int:
-        view = option.widget
-        if isinstance(view, QListView) and view.flow() == QListView.Flow.TopToBottom:
-            return max(240, view.viewport().width() - 2 * MARGIN - 2)  # a lane: its width
-        return GRID_CARD_WIDTH
+    def size_for(self, order: StationOrder) -> QSize:
+        """The cell ``order``'s card needs at the shown view's card width (the model answers
+        Qt's size hints with it: one Python call per card when a view lays itself out)."""
+        return self.layout_for(order, self.width).cell
 
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        layout = self.layout_for(index.data(ORDER_ROLE), self.card_width(option))
-        return QSize(layout.width + 2 * MARGIN, layout.height + 2 * MARGIN)
+    def set_font_scale(self, scale: float) -> None:
+        """The station's font scale (100–200 %): every card measured again."""
+        self.fonts = Fonts(scale)
+        self._layouts.clear()
+        self._pictures.clear()
 
     def paint(
         self,
@@ -343,18 +351,38 @@ class CardDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         order: StationOrder = index.data(ORDER_ROLE)
-        layout = self.layout_for(order, self.card_width(option))
-        top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
-        card = QRect(0, 0, layout.width, layout.height)
-        painter.save()
-        painter.translate(top_left)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        layout = self.layout_for(order, self.width)
         selected = self.marks.selected == order.id
         in_batch = order.id in self.marks.batch
+        cue = age_cue(order, self.now, self.amber_s, self.red_s)
+        look = (order, layout, selected, in_batch, self.marks.key_of(index), cue)
+        cached = self._pictures.pop(order.id, None)
+        if cached is None or cached[0] != look:
+            ratio = painter.device().devicePixelRatioF()
+            picture = QPixmap(round(layout.width * ratio), round(layout.height * ratio))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            card = QPainter(picture)
+            self._draw(card, order, layout, look)
+            card.end()
+            cached = (look, picture)
+        self._pictures[order.id] = cached  # most recently painted last
+        if len(self._pictures) > PICTURES_KEPT:
+            del self._pictures[next(iter(self._pictures))]
+        top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
+        painter.drawPixmap(top_left, cached[1])
+
+    def _draw(
+        self, painter: QPainter, order: StationOrder, layout: CardLayout, look: tuple[Any, ...]
+    ) -> None:
+        """The whole card, once per look (data, width, marks, age text)."""
+        _order, _layout, selected, in_batch, key, cue = look
+        card = QRect(0, 0, layout.width, layout.height)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(SELECTED_RING if selected else QColor("#d8c8b8"), 5 if selected else 1))
         painter.setBrush(BATCH_FILL if in_batch else QColor("#ffffff"))
         painter.drawRoundedRect(card.adjusted(2, 2, -2, -2), 12, 12)
-        self._paint_top(painter, order, layout, self.marks.key_of(index), in_batch)
+        self._paint_top(painter, order, layout, key, in_batch, cue)
         for chip in layout.chips:
             painter.setPen(QPen(QColor("#8a7565"), 1) if chip.kind == "milk" else Qt.PenStyle.NoPen)
             painter.setBrush(chip.fill)
@@ -371,7 +399,6 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(MUTED_INK)
             painter.drawText(layout.notes[1], int(Qt.TextFlag.TextWordWrap), layout.notes[0])
         self._paint_buttons(painter, order, layout)
-        painter.restore()
 
     def _paint_top(
         self,
@@ -380,6 +407,7 @@ class CardDelegate(QStyledItemDelegate):
         layout: CardLayout,
         key: int | None,
         in_batch: bool,
+        cue: AgeCue,
     ) -> None:
         x = PAD
         number_h = self.fonts.measure(self.fonts.number).height()
@@ -402,7 +430,6 @@ class CardDelegate(QStyledItemDelegate):
             mark + order.number,
         )
 
-        cue = age_cue(order, self.now, self.amber_s, self.red_s)
         painter.setFont(self.fonts.age)
         fm = painter.fontMetrics()
         pill = QRect(0, 0, fm.horizontalAdvance(cue.text) + 18, fm.height() + 8)
@@ -455,7 +482,7 @@ class CardDelegate(QStyledItemDelegate):
         if event.type() != QEvent.Type.MouseButtonRelease or not isinstance(event, QMouseEvent):
             return False
         order: StationOrder = index.data(ORDER_ROLE)
-        layout = self.layout_for(order, self.card_width(option))
+        layout = self.layout_for(order, self.width)
         top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
         at = event.position().toPoint() - top_left
         action = order.next_action

@@ -6,7 +6,10 @@ lane) carry the key that selects them (1–9, 0)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,16 +21,34 @@ from PySide6.QtWidgets import (
 
 from expresso_desktop.core.orders import OrderStatus
 from expresso_desktop.sync.station_service import Layout, StationOrder
-from expresso_desktop.ui.barista.order_card import CardDelegate, lane_text
+from expresso_desktop.ui.barista.order_card import (
+    GRID_CARD_WIDTH,
+    MARGIN,
+    CardDelegate,
+    lane_text,
+)
 from expresso_desktop.ui.barista.queue_model import ORDER_ROLE, LaneFilter, QueueModel
 from expresso_desktop.ui.common.widgets import plain_label
 
 LANES = (OrderStatus.NEW, OrderStatus.IN_PROGRESS, OrderStatus.READY)
+MIN_CARD_WIDTH = 240
 KEYED = 10  # cards reachable by a digit key: 1–9, then 0
 
 
-def _card_view(*, lane: bool) -> QListView:
-    view = QListView()
+class CardView(QListView):
+    """A list of cards that tells its board when its width changes (before re-laying out)."""
+
+    def __init__(self, resized: Callable[[], None]) -> None:
+        super().__init__()
+        self._resized = resized
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._resized()
+        super().resizeEvent(event)
+
+
+def _card_view(resized: Callable[[], None], *, lane: bool) -> QListView:
+    view = CardView(resized)
     view.setObjectName("laneView" if lane else "gridView")
     view.setViewMode(QListView.ViewMode.ListMode)
     view.setMovement(QListView.Movement.Static)
@@ -39,7 +60,6 @@ def _card_view(*, lane: bool) -> QListView:
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     if lane:
         view.setFlow(QListView.Flow.TopToBottom)
-        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     else:
         view.setFlow(QListView.Flow.LeftToRight)
         view.setWrapping(True)
@@ -50,6 +70,7 @@ class QueueBoard(QStackedWidget):
     def __init__(self, model: QueueModel, delegate: CardDelegate) -> None:
         super().__init__()
         self.model, self.delegate = model, delegate
+        model.sizer = delegate.size_for
         self.lanes = {status: LaneFilter(model, status) for status in LANES}
         self.lane_views: dict[OrderStatus, QListView] = {}
         self.lane_titles = {}
@@ -58,7 +79,7 @@ class QueueBoard(QStackedWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         for status, proxy in self.lanes.items():
-            view = _card_view(lane=True)
+            view = _card_view(self._fit, lane=True)
             view.setModel(proxy)
             view.setItemDelegate(delegate)
             title = plain_label(object_name="laneTitle")
@@ -70,8 +91,8 @@ class QueueBoard(QStackedWidget):
             row.addLayout(column, 1)
             self.lane_views[status], self.lane_titles[status] = view, title
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
-                signal.connect(self._count_lanes)
-        self.grid = _card_view(lane=False)
+                signal.connect(self._count_lanes)  # and the key numbers of the lanes after
+        self.grid = _card_view(self._fit, lane=False)
         self.grid.setModel(model)
         self.grid.setItemDelegate(delegate)
         self.addWidget(lanes)
@@ -83,10 +104,28 @@ class QueueBoard(QStackedWidget):
     def show_layout(self, layout: Layout) -> None:
         self.layout_name = layout
         self.setCurrentIndex(0 if layout == "lanes" else 1)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The card width of the view shown: a lane's fills it (the narrowest lane's, so no
+        card is cut by a scroll bar); a grid's share a row out evenly."""
+        if self.layout_name == "lanes":
+            inside = min(v.viewport().width() for v in self.lane_views.values())
+            width = inside - 2 * MARGIN - 2
+        else:
+            inside = self.grid.viewport().width() - self.grid.verticalScrollBar().sizeHint().width()
+            columns = max(1, inside // (GRID_CARD_WIDTH + 2 * MARGIN))
+            width = inside // columns - 2 * MARGIN - 1
+        width = max(MIN_CARD_WIDTH, width)
+        if width != self.delegate.width:
+            self.delegate.width = width
+            for view, _model in self._sections():
+                view.scheduleDelayedItemsLayout()
 
     def _count_lanes(self) -> None:
         for status, title in self.lane_titles.items():
             title.setText(f"{lane_text(status)}  {self.lanes[status].rowCount()}")
+        self.repaint_cards()
 
     # -- visible order (the keyboard's numbering) ----------------------------------------------
     def _sections(self) -> list[tuple[QListView, LaneFilter | QueueModel]]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     QSortFilterProxyModel,
     Qt,
 )
@@ -49,6 +50,7 @@ class QueueModel(QAbstractListModel):
         self._keys: list[tuple[Any, ...]] = []  # queue_key of each row, for bisect
         self._by_id: dict[str, StationOrder] = {}
         self.pending = Counter[DrinkKey]()  # the all-day counts
+        self.sizer: Callable[[StationOrder], QSize] | None = None  # a card's cell, if set
 
     def orders(self) -> list[StationOrder]:
         return list(self._orders)
@@ -131,6 +133,8 @@ class QueueModel(QAbstractListModel):
         order = self._orders[index.row()]
         if role == ORDER_ROLE:
             return order
+        if role == Qt.ItemDataRole.SizeHintRole and self.sizer is not None:
+            return self.sizer(order)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{order.number} {order.customer_name}"
         return None
