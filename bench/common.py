@@ -82,13 +82,15 @@ def seed_open_orders(services: OrganiserServices, count: int) -> None:
     image with its version), inserted a thousand at a time with executemany. The orders are
     the benchmark's setting, not what it measures, and one by one they took minutes."""
     with read_session(services.engine) as session:
-        stations = list(
-            session.exec(
-                select(Station.id)
+        stations = [
+            station
+            for station in session.exec(
+                select(col(Station.id))
                 .where(Station.event_id == services.event_id)
                 .order_by(col(Station.number))
             ).all()
-        )
+            if station is not None
+        ]
     for start in range(0, count, SEED_CHUNK):
         n = min(SEED_CHUNK, count - start)
         services.writer.run_sync(partial(_bulk_orders, event_id=services.event_id,

@@ -224,11 +224,13 @@ class Sent:
     replied: float = 0.0  # when the webhook's answer (the customer's reply) was read
 
 
-def post_orders(target: Target, count: int, rate: float, prefix: str) -> list[Sent]:
+def post_orders(
+    target: Target, count: int, rate: float, prefix: str, bodies: tuple[str, ...] = BODIES
+) -> list[Sent]:
     """``count`` signed first orders from new phones, ``rate``/s (open loop)."""
 
     async def one(session: aiohttp.ClientSession, i: int) -> Sent:
-        params = twilio_form(f"{prefix}{i:06d}", BODIES[i % len(BODIES)])
+        params = twilio_form(f"{prefix}{i:06d}", bodies[i % len(bodies)])
         headers = {
             SIGNATURE_HEADER: sign(target.secret, target.public_url + "/sms", params),
             "Content-Type": "application/x-www-form-urlencoded",
@@ -237,6 +239,8 @@ def post_orders(target: Target, count: int, rate: float, prefix: str) -> list[Se
         async with session.post(target.url + "/sms", data=urlencode(params), headers=headers) as r:
             reply = await r.text()
         found = NUMBER.search(reply)
+        if found is None and i == 0:
+            print(f"first text not numbered ({r.status}): {reply[:300]}", file=sys.stderr)
         return Sent(at, found.group(0) if found else None, time.perf_counter())
 
     async def run() -> list[Sent]:

@@ -9,8 +9,12 @@ conversation, routing, the rows, the change log, the commit and the change bus's
 A second pass under cProfile (timed by the writer thread's CPU clock) gives the top functions,
 in microseconds of CPU and calls per text.
 
+SQL statements are counted as SQLite runs them (its trace callback on the writer's connection:
+BEGIN, SAVEPOINT, RELEASE and COMMIT included, whether they came through SQLAlchemy or not).
+
 Prints JSON. Goal (issue 14): <= 1 ms per order-creating text.
 Usage: python bench/writer.py [--texts 500] [--batch 1] [--open-orders 0] [--top 25]
+       [--pstats FILE] (the profile, for ``python -m pstats FILE``)
 """
 
 from __future__ import annotations
@@ -28,8 +32,6 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sqlalchemy import event
 
 from bench.common import machine, prepare_event
 from expresso_desktop.services.organiser import build_organiser_services
@@ -67,6 +69,18 @@ def top_functions(profile: cProfile.Profile, key: str, n: int, texts: int) -> li
     return [f"{v / texts * 1e6:8.0f} us {c / texts:6.1f}x {where}" for v, c, where in rows[:n]]
 
 
+def _counted(statements: list[int], work: object) -> object:
+    """``work`` with every statement SQLite runs on the writer's connection counted (the
+    counter sits on the connection, so COMMIT, run after ``work`` returns, counts too)."""
+
+    def run(tx: Tx, texts: list[InboundText]) -> list[InboundResult]:
+        conn = tx.session.connection().connection.driver_connection
+        conn.set_trace_callback(lambda _: _count(statements))  # type: ignore[union-attr]
+        return work(tx, texts=texts)  # type: ignore[operator, no-any-return]
+
+    return run
+
+
 def _count(statements: list[int]) -> None:
     statements[0] += 1
 
@@ -77,6 +91,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--open-orders", type=int, default=0)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--pstats", type=Path, help="save the profile here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="expresso-bench-writer-") as tmp:
         data = Path(tmp)
@@ -92,7 +107,6 @@ def main() -> None:
         rng = random.Random(7)
         profile = cProfile.Profile(time.thread_time)  # CPU, not waits (fsync, a busy machine)
         statements = [0]
-        event.listen(services.engine, "before_cursor_execute", lambda *_: _count(statements))
 
         def profiled(tx: Tx, texts: list[InboundText]) -> list[InboundResult]:
             profile.enable()
@@ -111,11 +125,16 @@ def main() -> None:
 
         try:
             feed(0, WARM_UP, partial(receive_many, conversation=conversation))
-            cpu, wall, statements[0] = time.process_time(), time.perf_counter(), 0
+            cpu, wall = time.process_time(), time.perf_counter()
             orders = feed(WARM_UP, args.texts, partial(receive_many, conversation=conversation))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            counting = _counted(statements, partial(receive_many, conversation=conversation))
+            statements[0] = 0
+            feed(WARM_UP + 2 * args.texts, args.texts, counting)
             per_text = statements[0] / args.texts
             feed(WARM_UP + args.texts, args.texts, profiled)
+            if args.pstats:
+                profile.dump_stats(args.pstats)
         finally:
             cache.close()
             services.close()

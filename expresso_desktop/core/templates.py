@@ -7,6 +7,7 @@ tails (the sponsor line) are only appended when they cost no extra segment.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
@@ -77,7 +78,10 @@ def placeholders_in(template: str) -> set[str]:
         raise ValidationError(f"template braces don't match: {exc}", field="template") from exc
 
 
+@functools.lru_cache(maxsize=512)
 def validate_template(template: str) -> None:
+    """Raise ``ValidationError`` if ``template`` is not one we can render (checked on every
+    render, so remembered per template text: a good one is checked once)."""
     names = placeholders_in(template)
     unknown = sorted(n for n in names if n not in PLACEHOLDERS)
     if unknown:
@@ -90,9 +94,10 @@ def validate_template(template: str) -> None:
 
 def plain(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     """One plain line: control characters and line breaks removed, whitespace collapsed."""
-    text = "".join(
-        " " if unicodedata.category(ch).startswith(("C", "Z")) else ch for ch in str(value)
-    )
+    text = str(value)
+    # A printable str has no C* or Z* character but the ASCII space: nothing to replace.
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

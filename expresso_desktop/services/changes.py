@@ -8,19 +8,21 @@ back (design/sync.md, I4).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
+from expresso_desktop.store import raw
 from expresso_desktop.store.tables_sync import ChangeLog
+
+T = TypeVar("T", bound=SQLModel)
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +149,7 @@ def emit(
     log row with plain SQL: this is every write's hot path, and ORM work made it slower.
     """
     conn = session.connection()
-    version = _next_version(conn, changeset)
+    version = _next_version(session, changeset)
     if hasattr(row, "row_version"):
         row.row_version = version
     session.flush()  # the row is written, with its version, and has its primary key
@@ -176,53 +178,92 @@ def emit_new(
     session: Session, changeset: ChangeSet, rows: Sequence[tuple[str, SQLModel]]
 ) -> list[Change]:
     """Insert new rows (entity, row: parents before children) and record them, as ``emit``
-    would one by one, in one executemany per table and one for their log rows: the order and
-    its items, on every text. No ORM flush: each row keeps the id it was made with (a
-    client-side key), and joins ``session`` as a loaded row, so a later change to it in this
-    transaction is an UPDATE like any other."""
-    conn = session.connection()
-    first = _next_version(conn, changeset)
-    committed_at = datetime.now(UTC)
-    inserts: list[tuple[Any, list[dict[str, Any]]]] = []
-    log: list[dict[str, Any]] = []
-    changes: list[Change] = []
-    for version, (entity, row) in enumerate(rows, start=first):
-        table = row.__table__  # type: ignore[attr-defined]
-        key = row.id  # type: ignore[attr-defined]
-        assert key is not None, "emit_new needs rows that carry their key"
-        row.row_version = version
-        if not inserts or inserts[-1][0] is not table:
-            inserts.append((table, []))
-        inserts[-1][1].append({c.key: getattr(row, c.key) for c in table.columns})
-        data = row_image(row)
-        log.append({"version": version, "entity": entity, "entity_id": str(key), "op": "upsert",
-                    "data_json": data, "origin_client": None, "origin_seq": None,
-                    "committed_at": committed_at})  # fmt: skip
-        changes.append(Change(version, entity, str(key), "upsert", data))
-    for table, values in inserts:
-        conn.execute(table.insert(), values)
-    conn.execute(_LOG_INSERT, log)
-    for _, row in rows:
+    would one by one, in one executemany per table and one for their log rows. No ORM flush:
+    each row keeps the id it was made with (a client-side key), and joins ``session`` as a
+    loaded row, so a later change to it in this transaction is an UPDATE like any other."""
+    values = [(entity, row.model_dump()) for entity, row in rows]
+    changes = emit_new_rows(session, changeset, values)
+    for (_, row), change in zip(rows, changes, strict=True):
+        row.row_version = change.version
         make_transient_to_detached(row)
         session.add(row)
+    return changes
+
+
+def emit_new_rows(
+    session: Session, changeset: ChangeSet, rows: Sequence[tuple[str, dict[str, Any]]]
+) -> list[Change]:
+    """``emit_new`` for rows given as plain values of every column (the order and its items,
+    on every text: no model object is built to write them). Stamps each row's
+    ``row_version``; the log image is what ``row_image`` gives for the same row."""
+    first = _next_version(session, changeset)
+    committed_at = datetime.now(UTC)
+    log: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    for version, (entity, values) in enumerate(rows, start=first):
+        key = values["id"]
+        assert key is not None, "emit_new needs rows that carry their key"
+        values["row_version"] = version
+        data = {k: _image_value(v) for k, v in values.items()}
+        log.append({"version": version, "entity": entity, "entity_id": str(key), "op": "upsert",
+                    "data_json": data, "committed_at": committed_at})  # fmt: skip
+        changes.append(Change(version, entity, str(key), "upsert", data))
+    start = 0
+    for end in range(1, len(rows) + 1):  # one executemany per run of rows of one table
+        if end == len(rows) or rows[end][0] != rows[start][0]:
+            entity, first_row = rows[start]
+            _insert_of(entity, tuple(first_row)).many(session, [v for _, v in rows[start:end]])
+            start = end
+    _LOG_INSERT_RAW.many(session, log)
     changeset.changes.extend(changes)
     return changes
 
 
-def _next_version(conn: Connection, changeset: ChangeSet) -> int:
+def loaded(session: Session, model: type[T], values: dict[str, Any]) -> T:
+    """``model``'s object for a row just written with ``values`` (every column), in
+    ``session`` as if loaded from it: a few µs, where constructing (validating) a table model
+    costs ~100× more."""
+    row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    row.__dict__.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    make_transient_to_detached(row)
+    session.add(row)
+    return row  # type: ignore[no-any-return]
+
+
+def _image_value(value: Any) -> Any:
+    """A column value as ``row_image`` (pydantic's JSON mode) writes it."""
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
+
+
+@functools.cache
+def _insert_of(entity: str, keys: tuple[str, ...]) -> raw.Insert:
+    return raw.Insert(SQLModel.metadata.tables[entity], keys)
+
+
+def _next_version(session: Session, changeset: ChangeSet) -> int:
     """The next change_log version in this transaction: every log row is written by ``emit``
     with the transaction's one change set, so after the first it is the set's last + 1."""
     if changeset.changes:
         return changeset.changes[-1].version + 1
-    return int(conn.execute(_NEXT_VERSION).scalar_one())
+    return int(raw.first(session, _NEXT_VERSION)[0])
 
 
 # AUTOINCREMENT's next value: never reused, even after the newest rows were deleted.
-_NEXT_VERSION = sa.text(
+_NEXT_VERSION = (
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),"
     " COALESCE((SELECT MAX(version) FROM change_log), 0)) + 1"
 )
 _LOG_INSERT = ChangeLog.__table__.insert()  # type: ignore[attr-defined]
+_LOG_INSERT_RAW = raw.Insert(
+    ChangeLog.__table__,  # type: ignore[attr-defined]
+    ("version", "entity", "entity_id", "op", "data_json", "committed_at"),
+)
 
 
 Subscriber = Callable[[ChangeSet], None]

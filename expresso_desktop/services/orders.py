@@ -27,13 +27,13 @@ from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transi
 from expresso_desktop.core.routing import Unroutable, route
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.services import order_history, order_rules, stock
-from expresso_desktop.services.changes import emit, emit_new
+from expresso_desktop.services.changes import emit, emit_new_rows, loaded
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, OrderItem, OrderSource, Station
-from expresso_desktop.store.types import utcnow
+from expresso_desktop.store.types import new_uuid, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -131,37 +131,46 @@ def store_order(
     if not specs:
         raise DomainError("an order needs at least one drink", code="empty_order")
     session = tx.session
-    order = Order(
-        event_id=event_id,
-        number=orders_repo.next_order_number(event_id, session=session),
-        customer_id=customer_id,
-        customer_name=customer_name,
-        station_id=station_id,
-        source=source,
-        vip=vip,
-        group_id=group_id,
-        notes=notes,
-        created_at=now or utcnow(),
-    )
-    if order_id is not None:
-        order.id = order_id
-    rows = [
-        OrderItem(
-            order_id=order.id,
-            position=position,
-            drink=spec.drink,
-            size=spec.size,
-            milk=spec.milk,
-            sugar=spec.sugar,
-            quantity=spec.quantity,
-            extras_json=list(spec.extras),
-        )
+    order = _ORDER_DEFAULTS | {
+        "id": order_id if order_id is not None else new_uuid(),
+        "event_id": event_id,
+        "number": orders_repo.next_order_number(event_id, session=session),
+        "customer_id": customer_id,
+        "customer_name": customer_name,
+        "station_id": station_id,
+        "source": source,
+        "vip": vip,
+        "group_id": group_id,
+        "notes": notes,
+        "created_at": now or utcnow(),
+    }
+    items = [
+        _ITEM_DEFAULTS
+        | {
+            "id": new_uuid(),
+            "order_id": order["id"],
+            "position": position,
+            "drink": spec.drink,
+            "size": spec.size,
+            "milk": spec.milk,
+            "sugar": spec.sugar,
+            "quantity": spec.quantity,
+            "extras_json": list(spec.extras),
+        }
         for position, spec in enumerate(specs)
     ]
-    # Every text's path: the order, its items and their log rows in three statements.
-    emit_new(session, tx.changes, [("orders", order), *(("order_items", row) for row in rows)])
-    order_history.record(tx, order, "placed", actor, from_status=None, at=order.created_at)
-    return order, rows
+    # Every text's path: the order, its items and their log rows in three statements, from
+    # plain values (no model is validated); the objects returned join the session as loaded.
+    emit_new_rows(session, tx.changes, [("orders", order), *(("order_items", i) for i in items)])
+    stored = loaded(session, Order, order)
+    rows = [loaded(session, OrderItem, item) for item in items]
+    order_history.record(tx, stored, "placed", actor, from_status=None, at=stored.created_at)
+    return stored, rows
+
+
+# Every column's default, as ``Order(...)``/``OrderItem(...)`` would fill it in.
+_ORDER_DEFAULTS = Order(event_id=0).model_dump(exclude={"id", "created_at"})
+_ITEM_DEFAULTS = OrderItem(order_id="", drink="").model_dump(exclude={"id"})
 
 
 def start_order(

@@ -46,11 +46,16 @@ from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import Floor, event_zone, load_floor
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import customers
-from expresso_desktop.sms.customers import ConversationState, Pending, specs_from_dicts
+from expresso_desktop.sms.customers import (
+    ConversationState,
+    CustomerRow,
+    Pending,
+    specs_from_dicts,
+)
 from expresso_desktop.sms.replies import Replies
 from expresso_desktop.sms.status import open_orders, wait_for
 from expresso_desktop.store.repositories import orders_repo, settings_repo
-from expresso_desktop.store.tables import Customer, Order, Station
+from expresso_desktop.store.tables import Order, Station
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,7 +90,7 @@ class Outcome:
 @dataclass
 class _Turn:
     tx: Tx
-    customer: Customer
+    customer: CustomerRow
     state: ConversationState
     now: datetime
     vip: bool = False
@@ -116,7 +121,7 @@ class Conversation:
     def handle(self, tx: Tx, phone: str, body: str, *, now: datetime | None = None) -> Outcome:
         self._follow_menu()
         now = now or utcnow()
-        customer = customers.get_or_create(tx.session, phone, now)
+        customer = customers.arrive(tx, phone, now)
         state, over_limit, tell = customers.state_of(customer).count_text(now)
         turn = _Turn(tx, customer, state, now)
         parsed = self.parser.parse(body)
@@ -134,7 +139,7 @@ class Conversation:
         else:
             outcome = self._dispatch(turn, parsed, body)
         customers.save_state(customer, turn.state)
-        tx.session.add(customer)
+        customers.save(tx, customer)
         return replace(outcome, customer_id=customer.id)
 
     def _follow_menu(self) -> None:

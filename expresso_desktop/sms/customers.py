@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.items import DrinkSpec, drink_spec_from_dict
 from expresso_desktop.core.menu import Menu
+from expresso_desktop.services.writer import Tx
+from expresso_desktop.store import raw
 from expresso_desktop.store.tables import Customer
 
 # A drink asked about but never completed with a name is forgotten after this.
@@ -184,6 +186,55 @@ def sponsor_line_stats(session: Session) -> SponsorStats:
     return SponsorStats(shown, dropped)
 
 
+@dataclass
+class CustomerRow:
+    """A customer as the conversation reads and changes it: a plain row (no ORM object on the
+    per-text path), read by ``arrive`` and written back by ``save``."""
+
+    id: int
+    phone: str
+    name: str | None
+    usual_json: list[dict[str, Any]] | None
+    opted_out: bool
+    opted_out_at: datetime | None
+    conversation_state_json: dict[str, Any] | None
+
+
+_TABLE = Customer.__table__  # type: ignore[attr-defined]
+_READ = ("id", "name", "usual_json", "opted_out", "opted_out_at", "conversation_state_json")
+_WRITE = ("name", "usual_json", "opted_out", "opted_out_at", "conversation_state_json")
+# Found by phone or created, and seen now, in one statement.
+_ARRIVE = raw.Insert(
+    _TABLE,
+    ("phone", "opted_out", "created_at", "last_seen"),
+    suffix=" ON CONFLICT (phone) DO UPDATE SET last_seen = excluded.last_seen",
+    returning=", ".join(_TABLE.columns[key].name for key in _READ),
+)
+_READERS = tuple(raw.result_processor(_TABLE.columns[key]) for key in _READ)
+_SAVE_SQL = (
+    f"UPDATE {_TABLE.name} SET "
+    + ", ".join(f"{_TABLE.columns[key].name} = ?" for key in _WRITE)
+    + " WHERE id = ?"
+)
+_WRITERS = tuple(raw.bind_processor(_TABLE.columns[key]) for key in _WRITE)
+
+
+def arrive(tx: Tx, phone: str, now: datetime) -> CustomerRow:
+    """The customer texting from ``phone`` (created on their first text), seen at ``now``."""
+    values = {"phone": phone, "opted_out": False, "created_at": now, "last_seen": now}
+    row = _ARRIVE.one(tx.session, values)
+    tx.changes.touched.add(_TABLE.name)
+    read = (value if proc is None else proc(value) for value, proc in zip(row, _READERS))
+    return CustomerRow(next(read), phone, *read)
+
+
+def save(tx: Tx, customer: CustomerRow) -> None:
+    """Write back what the conversation changed (name, usual, opt-out, state)."""
+    values = (getattr(customer, key) for key in _WRITE)
+    params = [v if proc is None else proc(v) for v, proc in zip(values, _WRITERS, strict=True)]
+    raw.execute(tx.session, _SAVE_SQL, (*params, customer.id))
+
+
 def get_or_create(session: Session, phone: str, now: datetime) -> Customer:
     customer = session.exec(select(Customer).where(Customer.phone == phone)).first()
     if customer is None:
@@ -194,10 +245,10 @@ def get_or_create(session: Session, phone: str, now: datetime) -> Customer:
     return customer
 
 
-def state_of(customer: Customer) -> ConversationState:
+def state_of(customer: Customer | CustomerRow) -> ConversationState:
     return ConversationState.load(customer.conversation_state_json)
 
 
-def save_state(customer: Customer, state: ConversationState) -> None:
+def save_state(customer: Customer | CustomerRow, state: ConversationState) -> None:
     # A new dict every time: JSON columns don't track in-place edits.
     customer.conversation_state_json = state.dump()

@@ -23,6 +23,7 @@ from sqlmodel import select
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.conversation import Conversation, Outcome
+from expresso_desktop.store import raw
 from expresso_desktop.store.tables import SmsMessage
 from expresso_desktop.store.types import utcnow
 
@@ -57,7 +58,7 @@ def receive(
     tx: Tx, conversation: Conversation, text: InboundText, *, now: datetime | None = None
 ) -> InboundResult:
     session = tx.session
-    if session.exec(select(SmsMessage.id).where(SmsMessage.sid == text.sid)).first() is not None:
+    if raw.first(session, _SID_SEEN, (text.sid,)) is not None:
         stored = session.exec(
             select(SmsMessage).where(SmsMessage.dedupe_key == reply_key(text.sid))
         ).first()
@@ -104,11 +105,8 @@ def receive(
 def _insert(tx: Tx, rows: list[dict[str, object]]) -> None:
     """Plain SQL and plain rows, as on every text (they are never read back as objects); the
     change set still says SMS rows were written, for the screens that list them."""
-    tx.session.connection().execute(_SMS_INSERT, rows)
+    _SMS_INSERT.many(tx.session, rows)
     tx.changes.touched.add(SmsMessage.__tablename__)
-
-
-_SMS_INSERT = SmsMessage.__table__.insert()  # type: ignore[attr-defined]
 
 
 def _sms_row(**values: object) -> dict[str, object]:
@@ -120,6 +118,9 @@ def _sms_row(**values: object) -> dict[str, object]:
 _SMS_DEFAULTS: dict[str, object] = SmsMessage(
     direction="in", kind="inbound", from_number="", to_number="", body=""
 ).model_dump(exclude={"id"})
+_SMS_TABLE = SmsMessage.__table__  # type: ignore[attr-defined]
+_SMS_INSERT = raw.Insert(_SMS_TABLE, [c.key for c in _SMS_TABLE.columns if c.key != "id"])
+_SID_SEEN = f"SELECT 1 FROM {_SMS_TABLE.name} WHERE sid = ?"
 
 
 def _converse(tx: Tx, conversation: Conversation, text: InboundText, now: datetime) -> Outcome:

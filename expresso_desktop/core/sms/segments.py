@@ -43,8 +43,11 @@ class SegmentInfo:
         return self.segments <= 1
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def to_gsm_friendly(text: str) -> str:
@@ -54,14 +57,21 @@ def to_gsm_friendly(text: str) -> str:
 
 def measure(text: str) -> SegmentInfo:
     if is_gsm7(text):
-        widths = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
         single, multi, enc = 160, 153, "GSM-7"
+        wide = not GSM7_EXTENDED.isdisjoint(text)
+        units = len(text) + (sum(ch in GSM7_EXTENDED for ch in text) if wide else 0)
     else:  # UTF-16 code units: a character beyond the BMP is a surrogate pair
-        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
         single, multi, enc = 70, 67, "UCS-2"
-    units = sum(widths)
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
+        wide = units > len(text)
     if units <= single:
         return SegmentInfo(enc, units, 1)
+    if not wide:  # every character one unit: whole parts
+        return SegmentInfo(enc, units, -(-units // multi))
+    if enc == "GSM-7":
+        widths = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
+    else:
+        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     # A two-unit character (an escape-table character, a surrogate pair) is never split across
     # two parts of a long message: when it does not fit, the part ends one unit short.
     segments, room = 1, multi

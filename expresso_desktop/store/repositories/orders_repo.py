@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from expresso_desktop.core import orders as core_orders
 from expresso_desktop.core.orders import format_order_number
 
+from .. import raw
 from ..tables_orders import (
     Order,
     OrderCreate,
@@ -29,12 +29,12 @@ def next_order_number(event_id: int, *, session: Session) -> str:
     order is later deleted. (Plain SQL: it runs for every order, and the counter is never
     loaded as an object anywhere else.)
     """
-    value = session.connection().execute(_BUMP_COUNTER, {"e": event_id}).scalar_one()
+    (value,) = raw.first(session, _BUMP_COUNTER, (event_id,))
     return format_order_number(int(value))
 
 
-_BUMP_COUNTER = text(
-    "INSERT INTO order_number_counters (event_id, last_value) VALUES (:e, 1)"
+_BUMP_COUNTER = (
+    "INSERT INTO order_number_counters (event_id, last_value) VALUES (?, 1)"
     " ON CONFLICT (event_id) DO UPDATE SET last_value = last_value + 1 RETURNING last_value"
 )
 

@@ -123,8 +123,11 @@ class AllDayStrip(QWidget):
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 button.toggled.connect(self._toggled)
                 self.buttons[key] = button
-            button.setText(f"{count} {drink_words(key, self._menu)}")
-            self._row.insertWidget(place, button)
+            text = f"{count} {drink_words(key, self._menu)}"
+            if button.text() != text:  # only what changed: each change relays the strip out
+                button.setText(text)
+            if self._row.indexOf(button) != place:
+                self._row.insertWidget(place, button)
         self.empty.setVisible(not counts)
         if self.selected() != before:
             self.picked.emit(DrinksPicked(self.selected()))

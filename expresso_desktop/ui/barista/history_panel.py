@@ -70,6 +70,7 @@ class HistoryPanel(QWidget):
         self.setStyleSheet(_STYLE)
         self._replica, self._menu, self._ops, self._signals = replica, menu, ops, signals
         self.entries: list[HistoryEntry] = []
+        self._shown: tuple[str, list[HistoryEntry]] | None = None  # the search and rows shown
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by number or name")
@@ -114,6 +115,10 @@ class HistoryPanel(QWidget):
         return station_history.history(self._replica, self._menu, search=self._wanted)
 
     def _apply(self, _keys: frozenset[str] | None, entries: list[HistoryEntry]) -> None:
+        shown = (self.search.text().strip(), entries)
+        if shown == self._shown:
+            return  # a new order, a start: nothing finished changed (rows cost a relayout)
+        self._shown = shown
         self.entries = entries
         while (item := self.rows.takeAt(0)) is not None:
             if (widget := item.widget()) is not None:

@@ -38,6 +38,7 @@ MARGIN = 6  # around a card, inside its cell
 PAD = 14  # inside a card
 GAP = 6  # between chips, and between rows of chips
 BUTTON_H = 56  # the big action button (station targets: 56–64 px)
+AGE_MIN_PX = 14  # the age pill shrinks this far to stay beside the number
 PICTURES_KEPT = 120  # painted cards kept (a screenful several times over)
 BUTTON_LABELS = {Action.START: "Start", Action.READY: "Done", Action.COLLECT: "Collected"}
 BUTTON_COLOURS = {Action.START: "#1f5f9e", Action.READY: "#1e6b41", Action.COLLECT: "#6b3f24"}
@@ -263,13 +264,18 @@ class AgeCue:
     text: str
     fill: QColor | None  # None: plain text, no pill
     ink: QColor
+    short: str = ""  # where ``text`` does not fit beside the number ("" = the same)
 
 
 def age_cue(order: StationOrder, now: datetime, amber_s: int, red_s: int) -> AgeCue:
-    """ "7 min", "! 7 min" (amber), "!! 12 min" (red); a ready card: "ready 3 min"."""
+    """ "7 min", "! 7 min" (amber), "!! 12 min" (red); a ready card: "ready 3 min" ("3 min"
+    in a narrow card: its status line says Ready)."""
     ready_for = order.ready_for_s(now)
     if ready_for is not None:
-        return AgeCue(f"ready {int(ready_for // 60)} min", QColor("#dff0e5"), QColor("#1e4d31"))
+        minutes = int(ready_for // 60)
+        return AgeCue(
+            f"ready {minutes} min", QColor("#dff0e5"), QColor("#1e4d31"), f"{minutes} min"
+        )
     age = order.age_s(now)
     minutes = int(age // 60)
     if age >= red_s:
@@ -420,26 +426,16 @@ class CardDelegate(QStyledItemDelegate):
             painter.setFont(self.fonts.key)
             painter.drawText(hint, Qt.AlignmentFlag.AlignCenter, str(key % 10))
             x += 34
-        painter.setPen(INK)
+        number = ("✓ " if in_batch else "") + order.number
+        number_w = self.fonts.measure(self.fonts.number).horizontalAdvance(number)
+        right = layout.width - PAD
+        self._paint_age(painter, cue, right, right - (x + number_w + GAP), number_h)
+        painter.setPen(INK)  # after the age: nothing ever covers the number
         painter.setFont(self.fonts.number)
-        mark = "✓ " if in_batch else ""
         number_rect = QRect(x, PAD, layout.width - x - PAD, number_h)
         painter.drawText(
-            number_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            mark + order.number,
+            number_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, number
         )
-
-        painter.setFont(self.fonts.age)
-        fm = painter.fontMetrics()
-        pill = QRect(0, 0, fm.horizontalAdvance(cue.text) + 18, fm.height() + 8)
-        pill.moveTopRight(QPoint(layout.width - PAD, PAD + (number_h - pill.height()) // 2))
-        if cue.fill is not None:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(cue.fill)
-            painter.drawRoundedRect(pill, 8, 8)
-        painter.setPen(cue.ink)
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, cue.text)
 
         painter.setPen(INK)
         painter.setFont(self.fonts.name)
@@ -455,6 +451,27 @@ class CardDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             lane_text(order.status),
         )
+
+    def _paint_age(
+        self, painter: QPainter, cue: AgeCue, right: int, room: int, number_h: int
+    ) -> None:
+        """The age pill ending at ``right``, in ``room`` px beside the number: its short text,
+        then a smaller size, where the whole does not fit (a lane beside the side panels)."""
+        font = QFont(self.fonts.age)
+        fm = QFontMetrics(font)
+        text = cue.text if fm.horizontalAdvance(cue.text) + 18 <= room else cue.short or cue.text
+        while fm.horizontalAdvance(text) + 18 > room and font.pixelSize() > AGE_MIN_PX:
+            font.setPixelSize(font.pixelSize() - 1)
+            fm = QFontMetrics(font)
+        painter.setFont(font)
+        pill = QRect(0, 0, fm.horizontalAdvance(text) + 18, fm.height() + 8)
+        pill.moveTopRight(QPoint(right, PAD + (number_h - pill.height()) // 2))
+        if cue.fill is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(cue.fill)
+            painter.drawRoundedRect(pill, 8, 8)
+        painter.setPen(cue.ink)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_buttons(self, painter: QPainter, order: StationOrder, layout: CardLayout) -> None:
         action = order.next_action

@@ -93,22 +93,28 @@ class StockRow(QFrame):
             self._on_mark(self.bar_data)
 
     def show_bar(self, bar: StockBar) -> None:
-        self.bar_data = bar
+        """Show ``bar``: only what changed is touched (a new order re-reads every bar, and a
+        restyled widget costs milliseconds)."""
+        before, self.bar_data = self.bar_data, bar
+        if bar == before:
+            return
         self.name.setText(bar.label)
         self.amount.setText(bar.amount)
         self.bar.setValue(round(bar.fraction * BAR_SCALE))
-        fill, ink = COLOURS[bar.state]
-        self.bar.setStyleSheet(
-            "QProgressBar { background: #efe6dc; border: none; border-radius: 6px; }"
-            f"QProgressBar::chunk {{ background: {fill}; border-radius: 6px; }}"
-        )
         self.word.setText(bar.word)
-        self.word.setStyleSheet(f"color: {ink};")
         self.word.setVisible(bool(bar.word))
-        self.button.setText("Back in" if bar.marked_out else "Mark out")
-        self.button.setObjectName("" if bar.marked_out else "markOut")
-        self.button.style().unpolish(self.button)  # its object name picks the look
-        self.button.style().polish(self.button)
+        if before is None or before.state != bar.state:
+            fill, ink = COLOURS[bar.state]
+            self.bar.setStyleSheet(
+                "QProgressBar { background: #efe6dc; border: none; border-radius: 6px; }"
+                f"QProgressBar::chunk {{ background: {fill}; border-radius: 6px; }}"
+            )
+            self.word.setStyleSheet(f"color: {ink};")
+        if before is None or before.marked_out != bar.marked_out:
+            self.button.setText("Back in" if bar.marked_out else "Mark out")
+            self.button.setObjectName("" if bar.marked_out else "markOut")
+            self.button.style().unpolish(self.button)  # its object name picks the look
+            self.button.style().polish(self.button)
 
 
 class StockPanel(QWidget):

@@ -1,0 +1,104 @@
+"""Plain statements on the session's own SQLite connection: the per-text hot path's writes.
+
+SQLAlchemy Core spends ~100 µs compiling, caching and wrapping each statement around the ~10 µs
+SQLite needs; the SMS path runs a dozen per text. These run the same SQL through the same
+connection, in the caller's transaction, with each column's own bind and result processing
+(``UtcDateTime``, JSON, booleans: the values read and written are exactly what the ORM's would
+be). SQLite's errors are raised as SQLAlchemy's (an ``IntegrityError`` stays one), without the
+row values (the engine's ``hide_parameters``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+from sqlalchemy.dialects import sqlite
+from sqlmodel import Session
+
+_DIALECT = sqlite.dialect()
+_KEY = "expresso.raw"  # Session.info: (the session's (nested) transaction, its DBAPI connection)
+
+Processor = Callable[[Any], Any] | None
+
+
+def connection(session: Session) -> sqlite3.Connection:
+    """The DBAPI connection of ``session``'s transaction (beginning it if need be)."""
+    # Asked of the session once per (nested) transaction: the ORM emits a ``begin_nested``'s
+    # SAVEPOINT only when something first asks it for the connection.
+    where = session.get_nested_transaction() or session.get_transaction()
+    known = session.info.get(_KEY)
+    if known is not None and known[0] is where:
+        return known[1]  # type: ignore[no-any-return]
+    conn = session.connection().connection.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    session.info[_KEY] = (session.get_nested_transaction() or session.get_transaction(), conn)
+    return conn
+
+
+def execute(session: Session, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    try:
+        return connection(session).execute(sql, params)
+    except sqlite3.Error as exc:
+        raise _wrapped(sql, exc) from exc
+
+
+def first(session: Session, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first row of ``sql``'s result (None if there is none), the statement run to the
+    end (an ``INSERT … RETURNING`` is complete, its statement reset)."""
+    rows = execute(session, sql, params).fetchall()
+    return rows[0] if rows else None
+
+
+def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    try:
+        connection(session).executemany(sql, rows)
+    except sqlite3.Error as exc:
+        raise _wrapped(sql, exc) from exc
+
+
+def _wrapped(sql: str, exc: sqlite3.Error) -> sqlalchemy.exc.DBAPIError:
+    return sqlalchemy.exc.DBAPIError.instance(
+        sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=_DIALECT
+    )
+
+
+def bind_processor(column: sa.Column[Any]) -> Processor:
+    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)  # type: ignore[no-any-return]
+
+
+def result_processor(column: sa.Column[Any]) -> Processor:
+    return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)  # type: ignore[no-any-return]
+
+
+class Insert:
+    """``INSERT INTO table (columns) VALUES (?, …)`` from mappings of column key → value
+    (a missing key is NULL), ``RETURNING`` the ``returning`` columns if any."""
+
+    def __init__(
+        self, table: sa.Table, columns: Iterable[str], *, suffix: str = "", returning: str = ""
+    ):
+        cols = [table.columns[key] for key in columns]
+        self.keys = tuple(c.key for c in cols)
+        self.processors = tuple(bind_processor(c) for c in cols)
+        names = ", ".join(c.name for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}"
+        if returning:
+            self.sql += f" RETURNING {returning}"
+
+    def params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if proc is None else proc(value)
+            for value, proc in zip(map(row.get, self.keys), self.processors, strict=True)
+        )
+
+    def one(self, session: Session, row: Mapping[str, Any]) -> Any:
+        """Insert ``row``; its ``RETURNING`` row, if the statement has one."""
+        return first(session, self.sql, self.params(row))
+
+    def many(self, session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
+        execute_many(session, self.sql, [self.params(row) for row in rows])
