@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.actors import Actor
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.store import raw
 from expresso_desktop.store.tables import (
     Device,
     Order,
@@ -28,7 +28,9 @@ from expresso_desktop.store.tables import (
 )
 from expresso_desktop.store.types import utcnow
 
-_INSERT = sa.insert(OrderEvent.__table__)  # type: ignore[attr-defined]
+_TABLE = OrderEvent.__table__  # type: ignore[attr-defined]
+# Plain SQL (store/raw.py): every order-creating text writes one.
+_INSERT = raw.Insert(_TABLE, [c.key for c in _TABLE.columns if c.key != "id"])
 
 
 def record(
@@ -45,8 +47,8 @@ def record(
     is one of ``ORDER_EVENT_ACTIONS``, which the table checks). The actor's staff member is
     recorded only if the organiser knows them and they are active: a station may name someone
     since removed, and that never refuses the tap."""
-    tx.session.connection().execute(
-        _INSERT,
+    _INSERT.one(
+        tx.session,
         {
             "order_id": order.id,
             "at": at or utcnow(),

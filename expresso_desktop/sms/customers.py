@@ -224,8 +224,8 @@ def arrive(tx: Tx, phone: str, now: datetime) -> CustomerRow:
     values = {"phone": phone, "opted_out": False, "created_at": now, "last_seen": now}
     row = _ARRIVE.one(tx.session, values)
     tx.changes.touched.add(_TABLE.name)
-    read = (value if proc is None else proc(value) for value, proc in zip(row, _READERS))
-    return CustomerRow(next(read), phone, *read)
+    read = [v if proc is None else proc(v) for v, proc in zip(row, _READERS, strict=True)]
+    return CustomerRow(read[0], phone, *read[1:])
 
 
 def save(tx: Tx, customer: CustomerRow) -> None:

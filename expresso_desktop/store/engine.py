@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from expresso_desktop.settings import private_dir, private_file
 
-from . import migrate
+from . import migrate, raw
 from .errors import (
     CorruptDatabaseError,
     DatabaseTooNewError,
@@ -199,6 +199,7 @@ def _create_engine(path: Path, *, role: Role, busy_timeout_ms: int) -> Engine:
         mode = connection.get_execution_options().get(_BEGIN, "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    raw.direct_savepoints(engine.dialect)  # every inbound text takes one (store/raw.py)
     return engine
 
 

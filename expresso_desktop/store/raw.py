@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,6 +85,8 @@ class Insert:
         cols = [table.columns[key] for key in columns]
         self.keys = tuple(c.key for c in cols)
         self.processors = tuple(bind_processor(c) for c in cols)
+        # What each column writes for None (NULL, or JSON's 'null'), worked out once.
+        self.nones = tuple(None if p is None else p(None) for p in self.processors)
         names = ", ".join(c.name for c in cols)
         marks = ", ".join("?" for _ in cols)
         self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}"
@@ -92,8 +95,10 @@ class Insert:
 
     def params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
-            value if proc is None else proc(value)
-            for value, proc in zip(map(row.get, self.keys), self.processors, strict=True)
+            none if value is None else value if proc is None else proc(value)
+            for value, proc, none in zip(
+                map(row.get, self.keys), self.processors, self.nones, strict=True
+            )
         )
 
     def one(self, session: Session, row: Mapping[str, Any]) -> Any:
@@ -102,3 +107,20 @@ class Insert:
 
     def many(self, session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
         execute_many(session, self.sql, [self.params(row) for row in rows])
+
+
+def direct_savepoints(dialect: Any) -> None:
+    """SAVEPOINT, RELEASE and ROLLBACK TO straight to SQLite for ``dialect``'s engine: the
+    default compiles each statement afresh (~0.2 ms, and every inbound text takes a savepoint).
+    Connection and session keep their own bookkeeping (this is only how the SQL is sent)."""
+    dialect.do_savepoint = partial(_savepoint, "SAVEPOINT")
+    dialect.do_release_savepoint = partial(_savepoint, "RELEASE SAVEPOINT")
+    dialect.do_rollback_to_savepoint = partial(_savepoint, "ROLLBACK TO SAVEPOINT")
+
+
+def _savepoint(verb: str, connection: sa.Connection, name: str) -> None:
+    sql = f'{verb} "{name}"'
+    try:
+        connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise _wrapped(sql, exc) from exc

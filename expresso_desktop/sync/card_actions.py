@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import OrderStatus
+from expresso_desktop.core.ready_board import first_name
 from expresso_desktop.core.routing import StationView, capabilities, station_name, stock_states
 from expresso_desktop.core.stock import event_menu
 from expresso_desktop.core.sync_protocol import MAX_MESSAGE
@@ -232,11 +233,6 @@ class CardActions:
     def _tap(self, name: str, order_id: str, **args: Any) -> ReplicaChanged:
         outbox.record(self.replica, name, {"order_id": order_id, **args})
         return ReplicaChanged(order_ids=frozenset({order_id}), entities=frozenset({"orders"}))
-
-
-def first_name(name: str | None) -> str:
-    """What a screen or a cup the public sees shows of a customer's name."""
-    return (name or "").strip().split(" ")[0]
 
 
 def _words(status: OrderStatus) -> str:

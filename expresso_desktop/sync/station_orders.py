@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.core.orders import Action, OrderStatus
+from expresso_desktop.core.ready_board import first_name
 from expresso_desktop.core.routing import jumps_queue
 from expresso_desktop.store import sync_rows
 
@@ -85,7 +86,7 @@ class StationOrder:
 
     @property
     def first_name(self) -> str:
-        return self.customer_name.split()[0] if self.customer_name.strip() else ""
+        return first_name(self.customer_name)
 
     def age_s(self, now: datetime) -> float:
         return max(0.0, (now - self.created_at).total_seconds())

@@ -153,11 +153,13 @@ def test_a_tap_redraws_its_card_without_waiting_for_a_round(qtbot: Any, station:
     ana = station.orders[0]
     station.service.calls.clear()
     station.window.delegate.tapped.emit(CardTapped(station.shown(ana), Action.START))
-    qtbot.waitUntil(lambda: station.shown(ana).status is OrderStatus.IN_PROGRESS)
+    assert station.shown(ana).status is OrderStatus.IN_PROGRESS  # in this frame, before the write
+    qtbot.waitUntil(lambda: len(station.service.calls) == 2 and not station.window.reads.busy)
     assert station.service.calls == [
         ("tap", frozenset({ana})),
         ("queue_orders", frozenset({ana})),
     ]
+    assert station.shown(ana).status is OrderStatus.IN_PROGRESS  # the written row confirms it
 
 
 def test_only_a_download_re_reads_everything(qtbot: Any, station: Station) -> None:
@@ -283,9 +285,9 @@ def test_the_keyboard_selects_bumps_and_undoes(
     qtbot.keyClick(window, Qt.Key.Key_Up)
     assert window.delegate.marks.selected == ana
     qtbot.keyClick(window, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: station.shown(ana).status is OrderStatus.IN_PROGRESS)
+    assert station.shown(ana).status is OrderStatus.IN_PROGRESS  # at once
+    qtbot.waitUntil(lambda: not window.undo_bar.isHidden())  # once the tap is written
     number = station.shown(ana).number
-    assert not window.undo_bar.isHidden()
     assert window.undo_bar.text.text() == f"{number} started"
     assert window.undo_bar.button.minimumHeight() >= 48
     save_screenshot(window, "barista-undo", tmp_path)

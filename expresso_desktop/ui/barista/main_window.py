@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -39,10 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from expresso_desktop.core.errors import IllegalTransition
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.orders import Action, OrderStatus
+from expresso_desktop.core.orders import Action, OrderStatus, transition
 from expresso_desktop.core.sms.parser import SmsParser
 from expresso_desktop.sync.events import LinkChanged, Notice, ReplicaChanged
+from expresso_desktop.sync.station_orders import QUEUE_STATUSES
 from expresso_desktop.sync.station_service import (
     BatchTapped,
     Layout,
@@ -431,12 +434,27 @@ class BaristaWindow(QMainWindow):
 
     def _apply_tap(self, order: StationOrder, action: Action, reason: str | None = None) -> None:
         service = self.service
+        self._show_tap(order, action)
         self._ops.query(
             lambda: service.tap(order, action, reason=reason),
             on_done=self._tapped,
-            on_error=self._refused,
+            on_error=lambda failure: self._tap_refused(order, failure),
             label=f"{action.value.capitalize()} {order.number}",
         )
+
+    def _show_tap(self, order: StationOrder, action: Action) -> None:
+        """The card as the tap leaves it, in this frame: the outbox write and the re-read
+        follow off the GUI thread and then confirm it (or put it back, if it was refused)."""
+        try:
+            after = transition(order.status, action)
+        except IllegalTransition:
+            return  # the tap's own refusal says why
+        shown = after.value in QUEUE_STATUSES
+        self.model.patch({order.id: replace(order, status=after) if shown else None})
+
+    def _tap_refused(self, order: StationOrder, failure: OpFailed) -> None:
+        self._refused(failure)
+        self.reads.want({order.id})  # the card as it really is
 
     def _tapped(self, tapped: Tapped) -> None:
         self.notice_label.setText("")

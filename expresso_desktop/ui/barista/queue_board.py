@@ -93,7 +93,6 @@ class QueueBoard(QStackedWidget):
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
                 signal.connect(self._count_lanes)  # and the key numbers of the lanes after
         self.grid = _card_view(self._fit, lane=False)
-        self.grid.setModel(model)
         self.grid.setItemDelegate(delegate)
         self.addWidget(lanes)
         self.addWidget(self.grid)
@@ -102,8 +101,14 @@ class QueueBoard(QStackedWidget):
         self._count_lanes()
 
     def show_layout(self, layout: Layout) -> None:
+        """Lanes or the grid. Only the views shown hold the orders: a hidden view with 2,000
+        cards still laid every one out again on each new order."""
         self.layout_name = layout
-        self.setCurrentIndex(0 if layout == "lanes" else 1)
+        lanes = layout == "lanes"
+        for status, view in self.lane_views.items():
+            view.setModel(self.lanes[status] if lanes else None)
+        self.grid.setModel(None if lanes else self.model)
+        self.setCurrentIndex(0 if lanes else 1)
         self._fit()
 
     def _fit(self) -> None:
