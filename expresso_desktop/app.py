@@ -270,8 +270,8 @@ def _run_barista(app: QApplication, paths: AppPaths, options: StationOptions) ->
     from expresso_desktop.ui.barista.station_app import StationApp
 
     station = StationApp(paths, options)
+    station.window.show()  # its first frame, then the service loop and the sync
     station.start()
-    station.window.show()
     try:
         return app.exec()
     finally:
