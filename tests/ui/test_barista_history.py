@@ -85,8 +85,9 @@ def test_history_search_and_recall(
         recalled: list[Recalled] = []
         panel.recalled.connect(recalled.append)
         ben_row = panel.entries.index(next(e for e in panel.entries if e.order_id == ben))
-        [b for b in panel.findChildren(QPushButton) if b.text() == "Recall"][ben_row].click()
-        qtbot.waitUntil(lambda: bool(recalled))
+        rows = [panel.rows.itemAt(i).widget() for i in range(panel.rows.count())]
+        rows[ben_row].findChild(QPushButton, "recall").click()  # rows shown now, not old ones
+        qtbot.waitUntil(lambda: bool(recalled), timeout=20_000)
         qtbot.waitUntil(lambda: _shown(panel) == [number[cy], number[ana]])  # it follows
         assert notices[-1].message == f"{number[ben]} recalled: ready again"
         assert asyncio.run(node.sync())

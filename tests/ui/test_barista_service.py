@@ -183,7 +183,7 @@ def _tap(station: StationApp, name: str, action: Action) -> None:
     station.window.delegate.tapped.emit(CardTapped(_shown(station, name), action))
 
 
-def _oat_level(station: StationApp) -> int | None:
+def _oat_level(station: StationApp) -> float | None:
     bar = station.stock_panel.row("Oat milk").bar_data
     return bar.level if bar is not None else None
 
@@ -277,7 +277,7 @@ def test_a_whole_service_online_and_offline(
         qtbot.waitUntil(lambda: bool(organiser.texts(ana.id, "ready")), timeout=NET_MS)
         assert ana.number in organiser.texts(ana.id, "ready")[0]
         assert window.undo_bar.text.text() == f"{ana.number} ready"
-        save_screenshot(window, "barista-e2e-ready", tmp_path); print("BTN", station.display.board_button.height(), station.display.board_button.minimumHeight(), flush=True)
+        save_screenshot(window, "barista-e2e-ready", tmp_path)
         qtbot.mouseClick(window.undo_bar.button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _shown(station, "Ana").status is OrderStatus.IN_PROGRESS)
         qtbot.waitUntil(lambda: _oat_level(station) == full)
@@ -305,6 +305,7 @@ def test_a_whole_service_online_and_offline(
         assert board.canvas.shown_tiles() == []
 
         # 5. The organiser stops: taps change their cards at once and wait, counted.
+        qtbot.waitUntil(lambda: station.service.link().pending == 0, timeout=NET_MS)
         organiser.stop()
         qtbot.waitUntil(lambda: "Offline" in window.link_label.text(), timeout=NET_MS)
         # Meanwhile the organiser starts again where this station cannot reach it (another
@@ -338,7 +339,7 @@ def test_a_whole_service_online_and_offline(
         assert ben.number in notice and "cancel" in notice
         save_screenshot(window, "barista-e2e-reconciled", tmp_path)
 
-        # 8. Ana's cup label, to a PDF.
+        # 7. Ana's cup label, to a PDF.
         pdf = tmp_path / "label.pdf"
         labels = LabelPrinter(
             station.card_tools.actions, station.ops, printer=lambda: label_printer(pdf)
@@ -348,7 +349,7 @@ def test_a_whole_service_online_and_offline(
         assert printed.args[0] == LabelPrinted(ana.id, ana.number, str(pdf))
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 0
 
-        # 7. The ready board shows Ana until she collects.
+        # 8. The ready board shows Ana until she collects.
         assert board.canvas.shown_tiles() == [tile]
         _save_dialog(board, "barista-e2e-board", tmp_path)
         _tap(station, "Ana", Action.COLLECT)

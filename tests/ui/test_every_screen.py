@@ -53,7 +53,7 @@ def test_every_screen_is_saved_in_its_main_state(qtbot: Any, tmp_path: Path) -> 
             qtbot.waitUntil(org.idle, timeout=WAIT_MS)  # its first reads landed
             path = save_screenshot(window, f"organiser-screen-{key}", tmp_path)
             image = QImage(str(path))
-            assert (image.width(), image.height()) == (1280, 800)
+            assert image.width() == 1280 and image.height() >= 800, key
             seen[key] = image
         # Every screen drew something of its own: no two grabs are the same picture.
         assert len({bytes(img.constBits()) for img in seen.values()}) == len(seen)

@@ -4,6 +4,7 @@ write through the single writer carries the screen's initiator to the change bri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -208,3 +209,22 @@ def test_serial_reads_merge_what_is_wanted_meanwhile(qtbot: Any, ops: OpRunner) 
     serial.want(None)  # everything absorbs the keys wanted before it
     qtbot.waitUntil(lambda: len(applied) == 4)
     assert applied[2:] == [frozenset({"d"}), None]
+
+
+def test_an_op_cut_short_by_closing_shows_no_message(qtbot: Any) -> None:
+    host = ServiceHost()
+    host.start()
+    runner = OpRunner(host)
+    finished: list[str] = []
+
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    runner.call(
+        forever, on_finally=lambda: finished.append("done"), label="Reading the live figures"
+    )
+    host.stop(timeout=2.0)  # the app closing: the op is cancelled
+    qtbot.waitUntil(lambda: finished == ["done"])  # it still settles (a screen's busy flag)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    assert not [b for b in boxes if b.isVisible() and "shutting down" in b.text()]
+    runner.close()

@@ -237,7 +237,9 @@ class CardMenu(QDialog):
     def _fill_targets(self, options: CardOptions) -> None:
         _clear(self.targets)
         for target in options.targets:
-            text = target.name if target.offered else f"{target.name} — {target.why_not}"
+            why = target.why_not or ""
+            said = why if why.startswith(target.name) else f"{target.name} — {why}"
+            text = target.name if target.offered else said  # the reason names the station
             button = _choice(text, lambda _=False, t=target.station_id: self.move_to(t))
             button.setEnabled(target.offered)
             self.targets.addWidget(button)

@@ -102,7 +102,7 @@ class StationDisplay(QObject):
         self.board: BoardWindow | None = None
         self.board_button = QPushButton("Ready board")
         self.display_button = QPushButton("Display…")
-        toolbar = QToolBar("Display")
+        self.toolbar = toolbar = QToolBar("Display")
         toolbar.setObjectName("displayBar")
         toolbar.setMovable(False)
         for button in (self.board_button, self.display_button):

@@ -339,7 +339,7 @@ class BaristaWindow(QMainWindow):
             waited = ""
             if link.since is not None:
                 minutes = int((datetime.now(UTC) - link.since).total_seconds() // 60)
-                waited = f" for {minutes} min"
+                waited = f" for {minutes} min" if minutes else ""
             text, state = f"● Offline{waited} — {_changes(link.pending)} waiting", "offline"
         self.link_label.setText(text)
         if self.link_label.property("state") != state:

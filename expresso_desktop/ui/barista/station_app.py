@@ -118,6 +118,7 @@ class StationApp(QObject):
                 self.show_queue()
         else:
             self.window.statusBar().hide()  # nothing to report before pairing
+            self.display.toolbar.hide()  # nor a board or display settings to open
             self.ops.call(
                 self.watch.run,
                 on_error=lambda failure: self.window.pair_box.looking_failed(failure.message),
@@ -150,6 +151,7 @@ class StationApp(QObject):
         self.window.refresh()
         self._start_sync()
         self.window.statusBar().show()
+        self.display.toolbar.show()
         self.show_login()
 
     def _start_sync(self) -> None:

@@ -195,7 +195,7 @@ class OpRunner(QObject):
             log.info("%s refused: %s", pending.label, failure.message)
             if pending.on_error is not None:
                 pending.on_error(failure)
-            else:
+            elif not isinstance(error, ShuttingDown):  # no dialog to say the app is closing
                 _show(pending.parent, failure)
             self.failed.emit(failure)
             return
@@ -262,9 +262,13 @@ def report_bug(error: BaseException) -> None:
     sys.excepthook(type(error), error, error.__traceback__)
 
 
+class ShuttingDown(KnownError):
+    """The op was cancelled because the service loop is stopping."""
+
+
 def _outcome(op_id: int, future: concurrent.futures.Future[Any]) -> _Outcome:
     if future.cancelled():
-        return _Outcome(op_id, error=KnownError("Expresso is shutting down"))
+        return _Outcome(op_id, error=ShuttingDown("Expresso is shutting down"))
     error = future.exception()
     if error is not None:
         return _Outcome(op_id, error=error)
