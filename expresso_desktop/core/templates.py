@@ -123,7 +123,7 @@ def render(
     safe = _Defaults(
         {k: plain(v, limits.get(k, MAX_VALUE_CHARS)) for k, v in values.items() if v is not None}
     )
-    text = _tidy(_formatter.vformat(template, (), safe))
+    text = _tidy(template.format_map(safe))  # validated: named fields only
     dropped = []
     for tail in optional_tail:
         tail = plain(tail, limit=160)

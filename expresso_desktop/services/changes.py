@@ -219,16 +219,17 @@ def emit_new_rows(
     return changes
 
 
-def loaded(session: Session, model: type[T], values: dict[str, Any]) -> T:
+def loaded(session: Session | None, model: type[T], values: dict[str, Any]) -> T:
     """``model``'s object for a row just written with ``values`` (every column), in
-    ``session`` as if loaded from it: a few µs, where constructing (validating) a table model
-    costs ~100× more."""
+    ``session`` as if loaded from it (or, without a session, a snapshot nobody will write
+    back): a few µs, where constructing (validating) a table model costs ~100× more."""
     row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
     row.__dict__.update(values)
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
-    make_transient_to_detached(row)
-    session.add(row)
-    return row  # type: ignore[no-any-return]
+    if session is not None:
+        make_transient_to_detached(row)
+        session.add(row)
+    return row
 
 
 def _image_value(value: Any) -> Any:

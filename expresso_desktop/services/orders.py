@@ -122,12 +122,17 @@ def store_order(
     order_id: str | None = None,
     now: datetime | None = None,
     actor: Actor = ORGANISER,
+    in_session: bool = True,
 ) -> tuple[Order, list[OrderItem]]:
     """The one way an order is stored on the organiser: numbered from the event's counter, its
     drinks as items in their order, and every row emitted (the order before its items, which
     reference it), its history begun by ``actor``. ``order_id`` is the client's id when it
     chose one (a station's walk-in); deciding whether to store at all (routing, idempotent
-    resends, the rules) is the caller's business."""
+    resends, the rules) is the caller's business.
+
+    The objects returned are in the session (a later change to them is an UPDATE), unless
+    ``in_session`` is False: then they are snapshots of the rows written, for a caller that only
+    reads them (the SMS conversation: ~0.2 ms less per text)."""
     if not specs:
         raise DomainError("an order needs at least one drink", code="empty_order")
     session = tx.session
@@ -162,8 +167,9 @@ def store_order(
     # Every text's path: the order, its items and their log rows in three statements, from
     # plain values (no model is validated); the objects returned join the session as loaded.
     emit_new_rows(session, tx.changes, [("orders", order), *(("order_items", i) for i in items)])
-    stored = loaded(session, Order, order)
-    rows = [loaded(session, OrderItem, item) for item in items]
+    attach = session if in_session else None
+    stored = loaded(attach, Order, order)
+    rows = [loaded(attach, OrderItem, item) for item in items]
     order_history.record(tx, stored, "placed", actor, from_status=None, at=stored.created_at)
     return stored, rows
 

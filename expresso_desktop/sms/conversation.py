@@ -28,6 +28,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from expresso_desktop.core import intake
 from expresso_desktop.core.actors import BY_TEXT
@@ -63,6 +64,7 @@ log = logging.getLogger(__name__)
 SPONSOR_SETTING = customers.SPONSOR_SETTING
 VIP_CODES_SETTING = "vip_codes"
 SETTINGS = frozenset({"settings"})
+EVENTS = frozenset({"events"})
 # While an order waits for a YES, these start something new (the held order is dropped).
 _NEW_REQUESTS = frozenset({Intent.ORDER, Intent.USUAL, Intent.STATUS, Intent.MENU, Intent.HELP})
 _CODE_WORD = re.compile(r"[A-Za-z0-9]{3,20}")
@@ -371,6 +373,7 @@ class Conversation:
             vip=turn.vip,
             now=turn.now,
             actor=BY_TEXT,
+            in_session=False,  # only read here (the reply, the outcome)
         )
         log.info("order %s → station %s (%s)", order.number, placed.number, decision.reason)
         turn.customer.usual_json = [i.to_dict() for i in items]
@@ -433,7 +436,7 @@ class Conversation:
 
     def _refuse(self, turn: _Turn, refusal: Unroutable, items: list[DrinkSpec]) -> Outcome:
         """Say why: closed (and when it opens), or what can be made now and with which milks."""
-        zone = event_zone(turn.tx.session, self.event_id)
+        zone = self._zone(turn.tx)
         milks: tuple[str, ...] = ()
         if refusal.reason != "closed":
             _, milks = self._makeable(turn)
@@ -559,7 +562,7 @@ class Conversation:
         if not floor.open_now(turn.now):
             opens = [t for v in floor.views if (t := v.next_opening(turn.now)) is not None]
             refusal = Unroutable("closed", (), min(opens, default=None))
-            zone = event_zone(session, self.event_id)
+            zone = self._zone(turn.tx)
             return Outcome(self.replies.refusal(refusal, [], zone, turn.now), Intent.MENU)
         drinks = floor.makeable_now(self.menu, turn.now)
         milks = floor.milks_now(self.menu, turn.now)
@@ -576,6 +579,16 @@ class Conversation:
         for code in found:
             body = re.sub(rf"\b{re.escape(code)}\b", " ", body)
         return body, bool(found)
+
+    def _zone(self, tx: Tx) -> ZoneInfo:
+        """The event's time zone (a refusal says when we open), kept until the event changes."""
+
+        def load() -> ZoneInfo:
+            return event_zone(tx.session, self.event_id)
+
+        if self.cache is None:
+            return load()
+        return self.cache.get(("zone", self.event_id), EVENTS, load, pending=tx.changes)
 
     def _setting(self, tx: Tx, key: str) -> object:
         def load() -> object:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -19,6 +20,8 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
+
+from .types import UtcDateTime
 
 _DIALECT = sqlite.dialect()
 _KEY = "expresso.raw"  # Session.info: (the session's (nested) transaction, its DBAPI connection)
@@ -33,10 +36,10 @@ def connection(session: Session) -> sqlite3.Connection:
     where = session.get_nested_transaction() or session.get_transaction()
     known = session.info.get(_KEY)
     if known is not None and known[0] is where:
-        return known[1]  # type: ignore[no-any-return]
+        return known[1]
     conn = session.connection().connection.driver_connection
     assert isinstance(conn, sqlite3.Connection)
-    session.info[_KEY] = (session.get_nested_transaction() or session.get_transaction(), conn)
+    session.info[_KEY] = (where or session.get_transaction(), conn)
     return conn
 
 
@@ -61,18 +64,30 @@ def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> N
         raise _wrapped(sql, exc) from exc
 
 
-def _wrapped(sql: str, exc: sqlite3.Error) -> sqlalchemy.exc.DBAPIError:
+def _wrapped(sql: str, exc: sqlite3.Error) -> sqlalchemy.exc.StatementError:
     return sqlalchemy.exc.DBAPIError.instance(
         sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=_DIALECT
     )
 
 
 def bind_processor(column: sa.Column[Any]) -> Processor:
-    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)  # type: ignore[no-any-return]
+    if isinstance(column.type, UtcDateTime):
+        return _utc_text
+    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """What a ``UtcDateTime`` column stores for ``value`` (its ``process_bind_param``, then
+    SQLite's DATETIME text, "2025-03-01 09:30:00.000000"), in one step."""
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def result_processor(column: sa.Column[Any]) -> Processor:
-    return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)  # type: ignore[no-any-return]
+    return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
 
 
 class Insert:
@@ -95,10 +110,12 @@ class Insert:
 
     def params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
-            none if value is None else value if proc is None else proc(value)
-            for value, proc, none in zip(
-                map(row.get, self.keys), self.processors, self.nones, strict=True
-            )
+            [
+                none if value is None else value if proc is None else proc(value)
+                for value, proc, none in zip(
+                    map(row.get, self.keys), self.processors, self.nones, strict=True
+                )
+            ]
         )
 
     def one(self, session: Session, row: Mapping[str, Any]) -> Any:
