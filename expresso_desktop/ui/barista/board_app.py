@@ -8,7 +8,6 @@ station → Device: Ready board); it only reads (``Permission.READ_BOARD``).
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
@@ -16,12 +15,11 @@ from PySide6.QtWidgets import QApplication
 
 from expresso_desktop.settings import AppPaths, private_dir
 from expresso_desktop.sync.board_queries import BoardOptions, BoardReads
-from expresso_desktop.sync.events import Notice
 from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station import load_token, pair_station
 from expresso_desktop.sync.station_component import StationSync
 from expresso_desktop.ui.barista.board_window import BoardWindow
-from expresso_desktop.ui.barista.main_window import SyncSignals
+from expresso_desktop.ui.barista.main_window import SyncSignals, start_sync
 from expresso_desktop.ui.barista.pair_box import PairBox, PairRequest
 from expresso_desktop.ui.barista.station_app import PairingResult
 from expresso_desktop.ui.common.ops import OpRunner
@@ -83,22 +81,9 @@ class BoardApp(QObject):
         self._start_sync()
 
     def _start_sync(self) -> None:
-        signals = self.signals
-        # The sync calls these on the loop's thread; the signals queue them to the window.
-        self.sync = StationSync(
-            self.replica,
-            self.paths,
-            self.options.station,
-            on_round=signals.replica_changed.emit,
-            on_notice=signals.notice.emit,
-            on_status=signals.link_changed.emit,
+        self.sync = start_sync(
+            self.host, self.replica, self.paths, self.options.station, self.signals
         )
-
-        def started(future: Future[None]) -> None:
-            if (error := future.exception()) is not None:
-                signals.notice.emit(Notice("sync", str(error)))
-
-        self.host.start_component(self.sync).add_done_callback(started)
 
     def close(self) -> None:
         self.ops.close()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station_history import HistoryEntry
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
 
 ROW_PX = 56
 
@@ -87,11 +86,7 @@ class HistoryPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(self.rows)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
+        scroll = vertical_scroll(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.error)

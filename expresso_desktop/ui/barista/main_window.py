@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -44,7 +45,11 @@ from expresso_desktop.core.errors import IllegalTransition
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, transition
 from expresso_desktop.core.sms.parser import SmsParser
+from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync.events import LinkChanged, Notice, ReplicaChanged
+from expresso_desktop.sync.replica import Replica
+from expresso_desktop.sync.station import StationOptions
+from expresso_desktop.sync.station_component import StationSync
 from expresso_desktop.sync.station_orders import QUEUE_STATUSES
 from expresso_desktop.sync.station_service import (
     BatchTapped,
@@ -66,6 +71,7 @@ from expresso_desktop.ui.barista.queue_model import QueueModel, drink_keys
 from expresso_desktop.ui.barista.snackbar import UndoBar, UndoRequested
 from expresso_desktop.ui.barista.sound import Chime
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
+from expresso_desktop.ui.common.service_host import ServiceHost
 from expresso_desktop.ui.common.widgets import plain_label
 
 log = logging.getLogger(__name__)
@@ -88,6 +94,32 @@ class SyncSignals(QObject):
     replica_changed = Signal(ReplicaChanged)
     link_changed = Signal(LinkChanged)
     notice = Signal(Notice)
+
+
+def start_sync(
+    host: ServiceHost,
+    replica: Replica,
+    paths: AppPaths,
+    options: StationOptions,
+    signals: SyncSignals,
+) -> StationSync:
+    """A station's sync on ``host``'s loop, telling ``signals`` (queued to the GUI thread) of
+    each round, notice and link change; a sync that cannot start is a notice too."""
+    sync = StationSync(
+        replica,
+        paths,
+        options,
+        on_round=signals.replica_changed.emit,
+        on_notice=signals.notice.emit,
+        on_status=signals.link_changed.emit,
+    )
+
+    def started(future: Future[None]) -> None:
+        if (error := future.exception()) is not None:
+            signals.notice.emit(Notice("sync", str(error)))
+
+    host.start_component(sync).add_done_callback(started)
+    return sync
 
 
 class BaristaWindow(QMainWindow):

@@ -8,7 +8,6 @@ loads organiser code."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import QStackedWidget
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync import barista
 from expresso_desktop.sync.barista import Barista
-from expresso_desktop.sync.events import Notice, ReplicaChanged
+from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.first_run import (
     LoginAnswer,
     StaffList,
@@ -38,7 +37,7 @@ from expresso_desktop.ui.barista.chat_panel import ChatPanel
 from expresso_desktop.ui.barista.display_settings import StationDisplay
 from expresso_desktop.ui.barista.history_panel import HistoryPanel
 from expresso_desktop.ui.barista.login_box import BaristaBadge, LoginBox, LoginRequest
-from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals
+from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals, start_sync
 from expresso_desktop.ui.barista.pair_box import PairRequest
 from expresso_desktop.ui.barista.stock_panel import StockPanel
 from expresso_desktop.ui.barista.today_panel import TodayPanel
@@ -155,22 +154,7 @@ class StationApp(QObject):
         self.show_login()
 
     def _start_sync(self) -> None:
-        signals = self.signals
-        # The sync calls these on the loop's thread; the signals queue them to the window.
-        self.sync = StationSync(
-            self.replica,
-            self.paths,
-            self.options,
-            on_round=signals.replica_changed.emit,
-            on_notice=signals.notice.emit,
-            on_status=signals.link_changed.emit,
-        )
-
-        def started(future: Future[None]) -> None:
-            if (error := future.exception()) is not None:
-                signals.notice.emit(Notice("sync", str(error)))
-
-        self.host.start_component(self.sync).add_done_callback(started)
+        self.sync = start_sync(self.host, self.replica, self.paths, self.options, self.signals)
 
     # -- who is on the bar ---------------------------------------------------------------------
     def _build_login(self) -> None:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station_stock import STOCK_ENTITIES, Level, StockBar, stock_bars
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
 
 BUTTON_PX = 52
 AMOUNT_PX = 146
@@ -140,12 +139,7 @@ class StockPanel(QWidget):
         column.setContentsMargins(0, 0, 12, 0)  # clear of the scroll bar
         column.addLayout(self._list)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        scroll.viewport().setAutoFillBackground(False)
+        scroll = vertical_scroll(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.notice)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.replica import Replica
@@ -25,7 +25,7 @@ from expresso_desktop.sync.station_today import (
 )
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label
+from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
 
 TICK_MS = 60_000
 MIN_WIDTH = 400  # as wide as the Stock panel beside it
@@ -89,12 +89,7 @@ class TodayPanel(QWidget):
         column.addWidget(plain_label("Shifts here today", object_name="todaySection"))
         column.addLayout(self._shifts)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        scroll.viewport().setAutoFillBackground(False)
+        scroll = vertical_scroll(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         self.reads: SerialRead[str, TodayPlan] = SerialRead(

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,13 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from expresso_desktop.core.chat import MAX_BODY, ChatChannel, ChatLine, ChatPage
+from expresso_desktop.ui.common.bubble import Bubble
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 
 TOUCH_PX = 48
-BUBBLE_SHARE = 0.78  # of the thread's width: the other side's margin shows whose bubble it is
-MIN_BUBBLE = 120
-PAD_X, PAD_Y = 12, 8
 
 
 class ChatSource(Protocol):
@@ -57,31 +55,11 @@ class UnreadChanged:
     by_channel: tuple[tuple[str, int], ...]
 
 
-class ChatBubble(QWidget):
+class ChatBubble(Bubble):
     """One message: its bubble, and under it who wrote it and when ("You · sending…")."""
 
     def __init__(self, line: ChatLine, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.line = line
-        mine = line.own
-        self.body = plain_label(line.body, object_name="bubbleMine" if mine else "bubbleTheirs")
-        self.body.setContentsMargins(PAD_X, PAD_Y, PAD_X, PAD_Y)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption = plain_label(object_name="bubbleCaption")
-        align = Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft
-        self.caption.setAlignment(align)
-        side = QHBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        if mine:
-            side.addStretch(1)
-        side.addWidget(self.body)
-        if not mine:
-            side.addStretch(1)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addLayout(side)
-        column.addWidget(self.caption)
+        super().__init__(line.body, mine=line.own, parent=parent)
         self.set_line(line)
 
     @property
@@ -95,16 +73,6 @@ class ChatBubble(QWidget):
         when = "sending…" if line.pending else line.sent_at.astimezone().strftime("%H:%M")
         self.caption.setText(f"{who} · {when}")
         self.setAccessibleName(f"{who}, {when}: {line.body}")
-
-    def fit(self, width: int) -> None:
-        """As wide as its text needs, up to its share of ``width`` (a fixed width lets the
-        wrapped text take the height it needs)."""
-        room = max(MIN_BUBBLE, int(width * BUBBLE_SHARE))
-        self.body.ensurePolished()
-        wrapped = self.body.fontMetrics().boundingRect(
-            QRect(0, 0, room - 2 * PAD_X, 100_000), Qt.TextFlag.TextWordWrap, self.line.body
-        )
-        self.body.setFixedWidth(min(room, wrapped.width() + 2 * PAD_X + 2))
 
 
 class ChatThread(QScrollArea):

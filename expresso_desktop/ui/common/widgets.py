@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QScrollArea, QTableView, QWidget
 
 
 def plain_label(
@@ -19,6 +19,18 @@ def plain_label(
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+def vertical_scroll(inner: QWidget) -> QScrollArea:
+    """``inner`` in a frameless area that scrolls up and down only, over the panel's own
+    background (side panels, lists of rows)."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(inner)
+    scroll.viewport().setAutoFillBackground(False)
+    return scroll
 
 
 # Columns sized to their contents measure this many rows, not all of them: a 1,000-row table

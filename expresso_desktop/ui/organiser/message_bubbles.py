@@ -9,58 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from expresso_desktop.sms.phone import PhoneLine
+from expresso_desktop.ui.common.bubble import Bubble
 from expresso_desktop.ui.common.widgets import plain_label
 
-BUBBLE_SHARE = 0.78  # of the thread's width: the other side's margin shows whose bubble it is
-MIN_WIDTH = 120
-PAD_X, PAD_Y = 12, 8  # inside a bubble, around its text
 
-
-class Bubble(QWidget):
+class PhoneBubble(Bubble):
     """One text: the bubble and its caption ("You · 10:42"), on its side."""
 
     def __init__(self, line: PhoneLine, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(line.body, mine=line.from_customer, parent=parent)
         self.line = line
-        mine = line.from_customer
-        self.body = plain_label(line.body, object_name="bubbleMine" if mine else "bubbleTheirs")
-        self.body.setContentsMargins(PAD_X, PAD_Y, PAD_X, PAD_Y)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        who = "You" if mine else "Expresso"
-        self.caption = plain_label(
-            f"{who} · {line.at.astimezone().strftime('%H:%M')}", object_name="bubbleCaption"
-        )
-        self.caption.setAlignment(
-            Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft
-        )
+        who = "You" if line.from_customer else "Expresso"
+        self.caption.setText(f"{who} · {line.at.astimezone().strftime('%H:%M')}")
         self.setAccessibleName(f"{who}: {line.body}")
-        side = QHBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        if mine:
-            side.addStretch(1)
-        side.addWidget(self.body)
-        if not mine:
-            side.addStretch(1)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addLayout(side)
-        column.addWidget(self.caption)
-
-    def fit(self, width: int) -> None:
-        """As wide as its text needs, up to its share of ``width``; a fixed width lets the
-        wrapped text take the height it needs."""
-        room = max(MIN_WIDTH, int(width * BUBBLE_SHARE))
-        self.body.ensurePolished()
-        wrapped = self.body.fontMetrics().boundingRect(
-            QRect(0, 0, room - 2 * PAD_X, 100_000), Qt.TextFlag.TextWordWrap, self.line.body
-        )
-        self.body.setFixedWidth(min(room, wrapped.width() + 2 * PAD_X + 2))
 
 
 class MessageThread(QScrollArea):
@@ -82,7 +48,7 @@ class MessageThread(QScrollArea):
         self._column.addWidget(self.empty)
         self._column.addStretch(1)
         self.setWidget(inner)
-        self._bubbles: list[Bubble] = []
+        self._bubbles: list[PhoneBubble] = []
         # New bubbles grow the scroll range once laid out: follow them to the newest.
         self.verticalScrollBar().rangeChanged.connect(self._to_newest)
 
@@ -107,7 +73,7 @@ class MessageThread(QScrollArea):
             self._bubbles = []
             fresh = lines
         for line in fresh:
-            bubble = Bubble(line)
+            bubble = PhoneBubble(line)
             # before the stretch that keeps bubbles at the top
             self._column.insertWidget(self._column.count() - 1, bubble)
             bubble.fit(self.viewport().width())
