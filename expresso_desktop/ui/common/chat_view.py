@@ -15,21 +15,19 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from expresso_desktop.core.chat import MAX_BODY, ChatChannel, ChatLine, ChatPage
-from expresso_desktop.ui.common.bubble import Bubble
+from expresso_desktop.ui.common.bubble import Bubble, BubbleThread
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 
@@ -75,27 +73,12 @@ class ChatBubble(Bubble):
         self.setAccessibleName(f"{who}, {when}: {line.body}")
 
 
-class ChatThread(QScrollArea):
-    """Bubbles, oldest at the top, following the newest; an empty state says what to do."""
+class ChatThread(BubbleThread[ChatBubble]):
+    """Bubbles, oldest at the top, following the newest; an empty state says what to do.
+    Styled as the Messages screen's thread; few messages sit by the compose line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("thread")  # styled as the Messages screen's thread
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
-        inner.setObjectName("threadInner")
-        self._column = QVBoxLayout(inner)
-        self._column.setContentsMargins(12, 12, 12, 12)
-        self._column.setSpacing(10)
-        self.empty = plain_label(object_name="subtitle")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._column.addStretch(1)  # few messages sit at the bottom, by the compose line
-        self._column.addWidget(self.empty)
-        self.setWidget(inner)
-        self.bubbles: list[ChatBubble] = []
-        self.verticalScrollBar().rangeChanged.connect(self._to_newest)
+        super().__init__(at_bottom=True, parent=parent)
 
     @property
     def lines(self) -> tuple[ChatLine, ...]:
@@ -107,28 +90,13 @@ class ChatThread(QScrollArea):
         shown = [b.line.id for b in self.bubbles]
         wanted = [line.id for line in lines]
         if wanted[: len(shown)] != shown:
-            for bubble in self.bubbles:
-                bubble.deleteLater()
-            self.bubbles = []
+            self.clear_bubbles()
         for bubble, line in zip(self.bubbles, lines, strict=False):
             if bubble.line != line:
                 bubble.set_line(line)
-        width = self.viewport().width()
         for line in lines[len(self.bubbles) :]:
-            bubble = ChatBubble(line)
-            self._column.insertWidget(self._column.count() - 1, bubble)  # above the empty note
-            bubble.fit(width)
-            self.bubbles.append(bubble)
-        self.empty.setVisible(not self.bubbles)
-
-    def _to_newest(self, _low: int, high: int) -> None:
-        self.verticalScrollBar().setValue(high)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        width = self.viewport().width()
-        for bubble in self.bubbles:
-            bubble.fit(width)
+            self.append(ChatBubble(line))
+        self.settled()
 
 
 class ChatView(QWidget):
