@@ -225,6 +225,8 @@ def test_an_op_cut_short_by_closing_shows_no_message(qtbot: Any) -> None:
     )
     host.stop(timeout=2.0)  # the app closing: the op is cancelled
     qtbot.waitUntil(lambda: finished == ["done"])  # it still settles (a screen's busy flag)
+    runner.query(lambda: 1, on_finally=lambda: finished.append("late"), label="A late read")
+    qtbot.waitUntil(lambda: finished == ["done", "late"])  # asked after the loop closed
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
     assert not [b for b in boxes if b.isVisible() and "shutting down" in b.text()]
     runner.close()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from expresso_desktop.core.errors import DomainError
 from expresso_desktop.errors import KnownError
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.service_host import ServiceHost, ShuttingDown
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -260,10 +260,6 @@ def report_bug(error: BaseException) -> None:
     """A bug: the crash handler (``sys.excepthook``, set by the composition root) logs the
     traceback and tells the user briefly."""
     sys.excepthook(type(error), error, error.__traceback__)
-
-
-class ShuttingDown(KnownError):
-    """The op was cancelled because the service loop is stopping."""
 
 
 def _outcome(op_id: int, future: concurrent.futures.Future[Any]) -> _Outcome:

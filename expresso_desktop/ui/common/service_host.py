@@ -33,6 +33,11 @@ LOOP_TAIL_S = 1.0  # of which kept for the loop's last tasks once the components
 MIN_STOP_S = 0.05  # past the deadline, what each component still left to stop gets
 
 
+class ShuttingDown(KnownError):
+    """The service loop is stopping (or stopped): an op asked of it then is dropped. Screens
+    say nothing about it; nobody needs a dialog saying the app is closing."""
+
+
 @dataclass(frozen=True, slots=True)
 class Listener:
     """A started listener: ``name`` ("webhook", "lan") and the URL it answers on."""
@@ -145,7 +150,7 @@ class ServiceHost(QObject):
         if self._loop.is_closed():
             coro.close()  # never awaited: close it, or Python warns
             future: concurrent.futures.Future[T] = concurrent.futures.Future()
-            future.set_exception(KnownError("Expresso is shutting down"))
+            future.set_exception(ShuttingDown("Expresso is shutting down"))
             return future
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
