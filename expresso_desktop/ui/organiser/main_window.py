@@ -106,7 +106,7 @@ class OrganiserWindow(QMainWindow):
     def __init__(self, parts: OrganiserParts | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Expresso — Organiser")
-        self.resize(1180, 760)
+        self.resize(1280, 800)  # three station tiles side by side on a laptop screen
         self.nav = Navigator()
         self.nav.add("live", "Live", plain_label("Opening the event…", object_name="subtitle"))
         self.setCentralWidget(self.nav)

@@ -70,6 +70,8 @@ def qr_pixmap(png: bytes) -> QPixmap:
 
 INITIATOR = "ui:setup"
 
+NO_STATION = "Create a station first (Stations), then pair it here."
+
 
 class PairingBox(QGroupBox):
     """Signals:
@@ -263,4 +265,6 @@ class PairingBox(QGroupBox):
         ready = self._lan_url is not None and (not needs_station or self.station.count() > 0)
         self.show_button.setEnabled(ready)
         if self._lan_url is not None and needs_station and self.station.count() == 0:
-            self.message.setText("Create a station first (Stations), then pair it here.")
+            self.message.setText(NO_STATION)
+        elif self.message.text() == NO_STATION:  # the stations were read meanwhile
+            self.message.setText("")
