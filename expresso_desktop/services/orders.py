@@ -277,15 +277,20 @@ def _update_make_time(tx: Tx, order: Order) -> None:
     if order.station_id is None:
         return
     session = tx.session
+    # The station's latest drinks by (station_id, ready_at), then each one's drink count: a
+    # join grouped before the limit read every drink the station ever made (22 ms at 5,000).
+    drinks = (
+        select(func.sum(OrderItem.quantity))
+        .where(col(OrderItem.order_id) == col(Order.id))
+        .scalar_subquery()
+    )
     recent = session.exec(
-        select(Order.created_at, Order.started_at, Order.ready_at, func.sum(OrderItem.quantity))
-        .join(OrderItem, col(OrderItem.order_id) == col(Order.id))
+        select(Order.created_at, Order.started_at, Order.ready_at, drinks)
         .where(
             Order.station_id == order.station_id,
             col(Order.ready_at).is_not(None),
             Order.deleted == False,  # noqa: E712
         )
-        .group_by(col(Order.id))
         .order_by(col(Order.ready_at).desc())
         .limit(MAKE_TIME_SAMPLES)
     ).all()

@@ -100,6 +100,11 @@ class Order(OrderBase, Synced, table=True):
         check_in("source", ORDER_SOURCES),
         sa.Index("ix_orders_station_status", "station_id", "status"),
         sa.Index("ix_orders_event_status", "event_id", "status"),
+        # What grows with the event without them: a station's latest drinks (its make time,
+        # on every Done) and the notifier's sweep of recent ready and cancelled orders.
+        sa.Index("ix_orders_station_ready_at", "station_id", "ready_at"),
+        sa.Index("ix_orders_status_ready_at", "status", "ready_at"),
+        sa.Index("ix_orders_status_cancelled_at", "status", "cancelled_at"),
     )
 
     id: str = Field(default_factory=new_uuid, primary_key=True)
