@@ -47,6 +47,7 @@ from expresso_desktop.core.orders import Action, OrderStatus
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sms.simulator import Target
 from expresso_desktop.sync.station import StationOptions
+from expresso_desktop.ui.barista.main_window import BaristaWindow
 from expresso_desktop.ui.barista.order_card import CardTapped
 from expresso_desktop.ui.barista.pair_box import PairRequest
 from expresso_desktop.ui.barista.queue_board import CardView
@@ -84,12 +85,16 @@ SETTLE_S = 10.0
 
 class Painted(QObject):
     """Notes the time of every paint of the queue's card views (watched one by one: a filter on
-    the whole application would itself cost GUI time on every event)."""
+    the whole application would itself cost GUI time on every event), and with ``titles`` of
+    the lane titles too: a card that lands below the screen paints nothing, its lane's count is
+    what changes in sight."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: BaristaWindow, *, titles: bool = False) -> None:
         super().__init__()
         self.times: list[float] = []
-        self.views = [view.viewport() for view in window.findChildren(CardView)]
+        self.views: list[QWidget] = [view.viewport() for view in window.findChildren(CardView)]
+        if titles:
+            self.views.extend(window.board.lane_titles.values())
         for viewport in self.views:
             viewport.installEventFilter(self)
 
@@ -128,7 +133,8 @@ class Station:
         self.station.show_queue()  # past the PIN page: nobody logged in
         self.seen: dict[str, float] = {}
         self.window.model.rowsInserted.connect(self._on_rows)
-        self.painted = Painted(self.window)
+        self.painted = Painted(self.window)  # a tap: its card moved
+        self.arrived = Painted(self.window, titles=True)  # a new order: its card or lane count
 
     def _on_rows(self, _parent: QModelIndex, first: int, last: int) -> None:
         now = time.perf_counter()
@@ -141,6 +147,7 @@ class Station:
 
     def close(self) -> None:
         self.painted.stop()
+        self.arrived.stop()
         self.station.close()
         self.window.deleteLater()
         self.app.processEvents()
@@ -185,7 +192,7 @@ def burst(s: Station, target: Target, count: int, rate: float, prefix: str) -> d
     to_model = [s.seen[n] - sent[n] for n in numbers if n in s.seen]
     to_paint = []
     for n in numbers:
-        if n in s.seen and (painted := s.painted.after(s.seen[n])) is not None:
+        if n in s.seen and (painted := s.arrived.after(s.seen[n])) is not None:
             to_paint.append(painted - sent[n])
     return {
         "sent": count,

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from expresso_desktop.server.options import ServeOptions
     from expresso_desktop.services.organiser import OrganiserServices
     from expresso_desktop.sms.public_address import PublicAddress
-    from expresso_desktop.sync.board_queries import BoardOptions
-    from expresso_desktop.sync.station import StationOptions
+    from expresso_desktop.sync.station_options import BoardOptions, StationOptions
     from expresso_desktop.ui.common.bridge import ChangeBridge
     from expresso_desktop.ui.common.ops import OpRunner
     from expresso_desktop.ui.common.service_host import ServersStarted, ServiceHost
@@ -72,12 +71,11 @@ def run_gui(
         assert options is None or isinstance(options, ServeOptions)
         return _run_organiser(app, paths, options or ServeOptions())
     if mode is Mode.BOARD:
-        from expresso_desktop.sync.board_queries import BoardOptions
-        from expresso_desktop.ui.barista.board_app import run_board
+        from expresso_desktop.sync.station_options import BoardOptions
 
         assert isinstance(options, BoardOptions)
-        return run_board(app, paths.board, options)
-    from expresso_desktop.sync.station import StationOptions
+        return _run_board(app, paths.board, options)
+    from expresso_desktop.sync.station_options import StationOptions
 
     assert options is None or isinstance(options, StationOptions)
     return _run_barista(app, paths, options or StationOptions())
@@ -266,11 +264,30 @@ def describe_organiser(runtime: Iterable[Component]) -> ServersStarted:
     )
 
 
+def _run_board(app: QApplication, paths: AppPaths, options: BoardOptions) -> int:
+    from expresso_desktop.ui.barista.opening import OpeningBoard
+
+    # "Opening the board…" on the display first, then the board (its replica, its sync).
+    opening = OpeningBoard(fullscreen=options.fullscreen)
+    app.processEvents()
+
+    from expresso_desktop.ui.barista.board_app import run_board
+
+    return run_board(app, paths, options, opening=opening)
+
+
 def _run_barista(app: QApplication, paths: AppPaths, options: StationOptions) -> int:
+    from expresso_desktop.ui.barista.main_window import BaristaWindow
+
+    # The window first ("Opening the station…": its first frame needs no replica, no sync),
+    # then the station on it, the service loop and the sync.
+    window = BaristaWindow()
+    window.show()
+    app.processEvents()
+
     from expresso_desktop.ui.barista.station_app import StationApp
 
-    station = StationApp(paths, options)
-    station.window.show()  # its first frame, then the service loop and the sync
+    station = StationApp(paths, options, window=window)
     station.start()
     try:
         return app.exec()

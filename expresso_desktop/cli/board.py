@@ -5,9 +5,9 @@ the board runs."""
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
+from expresso_desktop.cli.station import add_link_options, station_options
 from expresso_desktop.settings import AppPaths, Mode
 
 __all__ = ["add_board_parser", "run_board"]
@@ -21,19 +21,7 @@ def add_board_parser(sub: Any) -> None:
         "newest first. Pair it once with a code the organiser shows for a Ready board "
         "(Setup → Pair a station → Device: Ready board).",
     )
-    board.add_argument("--server", metavar="URL", help="the organiser, https://HOST:PORT")
-    board.add_argument("--pair", metavar="CODE", help="pair with a one-time code (or the QR text)")
-    board.add_argument(
-        "--fingerprint", metavar="SHA256", help="the organiser's certificate fingerprint to pin"
-    )
-    board.add_argument("--name", help="this board's device name on the organiser")
-    board.add_argument(
-        "--mdns-interface",
-        nargs="+",
-        default=os.environ.get("EXPRESSO_MDNS_INTERFACES", "").split() or None,
-        metavar="IP",
-        help="look for the organiser on these interface addresses only (default: all)",
-    )
+    add_link_options(board, "board")
     board.add_argument(
         "--station", type=_station_number, metavar="N", help="show station N's orders only"
     )
@@ -49,8 +37,7 @@ def add_board_parser(sub: Any) -> None:
 
 def run_board(paths: AppPaths, args: argparse.Namespace) -> int:
     from expresso_desktop.app import run_gui
-    from expresso_desktop.cli.station import station_options
-    from expresso_desktop.sync.board_queries import BoardOptions
+    from expresso_desktop.sync.station_options import BoardOptions
 
     options = BoardOptions(
         station=station_options(args), station_number=args.station, fullscreen=args.fullscreen

@@ -13,9 +13,11 @@ import sys
 from typing import Any
 
 from expresso_desktop.settings import AppPaths
+from expresso_desktop.sync.station_options import StationOptions
 
 __all__ = [
     "add_barista_options",
+    "add_link_options",
     "add_station_parser",
     "run_station_cli",
     "run_station_headless",
@@ -28,17 +30,23 @@ def add_barista_options(barista: argparse.ArgumentParser) -> None:
     barista.add_argument(
         "--headless", action="store_true", help="run the station's sync without a window"
     )
-    barista.add_argument("--server", metavar="URL", help="the organiser, https://HOST:PORT")
-    barista.add_argument(
+    add_link_options(barista, "station")
+
+
+def add_link_options(parser: argparse.ArgumentParser, device: str) -> None:
+    """How a device (a ``station``, a ``board``) reaches its organiser and pairs with it: the
+    options ``station_options`` reads."""
+    parser.add_argument("--server", metavar="URL", help="the organiser, https://HOST:PORT")
+    parser.add_argument(
         "--pair",
         metavar="CODE",
-        help="pair this station with a one-time code (or the QR text expresso://pair?...)",
+        help=f"pair this {device} with a one-time code (or the QR text expresso://pair?...)",
     )
-    barista.add_argument(
+    parser.add_argument(
         "--fingerprint", metavar="SHA256", help="the organiser's certificate fingerprint to pin"
     )
-    barista.add_argument("--name", help="this station's device name on the organiser")
-    barista.add_argument(
+    parser.add_argument("--name", help=f"this {device}'s device name on the organiser")
+    parser.add_argument(
         "--mdns-interface",
         nargs="+",
         default=os.environ.get("EXPRESSO_MDNS_INTERFACES", "").split() or None,
@@ -86,9 +94,8 @@ def add_station_parser(sub: Any) -> None:
     status.add_argument("--json", action="store_true")
 
 
-def station_options(args: argparse.Namespace) -> Any:
-    from expresso_desktop.sync.station import StationOptions
-
+def station_options(args: argparse.Namespace) -> StationOptions:
+    """The options ``add_link_options`` added, as the station's sync takes them."""
     return StationOptions(
         server=args.server,
         pair=args.pair,
@@ -98,7 +105,7 @@ def station_options(args: argparse.Namespace) -> Any:
     )
 
 
-def run_station_headless(paths: AppPaths, options: Any) -> int:
+def run_station_headless(paths: AppPaths, options: StationOptions) -> int:
     from expresso_desktop.sync.station import run_headless
 
     return run_headless(paths, options)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ssl
 
 from aiohttp import web
 
 from expresso_desktop.errors import KnownError
+
+TLS_CLOSE_S = 0.25
 
 
 class HttpListener:
@@ -68,5 +71,11 @@ class HttpListener:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            server = self._runner.server
+            open_tls = self._ssl is not None and server is not None and bool(server.connections)
             await self._runner.cleanup()
             self._runner = None
+            if open_tls:
+                # The TLS connections it closed end with a close_notify exchange a few loop
+                # turns later, and the loop may end right after this (aiohttp's advice).
+                await asyncio.sleep(TLS_CLOSE_S)

@@ -7,6 +7,7 @@ services; it takes well under 2 s with stations connected (``bench/shutdown.py``
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Iterator
@@ -87,6 +88,7 @@ def build_components(services: OrganiserServices, options: ServeOptions) -> Orga
         services,
         public_url=options.public_url,
         choice=choice,
+        ready_hold=options.ready_hold,
         webhook_base=lambda: default_webhook_base(
             phone_url, webhook.listener.url, lan.listener.webhook_base
         ),
@@ -121,6 +123,10 @@ async def _serve(services: OrganiserServices, options: ServeOptions) -> None:
                 print(f"Expresso {component.name} on {component.url}", flush=True)
             if status_line := getattr(component, "status_line", None):
                 print(f"Expresso {status_line}", flush=True)  # e.g. Twilio webhooks set or not
+        # What start-up made (modules, the menu, caches) lives as long as we serve: out of the
+        # collector's sight, a full collection under load walks only what serving made since.
+        gc.collect()
+        gc.freeze()
         # Whoever waits for this line knows everything is up.
         print("Expresso serving (Ctrl+C to stop)", flush=True)
         await stop.wait()

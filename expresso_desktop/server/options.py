@@ -5,6 +5,9 @@ before anything heavy is loaded)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from expresso_desktop.core.undo import UNDO_WINDOW
 
 
 @dataclass(frozen=True)
@@ -19,3 +22,4 @@ class ServeOptions:
     lan_port: int = 8443
     mdns_interfaces: tuple[str, ...] = ()
     mdns: bool = True
+    ready_hold: timedelta = UNDO_WINDOW  # a "ready" text waits this long for the barista's Undo

@@ -63,6 +63,10 @@ ALERT_KINDS = frozenset(
     }
 )
 
+# In ``ChangeSet.touched``: SMS rows were written that are never sent (a text received, the
+# reply given in the webhook's answer). The screens hear of them, the sender does not look.
+RECEIVED_TEXTS = "sms_messages:received"
+
 # Rows that name an order without being one: a change to them is a change to that order.
 _ORDER_CHILDREN = ("order_items",)
 
@@ -103,6 +107,12 @@ class ChangeSet:
     @property
     def messages_touched(self) -> bool:
         """SMS rows were written (they are never in the change log)."""
+        return "sms_messages" in self.touched or RECEIVED_TEXTS in self.touched
+
+    @property
+    def outbox_touched(self) -> bool:
+        """SMS rows were written that the sender may have to send (queued, released, retried);
+        not so when all that was written is texts received and the replies already given."""
         return "sms_messages" in self.touched
 
     @property

@@ -49,7 +49,8 @@ MADE = (OrderStatus.READY.value, OrderStatus.COLLECTED.value)
 # anything unlisted counts as sent: it left us).
 DELIVERED = frozenset({"delivered", "read"})
 FAILED = frozenset({"failed", "undelivered", "canceled"})
-NOT_SENT = frozenset({"expired", "skipped_opted_out"})  # gave up, purged, or opted out
+# gave up, purged, opted out, or withdrawn (a "ready" undone before it left)
+NOT_SENT = frozenset({"expired", "skipped_opted_out", "withdrawn"})
 WAITING = frozenset({"pending", "sending"})
 _MINUTE = 16  # len("2025-03-01 09:05"): created_at is stored as ISO text in UTC
 

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
@@ -62,8 +61,8 @@ class Writer:
 
     def _execute(self, fn: Callable[[Tx], T], initiator: str | None) -> T:
         changes = ChangeSet(initiator=initiator)
-        with write_session(self.engine) as session:
-            event.listen(session, "before_flush", partial(_note_touched, changes))
+        with write_session(self.engine, _WriterSession) as session:
+            session.info[_CHANGES] = changes
             result = fn(Tx(session, changes))
         self.bus.publish(changes)  # after COMMIT only
         return result
@@ -82,6 +81,16 @@ class Writer:
         self._pool.shutdown(wait=True)
 
 
-def _note_touched(changes: ChangeSet, session: Session, *_: Any) -> None:
+class _WriterSession(Session):
+    """The writer's sessions: each flush notes the tables it writes in the unit of work's
+    change set (one listener for the class, not one registered per transaction)."""
+
+
+_CHANGES = "expresso.changes"  # Session.info: the unit of work's ChangeSet
+
+
+@event.listens_for(_WriterSession, "before_flush")
+def _note_touched(session: Session, *_: Any) -> None:
+    changes: ChangeSet = session.info[_CHANGES]
     for row in (*session.new, *session.dirty, *session.deleted):
         changes.touched.add(getattr(row, "__tablename__", type(row).__name__))

@@ -21,8 +21,10 @@ from functools import partial
 from sqlmodel import select
 
 from expresso_desktop.core.privacy import mask_phone
+from expresso_desktop.services.changes import RECEIVED_TEXTS
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.conversation import Conversation, Outcome
+from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store import raw
 from expresso_desktop.store.tables import SmsMessage
 from expresso_desktop.store.types import utcnow
@@ -104,9 +106,10 @@ def receive(
 
 def _insert(tx: Tx, rows: list[dict[str, object]]) -> None:
     """Plain SQL and plain rows, as on every text (they are never read back as objects); the
-    change set still says SMS rows were written, for the screens that list them."""
+    change set still says SMS rows were written, for the screens that list them, but not as
+    rows to send: the reply went back in the webhook's answer, so the sender need not look."""
     _SMS_INSERT.many(tx.session, rows)
-    tx.changes.touched.add(SmsMessage.__tablename__)
+    tx.changes.touched.add(RECEIVED_TEXTS)
 
 
 def _sms_row(**values: object) -> dict[str, object]:
@@ -134,38 +137,90 @@ def _converse(tx: Tx, conversation: Conversation, text: InboundText, now: dateti
         return Outcome(conversation.replies.text("error"), "error")
 
 
+@dataclass(frozen=True)
+class LateReply:
+    """A reply that missed the webhook's deadline: it follows as an ordinary outbound text."""
+
+    text: InboundText
+    reply: str
+
+
 def receive_many(
-    tx: Tx, conversation: Conversation, texts: Sequence[InboundText]
+    tx: Tx,
+    conversation: Conversation,
+    texts: Sequence[InboundText],
+    late: Sequence[LateReply] = (),
 ) -> list[InboundResult]:
-    return [receive(tx, conversation, text) for text in texts]
+    results = [receive(tx, conversation, text) for text in texts]
+    for reply in late:
+        _queue_late(tx, reply)
+    return results
+
+
+def _queue_late(tx: Tx, late: LateReply) -> None:
+    """Queue a late reply for the sender (once per text: its dedupe key), in a savepoint: if
+    that fails, the texts sharing the transaction are still stored and answered."""
+    try:
+        with tx.savepoint():
+            outbound.enqueue(
+                tx,
+                to=late.text.from_number,
+                body=late.reply,
+                kind="reply",
+                from_number=late.text.to_number,
+                dedupe_key=f"late-reply:{late.text.sid}",
+            )
+    except Exception:
+        log.exception("could not queue the late reply to %s", mask_phone(late.text.from_number))
 
 
 class InboundQueue:
-    """Hands texts to the writer, batching those that arrive while it is busy."""
+    """Hands texts to the writer, batching those that arrive while it is busy.
+
+    Replies that missed the webhook's deadline ride in the next batch's transaction too: they
+    come when the writer is behind, and a commit of their own each would put it further
+    behind (under a burst every text was late, and every late reply took one more fsync)."""
 
     def __init__(self, writer: Writer, conversation: Conversation, max_batch: int = MAX_BATCH):
         self.writer = writer
         self.conversation = conversation
         self.max_batch = max_batch
         self._waiting: list[tuple[InboundText, asyncio.Future[InboundResult]]] = []
+        self._late: list[LateReply] = []
         self._drainer: asyncio.Task[None] | None = None
 
     async def submit(self, text: InboundText) -> InboundResult:
+        return await self.enqueue(text)
+
+    def enqueue(self, text: InboundText) -> asyncio.Future[InboundResult]:
+        """``submit`` without a coroutine around it: the future of ``text``'s result (the
+        webhook waits on it with a deadline, and a task per text would only relay it)."""
         future: asyncio.Future[InboundResult] = asyncio.get_running_loop().create_future()
         self._waiting.append((text, future))
+        self._drain_soon()
+        return future
+
+    def reply_late(self, text: InboundText, reply: str) -> None:
+        """Queue ``reply`` to ``text`` as an outbound text, with the next batch (on the loop)."""
+        self._late.append(LateReply(text, reply))
+        self._drain_soon()
+
+    def _drain_soon(self) -> None:
         if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
-        return await future
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self._waiting:
+        while self._waiting or self._late:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
+            late, self._late = self._late, []
             texts = [text for text, _ in batch]
-            work = partial(receive_many, conversation=self.conversation, texts=texts)
+            work = partial(receive_many, conversation=self.conversation, texts=texts, late=late)
             try:
                 results = await self.writer.run(work)
             except Exception as exc:  # the store failed: every text in the batch hears it
+                if late:
+                    log.error("%d late replies were not queued: %s", len(late), exc)
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

@@ -139,6 +139,8 @@ def delivery(direction: str, status: str, error_code: str | None) -> Delivery:
         return Delivery(word, "✕", problem=True, detail=why)
     if status == outbound.SKIPPED_OPTED_OUT:
         return Delivery("not sent", "⊘", detail="the customer opted out (STOP)")
+    if status == outbound.WITHDRAWN:  # a held "ready" taken back (undone before it left)
+        return Delivery("withdrawn", "⊘", detail=why or "taken back before it was sent")
     if status == outbound.EXPIRED:
         problem = is_problem(status, error_code)
         return Delivery("not sent", "✕" if problem else "⊘", problem, why or "expired unsent")

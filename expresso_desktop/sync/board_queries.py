@@ -12,7 +12,7 @@ The event's logo is not here: the organiser keeps only a path to a file in its o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,23 +23,14 @@ from expresso_desktop.core.ready_board import callout_text, first_name, tile_tex
 from expresso_desktop.store import sync_rows
 
 from .events import ReplicaChanged
+from .link_state import read_link
 from .replica import Replica, get
-from .station import StationOptions
+from .station_options import BoardOptions as BoardOptions  # where it was first defined
+from .station_orders import when
 
 MAX_TILES = 60  # more than a 4K screen holds; the count says how many more there are
 BOARD_ENTITIES = frozenset({"orders", "events", "stations"})
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#6f4e37", "#f5e6d3"  # the event table's defaults
-
-
-@dataclass(frozen=True)
-class BoardOptions:
-    """``expresso board``: how to reach and pair with the organiser (``station``), which
-    station's orders to show (``station_number``; None: every station's) and whether the
-    window fills the screen."""
-
-    station: StationOptions = field(default_factory=StationOptions)
-    station_number: int | None = None
-    fullscreen: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +96,13 @@ class BoardReads:
                 tiles=tiles,
                 ready=ready,
             )
+
+    def last_contact(self) -> datetime | None:
+        """When this replica last heard from the organiser (None: never): what a board that
+        lost the link says its tiles date from."""
+        with self.replica.read() as conn:
+            link = read_link(conn)
+        return when(link.last_exchange or link.since)
 
     def tiles(self) -> tuple[ReadyTile, ...]:
         """Only the tiles (a station's call-out compares them round after round)."""

@@ -110,7 +110,7 @@ class SyncEngine:
             await self._rounds()
         except ReplicaRefused as exc:
             # Kept for ``station status`` and the window: only pairing again clears it.
-            with self.replica.write() as conn:
+            with self.replica.write(durable=False) as conn:
                 put(conn, "refused", str(exc)[:500])
             raise
 
@@ -155,7 +155,7 @@ class SyncEngine:
                 raise ForeignServer(f"organiser epoch {self.server_epoch} is not ours ({local})")
             await self._recover(info)
         else:
-            with self.replica.write() as conn:
+            with self.replica.write(durable=False) as conn:
                 again = outbox.reopen(conn, info.last_mutation_seq)
             if again:
                 log.warning("the organiser lacks %d of our mutations; re-sending them", again)
@@ -164,7 +164,7 @@ class SyncEngine:
 
     async def _recover(self, info: HelloAnswer) -> None:
         log.warning("recovering: organiser epoch %s (ours %s)", info.epoch, self.replica.epoch)
-        with self.replica.write() as conn:
+        with self.replica.write(durable=False) as conn:
             outbox.reopen(conn, info.last_mutation_seq)
         await self.push_all()
         await self.bootstrap()
@@ -177,7 +177,7 @@ class SyncEngine:
         if self.server_epoch is not None and snap.epoch != self.server_epoch:
             raise _Restart(recover=False)
         tables = {name: {"columns": t.columns, "rows": t.rows} for name, t in snap.tables.items()}
-        with self.replica.write() as conn:
+        with self.replica.write(durable=False) as conn:
             clear_bases(conn)
             sync_rows.wipe(conn)
             sync_rows.write_raw(conn, tables)
@@ -205,13 +205,13 @@ class SyncEngine:
                 )
             )
             if answer.results:
-                with self.replica.write() as conn:
+                with self.replica.write(durable=False) as conn:
                     rejected = outbox.mark_results(conn, answer.results)
                 self._tell_rejected(rejected)
             if answer.error in (ErrorCode.EPOCH_MISMATCH, ErrorCode.CLIENT_STATE_NOT_FOUND):
                 raise _Restart(recover=True)
             if answer.error is ErrorCode.GAP and answer.expected is not None:
-                with self.replica.write() as conn:
+                with self.replica.write(durable=False) as conn:
                     outbox.reopen(conn, answer.expected - 1)
             elif answer.error in REFUSED:
                 raise ReplicaRefused(answer.message or str(answer.error))
@@ -247,7 +247,7 @@ class SyncEngine:
 
     def apply_page(self, cursor: int, page: PullPage) -> list[outbox.Row]:
         touched = Touched()
-        with self.replica.write() as conn:
+        with self.replica.write(durable=False) as conn:
             if get_int(conn, "cursor") != cursor:
                 return []  # another process moved on meanwhile; pull again from there
             restore_bases(conn, touched)

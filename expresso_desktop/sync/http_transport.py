@@ -99,6 +99,20 @@ class HttpTransport:
             self._session = aiohttp.ClientSession(headers=self._headers, timeout=default)
         return self._session
 
+    async def listening(self, timeout_s: float = 1.0) -> bool:
+        """Whether the organiser's port accepts a TCP connection now (no TLS, no request):
+        the runner's cheap check, while offline, that it is back."""
+        parsed = urlparse(self.base_url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(parsed.hostname, port), timeout_s
+            )
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        return True
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

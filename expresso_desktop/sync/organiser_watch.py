@@ -5,6 +5,11 @@ within N seconds"; this one keeps listening until stopped).
 Each time an organiser appears, changes its advert (a renamed event) or goes away, the whole
 list is handed to ``on_change`` (on the loop's thread: a window queues it to its own). Nothing
 here is trusted: the operator picks one, and pairing pins the certificate its advert names.
+
+A paired station watches too (``Reappeared``): when its own organiser — the certificate it
+pinned — announces itself again after being gone (a restart withdraws the advert, then
+re-announces it), the station retries at once instead of waiting out its backoff. The advert
+only says "try now"; the connection is still the pinned HTTPS one.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from expresso_desktop.core.lan import SERVICE_TYPE, Found, parse_txt
+from expresso_desktop.core.lan import SERVICE_TYPE, Found, normal_fingerprint, parse_txt
 from expresso_desktop.errors import KnownError
 
 from .discovery import _zeroconf
@@ -113,3 +118,54 @@ class OrganiserWatch:
     def _tell(self) -> None:
         ordered = sorted(self._found.values(), key=lambda f: (f.event_name.casefold(), f.name))
         self._on_change(OrganisersSeen(tuple(ordered)))
+
+
+class Reappeared:
+    """An ``on_change`` for a paired station: calls ``on_back`` each time the organiser with
+    this certificate appears in the list (first seen, or back after its advert went away).
+
+    A stop withdraws the advert (goodbye), which mDNS caches forget a second later; an
+    organiser that crashed leaves its advert cached, so its return is not seen here (the
+    runner's backoff still brings it back)."""
+
+    def __init__(self, fingerprint_hex: str, on_back: Callable[[], None]) -> None:
+        self._fingerprint = normal_fingerprint(fingerprint_hex)
+        self._on_back = on_back
+        self.present = False  # its advert is in the list now
+
+    def __call__(self, seen: OrganisersSeen) -> None:
+        present = any(f.fingerprint == self._fingerprint for f in seen.organisers)
+        if present and not self.present:
+            log.info("the organiser announced itself: reconnecting now")
+            self._on_back()
+        self.present = present
+
+
+def follow(
+    fingerprint_hex: str | None,
+    on_back: Callable[[], None] | Reappeared,
+    interfaces: Sequence[str] | None,
+) -> asyncio.Task[None] | None:
+    """Watch for the paired organiser's advert while the station runs (cancel the task to
+    stop); None without a pinned certificate. A network without multicast only loses the
+    shortcut: the runner's backoff still reconnects."""
+    if not fingerprint_hex:
+        return None
+    if not isinstance(on_back, Reappeared):
+        on_back = Reappeared(fingerprint_hex, on_back)
+    watch = OrganiserWatch(on_back, interfaces)
+
+    async def run() -> None:
+        try:
+            await watch.run()
+        except KnownError as exc:
+            log.info("not watching for the organiser's advert: %s", exc)
+
+    return asyncio.create_task(run(), name="organiser advert watch")
+
+
+async def stop_following(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

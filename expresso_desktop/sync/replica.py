@@ -11,6 +11,12 @@ transaction (I3): a crash anywhere in between leaves the previous consistent sta
 ``synchronous=FULL`` here too (the store's default for replicas is NORMAL): a tap shown to the
 barista must survive a power cut, and a lost outbox tail would reuse seq numbers the organiser
 has already applied — those taps would then be swallowed as duplicates.
+
+What the sync engine writes besides taps — pulled pages, snapshots, push answers, the link
+state — is re-derivable from the organiser, so those transactions commit without waiting for
+the disk (``write(durable=False)``: NORMAL, WAL keeps them atomic; a power cut may undo the last
+of them, and the next round pulls or pushes that again — its cursor never points past data
+it holds, I3). The next tap's FULL commit makes everything before it durable too.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,8 @@ from expresso_desktop.store.engine import open_database, write_connection
 from .events import ReplicaChanged
 
 BASE = "base/"
+# Set while a light write takes its connection from the pool (see ``Replica.write``).
+_LIGHT: ContextVar[bool] = ContextVar("expresso_replica_light", default=False)
 Fault = Callable[[str], None]
 
 
@@ -51,7 +60,21 @@ class Replica:
             def _durable(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
                 dbapi_connection.execute("PRAGMA synchronous = FULL")
 
-            engine.dispose()  # connections made while migrating predate the listener
+            # ``write(durable=False)``: NORMAL for that one transaction. The level cannot change
+            # inside a transaction: it is set when the connection leaves the pool (before the
+            # store's BEGIN), and put back when it returns.
+            @event.listens_for(engine, "checkout")
+            def _light(dbapi_connection: sqlite3.Connection, record: Any, _proxy: Any) -> None:
+                if _LIGHT.get():
+                    dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+                    record.info[_LIGHT.name] = True
+
+            @event.listens_for(engine, "checkin")
+            def _back(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
+                if record.info.pop(_LIGHT.name, False) and dbapi_connection is not None:
+                    dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+            engine.dispose()  # connections made while migrating predate the listeners
         self.engine = engine
         self.fault = fault
         with self.write() as conn:
@@ -65,12 +88,17 @@ class Replica:
         self.engine.dispose()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
         """One local transaction (``BEGIN IMMEDIATE``). Foreign keys are checked at COMMIT:
-        mid-way through a rebase a child may briefly precede its parent."""
-        with write_connection(self.engine) as conn:
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            yield conn
+        mid-way through a rebase a child may briefly precede its parent. ``durable=False``:
+        for what the organiser can give again (see the module's note), no fsync at COMMIT."""
+        light = _LIGHT.set(not durable)  # (a read inside the block is light too: harmless)
+        try:
+            with write_connection(self.engine) as conn:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                yield conn
+        finally:
+            _LIGHT.reset(light)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

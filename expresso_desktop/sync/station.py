@@ -16,7 +16,6 @@ import os
 import signal
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 from expresso_desktop.core.lan import normal_fingerprint
@@ -28,8 +27,10 @@ from .discovery import choose_organiser, discover
 from .engine import SyncEngine
 from .events import LinkChanged, Notice
 from .http_transport import HttpTransport, pair
+from .organiser_watch import follow, stop_following
 from .replica import Replica, new_identity, put
 from .runner import SyncRunner
+from .station_options import StationOptions
 from .transport import TransportError
 
 log = logging.getLogger(__name__)
@@ -37,15 +38,6 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "EXPRESSO_STATION_TOKEN"
 TOKEN_FILE = "station-token"
 KEYRING_SERVICE = "Expresso station"
-
-
-@dataclass(frozen=True)
-class StationOptions:
-    server: str | None = None  # https://host:port; default: the paired one, else mDNS
-    pair: str | None = None  # a pairing code, or the QR payload expresso://pair?code=…
-    fingerprint: str | None = None  # the organiser's certificate, if known before pairing
-    name: str | None = None  # this device's name on the organiser
-    mdns_interfaces: tuple[str, ...] = ()
 
 
 # -- the token ------------------------------------------------------------------------------
@@ -193,7 +185,11 @@ async def _main(replica: Replica, paths: AppPaths, options: StationOptions) -> N
         put(conn, "server_url", url)
     # Printed, not logged: scripts and tests wait for this line.
     print(f"Expresso station {replica.client_id} syncing with {url}", flush=True)
-    await runner.run(stop)
+    following = follow(fp_hex, runner.reconnect, options.mdns_interfaces or None)
+    try:
+        await runner.run(stop)
+    finally:
+        await stop_following(following)
 
 
 def _tell(notice: Notice) -> None:

@@ -21,6 +21,7 @@ from expresso_desktop.settings import AppPaths
 from .engine import SyncEngine
 from .events import LinkChanged, Notice, ReplicaChanged
 from .http_transport import HttpTransport
+from .organiser_watch import follow, stop_following
 from .replica import Replica
 from .runner import SyncRunner
 from .station import StationOptions, load_token, locate
@@ -45,6 +46,7 @@ class StationSync:
         self._on_round, self._on_notice, self._on_status = on_round, on_notice, on_status
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._follow: asyncio.Task[None] | None = None  # the organiser's advert: back → retry
         self.runner: SyncRunner | None = None
         self.status_line = ""
 
@@ -63,6 +65,8 @@ class StationSync:
         )
         self.runner = SyncRunner(engine, on_status=self._on_status)
         self._task = asyncio.create_task(self.runner.run(self._stop))
+        interfaces = self._options.mdns_interfaces or None
+        self._follow = follow(fp_hex, self.runner.reconnect, interfaces)
         self.status_line = f"syncing with {url}"
 
     def trigger(self) -> None:
@@ -71,6 +75,7 @@ class StationSync:
 
     async def stop(self) -> None:
         self._stop.set()
+        await stop_following(self._follow)
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

@@ -10,7 +10,14 @@ from sqlmodel import select
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.services import order_actions
-from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet, emit, emit_new
+from expresso_desktop.services.changes import (
+    RECEIVED_TEXTS,
+    Change,
+    ChangeBus,
+    ChangeSet,
+    emit,
+    emit_new,
+)
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.store.engine import open_database, read_session
@@ -132,6 +139,12 @@ def test_station_and_stock_ids_are_the_integer_keys() -> None:
 def test_messages_touched_reads_the_tables_written_outside_the_log() -> None:
     assert ChangeSet(touched={"sms_messages", "customers"}).messages_touched
     assert not ChangeSet(touched={"customers"}).messages_touched
+
+
+def test_texts_received_are_messages_but_nothing_for_the_sender() -> None:
+    received = ChangeSet(touched={RECEIVED_TEXTS, "customers"})
+    assert received.messages_touched and not received.outbox_touched
+    assert ChangeSet(touched={RECEIVED_TEXTS, "sms_messages"}).outbox_touched
 
 
 async def test_a_real_order_names_itself_and_its_station(

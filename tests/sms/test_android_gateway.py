@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -73,7 +74,12 @@ async def running(services: OrganiserServices, phone: FakeAndroid) -> AsyncItera
         lambda tx: seed_demo(tx, event_id=services.event_id, menu=services.menu)
     )
     webhook = build_webhook(services, host="127.0.0.1", port=0, public_url=None)
-    out = build_outbound(services, sweep_interval_s=3600, webhook_base=lambda: webhook.listener.url)
+    out = build_outbound(  # no undo window: these follow a ready text to the phone at once
+        services,
+        sweep_interval_s=3600,
+        webhook_base=lambda: webhook.listener.url,
+        ready_hold=timedelta(0),
+    )
     started: list[Component] = []
     for component in (*webhook.components, *out.components):
         await component.start()

@@ -19,6 +19,7 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms import customers, inbound
 from expresso_desktop.sms.conversation import Conversation, Outcome
 from expresso_desktop.sms.inbound import InboundQueue, InboundResult, InboundText, reply_key
+from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.errors import StoreError
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
@@ -162,12 +163,24 @@ def test_a_failed_turn_announces_none_of_its_changes(
     assert any(c.entity == "orders" for c in heard[-1].changes)
 
 
+def test_a_text_and_its_reply_are_news_for_the_screens_but_not_for_the_sender(
+    demo: OrganiserServices, conversation: Conversation
+) -> None:
+    # The reply went back in the webhook's answer: nothing was queued for the sender to send,
+    # so the commit must not wake it (it would run a unit of work on the writer per text).
+    heard: list[ChangeSet] = []
+    demo.bus.subscribe(heard.append)
+    receive(demo, conversation, text("SM1", "latte for Sam"))
+    (published,) = heard
+    assert published.messages_touched and not published.outbox_touched
+
+
 # -- the queue -------------------------------------------------------------------------------------
 async def test_texts_arriving_together_share_one_transaction(
     demo: OrganiserServices, conversation: Conversation
 ) -> None:
     commits: list[ChangeSet] = []
-    demo.bus.subscribe(lambda cs: commits.append(cs) if "sms_messages" in cs.touched else None)
+    demo.bus.subscribe(lambda cs: commits.append(cs) if cs.messages_touched else None)
     queue = InboundQueue(demo.writer, conversation)
     results = await asyncio.gather(
         *(
@@ -181,11 +194,29 @@ async def test_texts_arriving_together_share_one_transaction(
     assert len({r.order_id for r in results}) == 5
 
 
+async def test_a_late_reply_rides_with_the_next_texts_and_is_queued_once(
+    demo: OrganiserServices, conversation: Conversation
+) -> None:
+    commits: list[ChangeSet] = []
+    demo.bus.subscribe(commits.append)
+    queue = InboundQueue(demo.writer, conversation)
+    late = text("SM0", "latte for Sam")
+    queue.reply_late(late, "Order #A001 confirmed")
+    queue.reply_late(late, "Order #A001 confirmed")  # the same text twice: one queued reply
+    result = await queue.submit(text("SM1", "latte for Jo", "+61400000002"))
+    assert result.order_id is not None
+    (commit,) = commits  # one transaction: no commit of its own for the late reply
+    assert commit.outbox_touched  # the sender looks at once
+    (queued,) = rows(demo, SmsMessage, SmsMessage.dedupe_key == "late-reply:SM0")
+    assert (queued.to_number, queued.body, queued.status) == (PHONE, "Order #A001 confirmed",
+                                                              outbound.PENDING)  # fmt: skip
+
+
 async def test_a_burst_larger_than_a_batch_is_split(
     demo: OrganiserServices, conversation: Conversation
 ) -> None:
     commits: list[ChangeSet] = []
-    demo.bus.subscribe(lambda cs: commits.append(cs) if "sms_messages" in cs.touched else None)
+    demo.bus.subscribe(lambda cs: commits.append(cs) if cs.messages_touched else None)
     queue = InboundQueue(demo.writer, conversation, max_batch=2)
     results = await asyncio.gather(
         *(queue.submit(text(f"SM{i}", "hello", f"+6140000010{i}")) for i in range(5))
@@ -200,7 +231,7 @@ async def test_a_store_failure_reaches_every_text_of_the_batch_and_the_queue_rec
 ) -> None:
     real = inbound.receive_many
 
-    def failing(tx: Tx, conversation: Conversation, texts: Any) -> Any:
+    def failing(tx: Tx, conversation: Conversation, texts: Any, late: Any) -> Any:
         raise StoreError(None, "disk full")
 
     monkeypatch.setattr(inbound, "receive_many", failing)

@@ -242,6 +242,7 @@ STATES = [
     ("out", "expired", "purged", "not sent", "⊘", False),
     ("out", "expired", "transient", "not sent", "✕", True),
     ("out", "skipped_opted_out", None, "not sent", "⊘", False),
+    ("out", "withdrawn", "order_in_progress", "withdrawn", "⊘", False),
     ("out", "wobbling", None, "wobbling", "?", False),
 ]
 

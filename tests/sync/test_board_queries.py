@@ -112,3 +112,17 @@ def test_which_changes_concern_a_board() -> None:
     assert concerns_board(ReplicaChanged(order_ids=frozenset({"x"})))
     assert concerns_board(ReplicaChanged(entities=frozenset({"events"})))
     assert not concerns_board(ReplicaChanged(entities=frozenset({"stock_items", "chat_messages"})))
+
+
+def test_last_contact_is_when_the_sync_last_heard_the_organiser(
+    station: Callable[..., StationNode],
+) -> None:
+    display = station(0, role="display")
+    reads = BoardReads(display.replica)
+    assert reads.last_contact() is None  # never online
+    with display.replica.write() as conn:  # as the running sync leaves it (runner.py)
+        put(conn, "online", "1")
+        put(conn, "since", "2026-05-01T09:00:00+00:00")
+        put(conn, "last_contact", "2026-05-01T10:42:05+00:00")
+    contact = reads.last_contact()
+    assert contact is not None and contact.isoformat() == "2026-05-01T10:42:05+00:00"

@@ -7,8 +7,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from expresso_desktop.core.lan import Found
 from expresso_desktop.server.mdns import Advert, MdnsAdvertiser
-from expresso_desktop.sync.organiser_watch import OrganisersSeen, OrganiserWatch, instance_name
+from expresso_desktop.sync.organiser_watch import (
+    OrganisersSeen,
+    OrganiserWatch,
+    Reappeared,
+    instance_name,
+)
 
 LOOPBACK = ("127.0.0.1",)
 WAIT_S = 15.0  # a generous bound on mDNS over loopback: never a timing assertion
@@ -52,3 +58,27 @@ async def test_organisers_appear_change_and_go_as_they_advertise() -> None:
     await watch.stop()
     async with asyncio.timeout(WAIT_S):
         await running
+
+
+def test_a_paired_station_is_told_each_time_its_organiser_appears_again() -> None:
+    ours, other = "ab" * 32, "cd" * 32
+    told: list[str] = []
+    watch = Reappeared(ours.upper(), lambda: told.append("back"))
+
+    def seen(*fingerprints: str) -> OrganisersSeen:
+        return OrganisersSeen(
+            tuple(
+                Found(f"x{n}", ("127.0.0.1",), 8443, {"fp": fp})
+                for n, fp in enumerate(fingerprints)
+            )
+        )
+
+    watch(seen(other))  # another organiser: not ours
+    assert told == [] and not watch.present
+    watch(seen(other, ours))  # ours appears
+    watch(seen(ours))  # still there (the other left): nothing new
+    assert told == ["back"] and watch.present
+    watch(seen())  # its advert withdrawn (stopped)
+    assert not watch.present
+    watch(seen(ours))  # announced again (restarted)
+    assert told == ["back", "back"]

@@ -76,3 +76,50 @@ async def test_an_organiser_going_away_is_offline_at_once_and_reconnected_when_b
     assert (status["online"], status["sync_pid"]) == (False, None)
     assert status["reason"] == link_state.NOT_RUNNING
     replica.close()
+
+
+async def test_an_organiser_back_on_its_port_is_reconnected_without_waiting_out_backoff(
+    org: Organiser, tmp_path: Path
+) -> None:
+    """Stopped, then back on the same port: the offline station's port check sees it open
+    again and retries at once. Backoff and timer are an hour here, so only that check can
+    explain the reconnection."""
+    org.sync = org.services.sync
+    lan = build_lan(org.services, host="127.0.0.1", port=0, mdns_interfaces=None, mdns=False)
+    await lan.listener.start()
+    port = lan.listener.bound_port
+    assert port is not None
+    token = org.services.writer.run_sync(
+        lambda tx: devices.add_device(
+            session=tx.session, name="till", role="barista", station_id=org.station_ids()[0]
+        )
+    ).token
+    replica = Replica(tmp_path / "station.db")
+    with replica.write() as conn:
+        put(conn, "station_id", str(org.station_ids()[0]))
+    transport = HttpTransport(lan.listener.url, token, lan.listener.identity.fingerprint)
+    links: list[LinkChanged] = []
+    runner = SyncRunner(
+        SyncEngine(replica, transport),
+        interval_s=3600.0,
+        on_status=links.append,
+        backoff=lambda failures, rng: 3600.0,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    again = None
+    try:
+        await until(lambda: bool(links) and links[-1].online, 30)
+        await until(lambda: bool(lan.listener.app[POKES].sockets))
+        await lan.listener.stop()  # "going away": offline at once, then an hour of backoff
+        await until(lambda: not links[-1].online, 30)
+        again = build_lan(org.services, host="127.0.0.1", port=port, mdns_interfaces=None,
+                          mdns=False).listener  # fmt: skip
+        await again.start()
+        await until(lambda: links[-1].online, 30)
+    finally:
+        stop.set()
+        await task
+        if again is not None:
+            await again.stop()
+    replica.close()

@@ -21,15 +21,17 @@ def artifacts_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def save_screenshot(window: QWidget, name: str, tmp_path: Path) -> Path:
-    """``window`` at 1280x800 with the app's theme, saved as ``<name>.png``; the theme is put
-    back as it was (other tests run unthemed)."""
+def save_screenshot(
+    window: QWidget, name: str, tmp_path: Path, size: tuple[int, int] = SCREEN_SIZE
+) -> Path:
+    """``window`` at ``size`` (1280x800) with the app's theme, saved as ``<name>.png``; the
+    theme is put back as it was (other tests run unthemed)."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     before = app.styleSheet()
     apply_theme(app)
     try:
-        window.resize(*SCREEN_SIZE)
+        window.resize(*size)
         settle(app)
         path = artifacts_dir(tmp_path) / f"{name}.png"
         assert window.grab().save(str(path))

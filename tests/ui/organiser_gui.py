@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,14 @@ from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.ui.organiser.main_window import OrganiserWindow
 
+# Screens show texts as they go: no undo hold on "ready" (tests/sms/outbound test the hold).
 LOOPBACK = ServeOptions(
-    host="127.0.0.1", webhook_port=0, lan_host="127.0.0.1", lan_port=0, mdns=False
+    host="127.0.0.1",
+    webhook_port=0,
+    lan_host="127.0.0.1",
+    lan_port=0,
+    mdns=False,
+    ready_hold=timedelta(0),
 )
 
 

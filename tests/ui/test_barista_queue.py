@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QApplication
 
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
@@ -24,13 +26,25 @@ from expresso_desktop.core.orders import Action, OrderStatus
 from expresso_desktop.services import order_actions, orders
 from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.replica import Replica, put
+from expresso_desktop.sync.station_orders import CardLine
 from expresso_desktop.sync.station_service import StationOrder, StationService, StationView, Tapped
 from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals
-from expresso_desktop.ui.barista.order_card import PAD, CardLayout, CardTapped
+from expresso_desktop.ui.barista.order_card import (
+    MARGIN,
+    PAD,
+    CardDelegate,
+    CardLayout,
+    CardMore,
+    CardPicked,
+    CardTapped,
+)
+from expresso_desktop.ui.barista.queue_board import CardView, QueueBoard
+from expresso_desktop.ui.barista.queue_model import QueueModel
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.common.theme import apply_theme
 from tests.sync.harness import Organiser, StationNode
-from tests.ui.artifacts import save_screenshot
+from tests.ui.artifacts import artifacts_dir, save_screenshot, settle
 
 
 class SpyService(StationService):
@@ -257,6 +271,7 @@ def test_cards_show_every_chip_and_badge_in_lanes_nothing_elided(
     window.delegate.tapped.emit(CardTapped(station.shown(station.orders[1]), Action.START))
     qtbot.waitUntil(lambda: window.board.lanes[OrderStatus.IN_PROGRESS].rowCount() == 1)
     assert window.board.lane_titles[OrderStatus.IN_PROGRESS].text() == "◐ Making  1"
+    qtbot.waitUntil(lambda: not window.undo_bar.isHidden())  # the tap written
     window.undo_bar.dismiss()
     save_screenshot(window, "barista-queue-lanes", tmp_path)
 
@@ -325,3 +340,162 @@ def test_a_new_order_rings_the_chime_unless_muted(qtbot: Any, station: Station) 
     assert window.prefs.muted and window.sound_button.text() == "Muted"
     station.arrive(qtbot, lambda: station.org.add_order(sid, "Eve"))
     assert window.chime.requested == 1
+
+
+# -- the board on its own: many cards, painted only where they are seen ---------------------------
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _order(n: int, status: OrderStatus = OrderStatus.NEW) -> StationOrder:
+    drink = DrinkSpec("latte", "large", "oat", 0, 1, ("extra shot",))
+    line = CardLine(1, "large", "latte", "oat", ("extra shot",))
+    return StationOrder(
+        f"o{n:03}", f"A{n:03}", status, f"Guest {n}", (drink,), T0 + timedelta(minutes=n), (line,)
+    )
+
+
+class Paints(QObject):
+    """Counts the paints of each card view."""
+
+    def __init__(self, views: Iterable[CardView]) -> None:
+        super().__init__()
+        self.count = {view: 0 for view in views}
+        self._of = {view.viewport(): view for view in self.count}
+        for viewport in self._of:
+            viewport.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and watched in self._of:
+            self.count[self._of[watched]] += 1  # type: ignore[index]
+        return False
+
+    def clear(self) -> None:
+        self.count = dict.fromkeys(self.count, 0)
+
+
+@pytest.fixture
+def board(qtbot: Any) -> QueueBoard:
+    board = QueueBoard(QueueModel(), CardDelegate())
+    qtbot.addWidget(board)
+    board.resize(1200, 700)
+    board.show()
+    qtbot.waitExposed(board)
+    board.model.update([_order(n) for n in range(40)])
+    qtbot.waitUntil(lambda: board.lane_views[OrderStatus.NEW].verticalScrollBar().maximum() > 0)
+    return board
+
+
+def _idle() -> None:
+    app = QApplication.instance()
+    assert app is not None
+    for _ in range(3):
+        app.processEvents()
+
+
+def test_a_new_order_below_the_screen_paints_no_card_and_a_tap_only_its_two_lanes(
+    qtbot: Any, board: QueueBoard
+) -> None:
+    new, making, ready = board.lane_views.values()
+    paints = Paints(board.lane_views.values())
+    _idle()
+    paints.clear()
+    bar = new.verticalScrollBar()
+    bottom = bar.maximum()
+    board.model.patch({"o099": _order(99)})  # the youngest: last in the New lane
+    _idle()
+    assert paints.count == {new: 0, making: 0, ready: 0}
+    assert bar.maximum() == bottom + board.delegate.size_for(_order(99)).height()
+    assert board.lane_titles[OrderStatus.NEW].text() == "○ New  41"
+
+    first = board.lanes[OrderStatus.NEW].order_at(0)
+    board.model.patch({first.id: replace(first, status=OrderStatus.IN_PROGRESS)})
+    qtbot.waitUntil(lambda: paints.count[new] > 0 and paints.count[making] > 0)
+    _idle()
+    assert paints.count[ready] == 0  # past the ten keyed cards: nothing there moved
+    assert board.lanes[OrderStatus.IN_PROGRESS].orders() == [board.model.order(first.id)]
+    assert board.at(40) == board.model.order(first.id)  # the New lane, then Making
+    assert board.position_of(first.id) == 40
+
+
+def test_a_card_is_tapped_where_its_buttons_are_even_scrolled(
+    qtbot: Any, board: QueueBoard
+) -> None:
+    delegate, view = board.delegate, board.lane_views[OrderStatus.NEW]
+
+    def click(row: int, where: str) -> None:
+        order = board.lanes[OrderStatus.NEW].order_at(row)
+        card = delegate.layout_for(order, delegate.width)
+        spot = {
+            "button": card.button.center(),
+            "more": card.more.center(),
+            "name": card.name_rect.center(),
+        }
+        at = view.card_rect(row).topLeft() + QPoint(MARGIN, MARGIN) + spot[where]
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+
+    with qtbot.waitSignal(delegate.tapped) as tapped:
+        click(0, "button")
+    assert tapped.args == [CardTapped(_order(0), Action.START)]
+    with qtbot.waitSignal(delegate.more) as more:
+        click(1, "more")
+    assert isinstance(more.args[0], CardMore) and more.args[0].order == _order(1)
+
+    board.reveal("o039")  # the last card: scrolled to
+    assert view.verticalScrollBar().value() == view.verticalScrollBar().maximum() > 0
+    with qtbot.waitSignal(delegate.picked) as picked:
+        click(39, "name")
+    assert picked.args == [CardPicked(_order(39))]
+    with qtbot.waitSignal(delegate.tapped) as tapped:
+        click(39, "button")
+    assert tapped.args == [CardTapped(_order(39), Action.START)]
+
+
+def test_the_grid_lays_cards_in_rows_and_numbers_the_first_ten(board: QueueBoard) -> None:
+    board.show_layout("grid")
+    _idle()
+    grid, delegate = board.grid, board.delegate
+    cell = delegate.width + 2 * MARGIN
+    columns = grid.viewport().width() // cell
+    assert columns >= 2
+    assert [grid.card_rect(n).left() for n in range(columns)] == [n * cell for n in range(columns)]
+    row_height = max(grid.card_rect(n).height() for n in range(columns))
+    assert grid.card_rect(columns).topLeft() == QPoint(0, row_height)
+    index = board.model.index(9)
+    assert board.key_of(index) == 10 and board.key_of(board.model.index(10)) is None
+    assert board.at(3) == _order(3) and board.count() == 40
+    assert all(view.model() is None for view in board.lane_views.values())  # hidden: empty
+
+
+def test_high_contrast_cards_are_white_on_black(
+    qtbot: Any, station: Station, tmp_path: Path
+) -> None:
+    made = _busy_service(qtbot, station)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    window, before = station.window, app.styleSheet()
+    view = window.board.lane_views[OrderStatus.NEW]
+
+    def card_fill() -> QColor:
+        """A pixel of the first New card's face, just under its buttons."""
+        card = window.delegate.layout_for(window.board.at(0), window.delegate.width)  # type: ignore[arg-type]
+        inside = view.card_rect(0).topLeft() + QPoint(
+            MARGIN + card.width // 2, MARGIN + card.height - 8
+        )
+        return window.grab().toImage().pixelColor(view.viewport().mapTo(window, inside))
+
+    window.show()
+    try:
+        apply_theme(app, high_contrast=True)
+        window.delegate.set_high_contrast(True)
+        window.resize(1280, 800)
+        settle(app)
+        assert window.board.at(0).id == made["vip"]  # type: ignore[union-attr]
+        assert card_fill().lightness() < 40
+        assert window.grab().save(str(artifacts_dir(tmp_path) / "barista-queue-high-contrast.png"))
+        window.delegate.set_high_contrast(False)
+        apply_theme(app)
+        window.board.repaint_cards()
+        settle(app)
+        assert card_fill().lightness() > 215
+    finally:
+        app.setStyleSheet(before)

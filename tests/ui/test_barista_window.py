@@ -108,6 +108,7 @@ def test_station_pairs_shows_the_queue_and_taps_reach_the_organiser(
         window.delegate.tapped.emit(CardTapped(window.model.orders()[0], Action.READY))
         qtbot.waitUntil(lambda: window.model.orders()[0].status is OrderStatus.READY)
         qtbot.waitUntil(lambda: "Offline" in window.link_label.text(), timeout=30_000)
+
         # The ready tap waits; the start may too until a pull confirms the organiser had it.
         # The label follows the link's count (which can still grow as the start is re-queued).
         def label_counts_waiting() -> bool:

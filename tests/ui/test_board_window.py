@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync.board_queries import BoardOptions, BoardReads
@@ -24,7 +23,7 @@ from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
 from tests.sync.harness import Organiser, StationNode
-from tests.ui.artifacts import artifacts_dir, save_screenshot, settle
+from tests.ui.artifacts import save_screenshot
 
 PHONE = "+61 412 345 678"
 
@@ -97,7 +96,7 @@ def test_ready_orders_appear_newest_first_and_leave_when_collected(
     assert not re.search(r"\d", painted), painted  # not one digit of a phone number
     shot = save_screenshot(board.window, "board-ready", tmp_path)
     assert shot.exists()
-    _save_at(board.window, 1920, 1080, "board-ready-1080p", tmp_path)
+    save_screenshot(board.window, "board-ready-1080p", tmp_path, (1920, 1080))
     assert board.window.canvas.layout_now().min_px >= 64  # readable from 5 m
 
     board.org.do("order.collect", order_id=keys[2])
@@ -142,13 +141,3 @@ def test_an_unpaired_board_shows_the_pairing_form(qtbot: Any, tmp_path: Path) ->
         assert (paths.data_dir / "station.db").exists()  # its own replica, not the barista's
     finally:
         app.close()
-
-
-def _save_at(window: BoardWindow, width: int, height: int, name: str, tmp_path: Path) -> Path:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    window.resize(width, height)
-    settle(app)
-    path = artifacts_dir(tmp_path) / f"{name}.png"
-    assert window.grab().save(str(path))
-    return path

@@ -137,6 +137,8 @@ def _station_order(n: int, status: OrderStatus = OrderStatus.NEW) -> StationOrde
 def test_barista_queue(tested: list[QAbstractItemModelTester]) -> None:
     model = QueueModel()
     _attach(model, tested)
+    for lane in model.lanes.values():  # each lane fed the same changes, row by row
+        _attach(lane, tested)
     model.update([_station_order(n) for n in (1, 2, 3)])
     model.update([_station_order(3), _station_order(1), _station_order(4)])  # a move
     model.update([_station_order(n) for n in (1, 3, 4)])
@@ -152,8 +154,18 @@ def test_barista_queue(tested: list[QAbstractItemModelTester]) -> None:
     assert model.index(1).data(ORDER_ROLE).status is OrderStatus.READY
     model.patch({"s4": replace(_station_order(4), created_at=T0)})  # its age moved it first
     assert [o.id for o in model.orders()] == ["s4", "s2", "s3"]
+    lanes = {status: [o.id for o in lane.orders()] for status, lane in model.lanes.items()}
+    assert lanes == {
+        OrderStatus.NEW: ["s4", "s2"],
+        OrderStatus.IN_PROGRESS: [],
+        OrderStatus.READY: ["s3"],
+    }
+    model.patch({"s2": replace(_station_order(2), status=OrderStatus.IN_PROGRESS)})  # a tap
+    assert [o.id for o in model.lanes[OrderStatus.IN_PROGRESS].orders()] == ["s2"]
+    assert model.lanes[OrderStatus.NEW].index(0).data(ORDER_ROLE).id == "s4"
     model.touch_all()
     model.update([])
+    assert all(lane.rowCount() == 0 for lane in model.lanes.values())
 
 
 class _Lying(QAbstractListModel):

@@ -6,6 +6,7 @@ SQL helpers the push transaction shares (epoch, head, a client's last seq, store
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,24 +30,31 @@ from expresso_desktop.core.sync_protocol import (
     SnapshotRequest,
     SnapshotTable,
 )
-from expresso_desktop.store import sync_rows
+from expresso_desktop.store import raw, sync_rows
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import MutationLog
 from expresso_desktop.store.types import utcnow
 
 _SYNCED = frozenset(sync_rows.ORDERED)
-_REJECTED = text(
-    "SELECT seq, reason FROM mutation_log WHERE client_id = :c AND seq > :s"
-    " AND seq <= :l AND status = 'rejected' ORDER BY seq"
-)
 
 
-def pull(engine: Engine, req: PullRequest) -> PullAnswer:
-    """One page of changes after ``req.cursor``, in one read snapshot (sync.md 4.3)."""
+def pull(
+    engine: Engine, req: PullRequest, check: Callable[[bool, int | None], None] | None = None
+) -> PullAnswer:
+    """One page of changes after ``req.cursor``, in one read snapshot (sync.md 4.3).
+
+    Plain statements on the snapshot's own SQLite connection (every station pulls on every
+    poke: the ORM and Core wrapping cost several times the SQL). ``check(known, device_id)``
+    sees the client's registration, read in the same snapshot, before anything else."""
     limit = max(1, min(PAGE_MAX, req.limit))
     with read_session(engine) as session:
-        conn = session.connection()
-        current, top, retained = _where(conn)
+        conn = raw.connection(session)
+        if check is not None:
+            row = conn.execute(_CLIENT_DEVICE, (req.client_id,)).fetchone()
+            check(row is not None, None if row is None else row[0])
+        epoch, top, retained = conn.execute(_WHERE_RAW).fetchone()
+        current = None if epoch is None else str(epoch)
+        top, retained = int(top or 0), int(retained or 0)
         reason = None
         if req.epoch != current:
             reason = ResetReason.EPOCH
@@ -56,13 +64,7 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
             reason = ResetReason.BELOW_RETENTION
         if reason is not None:
             return PullReset(reason, current, top)
-        rows = conn.execute(
-            text(
-                "SELECT version, entity, entity_id, op, data_json FROM change_log"
-                " WHERE version > :c ORDER BY version LIMIT :n"
-            ),
-            {"c": req.cursor, "n": limit + 1},
-        ).all()
+        rows = conn.execute(_PAGE, (req.cursor, limit + 1)).fetchall()
         has_more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = rows[-1][0] if has_more else top
@@ -71,8 +73,9 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
             for v, e, i, op, data in rows
             if e in _SYNCED
         )
-        upto = last_seq(conn, req.client_id, next_cursor)
-        rejected = conn.execute(_REJECTED, {"c": req.client_id, "s": req.since_seq, "l": upto})
+        found = conn.execute(_LAST_SEQ_UPTO_RAW, (req.client_id, next_cursor)).fetchone()
+        upto = int(found[0]) if found and found[0] is not None else 0
+        rejected = conn.execute(_REJECTED_RAW, (req.client_id, req.since_seq, upto)).fetchall()
         return PullPage(
             epoch=current or "",
             changes=changes,
@@ -84,16 +87,22 @@ def pull(engine: Engine, req: PullRequest) -> PullAnswer:
         )
 
 
-def _where(conn: Connection) -> tuple[str | None, int, int]:
-    """The epoch, the head and the oldest version kept, in one statement (every pull asks)."""
-    epoch, top, retained = conn.execute(_WHERE).one()
-    return (str(epoch) if epoch is not None else None), int(top or 0), int(retained or 0)
-
-
-_WHERE = text(
+_CLIENT_DEVICE = "SELECT device_id FROM sync_clients WHERE client_id = ?"
+_WHERE_RAW = (
     "SELECT (SELECT v FROM sync_meta WHERE k = 'epoch'),"
     " (SELECT seq FROM sqlite_sequence WHERE name = 'change_log'),"
     " (SELECT v FROM sync_meta WHERE k = 'min_retained_version')"
+)
+_PAGE = (
+    "SELECT version, entity, entity_id, op, data_json FROM change_log"
+    " WHERE version > ? ORDER BY version LIMIT ?"
+)
+_LAST_SEQ_UPTO_RAW = (
+    "SELECT seq FROM mutation_log WHERE client_id = ? AND version <= ? ORDER BY seq DESC LIMIT 1"
+)
+_REJECTED_RAW = (
+    "SELECT seq, reason FROM mutation_log WHERE client_id = ? AND seq > ?"
+    " AND seq <= ? AND status = 'rejected' ORDER BY seq"
 )
 
 
@@ -172,9 +181,23 @@ def stored_result(session: Session, client_id: str, seq: int) -> MutationResult:
     )
 
 
-ORIGIN_UPDATE = text(
-    "UPDATE change_log SET origin_client = :c, origin_seq = :s WHERE version BETWEEN :lo AND :hi"
+ORIGIN_UPDATE_RAW = (
+    "UPDATE change_log SET origin_client = ?, origin_seq = ? WHERE version BETWEEN ? AND ?"
 )
+LOG_INSERT = raw.Insert(
+    MutationLog.__table__,  # type: ignore[attr-defined]
+    ("client_id", "seq", "name", "args_json", "status", "reason", "message", "version",
+     "client_ts", "received_at"),
+)  # fmt: skip
+
+
+def head_raw(session: Session) -> int:
+    """``head`` on a writer's session, as a plain statement."""
+    row = raw.first(session, _HEAD_RAW)
+    return int(row[0]) if row else 0
+
+
+_HEAD_RAW = "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"
 
 
 def log_row(client_id: str, m: Mutation, result: MutationResult) -> dict[str, Any]:

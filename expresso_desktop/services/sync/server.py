@@ -26,6 +26,7 @@ import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy.exc
@@ -70,6 +71,7 @@ from expresso_desktop.services.sync.mutations import check_role, resolve
 from expresso_desktop.services.sync.pins import PinGuard
 from expresso_desktop.services.sync.reads import head, meta
 from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.store import raw
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.errors import StoreError
 from expresso_desktop.store.tables import MutationLog, SyncClient
@@ -89,7 +91,25 @@ def same_intent(stored: MutationLog, m: Mutation) -> bool:
 
 RECOVERY_WINDOW_S = 60.0  # after a restore, unknown entities are "deferred" this long (4.7)
 FAULT_ENV = "SYNC_FAULT"  # test hook: kill this process at a chosen point (see _fault)
-Origin = dict[str, Any]  # which change_log versions one mutation wrote
+
+
+# The push transaction's own reads and writes, as plain statements on its connection (every
+# push runs them; through the ORM they cost more than a chat message's handler).
+_EPOCH_AND_RECOVERY = (
+    "SELECT (SELECT v FROM sync_meta WHERE k = 'epoch'),"
+    " (SELECT v FROM sync_meta WHERE k = 'recovering_until')"
+)
+_CLIENT = "SELECT last_mutation_seq, device_id FROM sync_clients WHERE client_id = ?"
+_CLIENT_SEEN = "UPDATE sync_clients SET last_mutation_seq = ?, last_seen = ? WHERE client_id = ?"
+
+
+_STORED_TIME = raw.bind_processor(SyncClient.__table__.c.last_seen)  # type: ignore[attr-defined]
+
+
+def _utc(value: datetime) -> Any:
+    """How the ``last_seen`` column stores a time (``UtcDateTime``'s text)."""
+    assert _STORED_TIME is not None
+    return _STORED_TIME(value)
 
 
 class _Unguarded(Exception):
@@ -117,6 +137,12 @@ CLONED = (
     "this data folder was copied from another station (or restored from an older copy):"
     f" the organiser has changes under its sync id that this station never made; {REPAIR_HINT}"
 )
+
+
+def _check_reader(client_id: str, known: bool, device_id: int | None, caller: Caller) -> None:
+    """Reads name a client too (its last seq, its rejections): only its device may."""
+    if client_id == ORGANISER_CLIENT or (known and device_id != caller.device_id):
+        raise ClientRefused(ErrorCode.CLIENT_ID_TAKEN, TAKEN)
 
 
 def check_owner(client: SyncClient, caller: Caller) -> None:
@@ -237,25 +263,25 @@ class SyncServer:
         *,
         guarded: bool,
     ) -> PushAnswer:
-        conn = tx.session.connection()
-        current = meta(conn, "epoch")
+        session = tx.session
+        current, until = raw.first(session, _EPOCH_AND_RECOVERY)
         if epoch != current:
             return PushAnswer(error=ErrorCode.EPOCH_MISMATCH, epoch=current)
-        client = tx.session.get(SyncClient, caller.client_id)
+        client = raw.first(session, _CLIENT, (caller.client_id,))
         if client is None:
             return PushAnswer(error=ErrorCode.CLIENT_STATE_NOT_FOUND)
-        if client.device_id != caller.device_id:
+        last, device_id = client
+        if device_id != caller.device_id:
             return PushAnswer(error=ErrorCode.CLIENT_ID_TAKEN, message=TAKEN)
-        cloned = self._first_impostor(tx, caller, mutations, client.last_mutation_seq)
+        cloned = self._first_impostor(tx, caller, mutations, last)
         if cloned is not None:
             return PushAnswer(error=ErrorCode.REPLICA_CLONED, message=CLONED, seq=cloned)
         if recovering is None:
-            recovering = float(meta(conn, "recovering_until", "0") or 0) > self.clock()
+            recovering = float(until or 0) > self.clock()
         results: list[MutationResult] = []
         logged: list[dict[str, Any]] = []
-        origins: list[Origin] = []
+        origins: list[tuple[str, int, int, int]] = []
         stopped: dict[str, Any] = {}
-        last = client.last_mutation_seq
         for index, m in enumerate(mutations, start=1):
             if m.seq <= last:
                 results.append(self._duplicate(tx, caller, m.seq, results))
@@ -280,19 +306,15 @@ class SyncServer:
             results.append(result)
         # The bookkeeping of the whole batch in three statements, still inside its transaction.
         if logged:
-            conn.execute(MutationLog.__table__.insert(), logged)  # type: ignore[attr-defined]
+            reads.LOG_INSERT.many(session, logged)
             if origins:
-                conn.execute(reads.ORIGIN_UPDATE, origins)
-            client = tx.session.get(SyncClient, caller.client_id) or client
-            client.last_mutation_seq = last
-            client.last_seen = utcnow()
-            tx.session.add(client)
-            tx.session.flush()
+                raw.execute_many(session, reads.ORIGIN_UPDATE_RAW, origins)
+            raw.execute(session, _CLIENT_SEEN, (last, _utc(utcnow()), caller.client_id))
         return PushAnswer(
             results=tuple(results),
             epoch=current,
-            last_mutation_seq=client.last_mutation_seq,
-            head=head(conn),
+            last_mutation_seq=last,
+            head=reads.head_raw(session),
             **stopped,
         )
 
@@ -325,7 +347,7 @@ class SyncServer:
 
     def _apply_one(
         self, tx: Tx, caller: Caller, m: Mutation, recovering: bool, guarded: bool
-    ) -> tuple[MutationResult, Origin | None]:
+    ) -> tuple[MutationResult, tuple[str, int, int, int] | None]:
         session = tx.session
         before = len(tx.changes.changes)
         ctx = MutationCtx(
@@ -351,13 +373,13 @@ class SyncServer:
                 raise
             rejected = self._refusal(tx, caller, m, exc)
         if rejected is not None:
-            version = head(session.connection())
+            version = reads.head_raw(session)
             code, why = rejected
             return MutationResult(m.seq, ResultStatus.REJECTED, version, code, why), None
         new = tx.changes.changes[before:]
         if not new:
-            return MutationResult(m.seq, ResultStatus.APPLIED, head(session.connection())), None
-        origin = {"c": caller.client_id, "s": m.seq, "lo": new[0].version, "hi": new[-1].version}
+            return MutationResult(m.seq, ResultStatus.APPLIED, reads.head_raw(session)), None
+        origin = (caller.client_id, m.seq, new[0].version, new[-1].version)
         return MutationResult(m.seq, ResultStatus.APPLIED, new[-1].version), origin
 
     @staticmethod
@@ -396,8 +418,10 @@ class SyncServer:
 
     # -- pull and snapshot: one read snapshot each ------------------------------------------
     def pull(self, req: PullRequest, caller: Caller) -> PullAnswer:
-        self.check_client(req.client_id, caller)
-        return reads.pull(self.engine, req)
+        def check(known: bool, device_id: int | None) -> None:  # in the page's own snapshot
+            _check_reader(req.client_id, known, device_id, caller)
+
+        return reads.pull(self.engine, req, check)
 
     def snapshot(self, req: SnapshotRequest, caller: Caller) -> Snapshot:
         self.check_client(req.client_id, caller)
@@ -417,8 +441,7 @@ class SyncServer:
         """Reads name a client too (its last seq, its rejections): only its device may."""
         with read_session(self.engine) as session:
             row = session.get(SyncClient, client_id)
-        if client_id == ORGANISER_CLIENT or (row is not None and row.device_id != caller.device_id):
-            raise ClientRefused(ErrorCode.CLIENT_ID_TAKEN, TAKEN)
+        _check_reader(client_id, row is not None, row.device_id if row else None, caller)
 
     def _fault(self, point: str) -> None:
         if self.fault and self.fault == point:

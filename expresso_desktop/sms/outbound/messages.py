@@ -2,10 +2,12 @@
 
 Statuses of an outbound row (``SmsMessage.status``; see ``SmsMessage`` for why it is unchecked):
 
-- ``pending``   waiting for the sender (``next_attempt_at`` says when it may go next)
+- ``pending``   waiting for the sender (``next_attempt_at`` says when it may go next; a "ready"
+  text is held there for the undo window, ``notifications``)
 - ``sending``   claimed by the sender; the HTTP request may be in flight (``sid`` is NULL)
 - ``queued`` / ``sending`` (with a sid) / ``sent`` / ``delivered``: what Twilio tells us
-- terminal: ``delivered``, ``failed``, ``undelivered``, ``expired``, ``skipped_opted_out``
+- terminal: ``delivered``, ``failed``, ``undelivered``, ``expired``, ``skipped_opted_out``,
+  ``withdrawn`` (taken back before it left: its order is no longer in the "ready" it announced)
 
 Writes take a writer ``Tx`` (``services.writer``) so they serialise with everything else. SMS rows
 are organiser-only and carry phone numbers, so they never go through ``changes.emit`` (the change
@@ -22,7 +24,7 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -38,6 +40,7 @@ PENDING = "pending"
 CLAIMED = "sending"  # our claim; Twilio's own "sending" always comes with a sid
 EXPIRED = "expired"
 SKIPPED_OPTED_OUT = "skipped_opted_out"
+WITHDRAWN = "withdrawn"
 FAILED = "failed"
 UNDELIVERED = "undelivered"
 DELIVERED = "delivered"
@@ -58,7 +61,7 @@ _RANK = {
 }
 # Once here, nothing moves a message again.
 TERMINAL = frozenset(
-    {DELIVERED, "read", FAILED, UNDELIVERED, "canceled", EXPIRED, SKIPPED_OPTED_OUT}
+    {DELIVERED, "read", FAILED, UNDELIVERED, "canceled", EXPIRED, SKIPPED_OPTED_OUT, WITHDRAWN}
 )
 
 # Twilio: "Attempt to send to unsubscribed recipient" — the carrier has the customer opted out.
@@ -80,9 +83,11 @@ def enqueue(
     dedupe_key: str | None = None,
     expires_at: datetime | None = None,
     customer_id: int | None = None,
+    hold: timedelta | None = None,
 ) -> SmsMessage | None:
     """Store a text for the sender. Returns the row, or None when ``dedupe_key`` was already
-    used (the same notification for the same order event goes out once, ever).
+    used (the same notification for the same order event goes out once, ever). ``hold`` keeps
+    it back that long (a "ready" text: the undo window).
 
     A number that opted out gets a ``skipped_opted_out`` row instead: the log shows what we
     did not send and why. A manual message without a key gets a fresh one.
@@ -108,7 +113,7 @@ def enqueue(
         dedupe_key=key,
         expires_at=expires_at,
         status=SKIPPED_OPTED_OUT if opted_out else PENDING,
-        next_attempt_at=None if opted_out else now,
+        next_attempt_at=None if opted_out else now + (hold or timedelta(0)),
         created_at=now,
         updated_at=now,
     )
@@ -117,6 +122,17 @@ def enqueue(
     if opted_out:
         log.info("not texting %s (%s): opted out", mask_phone(to), kind)
     return row
+
+
+def withdraw(tx: Tx, row: SmsMessage, reason: str) -> None:
+    """Take back a text the sender has not claimed: it is never sent, and the log says why."""
+    row.status = WITHDRAWN
+    row.error_code = reason
+    row.next_attempt_at = None
+    row.updated_at = utcnow()
+    tx.session.add(row)
+    tx.session.flush()
+    log.info("text %s (%s) withdrawn before it left: %s", row.id, row.kind, reason)
 
 
 # A move's text (the new pickup place, kind "confirmation": the pickup place confirmed again)

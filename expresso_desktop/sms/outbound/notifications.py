@@ -1,10 +1,19 @@
 """Which texts an order's life sends, and when: "ready", a staff cancellation, one reminder,
 the new pickup place when an order not made yet moves, and a group's one pickup text.
 
-Each is queued under a dedupe key derived from the order event (``ready:<order id>``,
+Each is queued under a dedupe key derived from the order event (``ready:<order id>:<ready at>``,
 ``cancel:<order id>``, ``reminder:<order id>``, ``moved:<order id>:<assign version>``,
-``ready-group:<group id>``), so hearing about the same change twice, a sweep racing the change
-bus, or a restart replaying both can never text a customer twice.
+``ready-group:<group id>:<latest ready at>``), so hearing about the same change twice, a sweep
+racing the change bus, or a restart replaying both can never text a customer twice.
+
+A "ready" text (and a group's pickup text) is held for the undo window (``core.undo``) before
+the sender may take it: a Done taken back (undo) or an order cancelled within the window
+withdraws it at once (``withdraw_stale``; status ``withdrawn``), so nobody walks up for a drink
+that is not there. Each ready transition has its own key (the order's ``ready_at``, which undo
+clears): Done again after an undo is a new text, and that one is held too. The sender checks
+once more when it claims a text (``why_stale``): one for an order collected meanwhile, or whose
+undo the notifier missed (a restart in between), is withdrawn then. A text already handed to
+the gateway cannot be taken back: an undo after the window only moves the order.
 
 Every text is written with the event's templates and timing as they are now (``Texts.settings``,
 the organiser's live view): a change to them is in the next text, no restart.
@@ -16,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import and_, col, or_, select
 
@@ -24,6 +33,7 @@ from expresso_desktop.core.items import drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.sms.segments import to_gsm_friendly
 from expresso_desktop.core.templates import is_are, spoken_list
+from expresso_desktop.core.undo import UNDO_WINDOW
 from expresso_desktop.services.changes import emit
 from expresso_desktop.services.order_actions import group_members, group_progress
 from expresso_desktop.services.orders import CUSTOMER_CANCEL_REASON
@@ -57,6 +67,26 @@ class Texts:
     settings: LiveTexts  # the event's templates and reminder timing, as they are now
     menu: Menu | None
     from_number: str = ""
+    ready_hold: timedelta = UNDO_WINDOW  # how long a "ready" text waits for an undo
+
+
+READY_PREFIX = "ready:"
+GROUP_PREFIX = "ready-group:"
+
+
+def ready_key(order: Order) -> str:
+    """One "ready" text per ready transition (undo clears ``ready_at``; Done sets it anew)."""
+    return f"{READY_PREFIX}{order.id}:{_stamp(order.ready_at)}"
+
+
+def group_key(group_id: str, members: Iterable[Order]) -> str:
+    """One pickup text per completion of a group: keyed by its latest ready transition."""
+    latest = max((o.ready_at for o in members if o.ready_at is not None), default=None)
+    return f"{GROUP_PREFIX}{group_id}:{_stamp(latest)}"
+
+
+def _stamp(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f") if at is not None else "none"
 
 
 def notify_orders(tx: Tx, *, order_ids: Iterable[str], texts: Texts) -> int:
@@ -138,7 +168,10 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     order = orders_repo.get(order_id, session=tx.session)
     if order is None:
         return False
+    withdraw_stale(tx, order)
     if order.status in _NOT_MADE:
+        if order.group_id is not None:
+            _notify_group(tx, order, texts)  # not complete now: its held text is taken back
         return _notify_move(tx, order, texts)
     if order.group_id is not None:
         # Whatever finished a member (ready, collected at once, cancelled) may finish the group.
@@ -151,8 +184,10 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
     if customer is None:  # a walk-in: nobody to text
         return False
     now = utcnow()
+    hold = None
     if order.status == "ready":
-        kind, template, key, ttl = "ready", "ready", f"ready:{order.id}", READY_TTL
+        kind, template, key, ttl = "ready", "ready", ready_key(order), READY_TTL
+        hold = texts.ready_hold
     elif order.cancel_reason == CUSTOMER_CANCEL_REASON:
         return False  # they cancelled it themselves and the reply said so
     else:
@@ -169,8 +204,43 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
         customer_id=customer.id,
         dedupe_key=key,
         expires_at=now + ttl,
+        hold=hold,
     )
     return row is not None
+
+
+def withdraw_stale(tx: Tx, order: Order) -> int:
+    """Take back the held "ready" texts of ``order`` that announce a ready it is no longer in
+    (undone, cancelled, collected, or Done again since). Returns how many."""
+    current = ready_key(order) if order.status == "ready" else None
+    held = tx.session.exec(
+        select(SmsMessage).where(
+            SmsMessage.order_id == order.id,
+            SmsMessage.status == outbound.PENDING,
+            SmsMessage.kind == "ready",
+            col(SmsMessage.dedupe_key).startswith(f"{READY_PREFIX}{order.id}:"),
+        )
+    ).all()
+    stale = [row for row in held if row.dedupe_key != current]
+    for row in stale:
+        outbound.withdraw(tx, row, f"order_{order.status}")
+    return len(stale)
+
+
+def why_stale(tx: Tx, row: SmsMessage) -> str | None:
+    """Why a queued "ready" text (a held one, a re-notify, a group's pickup) must no longer go
+    out, or None while it still tells the truth. The sender asks as it claims the text."""
+    key = row.dedupe_key or ""
+    if key.startswith(GROUP_PREFIX):
+        group_id = key.removeprefix(GROUP_PREFIX).partition(":")[0]
+        return _group_stale(key, group_id, group_members(tx.session, group_id))
+    if row.order_id is None:  # a text about no order (a test's, an API caller's)
+        return None
+    order = tx.session.get(Order, row.order_id)
+    if order is None or order.status != "ready":
+        return f"order_{order.status if order else 'gone'}"
+    versioned = key.startswith(READY_PREFIX) and key.count(":") == 2
+    return "order_ready_again" if versioned and key != ready_key(order) else None
 
 
 def _notify_move(tx: Tx, order: Order, texts: Texts) -> bool:
@@ -202,16 +272,22 @@ def _notify_group(tx: Tx, order: Order, texts: Texts) -> bool:
     session = tx.session
     assert order.group_id is not None
     group = session.get(GroupOrder, order.group_id)
-    if group is None or group.deleted or group.pickup_notified:
+    if group is None or group.deleted:
         return False
+    members = group_members(session, group.id)
+    complete = group_progress(members).complete
+    withdrawn = _withdraw_group(tx, group, members)
+    if group.pickup_notified and (withdrawn or not complete):
+        group.pickup_notified = False  # texted again once it is complete again
+        session.add(group)
+        emit(session, tx.changes, "group_orders", group)
     contact = group.customer_id if group.customer_id is not None else order.customer_id
     customer = session.get(Customer, contact) if contact is not None else None
-    members = group_members(session, group.id)
-    if customer is None or not group_progress(members).complete:
+    if group.pickup_notified or customer is None or not complete:
         return False
     made = [o for o in members if o.status in ("ready", "collected")]
     waiting = [o for o in made if o.status == "ready"]
-    key = f"ready-group:{group.id}"
+    key = group_key(group.id, members)
     row = None
     if waiting and not outbound.already_queued(tx, key):
         row = outbound.enqueue(
@@ -224,11 +300,39 @@ def _notify_group(tx: Tx, order: Order, texts: Texts) -> bool:
             customer_id=customer.id,
             dedupe_key=key,
             expires_at=utcnow() + READY_TTL,
+            hold=texts.ready_hold,
         )
     group.pickup_notified = True
     session.add(group)
     emit(session, tx.changes, "group_orders", group)
     return row is not None
+
+
+def _group_stale(key: str, group_id: str, members: list[Order]) -> str | None:
+    """Why a group's pickup text (``key``) no longer tells the truth, or None."""
+    waiting = any(o.status == "ready" for o in members)
+    if not (waiting and group_progress(members).complete):
+        return "order_not_ready"  # a drink undone (or all collected) before it left
+    return None if key == group_key(group_id, members) else "order_ready_again"
+
+
+def _withdraw_group(tx: Tx, group: GroupOrder, members: list[Order]) -> int:
+    """Take back the group's held pickup text when it no longer tells the truth (a drink undone
+    before it left, or Done again since)."""
+    held = tx.session.exec(
+        select(SmsMessage).where(
+            SmsMessage.status == outbound.PENDING,
+            SmsMessage.kind == "ready",
+            col(SmsMessage.dedupe_key).startswith(f"{GROUP_PREFIX}{group.id}:"),
+        )
+    ).all()
+    count = 0
+    for row in held:
+        reason = _group_stale(row.dedupe_key or "", group.id, members)
+        if reason is not None:
+            outbound.withdraw(tx, row, reason)
+            count += 1
+    return count
 
 
 def _group_text(

@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
-from expresso_desktop.services.changes import ChangeBus, ChangeSet
+from expresso_desktop.services.changes import Change, ChangeBus, ChangeSet
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.sms.outbound import notifications
 from expresso_desktop.sms.outbound.clock import Clock
@@ -42,7 +45,11 @@ class Notifier:
     bus announces them (whoever made the change: a window, the LAN API, a station's sync
     push), and every ``sweep_interval_s`` catches up on anything missed (a crash between an order's
     commit and its text's) and queues due reminders. The sender hears of what was queued from
-    the change bus, like any other text."""
+    the change bus, like any other text.
+
+    An order heard going back from ready (an undo: its new image looks like any started order's)
+    is looked at again, so its held "ready" text is withdrawn at once: the notifier remembers
+    which orders it heard become ready in the last ``notifications.CATCH_UP``."""
 
     name = "sms-notifier"
 
@@ -64,6 +71,9 @@ class Notifier:
         self._unsubscribe: Callable[[], None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        # order id -> when it was heard becoming ready (on the publishing thread: locked)
+        self._readied: OrderedDict[str, datetime] = OrderedDict()
+        self._readied_lock = threading.Lock()
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -93,11 +103,27 @@ class Notifier:
 
     def _on_changes(self, changeset: ChangeSet) -> None:
         # On the writer's thread, after commit: only hand the ids over to our loop.
-        ids = [c.entity_id for c in changeset.of("orders") if _calls_for_text(c.data)]
+        ids = [c.entity_id for c in changeset.of("orders") if self._calls_for_text(c)]
         loop = self._loop
         if ids and loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the sweep will
                 loop.call_soon_threadsafe(self._spawn, ids)
+
+    def _calls_for_text(self, change: Change) -> bool:
+        """``_calls_for_text``, or an order heard ready lately that is back before ready."""
+        status = change.data.get("status") if change.data is not None else None
+        now = self._clock.now()
+        with self._readied_lock:
+            heard = self._readied
+            while heard and next(iter(heard.values())) < now - notifications.CATCH_UP:
+                heard.popitem(last=False)
+            if status == "ready":
+                heard[change.entity_id] = now
+                heard.move_to_end(change.entity_id)
+            elif status in _MOVABLE_STATUSES and change.entity_id in heard:
+                del heard[change.entity_id]  # back before ready: an undo
+                return True
+        return _calls_for_text(change.data)
 
     def _spawn(self, ids: list[str]) -> None:
         task = asyncio.create_task(self._notify(ids))

@@ -15,14 +15,12 @@ from sqlmodel import Session, col, func, or_, select
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.sms.gateway import SendError, SendResult
 from expresso_desktop.sms.outbound import messages as outbound
+from expresso_desktop.sms.outbound import notifications
 from expresso_desktop.store.repositories import settings_repo
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 from expresso_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
-
-# Kinds that only make sense while the order is still waiting on the counter.
-_WHILE_READY = frozenset({"ready", "reminder"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +106,16 @@ def claim_next(tx: Tx, *, now: datetime, number: str) -> Claim:
 
 
 def _obsolete(tx: Tx, row: SmsMessage) -> bool:
-    """Settle a text that must no longer go out: the drink was collected or cancelled before
-    its "ready" left, the order moved again (or was made) before its "moved" left, or the
-    customer opted out after it was queued."""
-    if row.kind in _WHILE_READY and row.order_id is not None:
+    """Settle a text that must no longer go out: its "ready" was taken back (undone, cancelled,
+    collected or Done again while it was held: withdrawn), the drink was collected before its
+    reminder left, the order moved again (or was made) before its "moved" left, or the customer
+    opted out after it was queued."""
+    if row.kind == "ready":
+        reason = notifications.why_stale(tx, row)
+        if reason is not None:
+            outbound.withdraw(tx, row, reason)
+            return True
+    if row.kind == "reminder" and row.order_id is not None:
         order = tx.session.get(Order, row.order_id)
         if order is None or order.status != "ready":
             _finish(tx, row, outbound.EXPIRED, f"order_{order.status if order else 'gone'}")

@@ -139,7 +139,7 @@ class OutboundSender:
 
     def _on_commit(self, changeset: ChangeSet) -> None:
         """The change bus, on the writer's thread after a commit."""
-        if changeset.messages_touched and changeset.initiator != INITIATOR:
+        if changeset.outbox_touched and changeset.initiator != INITIATOR:
             self.wake()
 
     def wake(self) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
+from expresso_desktop.core.undo import UNDO_WINDOW
 from expresso_desktop.lifecycle import Component
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.sms.android_config import (
@@ -107,8 +109,10 @@ def build_outbound(
     sweep_interval_s: float = 15.0,
     choice: GatewayChoice | None = None,
     webhook_base: Callable[[], str | None] | None = None,
+    ready_hold: timedelta = UNDO_WINDOW,
 ) -> Outbound:
-    """``webhook_base``: where the phone reaches our webhook listener (its URL once bound)."""
+    """``webhook_base``: where the phone reaches our webhook listener (its URL once bound).
+    ``ready_hold``: how long a "ready" text waits for an undo (the station's undo window)."""
     choice = choice or resolve_gateway(services)
     gateway: Gateway
     phone = None
@@ -133,7 +137,7 @@ def build_outbound(
     notifier = Notifier(
         services.writer,
         services.bus,
-        Texts(services.texts, services.menu, gateway.from_number),
+        Texts(services.texts, services.menu, gateway.from_number, ready_hold),
         sweep_interval_s=sweep_interval_s,
     )
     registrar = None

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from expresso_desktop.settings import AppPaths, private_dir
-from expresso_desktop.sync.board_queries import BoardOptions, BoardReads
+from expresso_desktop.sync.board_queries import BoardReads
 from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station import load_token, pair_station
 from expresso_desktop.sync.station_component import StationSync
+from expresso_desktop.sync.station_options import BoardOptions
 from expresso_desktop.ui.barista.board_window import BoardWindow
 from expresso_desktop.ui.barista.main_window import SyncSignals, start_sync
 from expresso_desktop.ui.barista.pair_box import PairBox, PairRequest
@@ -91,11 +92,18 @@ class BoardApp(QObject):
         self.replica.close()
 
 
-def run_board(app: QApplication, paths: AppPaths, options: BoardOptions) -> int:
-    """``expresso board``: the board until its window closes."""
+def run_board(
+    app: QApplication, paths: AppPaths, options: BoardOptions, *, opening: QWidget | None = None
+) -> int:
+    """``expresso board``: the board until its window closes; it takes the place of
+    ``opening`` (what the display showed while the board was imported)."""
     board = BoardApp(paths, options)
     board.start()
+    if opening is not None and not options.fullscreen:
+        board.window.setGeometry(opening.geometry())
     board.window.show_board(fullscreen=options.fullscreen)
+    if opening is not None:
+        opening.close()
     try:
         return app.exec()
     finally:

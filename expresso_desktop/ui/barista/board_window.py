@@ -4,15 +4,18 @@ colours, readable from 5 m (tile text >= 64 px on a 1080p screen, scaled with th
 Painted, not built from labels: every string goes through ``drawText``, which never reads rich
 text (a customer called ``<b>Sam</b>`` shows those characters), and the sizes follow the window
 rather than the app's stylesheet. It follows its replica's ``replica_changed`` like the queue:
-an order made ready appears, one collected or cancelled leaves. Used by ``expresso board`` (a
-display device's own replica, with the pairing form until paired) and as a second window of a
-barista station (its replica: that station's orders).
+an order made ready appears, one collected or cancelled leaves. When the sync loses the
+organiser (``link_changed``), a line along the bottom says so and since when, with a mark and
+words (not a colour): its tiles may be stale; it goes when the link is back. Used by
+``expresso board`` (a display device's own replica, with the pairing form until paired) and as
+a second window of a barista station (its replica: that station's orders).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import (
@@ -28,7 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from expresso_desktop.sync.board_queries import BoardReads, BoardView, concerns_board
-from expresso_desktop.sync.events import ReplicaChanged
+from expresso_desktop.sync.events import LinkChanged, ReplicaChanged
 from expresso_desktop.ui.barista.main_window import SyncSignals
 from expresso_desktop.ui.barista.pair_box import PairBox
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
@@ -37,7 +40,7 @@ EMPTY_TEXT = "Orders appear here when they are ready"
 NOT_PAIRED_TEXT = "This station is not paired yet"
 HEADLINE = "Ready for pickup"
 FRAME_H = 1080  # sizes below are for a 1920x1080 screen, scaled with the window
-TILE_PX, TITLE_PX, HEADLINE_PX = 96, 60, 40
+TILE_PX, TITLE_PX, HEADLINE_PX, LINK_PX = 96, 60, 40, 34
 SHRINK = 0.7  # a long name shrinks its tile's text this far (67 px at 1080p) before eliding
 MAX_COLUMNS = 4
 INK, PAPER = QColor("#111111"), QColor("#ffffff")
@@ -49,6 +52,7 @@ class BoardLayout:
 
     unit: float  # 1.0 on a 1920x1080 screen
     header_h: int
+    footer_h: int  # the lost-link line's band (0 while the link is up)
     margin: int
     gap: int
     tile_px: int
@@ -58,10 +62,12 @@ class BoardLayout:
     rows: int
 
     @classmethod
-    def fit(cls, width: int, height: int) -> BoardLayout:
+    def fit(cls, width: int, height: int, *, footer: bool = False) -> BoardLayout:
+        """``footer``: room for the lost-link line along the bottom."""
         unit = max(0.25, min(width, height) / FRAME_H)  # the short side: portrait too
         margin, gap = round(40 * unit), round(28 * unit)
         header_h = round(150 * unit)
+        footer_h = round(LINK_PX * 2 * unit) if footer else 0
         tile_px = round(TILE_PX * unit)
         tile_h = round(tile_px * 1.8)
         # "A042 Sam" is about 4.6 em wide; longer names shrink (SHRINK) to fit.
@@ -69,8 +75,8 @@ class BoardLayout:
         inner_w = width - 2 * margin
         columns = max(1, min(MAX_COLUMNS, (inner_w + gap) // (min_w + gap)))
         tile_w = (inner_w - gap * (columns - 1)) // columns
-        rows = max(1, (height - header_h - 2 * margin + gap) // (tile_h + gap))
-        return cls(unit, header_h, margin, gap, tile_px, tile_w, tile_h, columns, rows)
+        rows = max(1, (height - header_h - footer_h - 2 * margin + gap) // (tile_h + gap))
+        return cls(unit, header_h, footer_h, margin, gap, tile_px, tile_w, tile_h, columns, rows)
 
     @property
     def min_px(self) -> int:
@@ -90,12 +96,15 @@ class BoardLayout:
 
 class BoardCanvas(QWidget):
     """Paints one ``BoardView``: the header in the event's primary colour with its name, the
-    tiles on its accent colour, or the empty state. ``texts()`` is everything it paints."""
+    tiles on its accent colour, or the empty state; while the link is lost (``link_lost``),
+    the line saying so along the bottom. ``texts()`` is everything it paints."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view: BoardView | None = None
         self.empty_text = EMPTY_TEXT
+        self.link_lost = False
+        self.last_contact: datetime | None = None  # when the link was last up (None: never)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(480, 320)
 
@@ -103,8 +112,12 @@ class BoardCanvas(QWidget):
         self.view = view
         self.update()
 
+    def show_link(self, *, lost: bool, last_contact: datetime | None = None) -> None:
+        self.link_lost, self.last_contact = lost, last_contact
+        self.update()
+
     def layout_now(self) -> BoardLayout:
-        return BoardLayout.fit(self.width(), self.height())
+        return BoardLayout.fit(self.width(), self.height(), footer=self.link_lost)
 
     def shown_tiles(self) -> list[str]:
         """The tiles' texts as painted now, newest first (those that fit)."""
@@ -127,10 +140,19 @@ class BoardCanvas(QWidget):
         where = self.view.where if self.view else ""
         return f"{HEADLINE} · {where}" if where else HEADLINE
 
+    def link_text(self) -> str:
+        """The lost-link line ("" while the link is up)."""
+        if not self.link_lost:
+            return ""
+        since = ""
+        if self.last_contact is not None:
+            since = f" since {self.last_contact.astimezone().strftime('%H:%M')}"
+        return f"⚠ Not connected{since} — showing the last orders received"
+
     def texts(self) -> list[str]:
         tiles = self.shown_tiles()
         body = [*tiles, self.more_text()] if tiles else [self.empty_text]
-        return [t for t in (self.title_text(), self.headline_text(), *body) if t]
+        return [t for t in (self.title_text(), self.headline_text(), *body, self.link_text()) if t]
 
     # -- painting ---------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -158,7 +180,25 @@ class BoardCanvas(QWidget):
             painter.drawText(
                 body, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text
             )
+        if self.link_lost:
+            self._paint_link(painter, layout, primary)
         painter.end()
+
+    def _paint_link(self, painter: QPainter, layout: BoardLayout, primary: QColor) -> None:
+        """The lost-link line: a thin band in the header's colour along the bottom, its words
+        left-aligned (the mark and the words say it; the colour adds nothing needed)."""
+        band = QRect(0, self.height() - layout.footer_h, self.width(), layout.footer_h)
+        painter.fillRect(band, primary)
+        font = _font(round(LINK_PX * layout.unit))
+        painter.setFont(font)
+        painter.setPen(readable_on(primary))
+        text_band = band.adjusted(layout.margin, 0, -layout.margin, 0)
+        shown = QFontMetrics(font).elidedText(
+            self.link_text(), Qt.TextElideMode.ElideRight, text_band.width()
+        )
+        painter.drawText(
+            text_band, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
+        )
 
     def _colours(self) -> tuple[QColor, QColor]:
         branding = self.view.branding if self.view else None
@@ -276,7 +316,9 @@ class BoardWindow(QWidget):
         self.serial: SerialRead[str, BoardView] = SerialRead(
             ops, lambda _keys: reads.view(), self._apply, label="Reading the ready board"
         )
+        self.ops = ops
         signals.replica_changed.connect(self.on_replica_changed)
+        signals.link_changed.connect(self.on_link_changed)
         self.refresh()
 
     def refresh(self) -> None:
@@ -285,6 +327,23 @@ class BoardWindow(QWidget):
     def on_replica_changed(self, changed: ReplicaChanged) -> None:
         if concerns_board(changed):
             self.serial.want(None)
+
+    def on_link_changed(self, change: LinkChanged) -> None:
+        """Lost: the line, with when the organiser was last heard (read from the replica);
+        back: the line goes at once."""
+        if change.online:
+            self.canvas.show_link(lost=False)
+            return
+        self.canvas.show_link(lost=True, last_contact=self.canvas.last_contact)
+        self.ops.query(
+            self.reads.last_contact,
+            on_done=self._show_last_contact,
+            label="When the board last heard the organiser",
+        )
+
+    def _show_last_contact(self, contact: datetime | None) -> None:
+        if self.canvas.link_lost:  # not back meanwhile
+            self.canvas.show_link(lost=True, last_contact=contact)
 
     def _apply(self, _keys: frozenset[str] | None, view: BoardView) -> None:
         if not view.paired and self.pair_box is not None:

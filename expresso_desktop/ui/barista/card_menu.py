@@ -121,30 +121,20 @@ class CardMenu(QDialog):
 
     # -- pages -------------------------------------------------------------------------------
     def _build_main(self) -> None:
-        page, layout = _page()
+        self.main_page, layout = self._add_page()
         self.cancel_button = _choice("Cancel with reason…", lambda: self._go(self.cancel_page))
         self.move_button = _choice("Move to another station…", lambda: self._go(self.move_page))
         self.renotify_button = _choice("Re-notify the customer", self.renotify)
         self.message_button = _choice("Message the customer…", lambda: self._go(self.msg_page))
         self.print_button = _choice("Print label", self.print_label)
-        for button in (
-            self.cancel_button,
-            self.move_button,
-            self.renotify_button,
-            self.message_button,
-            self.print_button,
-        ):
+        for button in self._choices():
             layout.addWidget(button)
         self.why_not = plain_label(object_name="menuHint")
         layout.addWidget(self.why_not)
-        layout.addStretch(1)
-        layout.addWidget(_button("Close", self.reject, "secondary"))
-        self.main_page = page
-        self.pages.addWidget(page)
+        _end_page(layout, _button("Close", self.reject, "secondary"))
 
     def _build_cancel(self) -> None:
-        page, layout = _page()
-        layout.addWidget(plain_label("Why? The customer is told.", object_name="menuHint"))
+        self.cancel_page, layout = self._add_page("Why? The customer is told.")
         self.reason_buttons: list[QPushButton] = []
         for reason in CANCEL_REASONS:
             button = _choice(_capital(reason), lambda _=False, r=reason: self.reason.setText(r))
@@ -156,33 +146,17 @@ class CardMenu(QDialog):
         self.reason.setMinimumHeight(ROW_PX)
         self.reason.textChanged.connect(lambda _text: self.error.setText(""))
         layout.addWidget(self.reason)
-        layout.addStretch(1)
         self.confirm_cancel = _button("Cancel the order", self.cancel_order, "danger")
-        layout.addLayout(_row(_button("Back", self._back, "secondary"), self.confirm_cancel))
-        self.cancel_page = page
-        self.pages.addWidget(page)
+        _end_page(layout, self._back_button(), self.confirm_cancel)
 
     def _build_move(self) -> None:
-        page, layout = _page()
-        layout.addWidget(
-            plain_label("Move it to (only a station that can make it now):", object_name="menuHint")
-        )
-        self.targets = QVBoxLayout()
-        self.targets.setSpacing(8)
-        layout.addLayout(self.targets)
-        layout.addStretch(1)
-        layout.addWidget(_button("Back", self._back, "secondary"))
-        self.move_page = page
-        self.pages.addWidget(page)
+        self.move_page, layout = self._add_page("Move it to (only a station that can make it now):")
+        self.targets = _rows(layout)
+        _end_page(layout, self._back_button())
 
     def _build_message(self) -> None:
-        page, layout = _page()
-        layout.addWidget(
-            plain_label("Tap a text, change it if you like, send.", object_name="menuHint")
-        )
-        self.template_buttons = QVBoxLayout()
-        self.template_buttons.setSpacing(8)
-        layout.addLayout(self.template_buttons)
+        self.msg_page, layout = self._add_page("Tap a text, change it if you like, send.")
+        self.template_buttons = _rows(layout)
         self.body = QPlainTextEdit()
         self.body.setPlaceholderText("…or type a text")
         self.body.setFixedHeight(ROW_PX * 2)
@@ -190,11 +164,32 @@ class CardMenu(QDialog):
         self.count = plain_label(object_name="menuHint")
         layout.addWidget(self.body)
         layout.addWidget(self.count)
-        layout.addStretch(1)
         self.send_button = _button("Send the text", self.send_message, "primary")
-        layout.addLayout(_row(_button("Back", self._back, "secondary"), self.send_button))
-        self.msg_page = page
+        _end_page(layout, self._back_button(), self.send_button)
+
+    def _add_page(self, hint: str = "") -> tuple[QWidget, QVBoxLayout]:
+        """A new page of the sheet (on its stack), headed by ``hint`` when given."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        if hint:
+            layout.addWidget(plain_label(hint, object_name="menuHint"))
         self.pages.addWidget(page)
+        return page, layout
+
+    def _back_button(self) -> QPushButton:
+        return _button("Back", self._back, "secondary")
+
+    def _choices(self) -> tuple[QPushButton, ...]:
+        """The main page's rows, in order."""
+        return (
+            self.cancel_button,
+            self.move_button,
+            self.renotify_button,
+            self.message_button,
+            self.print_button,
+        )
 
     # -- opening -------------------------------------------------------------------------------
     def open_for(self, order: MenuOrder, at: QPoint | None = None) -> None:
@@ -263,13 +258,7 @@ class CardMenu(QDialog):
         self.send_button.setEnabled(0 < length <= MAX_MESSAGE)
 
     def _set_enabled(self, enabled: bool) -> None:
-        for button in (
-            self.cancel_button,
-            self.move_button,
-            self.renotify_button,
-            self.message_button,
-            self.print_button,
-        ):
+        for button in self._choices():
             button.setEnabled(enabled)
 
     def _go(self, page: QWidget) -> None:
@@ -333,12 +322,18 @@ class CardMenu(QDialog):
             self.why_not.setText("")
 
 
-def _page() -> tuple[QWidget, QVBoxLayout]:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(8)
-    return page, layout
+def _end_page(layout: QVBoxLayout, *buttons: QPushButton) -> None:
+    """A page's foot: the room left, then its buttons side by side (Back first)."""
+    layout.addStretch(1)
+    layout.addLayout(_row(*buttons))
+
+
+def _rows(layout: QVBoxLayout) -> QVBoxLayout:
+    """A list of rows filled when the sheet opens (stations, templates), added to ``layout``."""
+    rows = QVBoxLayout()
+    rows.setSpacing(8)
+    layout.addLayout(rows)
+    return rows
 
 
 def _button(text: str, slot: Callable[[], object], name: str) -> QPushButton:

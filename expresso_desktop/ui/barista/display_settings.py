@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QListView,
     QPushButton,
     QToolBar,
     QVBoxLayout,
@@ -26,7 +25,6 @@ from expresso_desktop.sync.replica import Replica
 from expresso_desktop.ui.barista.board_window import BoardWindow
 from expresso_desktop.ui.barista.callout import CallOut, SpeechChoice, find_speaker
 from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals
-from expresso_desktop.ui.barista.order_card import Fonts
 from expresso_desktop.ui.common.ops import OpRunner
 from expresso_desktop.ui.common.theme import apply_theme
 from expresso_desktop.ui.common.widgets import plain_label
@@ -139,6 +137,7 @@ class StationDisplay(QObject):
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_theme(app, scale=prefs.font_scale, high_contrast=prefs.high_contrast)
+        self.window.delegate.set_high_contrast(prefs.high_contrast)
         scale_cards(self.window, prefs.font_scale)
         self.callout.set_enabled(prefs.callout)
 
@@ -148,13 +147,9 @@ class StationDisplay(QObject):
 
 
 def scale_cards(window: BaristaWindow, scale: int) -> None:
-    """The cards' type scale follows the font scale; their views lay them out again."""
-    delegate = window.delegate
-    delegate.fonts = Fonts(scale / 100)
-    delegate.forget(set())  # every card is measured again with the new fonts
-    for view in window.findChildren(QListView):
-        if view.itemDelegate() is delegate:
-            view.doItemsLayout()
+    """The cards' type scale follows the font scale; the queue measures them again."""
+    window.delegate.set_font_scale(scale / 100)
+    window.board.measure()
 
 
 def _nearest(scale: int) -> int:

@@ -26,8 +26,9 @@ from expresso_desktop.sync.events import Notice, ReplicaChanged
 from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station_history import HistoryEntry
 from expresso_desktop.ui.barista.main_window import SyncSignals
+from expresso_desktop.ui.barista.side_panel import scrolled_column
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
+from expresso_desktop.ui.common.widgets import plain_label
 
 ROW_PX = 56
 
@@ -81,16 +82,10 @@ class HistoryPanel(QWidget):
         self.error.hide()  # shown with a refusal only
         self.rows = QVBoxLayout()
         self.rows.setSpacing(8)
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(self.rows)
-        column.addStretch(1)
-        scroll = vertical_scroll(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.error)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(scrolled_column(self.rows), 1)
 
         self.reads: SerialRead[str, list[HistoryEntry]] = SerialRead(
             ops, self._read, self._apply, label="Reading the history"

@@ -15,13 +15,14 @@ the last tap while its Undo bar shows."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -42,37 +43,34 @@ from PySide6.QtWidgets import (
 )
 
 from expresso_desktop.core.errors import IllegalTransition
-from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import Action, OrderStatus, transition
-from expresso_desktop.core.sms.parser import SmsParser
-from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync.events import LinkChanged, Notice, ReplicaChanged
-from expresso_desktop.sync.replica import Replica
-from expresso_desktop.sync.station import StationOptions
-from expresso_desktop.sync.station_component import StationSync
-from expresso_desktop.sync.station_orders import QUEUE_STATUSES
-from expresso_desktop.sync.station_service import (
-    BatchTapped,
-    Layout,
-    LinkStatus,
-    StationHeader,
-    StationOrder,
-    StationPrefs,
-    StationService,
-    StationStatus,
-    StationView,
-    Tapped,
-)
-from expresso_desktop.ui.barista.all_day import AllDayStrip, BatchRequested, DrinksPicked
-from expresso_desktop.ui.barista.order_card import CardDelegate, CardMore, CardPicked, CardTapped
-from expresso_desktop.ui.barista.pair_box import PairBox
-from expresso_desktop.ui.barista.queue_board import QueueBoard
-from expresso_desktop.ui.barista.queue_model import QueueModel, drink_keys
-from expresso_desktop.ui.barista.snackbar import UndoBar, UndoRequested
-from expresso_desktop.ui.barista.sound import Chime
-from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
-from expresso_desktop.ui.common.service_host import ServiceHost
+from expresso_desktop.ui.barista.opening import opening_page
 from expresso_desktop.ui.common.widgets import plain_label
+
+if TYPE_CHECKING:  # the queue and the sync load after the first frame (``attach``)
+    from expresso_desktop.core.menu import Menu
+    from expresso_desktop.settings import AppPaths
+    from expresso_desktop.sync.replica import Replica
+    from expresso_desktop.sync.station_component import StationSync
+    from expresso_desktop.sync.station_options import StationOptions
+    from expresso_desktop.sync.station_service import (
+        BatchTapped,
+        Layout,
+        LinkStatus,
+        StationHeader,
+        StationOrder,
+        StationPrefs,
+        StationService,
+        StationStatus,
+        StationView,
+        Tapped,
+    )
+    from expresso_desktop.ui.barista.all_day import BatchRequested, DrinksPicked
+    from expresso_desktop.ui.barista.order_card import CardPicked, CardTapped
+    from expresso_desktop.ui.barista.snackbar import UndoRequested
+    from expresso_desktop.ui.common.ops import OpFailed, OpRunner
+    from expresso_desktop.ui.common.service_host import ServiceHost
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +103,8 @@ def start_sync(
 ) -> StationSync:
     """A station's sync on ``host``'s loop, telling ``signals`` (queued to the GUI thread) of
     each round, notice and link change; a sync that cannot start is a notice too."""
+    from expresso_desktop.sync.station_component import StationSync
+
     sync = StationSync(
         replica,
         paths,
@@ -123,20 +123,45 @@ def start_sync(
 
 
 class BaristaWindow(QMainWindow):
-    """The station's window; its pairing form (``pair_box``) signals ``pair_requested``.
+    """The station's window; its pairing form (``pair_box``) signals ``pair_requested``, a
+    card's "⋯" is ``delegate.more``.
 
-    Signals:
-        more_requested(CardMore) — a card's "⋯" was tapped: open its menu there
-    """
-
-    more_requested = Signal(CardMore)
+    Shown first as a shell ("Opening the station…": its first frame needs neither the replica
+    nor the sync); ``attach`` then builds the queue, the header and the status bar."""
 
     def __init__(
-        self, *, service: StationService, ops: OpRunner, menu: Menu, signals: SyncSignals
+        self,
+        *,
+        service: StationService | None = None,
+        ops: OpRunner | None = None,
+        menu: Menu | None = None,
+        signals: SyncSignals | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Expresso — Barista station")
         self.resize(1280, 800)
+        self.setCentralWidget(
+            opening_page("Barista station", "Opening the station…", object_name="station")
+        )
+        self.statusBar().showMessage("Opening the station…")
+        if service is not None and ops is not None and menu is not None and signals is not None:
+            self.attach(service=service, ops=ops, menu=menu, signals=signals)
+
+    def attach(
+        self, *, service: StationService, ops: OpRunner, menu: Menu, signals: SyncSignals
+    ) -> None:
+        """Build the station on its service (once): the queue, the header, the status bar."""
+        from expresso_desktop.core.sms.parser import SmsParser
+        from expresso_desktop.sync.station_service import StationHeader, StationPrefs
+        from expresso_desktop.ui.barista.all_day import AllDayStrip
+        from expresso_desktop.ui.barista.order_card import CardDelegate
+        from expresso_desktop.ui.barista.pair_box import PairBox
+        from expresso_desktop.ui.barista.queue_board import QueueBoard
+        from expresso_desktop.ui.barista.queue_model import QueueModel
+        from expresso_desktop.ui.barista.snackbar import UndoBar
+        from expresso_desktop.ui.barista.sound import Chime
+        from expresso_desktop.ui.common.ops import SerialRead
+
         self.service = service
         self._ops = ops
         self._parser = SmsParser(menu)
@@ -149,7 +174,6 @@ class BaristaWindow(QMainWindow):
         self.model = QueueModel()
         self.delegate = CardDelegate()
         self.delegate.tapped.connect(self._on_tapped)
-        self.delegate.more.connect(self.more_requested.emit)
         self.delegate.picked.connect(self._on_picked)
         self.board = QueueBoard(self.model, self.delegate)
         self.all_day = AllDayStrip(menu)
@@ -272,6 +296,12 @@ class BaristaWindow(QMainWindow):
         self.side_panels.addTab(panel, title)
         self.side_panels.show()
 
+    def add_side_panel_later(self, build: Callable[[], QWidget], title: str) -> LaterPanel:
+        """A side panel built when its tab is first opened (or ``built()`` is asked)."""
+        page = LaterPanel(build)
+        self.add_side_panel(page, title)
+        return page
+
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read everything the window shows (start-up, after pairing)."""
@@ -290,6 +320,8 @@ class BaristaWindow(QMainWindow):
     def _apply(
         self, ids: frozenset[str] | None, result: StationView | Mapping[str, StationOrder | None]
     ) -> None:
+        from expresso_desktop.sync.station_service import StationView
+
         self.delegate.now = datetime.now(UTC)
         if isinstance(result, StationView):
             self.pages.setCurrentIndex(0 if result.link.paired else 1)
@@ -389,10 +421,10 @@ class BaristaWindow(QMainWindow):
 
     # -- layout and sound (remembered in the replica) ------------------------------------------
     def choose_layout(self, layout: Layout) -> None:
-        self._save_prefs(StationPrefs(layout, self.prefs.muted))
+        self._save_prefs(replace(self.prefs, layout=layout))
 
     def set_muted(self, muted: bool) -> None:
-        self._save_prefs(StationPrefs(self.prefs.layout, muted))
+        self._save_prefs(replace(self.prefs, muted=muted))
 
     def _save_prefs(self, prefs: StationPrefs) -> None:
         self._show_prefs(prefs)
@@ -477,6 +509,8 @@ class BaristaWindow(QMainWindow):
     def _show_tap(self, order: StationOrder, action: Action) -> None:
         """The card as the tap leaves it, in this frame: the outbox write and the re-read
         follow off the GUI thread and then confirm it (or put it back, if it was refused)."""
+        from expresso_desktop.sync.station_orders import QUEUE_STATUSES
+
         try:
             after = transition(order.status, action)
         except IllegalTransition:
@@ -523,6 +557,8 @@ class BaristaWindow(QMainWindow):
         self._mark_batch(picked.keys)
 
     def _mark_batch(self, keys: frozenset[tuple[str, str]]) -> None:
+        from expresso_desktop.ui.barista.queue_model import drink_keys
+
         chosen = frozenset(o.id for o in self.model.orders() if keys and keys & set(drink_keys(o)))
         before = self.delegate.marks.batch
         if chosen != before:
@@ -596,6 +632,30 @@ class BaristaWindow(QMainWindow):
 
     def pairing_failed(self, message: str) -> None:
         self.pair_box.failed(message)
+
+
+class LaterPanel(QWidget):
+    """A side panel's tab that builds the panel itself the first time it shows: a panel nobody
+    opens costs neither its widgets nor its reads."""
+
+    def __init__(self, build: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self._build = build
+        self.panel: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def built(self) -> QWidget:
+        if self.panel is None:
+            self.panel = self._build()
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self.panel)
+        return self.panel
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.built()
+        super().showEvent(event)
 
 
 def _changes(count: int) -> str:

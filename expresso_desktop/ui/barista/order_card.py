@@ -7,6 +7,7 @@ milk chips and modifier chips wrap onto more lines and the card grows to fit.
 
 Status is never colour alone: the age carries "!" / "!!" as well as amber / red, the lane its
 mark and word (○ New, ◐ Making, ● Ready), each milk chip the milk's word on its colour.
+With the station's high-contrast theme on, cards are painted white on black (``Palette``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     QRect,
+    QRectF,
     QSize,
     Qt,
     Signal,
@@ -41,10 +43,89 @@ BUTTON_H = 56  # the big action button (station targets: 56–64 px)
 AGE_MIN_PX = 14  # the age pill shrinks this far to stay beside the number
 PICTURES_KEPT = 120  # painted cards kept (a screenful several times over)
 BUTTON_LABELS = {Action.START: "Start", Action.READY: "Done", Action.COLLECT: "Collected"}
-BUTTON_COLOURS = {Action.START: "#1f5f9e", Action.READY: "#1e6b41", Action.COLLECT: "#6b3f24"}
 LANE_MARKS = {OrderStatus.NEW: "○", OrderStatus.IN_PROGRESS: "◐", OrderStatus.READY: "●"}
-INK, MUTED_INK = QColor("#2b1d14"), QColor("#5e4637")
-SELECTED_RING, BATCH_FILL = QColor("#1f5f9e"), QColor("#e3eefb")
+KEY_HINT_PX = 26
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """A card's colours: (fill, ink) pairs where text sits on a fill."""
+
+    card: QColor
+    edge: QColor  # the card's outline
+    edge_px: int
+    chip_edge: QColor  # the outline of milk chips, the "⋯" button (every chip: ``chip_edges``)
+    ink: QColor
+    muted: QColor
+    selected: QColor  # the ring round the selected card
+    batch: QColor  # the fill of a card picked for a batch
+    key: QColor  # the key hint's fill
+    more: tuple[QColor, QColor]
+    buttons: dict[Action, tuple[QColor, QColor]]
+    modifier: tuple[QColor, QColor]
+    badges: dict[str, tuple[QColor, QColor]]
+    amber: tuple[QColor, QColor]
+    red: tuple[QColor, QColor]
+    ready: tuple[QColor, QColor]
+    chip_edges: bool
+
+
+def _pair(fill: str, ink: str) -> tuple[QColor, QColor]:
+    return QColor(fill), QColor(ink)
+
+
+LIGHT = Palette(
+    card=QColor("#ffffff"),
+    edge=QColor("#d8c8b8"),
+    edge_px=1,
+    chip_edge=QColor("#8a7565"),
+    ink=QColor("#2b1d14"),
+    muted=QColor("#5e4637"),
+    selected=QColor("#1f5f9e"),
+    batch=QColor("#e3eefb"),
+    key=QColor("#efe6dc"),
+    more=_pair("#efe6dc", "#2b1d14"),
+    buttons={
+        Action.START: _pair("#1f5f9e", "#ffffff"),
+        Action.READY: _pair("#1e6b41", "#ffffff"),
+        Action.COLLECT: _pair("#6b3f24", "#ffffff"),
+    },
+    modifier=_pair("#2b1d14", "#ffffff"),
+    badges={
+        "vip": _pair("#ffd66b", "#7a4f00"),
+        "group": _pair("#5a3d8a", "#ffffff"),
+        "walk_in": _pair("#3b5b6b", "#ffffff"),
+    },
+    amber=_pair("#f2b233", "#2b1d14"),
+    red=_pair("#b3261e", "#ffffff"),
+    ready=_pair("#dff0e5", "#1e4d31"),
+    chip_edges=False,
+)
+# White on black, yellow for what needs a look (as theme-high-contrast.qss): every text on its
+# fill at 15:1 or better, the big button white so it reads as the one to press.
+HIGH_CONTRAST = Palette(
+    card=QColor("#000000"),
+    edge=QColor("#ffffff"),
+    edge_px=2,
+    chip_edge=QColor("#ffffff"),
+    ink=QColor("#ffffff"),
+    muted=QColor("#ffffff"),
+    selected=QColor("#ffd400"),
+    batch=QColor("#1a1a1a"),
+    key=QColor("#000000"),
+    more=_pair("#000000", "#ffffff"),
+    buttons={action: _pair("#ffffff", "#000000") for action in BUTTON_LABELS},
+    modifier=_pair("#ffffff", "#000000"),
+    badges={
+        "vip": _pair("#ffd400", "#000000"),
+        "group": _pair("#000000", "#ffffff"),
+        "walk_in": _pair("#000000", "#ffffff"),
+    },
+    amber=_pair("#ffd400", "#000000"),
+    red=_pair("#ff8080", "#000000"),
+    ready=_pair("#7dffa0", "#000000"),
+    chip_edges=True,
+)
 
 
 def lane_text(status: OrderStatus) -> str:
@@ -150,16 +231,12 @@ def ink_on(fill: QColor) -> QColor:
     return QColor("#1a120c") if lum > 0.18 else QColor("#ffffff")
 
 
-BADGES: dict[str, tuple[str, str]] = {
-    "vip": ("#7a4f00", "#ffd66b"),  # ink, fill
-    "group": ("#ffffff", "#5a3d8a"),
-    "walk_in": ("#ffffff", "#3b5b6b"),
-}
-MODIFIER_FILL, MODIFIER_INK = QColor("#2b1d14"), QColor("#ffffff")
-
-
 def lay_out(
-    order: StationOrder, width: int, fonts: Fonts, colours: Mapping[str, str]
+    order: StationOrder,
+    width: int,
+    fonts: Fonts,
+    colours: Mapping[str, str],
+    palette: Palette = LIGHT,
 ) -> CardLayout:
     """Measure ``order``'s card at ``width``: rows of text and chips, wrapped, never elided."""
     inner = width - 2 * PAD
@@ -175,9 +252,9 @@ def lay_out(
     flow = _Flow(PAD, inner, y)
     badge_fm = fonts.measure(fonts.badge)
     for kind, text in _badges(order):
-        badge_ink, badge_fill = BADGES[kind]
+        badge_fill, badge_ink = palette.badges[kind]
         place = flow.place(_chip_size(badge_fm, text))
-        chips.append(Chip("badge", text, place, QColor(badge_fill), QColor(badge_ink)))
+        chips.append(Chip("badge", text, place, badge_fill, badge_ink))
     y = flow.end() + (GAP if chips else 0)
 
     lines: list[tuple[str, QRect]] = []
@@ -194,7 +271,7 @@ def lay_out(
             chips.append(Chip("milk", line.milk, place, fill, ink_on(fill)))
         for modifier in line.modifiers:
             size = _chip_size(chip_fm, modifier)
-            chips.append(Chip("modifier", modifier, flow.place(size), MODIFIER_FILL, MODIFIER_INK))
+            chips.append(Chip("modifier", modifier, flow.place(size), *palette.modifier))
         y = flow.end() + GAP
 
     notes = None
@@ -267,22 +344,22 @@ class AgeCue:
     short: str = ""  # where ``text`` does not fit beside the number ("" = the same)
 
 
-def age_cue(order: StationOrder, now: datetime, amber_s: int, red_s: int) -> AgeCue:
+def age_cue(
+    order: StationOrder, now: datetime, amber_s: int, red_s: int, palette: Palette = LIGHT
+) -> AgeCue:
     """ "7 min", "! 7 min" (amber), "!! 12 min" (red); a ready card: "ready 3 min" ("3 min"
     in a narrow card: its status line says Ready)."""
     ready_for = order.ready_for_s(now)
     if ready_for is not None:
         minutes = int(ready_for // 60)
-        return AgeCue(
-            f"ready {minutes} min", QColor("#dff0e5"), QColor("#1e4d31"), f"{minutes} min"
-        )
+        return AgeCue(f"ready {minutes} min", *palette.ready, f"{minutes} min")
     age = order.age_s(now)
     minutes = int(age // 60)
     if age >= red_s:
-        return AgeCue(f"!! {minutes} min", QColor("#b3261e"), QColor("#ffffff"))
+        return AgeCue(f"!! {minutes} min", *palette.red)
     if age >= amber_s:
-        return AgeCue(f"! {minutes} min", QColor("#f2b233"), QColor("#2b1d14"))
-    return AgeCue(f"{minutes} min", None, MUTED_INK)
+        return AgeCue(f"! {minutes} min", *palette.amber)
+    return AgeCue(f"{minutes} min", None, palette.muted)
 
 
 @dataclass
@@ -311,25 +388,34 @@ class CardDelegate(QStyledItemDelegate):
         self.width = GRID_CARD_WIDTH  # the shown view's card width (its board sets it)
         self.amber_s, self.red_s = 5 * 60, 10 * 60
         self.colours: Mapping[str, str] = {}
+        self.palette = LIGHT
         self.marks = CardMarks()
         self.fonts = Fonts()
         self._layouts: dict[str, tuple[StationOrder, CardLayout]] = {}
         # Each card painted once per look into a picture, then copied: a repaint of the
-        # unchanged cards around a tap costs a pixmap copy each, not their text.
+        # unchanged cards around a tap costs a pixmap copy each, not their text. The key hint
+        # is painted over the picture, so renumbering the first ten cards draws no card again.
         self._pictures: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
+        self._keys: dict[tuple[int, float], QPixmap] = {}  # the ten key hints, each painted once
 
     def set_colours(self, colours: Mapping[str, str]) -> None:
         if dict(colours) != dict(self.colours):
             self.colours = dict(colours)
-            self._layouts.clear()
-            self._pictures.clear()
+            self.forget(set())
+
+    def set_high_contrast(self, on: bool) -> None:
+        """White-on-black cards (the station's high-contrast theme); sizes unchanged."""
+        palette = HIGH_CONTRAST if on else LIGHT
+        if palette is not self.palette:
+            self.palette = palette
+            self.forget(set())
 
     def layout_for(self, order: StationOrder, width: int) -> CardLayout:
         """``order``'s card at ``width``, measured once per order version and width."""
         cached = self._layouts.get(order.id)
         if cached is not None and cached[0] is order and cached[1].width == width:
             return cached[1]
-        layout = lay_out(order, width, self.fonts, self.colours)
+        layout = lay_out(order, width, self.fonts, self.colours, self.palette)
         self._layouts[order.id] = (order, layout)
         return layout
 
@@ -338,17 +424,17 @@ class CardDelegate(QStyledItemDelegate):
         for key in [k for k in self._layouts if k not in keep]:
             del self._layouts[key]
             self._pictures.pop(key, None)
+        if not keep:
+            self._keys.clear()  # new fonts or colours
 
     def size_for(self, order: StationOrder) -> QSize:
-        """The cell ``order``'s card needs at the shown view's card width (the model answers
-        Qt's size hints with it: one Python call per card when a view lays itself out)."""
+        """The cell ``order``'s card needs at the shown view's card width."""
         return self.layout_for(order, self.width).cell
 
     def set_font_scale(self, scale: float) -> None:
         """The station's font scale (100–200 %): every card measured again."""
         self.fonts = Fonts(scale)
-        self._layouts.clear()
-        self._pictures.clear()
+        self.forget(set())
 
     def paint(
         self,
@@ -360,8 +446,9 @@ class CardDelegate(QStyledItemDelegate):
         layout = self.layout_for(order, self.width)
         selected = self.marks.selected == order.id
         in_batch = order.id in self.marks.batch
-        cue = age_cue(order, self.now, self.amber_s, self.red_s)
-        look = (order, layout, selected, in_batch, self.marks.key_of(index), cue)
+        key = self.marks.key_of(index)
+        cue = age_cue(order, self.now, self.amber_s, self.red_s, self.palette)
+        look = (order, layout, selected, in_batch, key is not None, cue)
         cached = self._pictures.pop(order.id, None)
         if cached is None or cached[0] != look:
             ratio = painter.device().devicePixelRatioF()
@@ -377,74 +464,102 @@ class CardDelegate(QStyledItemDelegate):
             del self._pictures[next(iter(self._pictures))]
         top_left = option.rect.topLeft() + QPoint(MARGIN, MARGIN)
         painter.drawPixmap(top_left, cached[1])
+        if key is not None:
+            hint = self._key_rect()
+            painter.drawPixmap(top_left + hint.topLeft(), self._key_picture(key, painter))
 
     def _draw(
         self, painter: QPainter, order: StationOrder, layout: CardLayout, look: tuple[Any, ...]
     ) -> None:
-        """The whole card, once per look (data, width, marks, age text)."""
-        _order, _layout, selected, in_batch, key, cue = look
+        """The whole card but its key number, once per look (data, width, marks, age text)."""
+        _order, _layout, selected, in_batch, keyed, cue = look
+        colours = self.palette
         card = QRect(0, 0, layout.width, layout.height)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(SELECTED_RING if selected else QColor("#d8c8b8"), 5 if selected else 1))
-        painter.setBrush(BATCH_FILL if in_batch else QColor("#ffffff"))
+        ring = QPen(colours.selected, 5) if selected else QPen(colours.edge, colours.edge_px)
+        painter.setPen(ring)
+        painter.setBrush(colours.batch if in_batch else colours.card)
         painter.drawRoundedRect(card.adjusted(2, 2, -2, -2), 12, 12)
-        self._paint_top(painter, order, layout, key, in_batch, cue)
+        self._paint_top(painter, order, layout, keyed, in_batch, cue)
         for chip in layout.chips:
-            painter.setPen(QPen(QColor("#8a7565"), 1) if chip.kind == "milk" else Qt.PenStyle.NoPen)
+            outlined = chip.kind == "milk" or colours.chip_edges
+            painter.setPen(QPen(colours.chip_edge, 1) if outlined else Qt.PenStyle.NoPen)
             painter.setBrush(chip.fill)
             painter.drawRoundedRect(chip.rect, 8, 8)
             painter.setPen(chip.ink)
             painter.setFont(self.fonts.chip if chip.kind != "badge" else self.fonts.badge)
             painter.drawText(chip.rect, Qt.AlignmentFlag.AlignCenter, chip.text)
-        painter.setPen(INK)
+        painter.setPen(colours.ink)
         painter.setFont(self.fonts.line)
         for text, rect in layout.lines:
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         if layout.notes is not None:
             painter.setFont(self.fonts.notes)
-            painter.setPen(MUTED_INK)
+            painter.setPen(colours.muted)
             painter.drawText(layout.notes[1], int(Qt.TextFlag.TextWordWrap), layout.notes[0])
         self._paint_buttons(painter, order, layout)
+
+    def _key_rect(self) -> QRect:
+        number_h = self.fonts.measure(self.fonts.number).height()
+        return QRect(PAD, PAD + (number_h - KEY_HINT_PX) // 2, KEY_HINT_PX, KEY_HINT_PX)
+
+    def _key_picture(self, key: int, on: QPainter) -> QPixmap:
+        """The key that selects a card (bump bar: 1–9, 0 for the tenth), painted over its
+        picture."""
+        ratio = on.device().devicePixelRatioF()
+        picture = self._keys.get((key, ratio))
+        if picture is None:
+            picture = QPixmap(round(KEY_HINT_PX * ratio), round(KEY_HINT_PX * ratio))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            self._paint_key(painter, key)
+            painter.end()
+            self._keys[(key, ratio)] = picture
+        return picture
+
+    def _paint_key(self, painter: QPainter, key: int) -> None:
+        hint = QRect(0, 0, KEY_HINT_PX, KEY_HINT_PX)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        outlined = self.palette.chip_edges
+        painter.setPen(QPen(self.palette.chip_edge, 1) if outlined else Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette.key)
+        painter.drawRoundedRect(QRectF(hint).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        painter.setPen(self.palette.muted)
+        painter.setFont(self.fonts.key)
+        painter.drawText(hint, Qt.AlignmentFlag.AlignCenter, str(key % 10))
 
     def _paint_top(
         self,
         painter: QPainter,
         order: StationOrder,
         layout: CardLayout,
-        key: int | None,
+        keyed: bool,
         in_batch: bool,
         cue: AgeCue,
     ) -> None:
-        x = PAD
+        x = PAD + (KEY_HINT_PX + 8 if keyed else 0)  # room for the key hint, painted over
         number_h = self.fonts.measure(self.fonts.number).height()
-        if key is not None:  # the key that selects it (bump bar: 1–9, 0 for the tenth)
-            hint = QRect(x, PAD + (number_h - 26) // 2, 26, 26)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#efe6dc"))
-            painter.drawRoundedRect(hint, 6, 6)
-            painter.setPen(MUTED_INK)
-            painter.setFont(self.fonts.key)
-            painter.drawText(hint, Qt.AlignmentFlag.AlignCenter, str(key % 10))
-            x += 34
         number = ("✓ " if in_batch else "") + order.number
         number_w = self.fonts.measure(self.fonts.number).horizontalAdvance(number)
         right = layout.width - PAD
         self._paint_age(painter, cue, right, right - (x + number_w + GAP), number_h)
-        painter.setPen(INK)  # after the age: nothing ever covers the number
+        ink = self.palette.ink
+        painter.setPen(ink)  # after the age: nothing ever covers the number
         painter.setFont(self.fonts.number)
         number_rect = QRect(x, PAD, layout.width - x - PAD, number_h)
         painter.drawText(
             number_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, number
         )
 
-        painter.setPen(INK)
+        painter.setPen(ink)
         painter.setFont(self.fonts.name)
         painter.drawText(
             layout.name_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             layout.name,
         )
-        painter.setPen(MUTED_INK)
+        painter.setPen(self.palette.muted)
         painter.setFont(self.fonts.lane)
         painter.drawText(
             layout.name_rect,
@@ -474,18 +589,21 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_buttons(self, painter: QPainter, order: StationOrder, layout: CardLayout) -> None:
+        colours = self.palette
         action = order.next_action
         if action is not None:
+            fill, ink = colours.buttons[action]
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(BUTTON_COLOURS[action]))
+            painter.setBrush(fill)
             painter.drawRoundedRect(layout.button, 10, 10)
-            painter.setPen(QColor("#ffffff"))
+            painter.setPen(ink)
             painter.setFont(self.fonts.button)
             painter.drawText(layout.button, Qt.AlignmentFlag.AlignCenter, BUTTON_LABELS[action])
-        painter.setPen(QPen(QColor("#8a7565"), 1))
-        painter.setBrush(QColor("#efe6dc"))
+        more_fill, more_ink = colours.more
+        painter.setPen(QPen(colours.chip_edge, colours.edge_px))
+        painter.setBrush(more_fill)
         painter.drawRoundedRect(layout.more, 10, 10)
-        painter.setPen(INK)
+        painter.setPen(more_ink)
         painter.setFont(self.fonts.button)
         painter.drawText(layout.more, Qt.AlignmentFlag.AlignCenter, "⋯")
 

@@ -8,14 +8,16 @@ Signals:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
+from expresso_desktop.core.undo import UNDO_WINDOW
 from expresso_desktop.sync.station_service import UndoTicket
 from expresso_desktop.ui.common.widgets import plain_label
 
-UNDO_FOR_MS = 10_000
+UNDO_FOR_MS = UNDO_WINDOW // timedelta(milliseconds=1)  # the organiser holds "ready" texts as long
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,20 @@ paired, the sync), and the window. Pairs first when the station has never been p
 organisers found on the network to choose from, or a typed address), then asks who is on the
 bar (a PIN page over the queue, back whenever the barista changes).
 
+The window may come already shown as a shell (``BaristaWindow()``, "Opening the station…":
+``app.py`` paints it before importing this module); the station attaches to it. Side panels
+nobody has opened yet (Today, History) are built when first opened.
+
 Only station-side modules are reached from here (sync/, core/, ui/common): a station never
 loads organiser code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QStackedWidget
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from expresso_desktop.settings import AppPaths
 from expresso_desktop.sync import barista
@@ -37,13 +42,20 @@ from expresso_desktop.ui.barista.chat_panel import ChatPanel
 from expresso_desktop.ui.barista.display_settings import StationDisplay
 from expresso_desktop.ui.barista.history_panel import HistoryPanel
 from expresso_desktop.ui.barista.login_box import BaristaBadge, LoginBox, LoginRequest
-from expresso_desktop.ui.barista.main_window import BaristaWindow, SyncSignals, start_sync
+from expresso_desktop.ui.barista.main_window import (
+    BaristaWindow,
+    LaterPanel,
+    SyncSignals,
+    start_sync,
+)
 from expresso_desktop.ui.barista.pair_box import PairRequest
 from expresso_desktop.ui.barista.stock_panel import StockPanel
 from expresso_desktop.ui.barista.today_panel import TodayPanel
 from expresso_desktop.ui.barista.walk_in_dialog import WalkInDialog, WalkInPlaced
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.service_host import ServiceHost
+
+P = TypeVar("P", bound=QWidget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,40 +81,57 @@ class StationApp(QObject):
     paired = Signal(PairingResult)
     organisers_seen = Signal(OrganisersSeen)
 
-    def __init__(self, paths: AppPaths, options: StationOptions) -> None:
+    def __init__(
+        self, paths: AppPaths, options: StationOptions, window: BaristaWindow | None = None
+    ) -> None:
+        """``window``: the shell already shown, else a new one."""
         super().__init__()
         self.paths, self.options = paths, options
         self.replica = Replica(paths.replica_db)
-        menu = read_event_menu(self.replica)  # the event's, as downloaded (default before)
+        self.menu = read_event_menu(self.replica)  # the event's, as downloaded (default before)
         self.signals = SyncSignals()
         self.host = ServiceHost()  # no components until the station is paired; ops run here
         self.ops = OpRunner(self.host)
-        self.service = StationService(self.replica, menu)
-        self.window = BaristaWindow(
-            service=self.service, ops=self.ops, menu=menu, signals=self.signals
-        )
-        self.stock_panel = StockPanel(replica=self.replica, ops=self.ops, signals=self.signals)
-        self.window.add_side_panel(self.stock_panel, "Stock")
-        self.today_panel = TodayPanel(replica=self.replica, ops=self.ops, signals=self.signals)
-        self.window.add_side_panel(self.today_panel, "Today")
+        self.service = StationService(self.replica, self.menu)
+        self.window = window or BaristaWindow()
+        self.window.attach(service=self.service, ops=self.ops, menu=self.menu, signals=self.signals)
+        self._build_side_panels()
         self.window.walk_in_button.clicked.disconnect()  # the touch dialog instead of a text box
         self.window.walk_in_button.clicked.connect(self.open_walk_in)
-        self.chat_panel = ChatPanel(self.ops, StationChat(self.replica), self.signals)
-        self.window.add_side_panel(self.chat_panel, "Chat")
         self.card_tools = CardTools(self.replica, self.ops, self.signals, parent=self.window)
-        self.window.more_requested.connect(self.card_tools.open_menu)  # ⋯: menu, labels
-        self.history = HistoryPanel(
-            replica=self.replica, menu=menu, ops=self.ops, signals=self.signals
-        )
-        self.window.add_side_panel(self.history, "History")
+        self.window.delegate.more.connect(self.card_tools.open_menu)  # ⋯: menu, labels
         # "Ready board" (a second window) and "Display…" (text size, contrast, call-out).
         self.display = StationDisplay(self.window, self.replica, self.ops, self.signals)
         self.window.pair_box.pair_requested.connect(self.pair)
         self.paired.connect(self._on_paired)
         self.sync: StationSync | None = None
         self._build_login()
-        self.watch = OrganiserWatch(self.organisers_seen.emit, options.mdns_interfaces or None)
+        self.watch: OrganiserWatch | None = None  # looking for organisers: before pairing only
         self.organisers_seen.connect(self.window.pair_box.set_organisers)
+
+    def _build_side_panels(self) -> None:
+        """Stock (the tab shown first) and Chat (its tab counts unread messages) now; Today and
+        History when first opened."""
+        replica, ops, signals = self.replica, self.ops, self.signals
+        self.stock_panel = StockPanel(replica=replica, ops=ops, signals=signals)
+        self.window.add_side_panel(self.stock_panel, "Stock")
+        self._today = self.window.add_side_panel_later(
+            lambda: TodayPanel(replica=replica, ops=ops, signals=signals), "Today"
+        )
+        self.chat_panel = ChatPanel(ops, StationChat(replica), signals)
+        self.window.add_side_panel(self.chat_panel, "Chat")
+        menu = self.menu
+        self._history = self.window.add_side_panel_later(
+            lambda: HistoryPanel(replica=replica, menu=menu, ops=ops, signals=signals), "History"
+        )
+
+    @property
+    def today_panel(self) -> TodayPanel:
+        return _built(self._today, TodayPanel)
+
+    @property
+    def history(self) -> HistoryPanel:
+        return _built(self._history, HistoryPanel)
 
     def start(self) -> None:
         self.host.start()
@@ -118,6 +147,9 @@ class StationApp(QObject):
         else:
             self.window.statusBar().hide()  # nothing to report before pairing
             self.display.toolbar.hide()  # nor a board or display settings to open
+            self.watch = OrganiserWatch(
+                self.organisers_seen.emit, self.options.mdns_interfaces or None
+            )
             self.ops.call(
                 self.watch.run,
                 on_error=lambda failure: self.window.pair_box.looking_failed(failure.message),
@@ -146,7 +178,8 @@ class StationApp(QObject):
         if not result.ok:
             self.window.pair_box.failed(result.error or "pairing failed", result.field)
             return
-        self.ops.call(self.watch.stop, label="Stop looking for organisers")
+        if self.watch is not None:
+            self.ops.call(self.watch.stop, label="Stop looking for organisers")
         self.window.refresh()
         self._start_sync()
         self.window.statusBar().show()
@@ -253,3 +286,9 @@ class StationApp(QObject):
         self.ops.close()
         self.host.stop()
         self.replica.close()
+
+
+def _built(page: LaterPanel, kind: type[P]) -> P:
+    panel = page.built()
+    assert isinstance(panel, kind)
+    return panel

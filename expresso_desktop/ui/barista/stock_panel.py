@@ -26,8 +26,9 @@ from expresso_desktop.sync.events import ReplicaChanged
 from expresso_desktop.sync.replica import Replica
 from expresso_desktop.sync.station_stock import STOCK_ENTITIES, Level, StockBar, stock_bars
 from expresso_desktop.ui.barista.main_window import SyncSignals
+from expresso_desktop.ui.barista.side_panel import scrolled_column
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
+from expresso_desktop.ui.common.widgets import plain_label
 
 BUTTON_PX = 52
 AMOUNT_PX = 146
@@ -133,18 +134,11 @@ class StockPanel(QWidget):
         )
         self._list = QVBoxLayout()
         self._list.setSpacing(0)
-        inner = QWidget()
-        inner.setObjectName("stockInner")
-        column = QVBoxLayout(inner)
-        column.setContentsMargins(0, 0, 12, 0)  # clear of the scroll bar
-        column.addLayout(self._list)
-        column.addStretch(1)
-        scroll = vertical_scroll(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.notice)
         layout.addWidget(self.empty)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(scrolled_column(self._list, name="stockInner"), 1)
         self.notice.hide()
         self.reads: SerialRead[str, tuple[StockBar, ...]] = SerialRead(
             ops, self._read, self._apply, label="Reading the stock"

@@ -24,8 +24,9 @@ from expresso_desktop.sync.station_today import (
     read_today,
 )
 from expresso_desktop.ui.barista.main_window import SyncSignals
+from expresso_desktop.ui.barista.side_panel import scrolled_column
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
-from expresso_desktop.ui.common.widgets import plain_label, vertical_scroll
+from expresso_desktop.ui.common.widgets import plain_label
 
 TICK_MS = 60_000
 MIN_WIDTH = 400  # as wide as the Stock panel beside it
@@ -78,18 +79,15 @@ class TodayPanel(QWidget):
         self.hours = plain_label(object_name="todayHours")
         self._shifts = QVBoxLayout()
         self._shifts.setSpacing(8)
-        inner = QWidget()
-        inner.setObjectName("todayInner")
-        column = QVBoxLayout(inner)
-        column.setContentsMargins(0, 0, 12, 0)  # clear of the scroll bar
-        column.addWidget(self.day)
-        column.addWidget(self.now_line)
-        column.addWidget(plain_label("Opening hours", object_name="todaySection"))
-        column.addWidget(self.hours)
-        column.addWidget(plain_label("Shifts here today", object_name="todaySection"))
-        column.addLayout(self._shifts)
-        column.addStretch(1)
-        scroll = vertical_scroll(inner)
+        scroll = scrolled_column(
+            self.day,
+            self.now_line,
+            plain_label("Opening hours", object_name="todaySection"),
+            self.hours,
+            plain_label("Shifts here today", object_name="todaySection"),
+            self._shifts,
+            name="todayInner",
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         self.reads: SerialRead[str, TodayPlan] = SerialRead(

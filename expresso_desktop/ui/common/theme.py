@@ -29,7 +29,9 @@ def apply_theme(app: QApplication, *, scale: int = 100, high_contrast: bool = Fa
         # The theme's colours out (its screen-specific rules would outrank the layer's), its
         # sizes and spacing kept; then the high-contrast colours over every widget.
         sheet = f"{without_colours(sheet)}\n{_read(HIGH_CONTRAST)}"
-    app.setStyleSheet(scale_font_sizes(sheet, scale))
+    sheet = scale_font_sizes(sheet, scale)
+    if app.styleSheet() != sheet:  # the same again would still restyle every widget
+        app.setStyleSheet(sheet)
 
 
 def scale_font_sizes(qss: str, scale: int) -> str:

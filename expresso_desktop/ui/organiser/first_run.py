@@ -59,6 +59,21 @@ def _choice(text: str, detail: str, group: QButtonGroup, layout: QVBoxLayout) ->
     return button
 
 
+def _choice_page(
+    title: str, subtitle: str, *choices: tuple[str, str]
+) -> tuple[QWizardPage, list[QRadioButton]]:
+    """A page of ``choices`` (text, detail), one of which is picked: the first at first."""
+    page = QWizardPage()
+    page.setTitle(title)
+    page.setSubTitle(subtitle)
+    layout = QVBoxLayout(page)
+    group = QButtonGroup(page)
+    buttons = [_choice(text, detail, group, layout) for text, detail in choices]
+    buttons[0].setChecked(True)
+    layout.addStretch(1)
+    return page, buttons
+
+
 class FirstRunWizard(QWizard):
     """Signals:
     setup_finished(SetupFinished): the answer was written, or Skip marked the folder set up.
@@ -122,50 +137,36 @@ class FirstRunWizard(QWizard):
         return page
 
     def _start_page(self) -> QWizardPage:
-        page = QWizardPage()
-        page.setTitle("Start from")
-        page.setSubTitle("Pick one; everything can be edited afterwards.")
-        layout = QVBoxLayout(page)
-        group = QButtonGroup(page)
-        self.demo = _choice(
-            "Start with the demo event",
-            "Three stations with their menus, stock and staff, and shifts covering now: "
-            "explore every screen, then edit or remove what you don't need.",
-            group,
-            layout,
+        page, (self.demo, self.empty) = _choice_page(
+            "Start from",
+            "Pick one; everything can be edited afterwards.",
+            (
+                "Start with the demo event",
+                "Three stations with their menus, stock and staff, and shifts covering now: "
+                "explore every screen, then edit or remove what you don't need.",
+            ),
+            (
+                "Start empty",
+                "No stations yet: add them on the Stations screen, then stock and staff.",
+            ),
         )
-        self.empty = _choice(
-            "Start empty",
-            "No stations yet: add them on the Stations screen, then stock and staff.",
-            group,
-            layout,
-        )
-        self.demo.setChecked(True)
-        layout.addStretch(1)
         return page
 
     def _sms_page(self) -> QWizardPage:
-        page = QWizardPage()
-        page.setTitle("Customers' texts")
-        page.setSubTitle("How Expresso sends and receives SMS.")
-        layout = QVBoxLayout(page)
-        group = QButtonGroup(page)
-        self.simulator = _choice(
-            "Use the simulator for now",
-            "Try ordering from the phone on the Messages screen; nothing leaves this computer. "
-            "Set up Twilio on the Setup screen when you are ready.",
-            group,
-            layout,
+        page, (self.simulator, self.twilio) = _choice_page(
+            "Customers' texts",
+            "How Expresso sends and receives SMS.",
+            (
+                "Use the simulator for now",
+                "Try ordering from the phone on the Messages screen; nothing leaves this "
+                "computer. Set up Twilio on the Setup screen when you are ready.",
+            ),
+            (
+                "Set up Twilio now",
+                "Opens the SMS gateway form (account SID, auth token, number) once the event is "
+                "set up. The simulator runs until you restart Expresso with it saved.",
+            ),
         )
-        self.twilio = _choice(
-            "Set up Twilio now",
-            "Opens the SMS gateway form (account SID, auth token, number) once the event is "
-            "set up. The simulator runs until you restart Expresso with it saved.",
-            group,
-            layout,
-        )
-        self.simulator.setChecked(True)
-        layout.addStretch(1)
         return page
 
     # -- the answer -----------------------------------------------------------------------------

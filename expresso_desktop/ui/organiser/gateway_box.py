@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -80,6 +81,22 @@ class GatewaySaved:
     message: str
 
 
+def _page(*parts: QWidget | QLayout | str) -> QWidget:
+    """One gateway's page: ``parts`` top to bottom (a string is a note in plain text)."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        if isinstance(part, str):
+            layout.addWidget(plain_label(part, object_name="subtitle"))
+        elif isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    layout.addStretch(1)
+    return page
+
+
 class _Fields(QWidget):
     """One gateway's fields, each with its error line under it (hidden while it is right)."""
 
@@ -126,8 +143,9 @@ class _Fields(QWidget):
                 else ""
             )
 
-    def value(self, name: str) -> str:
-        return self.edits[name].text()
+    def values(self) -> dict[str, str]:
+        """Every field as typed, by name (the names of ``TwilioForm``/``PhoneForm``)."""
+        return {name: edit.text() for name, edit in self.edits.items()}
 
     def set_error(self, name: str, problem: str | None) -> None:
         error = self.errors[name]
@@ -181,54 +199,33 @@ class GatewayBox(QGroupBox):
         self.phone = _Fields(PHONE_FIELDS, PHONE_LABELS)
         self.test_button = QPushButton("Test connection")
         self.test_result = plain_label()
-        phone_page = QWidget()
-        phone_layout = QVBoxLayout(phone_page)
-        phone_layout.setContentsMargins(0, 0, 0, 0)
-        phone_layout.addWidget(self.phone)
-        phone_layout.addWidget(
-            plain_label(
-                "The phone runs “SMS Gateway for Android” with its Local Server on, on the same "
-                "network as this computer. Leave the webhook URL empty: the phone is told to call "
-                "this computer's LAN address over HTTPS once it trusts our certificate (below).",
-                object_name="subtitle",
-            )
-        )
         # Our local CA, so the phone trusts this computer's https:// webhook address.
         self.ca_line = plain_label("", object_name="subtitle")
         self.ca_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.ca_qr = QLabel()
         self.ca_line.hide()
         self.ca_qr.hide()
-        phone_layout.addWidget(self.ca_line)
-        phone_layout.addWidget(self.ca_qr)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
-        phone_layout.addLayout(test_row)
-        phone_layout.addStretch(1)
-        twilio_page = QWidget()
-        twilio_layout = QVBoxLayout(twilio_page)
-        twilio_layout.setContentsMargins(0, 0, 0, 0)
-        twilio_layout.addWidget(self.twilio)
-        twilio_layout.addWidget(
-            plain_label(
-                "Secrets go to the OS keyring, never to a file. Sending uses the API key and "
-                "secret when both are set, else the auth token.",
-                object_name="subtitle",
-            )
+        phone_page = _page(
+            self.phone,
+            "The phone runs “SMS Gateway for Android” with its Local Server on, on the same "
+            "network as this computer. Leave the webhook URL empty: the phone is told to call "
+            "this computer's LAN address over HTTPS once it trusts our certificate (below).",
+            self.ca_line,
+            self.ca_qr,
+            test_row,
         )
-        twilio_layout.addStretch(1)
-        simulator_page = QWidget()
-        simulator_layout = QVBoxLayout(simulator_page)
-        simulator_layout.setContentsMargins(0, 0, 0, 0)
-        simulator_layout.addWidget(
-            plain_label(
-                "No texts leave this computer: customers' texts come from the Phone simulator "
-                "tab or `expresso sms-sim`. Twilio and phone settings already saved are kept.",
-                object_name="subtitle",
-            )
+        twilio_page = _page(
+            self.twilio,
+            "Secrets go to the OS keyring, never to a file. Sending uses the API key and "
+            "secret when both are set, else the auth token.",
         )
-        simulator_layout.addStretch(1)
+        simulator_page = _page(
+            "No texts leave this computer: customers' texts come from the Phone simulator "
+            "tab or `expresso sms-sim`. Twilio and phone settings already saved are kept."
+        )
         # One page shown at a time; the others hidden, so the window is as tall as the page
         # shown (a stacked widget is as tall as its tallest page).
         self.pages = QWidget()
@@ -327,24 +324,10 @@ class GatewayBox(QGroupBox):
 
     # -- acting -----------------------------------------------------------------------------------
     def twilio_form(self) -> TwilioForm:
-        v = self.twilio.value
-        return TwilioForm(
-            account_sid=v("account_sid"),
-            number=v("number"),
-            auth_token=v("auth_token"),
-            api_key=v("api_key"),
-            api_secret=v("api_secret"),
-        )
+        return TwilioForm(**self.twilio.values())
 
     def phone_form(self) -> PhoneForm:
-        v = self.phone.value
-        return PhoneForm(
-            url=v("url"),
-            user=v("user"),
-            password=v("password"),
-            number=v("number"),
-            webhook_url=v("webhook_url"),
-        )
+        return PhoneForm(**self.phone.values())
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

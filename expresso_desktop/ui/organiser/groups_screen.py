@@ -45,10 +45,16 @@ from expresso_desktop.services.order_actions import GroupMemberIn
 from expresso_desktop.services.writer import Tx, Writer
 from expresso_desktop.sms.group_orders import GroupDraft, contact_number, place_group
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import ERROR_STYLE, read_only_table
+from expresso_desktop.ui.organiser.form_parts import (
+    add_field,
+    error_label,
+    list_beside,
+    screen_layout,
+)
 from expresso_desktop.ui.organiser.stock_bar import BAR_ROLE, Bar, StockBarDelegate
 
 INITIATOR = "ui:groups"
@@ -62,22 +68,10 @@ EMPTY_TEXT = (
 SENT, NOT_SENT = "✓ Sent", "— Not yet"  # the pickup text
 
 
-class GroupTableModel(KeyedTableModel[GroupRow]):
+class GroupTableModel(CellsTableModel[GroupRow]):
     HEADERS = ("Organiser", "Contact", "Station", "Ready", "", "Pickup")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role == BAR_ROLE and index.column() == BAR_COLUMN:
-            wanted = row.total - row.cancelled
-            return Bar(row.ready / wanted if wanted else 0.0, None, "ok")
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == BAR_COLUMN:
-            return row.progress_text
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def cells(self, row: GroupRow) -> tuple[Any, ...]:
         return (
             row.organiser_name,
             row.contact or "— none",
@@ -85,21 +79,22 @@ class GroupTableModel(KeyedTableModel[GroupRow]):
             row.progress_text + (" ✓" if row.complete else ""),
             "",
             SENT if row.pickup_notified else NOT_SENT,
-        )[index.column()]
+        )
+
+    def cell(self, row: GroupRow, column: int, role: int) -> Any:
+        if role == BAR_ROLE and column == BAR_COLUMN:
+            wanted = row.total - row.cancelled
+            return Bar(row.ready / wanted if wanted else 0.0, None, "ok")
+        if role == Qt.ItemDataRole.ToolTipRole and column == BAR_COLUMN:
+            return row.progress_text
+        return super().cell(row, column, role)
 
 
-class MemberTableModel(KeyedTableModel[MemberRow]):
+class MemberTableModel(CellsTableModel[MemberRow]):
     HEADERS = ("Name", "Drink", "Status", "Order")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (row.name, row.drink, row.status, row.number)[index.column()]
+    def cells(self, row: MemberRow) -> tuple[Any, ...]:
+        return (row.name, row.drink, row.status, row.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +108,6 @@ class _Pickers:
 def _place(tx: Tx, draft: GroupDraft, *, event_id: int, menu: Menu) -> str:
     group, _ = place_group(tx, draft, event_id=event_id, menu=menu)
     return group.id
-
-
-def _error_label() -> QLabel:
-    label = plain_label("")
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
 
 
 class GroupsScreen(QWidget):
@@ -151,30 +139,17 @@ class GroupsScreen(QWidget):
         self.empty.setVisible(False)
         self.new_button = QPushButton("New group order")
 
-        left = QVBoxLayout()
-        left.addWidget(self.table, 1)
-        left.addWidget(self.empty)
         self.side = QStackedWidget()
-        self.side.setFixedWidth(SIDE_WIDTH)
         self.side.addWidget(self._detail())
         self.side.addWidget(self._form())
-        columns = QHBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addWidget(self.side)
-        title_row = QHBoxLayout()
-        title_row.addWidget(plain_label("Groups", object_name="title"))
-        title_row.addStretch(1)
-        title_row.addWidget(self.new_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(title_row)
-        layout.addWidget(
-            plain_label(
-                "One person orders for their team: one drink per person at one station, and "
-                "one pickup text to the contact phone when they are all ready.",
-                object_name="subtitle",
-            )
+        layout = screen_layout(
+            self,
+            "Groups",
+            "One person orders for their team: one drink per person at one station, and "
+            "one pickup text to the contact phone when they are all ready.",
+            self.new_button,
         )
-        layout.addLayout(columns, 1)
+        layout.addLayout(list_beside(self.table, self.empty, self.side, SIDE_WIDTH), 1)
 
         self.new_button.clicked.connect(self.new_group)
         self.rows: SerialRead[str, list[GroupRow]] = SerialRead(
@@ -202,14 +177,14 @@ class GroupsScreen(QWidget):
         self.organiser = QLineEdit()
         self.organiser.setPlaceholderText("Who is ordering for the team")
         self.organiser.setAccessibleName("Organiser name")
-        self.organiser_error = _error_label()
+        self.organiser_error = error_label()
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("+61400123456 — optional, texted when all are ready")
         self.phone.setAccessibleName("Contact phone")
-        self.phone_error = _error_label()
+        self.phone_error = error_label()
         self.station = QComboBox()
         self.station.setAccessibleName("Station")
-        self.station_error = _error_label()
+        self.station_error = error_label()
         self.member_name = QLineEdit()
         self.member_name.setPlaceholderText("Name on the cup")
         self.member_name.setAccessibleName("Member name")
@@ -225,37 +200,31 @@ class GroupsScreen(QWidget):
             picker.setAccessibleName(name)
         for picker in (self.station, self.drink_pick, self.size_pick, self.milk_pick):
             picker.setMinimumHeight(FIELD_HEIGHT)
-        self.member_error = _error_label()
+        self.member_error = error_label()
         self.add_member_button = QPushButton("Add to group")
         self.member_list = QListWidget()
         self.member_list.setAccessibleName("Members")
         self.member_list.setMinimumHeight(96)
-        self.members_error = _error_label()
+        self.members_error = error_label()
         self.remove_member_button = QPushButton("Remove selected")
         self.create_button = QPushButton("Create group order")
         self.cancel_button = QPushButton("Cancel")
         self.message = plain_label("")
 
         form = QFormLayout()
-        form.addRow("Organiser", self.organiser)
-        form.addRow("", self.organiser_error)
-        form.addRow("Contact phone", self.phone)
-        form.addRow("", self.phone_error)
-        form.addRow("Station", self.station)
-        form.addRow("", self.station_error)
+        add_field(form, "Organiser", self.organiser, self.organiser_error)
+        add_field(form, "Contact phone", self.phone, self.phone_error)
+        add_field(form, "Station", self.station, self.station_error)
         member = QFormLayout()
         member.addRow("Name", self.member_name)
-        member.addRow("Drink", self.typed)
         pickers = QHBoxLayout()
         pickers.addWidget(self.drink_pick, 2)
         pickers.addWidget(self.size_pick, 1)
         pickers.addWidget(self.milk_pick, 1)
-        member.addRow("", pickers)
-        member.addRow("", self.member_error)
         add_row = QHBoxLayout()
         add_row.addStretch(1)
         add_row.addWidget(self.add_member_button)
-        member.addRow("", add_row)
+        add_field(member, "Drink", self.typed, pickers, self.member_error, add_row)
         member_box = QGroupBox("Add a person")
         member_box.setLayout(member)
         list_row = QHBoxLayout()

@@ -86,21 +86,25 @@ def thread_line(text: LoggedText) -> str:
     return f"{when} {way} · {text.kind_label} · {text.delivery.text}\n{text.body}"
 
 
+@dataclass(frozen=True, slots=True)
+class OrderTools:
+    """What the Orders screen gives its detail pane to read and act with."""
+
+    ops: OpRunner
+    writer: Writer
+    reads: OrderReads
+    messages: MessageLog
+    texts: LiveTexts
+    bridge: ChangeBridge
+
+
 class OrderDetailPane(QWidget):
-    def __init__(
-        self,
-        ops: OpRunner,
-        writer: Writer,
-        reads: OrderReads,
-        messages: MessageLog,
-        texts: LiveTexts,
-        bridge: ChangeBridge,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, tools: OrderTools, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderDetail")
-        self._ops, self._writer, self._reads, self._texts = ops, writer, reads, texts
-        self._messages = messages
+        ops = self._ops = tools.ops
+        self._writer, self._reads, self._texts = tools.writer, tools.reads, tools.texts
+        self._messages = tools.messages
         self.order_id: str | None = None
         self.shown: OrderDetail | None = None
         self.placeholder = plain_label("Select an order to see its drinks, history and texts.")
@@ -118,7 +122,7 @@ class OrderDetailPane(QWidget):
         self.reads: SerialRead[str, dict[str, Shown]] = SerialRead(
             ops, self._read, self._apply, label="Reading the order"
         )
-        bridge.committed.connect(self._on_committed)
+        tools.bridge.committed.connect(self._on_committed)
         self._show(None)
 
     # -- building ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.orders_model import OrdersTableModel
 from expresso_desktop.ui.common.text_delegate import TextOnlyDelegate
 from expresso_desktop.ui.common.widgets import fit_columns, plain_label
-from expresso_desktop.ui.organiser.order_detail import OrderDetailPane
+from expresso_desktop.ui.organiser.order_detail import OrderDetailPane, OrderTools
 
 ANY = ""
 FIRST_PAGE = 100  # rows read first when the screen opens: a screenful, at once
@@ -168,7 +168,7 @@ class OrdersScreen(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selected)
         self.count = plain_label(object_name="subtitle")
         self.empty = plain_label(EMPTY_TEXT, object_name="subtitle")
-        self.detail = OrderDetailPane(ops, writer, reads, messages, texts, bridge)
+        self.detail = OrderDetailPane(OrderTools(ops, writer, reads, messages, texts, bridge))
         self._build_layout()
         self._ops, self._reads = ops, reads
         self.reads = SerialRead(ops, self._read, self._apply, label="Reading orders")

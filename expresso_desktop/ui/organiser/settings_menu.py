@@ -30,7 +30,7 @@ from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.services.event_admin import EventAdmin, SettingsPage
 from expresso_desktop.services.menu_admin import MAX_SHOTS, Kind, NewEntry
 from expresso_desktop.services.writer import Tx, Writer
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.settings_widgets import (
@@ -81,22 +81,16 @@ def _milk_note(name: str, menu: Menu) -> str:
     return "the default milk" if name == menu.default_milk else ""
 
 
-class MenuEntriesModel(KeyedTableModel[MenuEntry]):
+class MenuEntriesModel(CellsTableModel[MenuEntry]):
     HEADERS = ("Kind", "Name", "Customers may also write", "Notes")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+    def cells(self, row: MenuEntry) -> tuple[Any, ...]:
+        return (row.kind.capitalize(), row.name, ", ".join(row.synonyms) or "—", row.note)
+
+    def cell(self, row: MenuEntry, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2:
             return ", ".join(row.synonyms)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (row.kind.capitalize(), row.name, ", ".join(row.synonyms) or "—", row.note)[
-            index.column()
-        ]
+        return super().cell(row, column, role)
 
 
 class MenuSection(SectionPage):

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -34,7 +33,7 @@ from expresso_desktop.services import staff_views
 from expresso_desktop.services.staff_views import ROLES, StaffDraft, StaffReads, StaffRow
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import (
@@ -43,6 +42,12 @@ from expresso_desktop.ui.organiser.editing import (
     ask,
     read_only_table,
     select_row,
+)
+from expresso_desktop.ui.organiser.form_parts import (
+    add_field,
+    error_label,
+    list_beside,
+    screen_layout,
 )
 
 INITIATOR = "ui:staff"
@@ -59,21 +64,10 @@ def make_time(seconds: float | None) -> str:
     return f"{whole // 60} min {whole % 60:02} s" if whole >= 60 else f"{whole} s"
 
 
-class StaffTableModel(KeyedTableModel[StaffRow]):
+class StaffTableModel(CellsTableModel[StaffRow]):
     HEADERS = ("Name", "Role", "Skills", "Status", "PIN", "Made", "Median")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 5:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
-            return f"{row.orders_made} orders, {row.drinks_made} drinks"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def cells(self, row: StaffRow) -> tuple[Any, ...]:
         return (
             row.name,
             row.role.capitalize(),
@@ -82,7 +76,14 @@ class StaffTableModel(KeyedTableModel[StaffRow]):
             "✓ PIN set" if row.has_pin else "— no PIN",
             str(row.drinks_made),
             make_time(row.median_make_s),
-        )[index.column()]
+        )
+
+    def cell(self, row: StaffRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 5:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
+            return f"{row.orders_made} orders, {row.drinks_made} drinks"
+        return super().cell(row, column, role)
 
 
 class StaffScreen(QWidget):
@@ -109,28 +110,14 @@ class StaffScreen(QWidget):
         self.empty.setVisible(False)  # until the first read says so
         self.add_button = QPushButton("Add person")
 
-        left = QVBoxLayout()
-        left.addWidget(self.table, 1)
-        left.addWidget(self.empty)
-        columns = QHBoxLayout()
-        form = self._form()
-        form.setFixedWidth(FORM_WIDTH)
-        columns.addLayout(left, 1)
-        columns.addWidget(form)
-        title_row = QHBoxLayout()
-        title_row.addWidget(plain_label("Staff", object_name="title"))
-        title_row.addStretch(1)
-        title_row.addWidget(self.add_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(title_row)
-        layout.addWidget(
-            plain_label(
-                "Who works the event: their role, skills, the PIN they log in with at a station, "
-                "and what they have made. Select someone to change them.",
-                object_name="subtitle",
-            )
+        layout = screen_layout(
+            self,
+            "Staff",
+            "Who works the event: their role, skills, the PIN they log in with at a station, "
+            "and what they have made. Select someone to change them.",
+            self.add_button,
         )
-        layout.addLayout(columns, 1)
+        layout.addLayout(list_beside(self.table, self.empty, self._form(), FORM_WIDTH), 1)
 
         self._stats_timer = QTimer(self)
         self._stats_timer.setSingleShot(True)
@@ -149,7 +136,7 @@ class StaffScreen(QWidget):
         self.name = QLineEdit()
         self.name.setPlaceholderText("First name, as the team knows them")
         self.name.setAccessibleName("Name")
-        self.name_error = self._error_label()
+        self.name_error = error_label()
         self.role = QComboBox()
         for role in ROLES:
             self.role.addItem(role.capitalize(), role)
@@ -157,27 +144,23 @@ class StaffScreen(QWidget):
         self.skills = QLineEdit()
         self.skills.setPlaceholderText("latte art, trainer (comma-separated)")
         self.skills.setAccessibleName("Skills")
-        self.skills_error = self._error_label()
+        self.skills_error = error_label()
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(PIN_MAX)
         self.pin.setAccessibleName("PIN")
         self.pin_state = plain_label("", object_name="subtitle")
-        self.pin_error = self._error_label()
+        self.pin_error = error_label()
         self.stats = plain_label("", object_name="subtitle")
         self.save_button = QPushButton("Add person")
         self.active_button = QPushButton("Deactivate…")
         self.message = plain_label("")
 
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("", self.name_error)
-        form.addRow("Role", self.role)
-        form.addRow("Skills", self.skills)
-        form.addRow("", self.skills_error)
-        form.addRow("Station PIN", self.pin)
-        form.addRow("", self.pin_state)
-        form.addRow("", self.pin_error)
+        add_field(form, "Name", self.name, self.name_error)
+        add_field(form, "Role", self.role)
+        add_field(form, "Skills", self.skills, self.skills_error)
+        add_field(form, "Station PIN", self.pin, self.pin_state, self.pin_error)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
@@ -196,13 +179,6 @@ class StaffScreen(QWidget):
         self.save_button.clicked.connect(self.save)
         self.active_button.clicked.connect(self.toggle_active)
         return box
-
-    @staticmethod
-    def _error_label() -> QLabel:
-        label = plain_label("")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setVisible(False)
-        return label
 
     # -- reading --------------------------------------------------------------------------------
     def _on_committed(self, event: ChangesCommitted) -> None:

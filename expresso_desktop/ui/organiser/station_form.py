@@ -33,6 +33,7 @@ from expresso_desktop.services.station_admin_views import (
 )
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import ERROR_STYLE, OK_STYLE, capital
+from expresso_desktop.ui.organiser.form_parts import error_label
 
 KINDS = ("drinks", "milks", "extras")
 KIND_TITLES = {"drinks": "Drinks", "milks": "Milks", "extras": "Extras"}
@@ -46,13 +47,6 @@ def _button(text: str, name: str) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
     return button
-
-
-def _error_label() -> QLabel:
-    label = plain_label("")
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
 
 
 def _as_dict(choices: MenuChoices) -> dict[str, tuple[str, ...]]:
@@ -160,7 +154,7 @@ class StationForm(QGroupBox):
             status_row.addWidget(button)
         self.status_hint = plain_label("", object_name="subtitle")
         self.makes = MenuLists()
-        self.errors = {field: _error_label() for field in FIELDS}
+        self.errors = {field: error_label() for field in FIELDS}
         self.save_button = QPushButton("Add station")
         self.pair_button = _button("Pair a device…", "secondary")
         self.delete_button = _button("Delete…", "danger")

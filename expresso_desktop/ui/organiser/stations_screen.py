@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
@@ -41,6 +40,7 @@ from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.service_host import ServersStarted, ServiceFailure, ServiceHost
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import ask, read_only_table, select_row, single_shot
+from expresso_desktop.ui.organiser.form_parts import screen_layout
 from expresso_desktop.ui.organiser.pairing_box import PairingBox
 from expresso_desktop.ui.organiser.station_form import StationForm
 from expresso_desktop.ui.organiser.stations_model import StationTableModel
@@ -117,18 +117,12 @@ class StationsScreen(QWidget):
 
         self.form = StationForm()
         self._wire(self.form)
-        title_row = QHBoxLayout()
-        title_row.addWidget(plain_label("Stations", object_name="title"))
-        title_row.addStretch(1)
-        title_row.addWidget(self.add_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(title_row)
-        layout.addWidget(
-            plain_label(
-                "Where drinks are made: what each station makes, whether it is open, its paired "
-                "device, and the drinks waiting there. Select a station to change it.",
-                object_name="subtitle",
-            )
+        layout = screen_layout(
+            self,
+            "Stations",
+            "Where drinks are made: what each station makes, whether it is open, its paired "
+            "device, and the drinks waiting there. Select a station to change it.",
+            self.add_button,
         )
         layout.addWidget(self.table, 2)
         layout.addWidget(self.empty)

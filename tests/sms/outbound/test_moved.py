@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from expresso_desktop.sms.outbound import queue
+from expresso_desktop.core.undo import UNDO_WINDOW
+from expresso_desktop.sms.outbound import notifications, queue
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import SmsMessage, Station
 from expresso_desktop.store.types import utcnow
@@ -139,8 +140,8 @@ async def test_a_move_text_overtaken_by_another_move_or_by_done_is_not_sent(rig:
 
     claimed = _claim_all(rig)
     assert sorted(claimed) == sorted(
-        [f"moved:{moved_twice.id}:2", f"ready:{made.id}"]
-    )  # only what is still true goes out
+        [f"moved:{moved_twice.id}:2", notifications.ready_key(rig.order(made.id))]
+    )  # only what is still true goes out (the ready text once its undo window is over)
     outcome = {t.dedupe_key: (t.status, t.error_code) for t in rig.sent()}
     assert outcome[f"moved:{moved_twice.id}:1"] == ("expired", "order_moved_again")
     assert outcome[f"moved:{made.id}:1"] == ("expired", "order_ready")
@@ -150,7 +151,7 @@ def _claim_all(rig: Rig) -> list[str]:
     """The order texts the sender would send now, claimed one by one (their dedupe keys; a
     late webhook reply on a loaded machine is not one of them)."""
     keys = []
-    claim = partial(queue.claim_next, now=utcnow(), number="+15005550006")
+    claim = partial(queue.claim_next, now=utcnow() + UNDO_WINDOW, number="+15005550006")
     while (job := rig.services.writer.run_sync(claim).job) is not None:
         key = next(t.dedupe_key for t in rig.sent() if t.id == job.id) or ""
         if not key.startswith("late-reply:"):

@@ -190,6 +190,23 @@ async def test_stale_texts_expire_instead_of_going_out_late(
     assert len(fake_twilio.sends()) >= 1 and fake_twilio.messages == []
 
 
+async def test_a_held_text_waits_without_polling_and_goes_when_its_hold_ends(
+    services: OrganiserServices, make_sender: SenderFactory, fake_twilio: FakeTwilio
+) -> None:
+    """A "ready" text held for the undo window: the sender sleeps until then (one wait, not a
+    poll or a spin) and sends it as soon as the hold is over."""
+    clock = FakeClock()
+    queue(services, "Your latte is ready", hold=timedelta(seconds=10))
+    await make_sender(settings=SenderSettings(idle_poll_s=3600), clock=clock).start()
+    await wait_until(clock.asleep)
+    [waiting] = clock.waiting_for()
+    assert 5 < waiting <= 10  # until the hold ends, not the hour-long poll
+    assert statuses(services) == ["pending"] and fake_twilio.sends() == []
+    await clock.pass_time(10)
+    await wait_until(lambda: statuses(services) == ["queued"])
+    assert fake_twilio.bodies() == ["Your latte is ready"]
+
+
 async def test_gives_up_after_the_attempt_limit(
     services: OrganiserServices, make_sender: SenderFactory, fake_twilio: FakeTwilio
 ) -> None:
