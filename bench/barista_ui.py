@@ -8,13 +8,14 @@
   (Start) until its card has changed and the queue has painted (``--taps``);
 - cold start: ``main.py barista`` on the paired station's data folder in a fresh process, from
   spawn to the station window's first paint (median of ``--cold-runs``);
-- RSS of this process once the station holds ``--big`` open orders of its own and the rest of
-  the event (``--others`` more at the other stations).
+- RSS once the station holds ``--big`` open orders of its own and twice as many at the other
+  stations: of this process (which ran a small station first), and of ``main.py barista`` in a
+  process of its own on the same replica (``station_process_rss_mb``).
 
 Prints JSON (with the machine's load average). Goals (issue 12): p50 <= 30 ms, p99 <= 80 ms;
 < 5 ms GUI time per new order with 2,000 open; a tap visible in < 16 ms; cold start < 1.5 s;
 RSS < 250 MB with 5,000 orders.
-Usage: python bench/barista_ui.py [--orders 200] [--rate 5] [--big 2000] [--others 3000]
+Usage: python bench/barista_ui.py [--orders 200] [--rate 5] [--big 2000] [--taps 30]
 """
 
 from __future__ import annotations
@@ -71,6 +72,34 @@ class FirstFrame(QObject):
 app = QApplication(sys.argv[:1])
 first = FirstFrame()
 app.installEventFilter(first)
+from expresso_desktop.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+# The station as a user runs it (``main.py barista``), until its queue holds ``wanted`` orders
+# and the app has settled (its collector freezes what start-up allocated after 5 s): its RSS.
+STEADY_RSS = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+wanted = int(sys.argv.pop(1))
+
+def check():
+    for w in app.topLevelWidgets():
+        model = getattr(w, "model", None)
+        if type(w).__name__ == "BaristaWindow" and model is not None and model.rowCount() >= wanted:
+            QTimer.singleShot(8000, report)
+            return
+    QTimer.singleShot(100, check)
+
+def report():
+    status = open("/proc/self/status").read()
+    kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    print("rss-kb", kb, flush=True)
+    app.quit()
+
+QTimer.singleShot(100, check)
 from expresso_desktop.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -259,6 +288,18 @@ def cold_start(data: Path, root: Path, runs: int) -> dict[str, Any]:
     }
 
 
+def station_process_rss(data: Path, wanted: int) -> float:
+    """MB resident in a station process (``main.py barista``) holding ``wanted`` open orders."""
+    proc = subprocess.run(
+        [sys.executable, "-c", STEADY_RSS, str(wanted), "--data-dir", str(data), "barista"],
+        capture_output=True, text=True, env=ENV, cwd=REPO, timeout=180,
+    )  # fmt: skip
+    marks = dict(line.split() for line in proc.stdout.splitlines() if line.count(" ") == 1)
+    if "rss-kb" not in marks:
+        raise SystemExit(f"no RSS: {proc.stdout}\n{proc.stderr[-2000:]}")
+    return round(int(marks["rss-kb"]) / 1024, 1)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -289,7 +330,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         root / f"station-{name}", root, args.cold_runs
                     )
                 results[name] = result
+                held = s.queue_size()
                 s.close()
+                if name == "big":  # the station alone, in its own process, as a user runs it
+                    result["station_process_rss_mb"] = station_process_rss(
+                        root / f"station-{name}", held
+                    )
             finally:
                 stop(proc)
     return {
