@@ -194,6 +194,8 @@ def _notify(tx: Tx, order_id: str, texts: Texts) -> bool:
         kind, template, key, ttl = "cancellation", "cancelled", f"cancel:{order.id}", CANCEL_TTL
     if outbound.already_queued(tx, key):  # checked before rendering: the sweep asks often
         return False
+    if kind == "ready" and outbound.already_queued(tx, f"{READY_PREFIX}{order.id}"):
+        return False  # texted by a version keyed once per order (before the undo hold)
     row = outbound.enqueue(
         tx,
         to=customer.phone,

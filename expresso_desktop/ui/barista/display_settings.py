@@ -106,6 +106,10 @@ class StationDisplay(QObject):
         for button in (self.board_button, self.display_button):
             button.setMinimumHeight(TOUCH_PX - 8)
             toolbar.addWidget(button)
+        toolbar.addSeparator()
+        for button in window.view_buttons:  # Lanes · Grid · Sound
+            button.setMinimumHeight(TOUCH_PX - 8)
+            toolbar.addWidget(button)
         window.addToolBar(toolbar)
         self.board_button.clicked.connect(self.open_board)
         self.display_button.clicked.connect(self.edit)

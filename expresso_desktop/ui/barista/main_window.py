@@ -263,16 +263,14 @@ class BaristaWindow(QMainWindow):
         header.addWidget(self.barista_label)
         header.addWidget(self.wait_label)
         header.addStretch(1)
-        for button in (
-            self.lanes_button,
-            self.grid_button,
-            self.sound_button,
-            self.walk_in_button,
-            self.cancel_button,
-        ):
+        # How the queue looks and sounds sits in the display toolbar (display_settings.py), so
+        # the header fits 1280 px at every font scale: at 150 % it clipped "Lanes" to ".anes".
+        self.view_buttons = (self.lanes_button, self.grid_button, self.sound_button)
+        for button in (*self.view_buttons, self.walk_in_button, self.cancel_button):
             button.setMinimumHeight(TOUCH_PX)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the queue
-            header.addWidget(button)
+        header.addWidget(self.walk_in_button)
+        header.addWidget(self.cancel_button)
         return header
 
     def _build_status_bar(self) -> None:

@@ -113,6 +113,25 @@ async def test_ready_sends_exactly_one_text(
     assert row.order_id == order_id and row.expires_at is not None
 
 
+async def test_an_order_texted_before_the_upgrade_is_not_texted_again(
+    services: OrganiserServices, running: Notifier, fake_twilio: FakeTwilio
+) -> None:
+    """Mid-event upgrade: the previous version keyed a ready text ``ready:<order id>``; the
+    sweep after the upgrade must not send that order's ready text again under the new key."""
+    order_id = add_order(services, add_customer(services))
+    services.writer.run_sync(
+        lambda tx: outbound.enqueue(
+            tx, to="+61400123456", body="ready (old version)", kind="ready",
+            order_id=order_id, dedupe_key=f"ready:{order_id}",
+        )
+    )  # fmt: skip
+    move(services, orders.start_order, order_id)
+    move(services, orders.mark_ready, order_id)
+    await running.sweep_once()
+    await running.settle()
+    assert [row.dedupe_key for row in outbound_rows(services)] == [f"ready:{order_id}"]
+
+
 async def test_done_then_undo_within_the_hold_never_texts(
     services: OrganiserServices, running: Notifier, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
