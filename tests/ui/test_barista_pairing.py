@@ -201,3 +201,23 @@ def test_first_run_finds_the_organiser_pairs_and_a_pin_opens_the_queue(
         assert again.window.pages.currentIndex() == 0
     finally:
         again.close()
+
+
+def test_a_station_started_with_a_pairing_code_pairs_without_the_form(
+    qtbot: Any, organiser: LanOrganiser, tmp_path: Path
+) -> None:
+    """`expresso barista --server URL --pair CODE`: what the command line gave is used at once."""
+    options = StationOptions(
+        server=organiser.url, pair=organiser.pairing_code(), mdns_interfaces=LOOPBACK
+    )
+    station = StationApp(AppPaths(tmp_path / "station"), options)
+    qtbot.addWidget(station.window)
+    with qtbot.waitSignal(station.paired, timeout=NET_MS) as paired:
+        station.start()
+    try:
+        result = paired.args[0]
+        assert result.ok and result.url == organiser.url, result
+        assert station.gate.currentWidget() is station.login_box  # next: who is on the bar
+        qtbot.waitUntil(lambda: station.login_box.station_label.text().startswith("Station 1"))
+    finally:
+        station.close()

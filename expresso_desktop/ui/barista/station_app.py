@@ -147,6 +147,12 @@ class StationApp(QObject):
         else:
             self.window.statusBar().hide()  # nothing to report before pairing
             self.display.toolbar.hide()  # nor a board or display settings to open
+            if self.options.pair:  # `barista --pair CODE [--server URL]`: pair at once
+                self.pair(
+                    PairRequest(
+                        self.options.server or "", self.options.pair, self.options.fingerprint or ""
+                    )
+                )
             self.watch = OrganiserWatch(
                 self.organisers_seen.emit, self.options.mdns_interfaces or None
             )
