@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 
 from expresso_desktop.core.orders import status_label
 from expresso_desktop.services.order_views import OrderRow
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 
 
-class OrdersTableModel(KeyedTableModel[OrderRow]):
+class OrdersTableModel(CellsTableModel[OrderRow]):
     HEADERS = ("Order", "Name", "Drinks", "Station", "Status", "Age")
     NEW_ROWS_FIRST = True  # the newest order on top
 
@@ -28,15 +28,11 @@ class OrdersTableModel(KeyedTableModel[OrderRow]):
     def touch_ages(self) -> None:
         self.repaint_column(len(self.HEADERS) - 1)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
+    def cell(self, row: OrderRow, column: int, role: int) -> Any:
+        """One cell's text, worked out alone: a screenful repaints on every new order, and
+        building the whole row (``cells``) for each of its cells costs half as much again."""
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        column = index.column()
         if column == 0:
             return row.number + (" ★VIP" if row.vip else "")
         if column == 1:

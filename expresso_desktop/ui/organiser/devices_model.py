@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from expresso_desktop.services.pairing import DeviceRow
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 
 ROLE_LABELS = {"barista": "Barista", "display": "Display", "runner": "Runner"}
 REVOKED_COLOUR = QColor("#9a8676")
@@ -28,28 +28,21 @@ def when(moment: datetime | None, *, now: datetime | None = None) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
 
 
-class DevicesTableModel(KeyedTableModel[DeviceRow]):
+class DevicesTableModel(CellsTableModel[DeviceRow]):
     HEADERS = ("Name", "Role", "Station", "Last seen", "Status")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
+    def cells(self, row: DeviceRow) -> tuple[Any, ...]:
+        return (
+            row.name,
+            ROLE_LABELS.get(row.role, row.role),
+            row.station or "—",
+            when(row.last_seen),
+            "active" if row.active else "revoked",
+        )
+
+    def cell(self, row: DeviceRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return REVOKED_COLOUR
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return f"Paired {when(row.paired_at)}"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        column = index.column()
-        if column == 0:
-            return row.name
-        if column == 1:
-            return ROLE_LABELS.get(row.role, row.role)
-        if column == 2:
-            return row.station or "—"
-        if column == 3:
-            return when(row.last_seen)
-        return "active" if row.active else "revoked"
+        return super().cell(row, column, role)

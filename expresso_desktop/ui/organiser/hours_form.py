@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, QTime
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from expresso_desktop.services import schedule_views
 from expresso_desktop.services.schedule_views import DayPlan, HoursDraft, HoursRow, ScheduleReads
 from expresso_desktop.services.writer import Writer
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import (
@@ -41,18 +41,11 @@ HINT = (
 )
 
 
-class HoursModel(KeyedTableModel[HoursRow]):
+class HoursModel(CellsTableModel[HoursRow]):
     HEADERS = ("Applies to", "Opens", "Closes")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (row.applies_to, f"{row.opens:%H:%M}", f"{row.closes:%H:%M}")[index.column()]
+    def cells(self, row: HoursRow) -> tuple[Any, ...]:
+        return (row.applies_to, f"{row.opens:%H:%M}", f"{row.closes:%H:%M}")
 
 
 class HoursForm(QWidget):

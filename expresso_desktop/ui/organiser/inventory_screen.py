@@ -45,12 +45,12 @@ from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import ROW_HEIGHT, capital
+from expresso_desktop.ui.organiser.form_parts import error_label
 from expresso_desktop.ui.organiser.stock_bar import StockBarDelegate, StockTableModel
 from expresso_desktop.ui.organiser.stock_item_panel import (
     INITIATOR,
     StockItemPanel,
     amount_box,
-    error_label,
     secondary_button,
 )
 

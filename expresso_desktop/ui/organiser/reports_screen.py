@@ -35,7 +35,7 @@ from expresso_desktop.services.reports import (
 )
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.bar_chart import Bar, BarChart
@@ -54,7 +54,7 @@ HEADER_TIPS = (
 )
 
 
-class MakeTimesModel(KeyedTableModel[MakeTimes]):
+class MakeTimesModel(CellsTableModel[MakeTimes]):
     """Stations in their order, people busiest first: figures change in place, and a new
     ranking (someone overtook) resets the rows."""
 
@@ -73,21 +73,15 @@ class MakeTimesModel(KeyedTableModel[MakeTimes]):
         else:
             self.reset_rows(rows)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+    def cells(self, row: MakeTimes) -> tuple[Any, ...]:
+        return (row.name, str(row.orders_made), str(row.drinks_made), duration(row.median_make_s))
+
+    def cell(self, row: MakeTimes, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ToolTipRole and row.median_make_s is None:
             return "Nothing made yet"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (row.name, str(row.orders_made), str(row.drinks_made), duration(row.median_make_s))[
-            index.column()
-        ]
+        return super().cell(row, column, role)
 
 
 def duration(seconds: float | None) -> str:

@@ -34,7 +34,7 @@ from expresso_desktop.services.schedule_views import (
 )
 from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.bridge import ChangeBridge, ChangesCommitted
-from expresso_desktop.ui.common.keyed_table import Index, KeyedTableModel
+from expresso_desktop.ui.common.cells_model import CellsTableModel
 from expresso_desktop.ui.common.ops import OpRunner, SerialRead
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import capital, read_only_table, select_row
@@ -60,26 +60,22 @@ EMPTY = (
 )
 
 
-class ShiftsModel(KeyedTableModel[ShiftBar]):
+class ShiftsModel(CellsTableModel[ShiftBar]):
     HEADERS = ("Person", "Station", "Time", "Breaks", "Check")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == self.ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.problems:
-            return "\n".join(capital(p) for p in row.problems)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def cells(self, row: ShiftBar) -> tuple[Any, ...]:
         return (
             row.staff_name if row.role == "barista" else f"{row.staff_name} ({row.role})",
             row.station_label,
             f"{row.starts_at:%H:%M}–{row.ends_at:%H:%M}",
             ", ".join(f"{b.starts_at:%H:%M}–{b.ends_at:%H:%M}" for b in row.breaks) or "—",
             f"! {capital('; '.join(row.problems))}" if row.problems else "✓ OK",
-        )[index.column()]
+        )
+
+    def cell(self, row: ShiftBar, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.problems:
+            return "\n".join(capital(p) for p in row.problems)
+        return super().cell(row, column, role)
 
 
 class ScheduleScreen(QWidget):

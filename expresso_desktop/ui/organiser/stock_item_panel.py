@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from expresso_desktop.services.writer import Writer
 from expresso_desktop.ui.common.ops import OpFailed, OpRunner
 from expresso_desktop.ui.common.widgets import plain_label
 from expresso_desktop.ui.organiser.editing import ERROR_STYLE, OK_STYLE, capital
+from expresso_desktop.ui.organiser.form_parts import error_label
 
 INITIATOR = "ui:inventory"
 NOTHING_PICKED = "Select an item on the left to restock, count or mark it out."
@@ -45,13 +45,6 @@ def amount_box(name: str) -> QDoubleSpinBox:
     box.setGroupSeparatorShown(True)
     box.setAccessibleName(name)
     return box
-
-
-def error_label() -> QLabel:
-    label = plain_label("")
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
 
 
 def secondary_button(text: str) -> QPushButton:
