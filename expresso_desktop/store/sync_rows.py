@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -162,12 +163,16 @@ def tombstone(conn: Connection, entity: str, entity_id: str, version: int) -> No
 
 def read_raw(conn: Connection) -> dict[str, dict[str, Any]]:
     """Every synced row as stored (private columns redacted), tombstones included (live rows
-    may reference them)."""
+    may reference them).
+
+    Read through the driver's cursor, inside ``conn``'s transaction: SQLAlchemy's row objects
+    cost more than the SQLite read itself for the 10,000s of rows of a snapshot."""
+    driver = _driver(conn)
     out: dict[str, dict[str, Any]] = {}
     for name in ORDERED:
-        cursor = conn.exec_driver_sql(f'SELECT {_visible_columns(name)} FROM "{name}"')
-        columns = [d[0] for d in cursor.cursor.description] if cursor.cursor else []
-        out[name] = {"columns": columns, "rows": [list(r) for r in cursor.fetchall()]}
+        cursor = driver.execute(f'SELECT {_visible_columns(name)} FROM "{name}"')
+        columns = [d[0] for d in cursor.description]
+        out[name] = {"columns": columns, "rows": list(map(list, cursor.fetchall()))}
     return out
 
 
@@ -177,20 +182,39 @@ def wipe(conn: Connection) -> None:
 
 
 def write_raw(conn: Connection, tables: Mapping[str, Mapping[str, Any]]) -> int:
-    """Insert a snapshot's raw rows (columns this schema lacks are dropped). Returns the count."""
-    count = 0
-    for name in ORDERED:
-        data = tables.get(name)
-        if not data or not data.get("rows"):
-            continue
-        known = set(table(name).columns.keys())
-        keep = [i for i, c in enumerate(data["columns"]) if c in known]
-        columns = ", ".join(f'"{data["columns"][i]}"' for i in keep)
-        marks = ", ".join("?" for _ in keep)
-        rows = [tuple(row[i] for i in keep) for row in data["rows"]]
-        conn.exec_driver_sql(f'INSERT INTO "{name}" ({columns}) VALUES ({marks})', rows)
-        count += len(rows)
-    return count
+    """Insert a snapshot's raw rows (columns this schema lacks are dropped). Returns the count.
+
+    One ``executemany`` per table on the driver's cursor, inside ``conn``'s transaction; the
+    rows are copied only when some column must be dropped (a newer organiser). CHECK
+    constraints are not evaluated a second time (a quarter of the insert's cost): each row
+    passed the same constraints when the organiser stored it. Foreign keys still are."""
+    driver = _driver(conn)
+    driver.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        return sum(_insert_raw(driver, name, tables.get(name)) for name in ORDERED)
+    finally:
+        driver.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def _insert_raw(driver: sqlite3.Connection, name: str, data: Mapping[str, Any] | None) -> int:
+    if not data or not data.get("rows"):
+        return 0
+    given: list[str] = list(data["columns"])
+    keep = [i for i, c in enumerate(given) if c in table(name).columns]
+    rows = data["rows"]
+    if len(keep) < len(given):
+        rows = [[row[i] for i in keep] for row in rows]
+    columns = ", ".join(f'"{given[i]}"' for i in keep)
+    marks = ", ".join("?" for _ in keep)
+    driver.executemany(f'INSERT INTO "{name}" ({columns}) VALUES ({marks})', rows)
+    return len(rows)
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    """The SQLite connection under ``conn`` (same transaction)."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 # -- convergence -----------------------------------------------------------------------------
