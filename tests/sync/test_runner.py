@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from expresso_desktop.server.api_sync import POKES
-from expresso_desktop.server.lan_server import build_lan
+from expresso_desktop.server.lan_server import Lan, build_lan
 from expresso_desktop.services import devices
 from expresso_desktop.sync import link_state, station_queries
 from expresso_desktop.sync.engine import SyncEngine
@@ -29,9 +29,9 @@ def test_backoff_grows_from_half_a_second_to_ten_with_jitter() -> None:
     assert len({round(d, 3) for d in late}) > 50  # jittered: stations do not retry in step
 
 
-async def test_an_organiser_going_away_is_offline_at_once_and_reconnected_when_back(
-    org: Organiser, tmp_path: Path
-) -> None:
+async def _station_of(org: Organiser, tmp_path: Path) -> tuple[Lan, int, Replica, HttpTransport]:
+    """The organiser's real LAN server on a free port, and a station paired with it (a device
+    token, a replica for station 1, a transport pinned to the server's certificate)."""
     org.sync = org.services.sync  # the routes' server is the real one
     lan = build_lan(org.services, host="127.0.0.1", port=0, mdns_interfaces=None, mdns=False)
     await lan.listener.start()
@@ -46,6 +46,13 @@ async def test_an_organiser_going_away_is_offline_at_once_and_reconnected_when_b
     with replica.write() as conn:
         put(conn, "station_id", str(org.station_ids()[0]))
     transport = HttpTransport(lan.listener.url, token, lan.listener.identity.fingerprint)
+    return lan, port, replica, transport
+
+
+async def test_an_organiser_going_away_is_offline_at_once_and_reconnected_when_back(
+    org: Organiser, tmp_path: Path
+) -> None:
+    lan, port, replica, transport = await _station_of(org, tmp_path)
     links: list[LinkChanged] = []
     # Rounds every 60 s only: whatever happens within until's deadlines is not the timer.
     runner = SyncRunner(SyncEngine(replica, transport), interval_s=60.0, on_status=links.append)
@@ -84,20 +91,7 @@ async def test_an_organiser_back_on_its_port_is_reconnected_without_waiting_out_
     """Stopped, then back on the same port: the offline station's port check sees it open
     again and retries at once. Backoff and timer are an hour here, so only that check can
     explain the reconnection."""
-    org.sync = org.services.sync
-    lan = build_lan(org.services, host="127.0.0.1", port=0, mdns_interfaces=None, mdns=False)
-    await lan.listener.start()
-    port = lan.listener.bound_port
-    assert port is not None
-    token = org.services.writer.run_sync(
-        lambda tx: devices.add_device(
-            session=tx.session, name="till", role="barista", station_id=org.station_ids()[0]
-        )
-    ).token
-    replica = Replica(tmp_path / "station.db")
-    with replica.write() as conn:
-        put(conn, "station_id", str(org.station_ids()[0]))
-    transport = HttpTransport(lan.listener.url, token, lan.listener.identity.fingerprint)
+    lan, port, replica, transport = await _station_of(org, tmp_path)
     links: list[LinkChanged] = []
     runner = SyncRunner(
         SyncEngine(replica, transport),
