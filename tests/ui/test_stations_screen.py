@@ -109,6 +109,16 @@ def test_a_station_is_added_with_what_it_makes(
     save_screenshot(organiser.window, "organiser-stations", tmp_path)
 
 
+def test_the_form_offers_the_next_free_number_once_the_stations_are_read(
+    qtbot: Any, organiser: Organiser
+) -> None:
+    """Opened before the stations arrive, it offered 1 and said "Station 1 already exists"."""
+    screen = organiser.window.stations_screen
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 3)
+    assert screen.editing is None and screen.form.number.value() == 4
+    assert not screen.form.errors["number"].isVisible()
+
+
 def test_a_taken_number_is_refused_next_to_the_field(qtbot: Any, organiser: Organiser) -> None:
     screen = organiser.window.stations_screen
     screen.new_station()

@@ -115,7 +115,7 @@ class InventoryScreen(QWidget):
         right.addStretch(1)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setFixedWidth(300)
+        right_widget.setFixedWidth(340)  # "Record count" beside its amount and unit, unclipped
         right.setContentsMargins(0, 0, 0, 0)
         columns = QHBoxLayout()
         columns.addWidget(self.stations)

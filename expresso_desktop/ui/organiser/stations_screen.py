@@ -99,6 +99,7 @@ class StationsScreen(QWidget):
         self.setStyleSheet(SCREEN_STYLE)
         self._ops, self._writer, self._reads, self._pairing = ops, writer, reads, pairing
         self.editing: int | None = None  # the station the form edits (None: a new one)
+        self._offered = 1  # the number the new-station form offered
         self.confirm_box: QMessageBox | None = None
         self.pair_dialog: PairingDialog | None = None
         self._lan: tuple[str, str] | None = None  # the LAN URL and fingerprint, once it runs
@@ -159,7 +160,8 @@ class StationsScreen(QWidget):
         self.editing = None
         select_row(self.table, self.model, None)
         taken = self._taken()
-        self.form.clear(next(n for n in range(1, views.NUMBER_MAX + 1) if n not in taken))
+        self._offered = next(n for n in range(1, views.NUMBER_MAX + 1) if n not in taken)
+        self.form.clear(self._offered)
         if not keep_message:
             self.form.say("")
         self._validate()
@@ -384,7 +386,15 @@ class StationsScreen(QWidget):
                 self.new_station(keep_message=True)
             else:
                 self.form.show_status(editing)
+        elif self._untouched() and self._offered in self._taken():
+            self.new_station(keep_message=True)  # offered before the stations were read
         self._validate()
+
+    def _untouched(self) -> bool:
+        """The new-station form as offered: nobody has typed in it or changed its number."""
+        form = self.form
+        typed = any(edit.text() for edit in (form.name, form.location, form.map_url))
+        return not typed and form.number.value() == self._offered
 
     def _upsert(self, row: StationRow) -> None:
         """In number order (a new station goes to its place, not the end)."""
