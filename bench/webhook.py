@@ -42,9 +42,12 @@ from bench.common import (
     machine,
     prepare_event,
     process_cpu_s,
+    py_spy,
     start_serve,
     stop,
+    stop_py_spy,
     summary_ms,
+    top_frames,
 )
 from expresso_desktop.core.menu import load_default_menu
 from expresso_desktop.sms.simulated_customers import NAMES, realistic_text
@@ -167,13 +170,21 @@ class Organiser:
         self.texts = Texts(self.target, seed, prefix)
 
     async def steady(
-        self, session: aiohttp.ClientSession, rate: float, seconds: float
+        self, session: aiohttp.ClientSession, rate: float, seconds: float, profile: Path | None
     ) -> dict[str, object]:
         requests = self.texts.batch(int(rate * seconds))
         cpu = process_cpu_s(self.proc.pid)
+        spy = py_spy(self.proc.pid, profile) if profile else None
         latencies = await fixed_rate(session, self.url, requests, rate)
+        stop_py_spy(spy)
         cpu_ms = (await self.idle_cpu_s() - cpu) / len(requests) * 1000
-        return {**summary_ms(latencies), "serve_cpu_ms_per_text": round(cpu_ms, 2)}
+        result: dict[str, object] = {
+            **summary_ms(latencies),
+            "serve_cpu_ms_per_text": round(cpu_ms, 2),
+        }
+        if spy is not None and profile is not None and profile.exists():
+            result["profile"] = top_frames(profile)
+        return result
 
     async def idle_cpu_s(self) -> float:
         """The organiser's CPU once it has gone quiet: a text answered after the webhook's
@@ -199,7 +210,13 @@ async def one_run(
                 await fixed_rate(session, org.url, org.texts.batch(WARM_UP), 50)
             order = (("none", a), ("busy", b)) if run % 2 == 0 else (("busy", b), ("none", a))
             steady = {
-                name: await org.steady(session, args.rate, args.seconds) for name, org in order
+                name: await org.steady(
+                    session,
+                    args.rate,
+                    args.seconds,
+                    a_data / f"{name}.spy" if args.profile else None,
+                )
+                for name, org in order
             }
             ours, bare = [], []
             chunk = args.flat_requests // CHUNKS
@@ -215,11 +232,17 @@ async def one_run(
     return {
         "steady_no_open_orders": steady["none"],
         f"steady_{args.open_orders}_open_orders": steady["busy"],
-        "p99_ratio_busy_over_none": round(steady["busy"]["p99"] / steady["none"]["p99"], 2),
+        "p99_ratio_busy_over_none": round(_p99(steady["busy"]) / _p99(steady["none"]), 2),
         "throughput_req_s": round(ours_rate, 1),
         "bare_twiml_req_s": round(bare_rate, 1),
         "throughput_ratio": round(ours_rate / bare_rate, 3),
     }
+
+
+def _p99(figures: dict[str, object]) -> float:
+    value = figures["p99"]
+    assert isinstance(value, float)
+    return value
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
@@ -261,6 +284,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--flat-requests", type=int, default=1200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each organiser with py-spy during its steady phase (skews its figures)",
+    )
     print(json.dumps(asyncio.run(run(parser.parse_args())), indent=1))
 
 

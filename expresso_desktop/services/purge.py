@@ -36,6 +36,7 @@ from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.privacy import mask_phone
 from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.store import checkpoint
 from expresso_desktop.store.engine import database_path, read_session
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
 
@@ -192,8 +193,8 @@ def _scrub_files(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
-        busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    if busy is None or busy[0]:
+        busy = checkpoint.truncate(engine, raw)
+    if busy[0]:
         log.warning("a reader kept the write-ahead log from being emptied; it is at the next start")
     path = database_path(engine)
     copies = sorted(path.parent.glob(f"{glob.escape(path.name)}.before-*.bak")) if path else []

@@ -14,11 +14,12 @@ ever counted.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
@@ -75,6 +76,42 @@ class _Order:
             self.items[change.entity_id] = int(data.get("quantity") or 0)
 
 
+class _Line:
+    """One station's waiting orders in the order they came in (by ``created_at``, then id),
+    with each one's drinks: the drinks ahead of an order are a sum over a prefix, found by
+    bisection, not a pass over every order waiting there (a STATUS text at a station with
+    1,700 orders waiting took 7 ms that way)."""
+
+    __slots__ = ("drinks", "keys")
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[datetime, str]] = []
+        self.drinks: list[int] = []
+
+    def add(self, key: tuple[datetime, str], drinks: int) -> None:
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.drinks.insert(at, drinks)
+
+    def remove(self, key: tuple[datetime, str]) -> None:
+        at = bisect.bisect_left(self.keys, key)
+        if at < len(self.keys) and self.keys[at] == key:
+            del self.keys[at]
+            del self.drinks[at]
+
+    def drinks_until(self, cutoff: datetime) -> int:
+        """The drinks of the orders that came in no later than ``cutoff``."""
+        return sum(self.drinks[: bisect.bisect_right(self.keys, (cutoff, _LAST_ID))])
+
+
+_FIRST = datetime.min.replace(tzinfo=UTC)  # an order without a time counts as first in
+_LAST_ID = "\U0010ffff"  # sorts after every order id
+
+
+def _line_key(order_id: str, order: _Order) -> tuple[datetime, str]:
+    return (order.created_at or _FIRST, order_id)
+
+
 class _Board:
     """One event's orders, and the drinks waiting per station."""
 
@@ -83,7 +120,7 @@ class _Board:
         self.orders: dict[str, _Order] = {}
         self.item_order: dict[str, str] = {}  # item id → its order's id
         self.totals: dict[int, list[int]] = {}  # station → [drinks, VIP drinks] waiting
-        self.at_station: dict[int, set[str]] = {}  # station → its waiting orders
+        self.lines: dict[int, _Line] = {}  # station → its waiting orders, first in first
 
     def load(self, engine: Engine) -> None:
         with read_session(engine) as session:
@@ -173,12 +210,13 @@ class _Board:
         if order.status == "in_progress" or order.created_at is None:
             return waiting[1]
         station, cutoff = waiting[0], order.created_at
-        ahead = 0
-        for other_id in self.at_station.get(station, set()) | touched.keys():
-            other = touched.get(other_id) or self.orders[other_id]
-            there = other.waiting()
-            if there is not None and there[0] == station and _no_later(other, cutoff):
-                ahead += there[1]
+        line = self.lines.get(station)
+        ahead = line.drinks_until(cutoff) if line is not None else 0
+        for other_id, other in touched.items():  # as this transaction leaves them
+            before = self.orders.get(other_id)
+            if before is not None:
+                ahead -= _ahead_of(before, station, cutoff)
+            ahead += _ahead_of(other, station, cutoff)
         return ahead
 
     def _count(self, order_id: str, order: _Order, sign: int) -> None:
@@ -186,15 +224,19 @@ class _Board:
         if waiting is None:
             return
         _add(self.totals, waiting, sign)
-        members = self.at_station.setdefault(waiting[0], set())
+        key = _line_key(order_id, order)
         if sign > 0:
-            members.add(order_id)
-        else:
-            members.discard(order_id)
+            self.lines.setdefault(waiting[0], _Line()).add(key, waiting[1])
+        elif (line := self.lines.get(waiting[0])) is not None:
+            line.remove(key)
 
 
-def _no_later(order: _Order, cutoff: datetime) -> bool:
-    return order.created_at is None or order.created_at <= cutoff
+def _ahead_of(order: _Order, station: int, cutoff: datetime) -> int:
+    """The drinks ``order`` puts ahead of one that came in at ``cutoff`` at ``station``."""
+    there = order.waiting()
+    if there is None or there[0] != station:
+        return 0
+    return there[1] if order.created_at is None or order.created_at <= cutoff else 0
 
 
 def _add(totals: dict[int, list[int]], waiting: tuple[int, int, int] | None, sign: int) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from expresso_desktop.settings import private_dir, private_file
 
-from . import migrate, raw
+from . import checkpoint, migrate, raw
 from .errors import (
     CorruptDatabaseError,
     DatabaseTooNewError,
@@ -198,6 +198,8 @@ def _create_engine(path: Path, *, role: Role, busy_timeout_ms: int) -> Engine:
                 hint="Keep the data folder on a local disk, not a network drive.",
             )
         dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
+        # No commit copies the log into the file: the background checkpoint does (checkpoint.py)
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -205,6 +207,7 @@ def _create_engine(path: Path, *, role: Role, busy_timeout_ms: int) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     raw.direct_savepoints(engine.dialect)  # every inbound text takes one (store/raw.py)
+    checkpoint.run_in_background(engine, path, synchronous=synchronous)
     return engine
 
 

@@ -151,3 +151,30 @@ def test_orders_committed_before_the_first_ask_are_read_once(
         )
     assert write(organiser, lambda tx: agree(tx, cache)) == {one: (3, 0)}
     cache.close()
+
+
+def test_drinks_ahead_follow_arrival_time_not_insertion_order(
+    organiser: OrganiserServices, cache: ReadCache
+) -> None:
+    """Orders stored out of time order (a station's offline walk-ins arrive late, stamped with
+    when they were taken) and orders at the same instant: each counts the ones that came in no
+    later, as the SQL does."""
+    one, two = station_id(organiser, 1), station_id(organiser, 2)
+    start = utcnow() - timedelta(hours=1)
+    write(organiser, lambda tx: agree(tx, cache))  # the board is read before these arrive
+    for minutes, station, spec in [
+        (30, one, LATTE),
+        (10, one, TWO_FLAT_WHITES),
+        (30, one, TWO_FLAT_WHITES),  # the same instant as the first
+        (20, two, LATTE),
+        (0, one, LATTE),
+    ]:
+        at = start + timedelta(minutes=minutes)
+        write(
+            organiser,
+            lambda tx, at=at, station=station, spec=spec: orders.store_order(
+                tx, event_id=EVENT, station_id=station, specs=[spec], now=at
+            ),
+        )
+    assert write(organiser, lambda tx: agree(tx, cache)) == {one: (6, 0), two: (1, 0)}
+    cache.close()
