@@ -54,7 +54,7 @@ from expresso_desktop.sms.customers import (
     specs_from_dicts,
 )
 from expresso_desktop.sms.replies import Replies
-from expresso_desktop.sms.status import open_orders, wait_for
+from expresso_desktop.sms.status import open_order_rows, open_orders, station_of, wait_for
 from expresso_desktop.store.repositories import orders_repo, settings_repo
 from expresso_desktop.store.tables import Order, Station
 from expresso_desktop.store.types import utcnow
@@ -69,6 +69,7 @@ EVENTS = frozenset({"events"})
 _NEW_REQUESTS = frozenset({Intent.ORDER, Intent.USUAL, Intent.STATUS, Intent.MENU, Intent.HELP})
 _CODE_WORD = re.compile(r"[A-Za-z0-9]{3,20}")
 MAX_NAME_CHARS = 30
+STATUS_ORDERS = 3  # a STATUS reply tells of the newest three open orders
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\- ])*$")
 _NAME_PREFIX = re.compile(r"^(?:(?:my )?name(?: is|:)?|it'?s|i'?m|i am|this is|call me)\s+", re.I)
 # Short replies that answer "what name?" without being one.
@@ -508,26 +509,21 @@ class Conversation:
         return Outcome(reply, "amend", order)
 
     def _status(self, turn: _Turn) -> Outcome:
-        session = turn.tx.session
-        orders = open_orders(session, self.event_id, turn.customer.id)
+        session, pending = turn.tx.session, turn.tx.changes
+        orders = open_order_rows(session, self.event_id, turn.customer.id, limit=STATUS_ORDERS)
         if not orders:
-            pending = turn.state.live_pending(turn.now)
-            if pending is not None:
-                drink = self.replies.drinks(pending.specs(self.menu))
+            held = turn.state.live_pending(turn.now)
+            if held is not None:
+                drink = self.replies.drinks(held.specs(self.menu))
                 return Outcome(self.replies.text("ask_name", drink=drink), Intent.STATUS)
             return Outcome(self.replies.text("status_none"), Intent.STATUS)
         texts = []
-        for order in orders[:3]:
-            station = session.get(Station, order.station_id) if order.station_id else None
-            rows = orders_repo.items(order.id, session=session)
-            texts.append(
-                self.replies.status(
-                    order,
-                    rows,
-                    station,
-                    wait_for(session, order, turn.now, cache=self.cache, pending=turn.tx.changes),
-                )
+        for order in orders:
+            station = station_of(session, order, turn.now, cache=self.cache, pending=pending)
+            wait = wait_for(
+                session, order, turn.now, cache=self.cache, pending=pending, station=station
             )
+            texts.append(self.replies.status(order, station, wait))
         return Outcome(" ".join(texts), Intent.STATUS)
 
     def _cancel(self, turn: _Turn, body: str) -> Outcome:

@@ -18,6 +18,7 @@ from expresso_desktop.core.orders import status_phrase
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.sms.segments import to_gsm_friendly
 from expresso_desktop.core.templates import Rendered, TemplateSet, TemplateSource, spoken_list
+from expresso_desktop.sms.status import OpenOrder
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 # Lists we compose ourselves may run past the 60 characters a customer's value is cut to.
@@ -170,14 +171,12 @@ class Replies:
             alternatives = "Please try again a little later."
         return self.text("unavailable", drink=self.drinks(items), alternatives=alternatives)
 
-    def status(
-        self, order: Order, rows: Sequence[OrderItem], station: Station | None, wait: int | None
-    ) -> str:
+    def status(self, order: OpenOrder, station: Station | None, wait: int | None) -> str:
         wait_text = f"About {wait} min." if wait is not None and order.status != "ready" else ""
         return self.text(
             "status",
             number=order.number,
-            drink=self.order_drinks(rows),
+            drink=self.drinks(order.drinks),
             status=status_phrase(order.status),
             station=self.station_label(station),
             wait_text=wait_text,

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from expresso_desktop.core.items import DrinkSpec
+from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import load_default_menu
 from expresso_desktop.core.orders import OrderStatus
 from expresso_desktop.core.routing import Unroutable
 from expresso_desktop.core.sms.segments import is_gsm7, measure
 from expresso_desktop.core.templates import load_default_templates
 from expresso_desktop.sms.replies import Replies
+from expresso_desktop.sms.status import OpenOrder
 from expresso_desktop.store.tables import Order, OrderItem, Station
 
 MENU = load_default_menu()
@@ -39,6 +40,10 @@ def station(**fields: object) -> Station:
 def order(status: str = "new", **fields: object) -> Order:
     values: dict[str, object] = {"event_id": 1, "number": "A042", "customer_name": "Sam"}
     return Order(**{**values, **fields}, status=status)  # type: ignore[arg-type]
+
+
+def open_order(status: str, *drinks: DrinkSpec) -> OpenOrder:
+    return OpenOrder("o", 1, "A042", status, None, None, drinks)
 
 
 def test_a_confirmation_names_the_order_the_drinks_and_where_to_go(replies: Replies) -> None:
@@ -143,15 +148,18 @@ FLAT_WHITE_ORDER = "Order #A042 (large oat flat white) is"
 def test_a_status_reply_for_each_state(
     replies: Replies, status: str, wait: int | None, expected: str
 ) -> None:
-    rows = [OrderItem(order_id="o", drink="flat white", size="large", milk="oat")]
-    assert replies.status(order(status), rows, station(), wait) == (
+    assert replies.status(open_order(status, FLAT_WHITE), station(), wait) == (
         f"{FLAT_WHITE_ORDER} {expected}"
     )
 
 
 def test_every_open_state_has_its_own_customer_phrase(replies: Replies) -> None:
-    rows = [OrderItem(order_id="o", drink="latte")]
-    texts = {s: replies.status(order(s), rows, None, None) for s in OrderStatus}
+    texts = {
+        s: replies.status(
+            open_order(s, drink_of(OrderItem(order_id="o", drink="latte"))), None, None
+        )
+        for s in OrderStatus
+    }
     assert len(set(texts.values())) == len(OrderStatus)
     assert "_" not in texts[OrderStatus.IN_PROGRESS]  # never "in_progress" in a text
     assert texts[OrderStatus.NEW].endswith("at the station.")

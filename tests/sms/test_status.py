@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from expresso_desktop.core.items import drink_of
 from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx
-from expresso_desktop.sms.status import MAX_OPEN_ORDERS, open_orders, wait_for
+from expresso_desktop.sms import status as status_module
+from expresso_desktop.sms.status import MAX_OPEN_ORDERS, open_order_rows, open_orders, wait_for
 from expresso_desktop.store.repositories import orders_repo
+from expresso_desktop.store.repositories.orders_repo import OPEN_STATUSES
 from expresso_desktop.store.tables import (
     Customer,
     Order,
@@ -134,6 +137,47 @@ def test_a_status_reply_covers_a_bounded_number_of_orders(demo: OrganiserService
 
     found, made = demo.writer.run_sync(work)
     assert found == made[::-1][:MAX_OPEN_ORDERS]
+
+
+def test_the_plain_rows_are_the_open_orders_with_their_drinks(demo: OrganiserServices) -> None:
+    sam = customer(demo)
+    start = utcnow() - timedelta(minutes=30)
+
+    def work(tx: Tx) -> None:
+        for i, status in enumerate(("new", "in_progress", "ready", "collected")):
+            place(tx, demo, at=start + timedelta(minutes=i), customer_id=sam, status=status)
+        place(tx, demo, at=start, customer_id=sam, station=None, quantity=3)
+        rows = open_order_rows(tx.session, demo.event_id, sam)
+        orders = open_orders(tx.session, demo.event_id, sam)
+        assert [r.id for r in rows] == [o.id for o in orders]
+        for row, order in zip(rows, orders, strict=True):
+            assert (row.number, row.status, row.station_id, row.created_at) == (
+                order.number,
+                order.status,
+                order.station_id,
+                order.created_at,
+            )
+            items = orders_repo.items(order.id, session=tx.session)
+            assert list(row.drinks) == [drink_of(i) for i in items]
+        assert open_order_rows(tx.session, demo.event_id, None) == []
+
+    demo.writer.run_sync(work)
+
+
+def test_a_customers_open_orders_are_found_by_the_customer_not_by_every_open_order(
+    demo: OrganiserServices,
+) -> None:
+    """With thousands of orders open, the event's (event, status) index would read them all on
+    every STATUS text: the query goes by the customer's index."""
+
+    def plan(tx: Tx) -> str:
+        explained = tx.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + status_module._OPEN_ORDERS,
+            (1, demo.event_id, *OPEN_STATUSES, 3),
+        )
+        return " ".join(str(row[-1]) for row in explained)
+
+    assert "ix_orders_customer_id" in demo.writer.run_sync(plan)
 
 
 # -- waits ---------------------------------------------------------------------------------------
