@@ -117,9 +117,13 @@ def test_concurrent_read_modify_write_neither_loses_an_update_nor_fails(engine: 
     errors: list[BaseException] = []
     seen: dict[str, int] = {}
 
-    def on_execute(conn: object, cursor: object, statement: str, *_: object) -> None:
-        if threading.current_thread().name == "second" and statement.startswith("BEGIN"):
-            second_begins.set()
+    def on_checkout(dbapi_connection: sqlite3.Connection, *_: object) -> None:
+        # SQLite traces a statement as it starts, before BEGIN IMMEDIATE waits for the lock.
+        def traced(statement: str) -> None:
+            if threading.current_thread().name == "second" and statement.startswith("BEGIN"):
+                second_begins.set()
+
+        dbapi_connection.set_trace_callback(traced)
 
     def bump(name: str) -> None:
         try:
@@ -136,7 +140,7 @@ def test_concurrent_read_modify_write_neither_loses_an_update_nor_fails(engine: 
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine, "checkout", on_checkout)
     try:
         threads = [threading.Thread(target=bump, args=(n,), name=n) for n in ("first", "second")]
         for thread in threads:
@@ -144,9 +148,10 @@ def test_concurrent_read_modify_write_neither_loses_an_update_nor_fails(engine: 
         for thread in threads:
             thread.join(timeout=10)
     finally:
-        sa.event.remove(engine, "before_cursor_execute", on_execute)
-    assert seen == {"first": 0, "second": 1}
+        sa.event.remove(engine, "checkout", on_checkout)
+        engine.dispose()  # no connection keeps the trace
     assert not errors
+    assert seen == {"first": 0, "second": 1}
     with read_session(engine) as session:
         row = session.get(Setting, "counter")
         assert row is not None and row.value_json == 2
