@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 
 class MenuError(ValueError):
@@ -66,6 +66,35 @@ class StockItemSpec:
 
 
 NO_MILK = "none"
+_E = TypeVar("_E", Drink, Size, Milk, Extra)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """A menu's lookups, built once: every text asks them several times. Entries are kept by
+    normalised name only: one whose name ``_norm`` would change can never be found."""
+
+    names: tuple[tuple[str, ...], ...]  # drink, size, milk and extra names
+    drinks: dict[str, Drink]
+    sizes: dict[str, Size]
+    milks: dict[str, Milk]
+    extras: dict[str, Extra]
+    milk_for: dict[str, str]  # every (normalised) drink name → its default milk
+
+
+def _build_index(menu: Menu) -> _Index:
+    kinds = (menu.drinks, menu.sizes, menu.milks, menu.extras)
+    names = tuple(tuple(e.name for e in entries) for entries in kinds)
+    drinks = _by_name(menu.drinks)
+    black = NO_MILK if NO_MILK in names[2] else menu.default_milk
+    milk_for = {name: black if d.black else menu.default_milk for name, d in drinks.items()}
+    return _Index(
+        names, drinks, _by_name(menu.sizes), _by_name(menu.milks), _by_name(menu.extras), milk_for
+    )
+
+
+def _by_name(entries: Iterable[_E]) -> dict[str, _E]:
+    return {e.name: e for e in entries if _norm(e.name) == e.name}
 
 
 @dataclass(frozen=True)
@@ -80,6 +109,7 @@ class Menu:
     default_size: str = "medium"
     default_milk: str = "full cream"
     grams_per_shot: float = 9
+    _index: _Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for kind, entries in (
@@ -94,6 +124,7 @@ class Menu:
                 raise MenuError(f"duplicate {kind} name(s): {', '.join(sorted(dupes))}")
         if not self.drinks:
             raise MenuError("a menu needs at least one drink")
+        object.__setattr__(self, "_index", _build_index(self))
         if self.default_size not in self.size_names:
             raise MenuError(f"default size {self.default_size!r} is not one of the sizes")
         if self.default_milk not in self.milk_names:
@@ -102,39 +133,40 @@ class Menu:
     # -- lookups -----------------------------------------------------------------------------
     @property
     def drink_names(self) -> tuple[str, ...]:
-        return tuple(d.name for d in self.drinks)
+        return self._index.names[0]
 
     @property
     def size_names(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.sizes)
+        return self._index.names[1]
 
     @property
     def milk_names(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self.milks)
+        return self._index.names[2]
 
     @property
     def extra_names(self) -> tuple[str, ...]:
-        return tuple(e.name for e in self.extras)
+        return self._index.names[3]
 
     def drink(self, name: str) -> Drink:
-        return _find(self.drinks, name, "drink")
+        return _find(self._index.drinks, name, "drink")
 
     def size(self, name: str) -> Size:
-        return _find(self.sizes, name, "size")
+        return _find(self._index.sizes, name, "size")
 
     def milk(self, name: str) -> Milk:
-        return _find(self.milks, name, "milk")
+        return _find(self._index.milks, name, "milk")
 
     def extra(self, name: str) -> Extra:
-        return _find(self.extras, name, "extra")
+        return _find(self._index.extras, name, "extra")
 
     def default_milk_for(self, drink: str) -> str:
         """Black drinks default to no milk; everything else (a drink taken off the menu since
         an order had it, too) to the menu's default milk."""
-        d = next((d for d in self.drinks if d.name == _norm(drink)), None)
-        if d is not None and d.black and NO_MILK in self.milk_names:
-            return NO_MILK
-        return self.default_milk
+        milk_for = self._index.milk_for
+        milk = milk_for.get(drink)  # a hit is a normalised name: what ``_norm`` would find
+        if milk is None:
+            milk = milk_for.get(_norm(drink), self.default_milk)
+        return milk
 
     def current_menu(self) -> Menu:
         """A fixed menu is its own current view (see ``MenuSource``)."""
@@ -278,12 +310,15 @@ def _syns(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_norm(v) for v in values if _norm(v)))
 
 
-def _find(entries: Iterable[Any], name: str, kind: str) -> Any:
-    key = _norm(name)
-    for e in entries:
-        if e.name == key:
-            return e
-    raise KeyError(f"unknown {kind}: {name!r}")
+def _find(entries: Mapping[str, _E], name: str, kind: str) -> _E:
+    """The entry named ``name`` once normalised (``entries`` holds normalised names only, so
+    a name found as it is needs no normalising)."""
+    entry = entries.get(name)
+    if entry is None:
+        entry = entries.get(_norm(name))
+        if entry is None:
+            raise KeyError(f"unknown {kind}: {name!r}")
+    return entry
 
 
 def default_menu_path() -> Path:

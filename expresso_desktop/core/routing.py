@@ -10,7 +10,7 @@ VIP orders go ahead of non-VIP orders in their station's queue, so their wait co
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,13 +47,20 @@ class StationView:
             return True
         return any(start <= at < end for start, end in self.open_windows)
 
-    def can_make(self, item: DrinkSpec, menu: Menu) -> bool:
-        return self.why_not(item, menu) is None
+    def can_make(self, item: DrinkSpec, menu: Menu, use: Use | None = None) -> bool:
+        return self.why_not(item, menu, use) is None
 
-    def why_not(self, item: DrinkSpec, menu: Menu) -> Unmakeable | None:
-        """What stops this station making ``item`` now (None: nothing)."""
+    def why_not(self, item: DrinkSpec, menu: Menu, use: Use | None = None) -> Unmakeable | None:
+        """What stops this station making ``item`` now (None: nothing); ``use``: see
+        ``unmakeable``."""
         return unmakeable(
-            item, menu, drinks=self.drinks, milks=self.milks, extras=self.extras, stock=self.stock
+            item,
+            menu,
+            drinks=self.drinks,
+            milks=self.milks,
+            extras=self.extras,
+            stock=self.stock,
+            use=use,
         )
 
     def wait_s(self, *, vip: bool, drinks: int) -> float:
@@ -77,6 +84,23 @@ class Unmakeable:
     why: str
 
 
+# What an item takes from stock, asked only once its station could make it otherwise (a drink
+# taken off the menu has no recipe): ``uses`` works it out once for every station asked.
+Use = Callable[[], Mapping[str, float]]
+
+
+def uses(item: DrinkSpec, menu: Menu) -> Use:
+    """``item``'s ``consumption``, worked out when first asked, then remembered."""
+    known: list[Mapping[str, float]] = []
+
+    def use() -> Mapping[str, float]:
+        if not known:
+            known.append(consumption(item, menu))
+        return known[0]
+
+    return use
+
+
 def unmakeable(
     item: DrinkSpec,
     menu: Menu,
@@ -85,10 +109,12 @@ def unmakeable(
     milks: Collection[str],
     extras: Collection[str],
     stock: Mapping[str, StockState],
+    use: Use | None = None,
 ) -> Unmakeable | None:
     """The one rule for "can this station make this drink now": its capabilities (drinks,
     milks, extras) and its stock. Routing, walk-ins, moves and a station's own offline check
-    all ask it (the station over its replica's rows: ``capabilities`` and ``stock_states``)."""
+    all ask it (the station over its replica's rows: ``capabilities`` and ``stock_states``).
+    ``use``: the item's ``uses`` when several stations are asked about it."""
     if item.drink not in drinks:
         return Unmakeable("drink", f"doesn't make {item.drink}")
     if item.milk != "none" and item.milk not in milks:
@@ -96,7 +122,7 @@ def unmakeable(
     for extra in item.extras:
         if extra not in extras:
             return Unmakeable("extras", f"doesn't do {extra}")
-    short = missing_for(consumption(item, menu), stock)
+    short = missing_for(consumption(item, menu) if use is None else use(), stock)
     if short:
         return Unmakeable("stock", f"is out of {stock_words(short[0])}")
     return None
@@ -158,7 +184,8 @@ def route(
 ) -> Routed | Unroutable:
     drinks = sum(i.quantity for i in items)
     open_now = [s for s in stations if s.is_open(now)]
-    capable = [s for s in open_now if all(s.can_make(i, menu) for i in items)]
+    needs = [(i, uses(i, menu)) for i in items]
+    capable = [s for s in open_now if all(s.can_make(i, menu, use) for i, use in needs)]
 
     if requested_station is not None:
         for s in capable:
@@ -178,15 +205,19 @@ def route(
     if not open_now:
         opens = [t for s in stations if (t := s.next_opening(now)) is not None]
         return Unroutable("closed", (), min(opens, default=None))
-    makeable = tuple(
-        d
-        for d in menu.drink_names
-        if any(
-            s.can_make(DrinkSpec(d, menu.default_size, menu.default_milk_for(d)), menu)
-            for s in open_now
-        )
-    )
-    return Unroutable("cannot_make", makeable, None)
+    return Unroutable("cannot_make", makeable_now(open_now, menu), None)
+
+
+def makeable_now(open_now: Iterable[StationView], menu: Menu) -> tuple[str, ...]:
+    """Drinks (default size and milk) that one of the ``open_now`` stations can make."""
+    views = tuple(open_now)
+    makeable = []
+    for drink in menu.drink_names:
+        plain = DrinkSpec(drink, menu.default_size, menu.default_milk_for(drink))
+        use = uses(plain, menu)
+        if any(s.can_make(plain, menu, use) for s in views):
+            makeable.append(drink)
+    return tuple(makeable)
 
 
 def _routed(station: StationView, vip: bool, drinks: int, why: str) -> Routed:

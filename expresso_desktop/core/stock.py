@@ -43,6 +43,37 @@ def cup_key(size: str) -> str:
 
 def consumption(item: DrinkSpec, menu: Menu) -> dict[str, float]:
     """Stock used by one order line (all of its quantity), keyed by stock item name."""
+    known = _recipes(menu)
+    try:
+        use = known.get(item)
+    except TypeError:  # an unhashable item (extras as a list): nothing to remember it by
+        return _consumption(item, menu)
+    if use is None:
+        use = _consumption(item, menu)
+        if len(known) < _MAX_RECIPES:
+            known[item] = use
+    return dict(use)
+
+
+# Worked-out lines per menu (a menu is immutable; routing asks for every item at every
+# station, and for every drink when it says what can be made): the menus used last, by identity.
+_KNOWN: dict[int, tuple[Menu, dict[DrinkSpec, dict[str, float]]]] = {}
+_MAX_MENUS = 4
+_MAX_RECIPES = 4096
+
+
+def _recipes(menu: Menu) -> dict[DrinkSpec, dict[str, float]]:
+    entry = _KNOWN.get(id(menu))
+    if entry is not None and entry[0] is menu:
+        return entry[1]
+    if len(_KNOWN) >= _MAX_MENUS:
+        _KNOWN.clear()
+    known: dict[DrinkSpec, dict[str, float]] = {}
+    _KNOWN[id(menu)] = (menu, known)  # holding the menu keeps its id from being reused
+    return known
+
+
+def _consumption(item: DrinkSpec, menu: Menu) -> dict[str, float]:
     drink = menu.drink(item.drink)
     size = menu.size(item.size)
     extras = [menu.extra(e) for e in item.extras if e in menu.extra_names]

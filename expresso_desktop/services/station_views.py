@@ -16,9 +16,8 @@ from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core import schedules
-from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
-from expresso_desktop.core.routing import StationView
+from expresso_desktop.core.routing import StationView, makeable_now
 from expresso_desktop.core.stock import StockState, milk_key
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.queues import WAITING_STATUSES, Queues
@@ -54,12 +53,7 @@ class Floor:
 
     def makeable_now(self, menu: Menu, now: datetime) -> tuple[str, ...]:
         """Drinks (default size and milk) that some open station can make now."""
-        open_views = self.open_now(now)
-        return tuple(
-            drink
-            for drink in menu.drink_names
-            if any(v.can_make(_plain(drink, menu), menu) for v in open_views)
-        )
+        return makeable_now(self.open_now(now), menu)
 
     def milks_now(self, menu: Menu, now: datetime) -> tuple[str, ...]:
         """Milks some open station can pour now (listed in capabilities, not out of stock)."""
@@ -77,12 +71,51 @@ FLOOR_ENTITIES = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """What a station's view takes from its row, stock and schedule (not from the clock or
+    the queues): read once per cached floor."""
+
+    key: str
+    id: int
+    number: int
+    name: str
+    status: str
+    drinks: frozenset[str]
+    milks: frozenset[str]
+    extras: frozenset[str]
+    open_windows: Sequence[tuple[datetime, datetime]] | None
+    stock: dict[str, StockState]
+    make_time_s: float | None
+
+
 @dataclass(frozen=True)
 class _Static:
-    stations: Sequence[Station]
-    stock: dict[int, dict[str, StockState]]
     schedule: schedules.Schedule | None
-    windows: dict[str, list[schedules.Interval]]  # open windows per station (schedule applies)
+    fixed: tuple[_Fixed, ...]  # per station, in number order
+    rows: dict[str, Station]  # by id
+
+
+def _fixed(
+    station: Station,
+    stock: dict[int, dict[str, StockState]],
+    windows: dict[str, list[schedules.Interval]] | None,
+) -> _Fixed:
+    key = str(station.id)
+    caps = station.capabilities_json or {}
+    return _Fixed(
+        key=key,
+        id=station.id or 0,
+        number=station.number,
+        name=station.name or f"Station {station.number}",
+        status=station.status,
+        drinks=frozenset(caps.get("drinks", ())),
+        milks=frozenset(caps.get("milks", ())),
+        extras=frozenset(caps.get("extras", ())),
+        open_windows=windows.get(key) if windows is not None else None,
+        stock=stock.get(station.id or 0, {}),
+        make_time_s=station.make_time_s,
+    )
 
 
 def load_floor(
@@ -106,34 +139,32 @@ def load_floor(
         if cache is not None
         else load()
     )
-    if not static.stations:
+    if not static.fixed:
         return Floor((), {})
     waiting = _waiting(session, event_id, cache, pending)
     schedule = static.schedule
     views = []
-    for station in static.stations:
-        key = str(station.id)
-        caps = station.capabilities_json or {}
-        on_shift = len(schedule.on_shift(now, key)) if schedule is not None else 0
-        drinks, vip_drinks = waiting.get(station.id or 0, (0, 0))
+    for f in static.fixed:
+        on_shift = len(schedule.on_shift(now, f.key)) if schedule is not None else 0
+        drinks, vip_drinks = waiting.get(f.id, (0, 0))
         views.append(
             StationView(
-                id=key,
-                number=station.number,
-                name=station.name or f"Station {station.number}",
-                status=station.status,
-                drinks=frozenset(caps.get("drinks", ())),
-                milks=frozenset(caps.get("milks", ())),
-                extras=frozenset(caps.get("extras", ())),
-                open_windows=static.windows.get(key) if schedule is not None else None,
-                stock=static.stock.get(station.id or 0, {}),
+                f.key,
+                f.number,
+                f.name,
+                f.status,
+                f.drinks,
+                f.milks,
+                f.extras,
+                f.open_windows,
+                f.stock,
                 queue_length=drinks,
                 vip_queue_length=vip_drinks,
-                make_time_s=station.make_time_s,
+                make_time_s=f.make_time_s,
                 baristas=max(1, on_shift),
             )
         )
-    return Floor(tuple(views), {str(s.id): s for s in static.stations})
+    return Floor(tuple(views), static.rows)
 
 
 def _load_static(session: Session, event_id: int, now: datetime) -> _Static:
@@ -143,11 +174,13 @@ def _load_static(session: Session, event_id: int, now: datetime) -> _Static:
         .order_by(col(Station.number))
     ).all()
     if not stations:
-        return _Static((), {}, None, {})
+        return _Static(None, (), {})
     ids = [s.id for s in stations]
     schedule = _schedule(session, event_id, ids, now)
-    windows = {str(i): schedule.open_windows(str(i)) for i in ids} if schedule else {}
-    return _Static(stations, _stock(session, ids), schedule, windows)
+    windows = {str(i): schedule.open_windows(str(i)) for i in ids} if schedule else None
+    stock = _stock(session, ids)
+    fixed = tuple(_fixed(s, stock, windows) for s in stations)
+    return _Static(schedule, fixed, {str(s.id): s for s in stations})
 
 
 def event_zone(session: Session, event_id: int) -> ZoneInfo:
@@ -156,10 +189,6 @@ def event_zone(session: Session, event_id: int) -> ZoneInfo:
         return ZoneInfo(event.timezone if event is not None else "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _plain(drink: str, menu: Menu) -> DrinkSpec:
-    return DrinkSpec(drink, menu.default_size, menu.default_milk_for(drink))
 
 
 def _pours(view: StationView, milk: str) -> bool:

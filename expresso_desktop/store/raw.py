@@ -79,11 +79,21 @@ def bind_processor(column: sa.Column[Any]) -> Processor:
 def _utc_text(value: datetime | None) -> str | None:
     """What a ``UtcDateTime`` column stores for ``value`` (its ``process_bind_param``, then
     SQLite's DATETIME text, "2025-03-01 09:30:00.000000"), in one step."""
+    global _LAST_UTC
+    last = _LAST_UTC
+    if value is last[0] and value is not None:
+        return last[1]  # the same moment again: a text's rows share their ``now``
     if value is None:
         return None
     if value.utcoffset() is None:
         raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _LAST_UTC = (value, text)  # one tuple: a thread reads a matching pair or another one
+    return text
+
+
+# The last datetime converted (datetimes are immutable: the same object, the same text).
+_LAST_UTC: tuple[datetime | None, str | None] = (None, None)
 
 
 def result_processor(column: sa.Column[Any]) -> Processor:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,12 @@ import pytest
 
 from expresso_desktop.core.menu import (
     NO_MILK,
+    Drink,
+    Extra,
     Menu,
     MenuError,
+    Milk,
+    Size,
     default_menu_path,
     load_default_menu,
 )
@@ -134,3 +140,68 @@ def test_a_menu_is_immutable(menu: Menu) -> None:
         menu.default_size = "large"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         menu.drinks[0].name = "babyccino"  # type: ignore[misc]
+
+
+# -- lookups kept by name (built once per menu) answer as the linear scans they replace -----------
+def _scanned(entries: tuple[Any, ...], name: str) -> Any:
+    """The lookup as it was: normalise, then the first entry of that name."""
+    key = " ".join(name.lower().split())
+    return next((e for e in entries if e.name == key), None)
+
+
+def _scanned_default_milk(menu: Menu, drink: str) -> str:
+    d = _scanned(menu.drinks, drink)
+    milks = tuple(m.name for m in menu.milks)
+    return NO_MILK if d is not None and d.black and NO_MILK in milks else menu.default_milk
+
+
+def _spellings(name: str) -> list[str]:
+    return [name, name.upper(), name.title(), f"  {name} ", name.replace(" ", "   "), name + "x"]
+
+
+def _menus(menu: Menu) -> list[Menu]:
+    odd = Menu(  # built directly, with names ``from_dict`` would have normalised
+        drinks=(Drink("Latte"), Drink("long black", black=True), Drink(" mocha")),
+        sizes=(Size("medium", 350), Size("Large", 450)),
+        milks=(Milk("full cream"), Milk("Oat")),
+        extras=(Extra("Decaf"), Extra("iced")),
+    )
+    return [menu, menu.without(milks=[NO_MILK]), odd]
+
+
+def test_name_lookups_answer_as_a_scan_for_every_name_and_spelling(menu: Menu) -> None:
+    for m in _menus(menu):
+        kinds = (
+            (m.drinks, m.drink, "drink"),
+            (m.sizes, m.size, "size"),
+            (m.milks, m.milk, "milk"),
+            (m.extras, m.extra, "extra"),
+        )
+        every = [n for entries, _, _ in kinds for e in entries for n in _spellings(e.name)]
+        for entries, lookup, kind in kinds:
+            for name in [*every, "", "  ", "americano"]:
+                expected = _scanned(entries, name)
+                if expected is None:
+                    with pytest.raises(KeyError, match=f"unknown {kind}: {name!r}"):
+                        lookup(name)
+                else:
+                    assert lookup(name) is expected
+        for name in [*every, "", "americano"]:
+            assert m.default_milk_for(name) == _scanned_default_milk(m, name)
+        assert m.drink_names == tuple(d.name for d in m.drinks)
+        assert m.size_names == tuple(s.name for s in m.sizes)
+        assert m.milk_names == tuple(x.name for x in m.milks)
+        assert m.extra_names == tuple(e.name for e in m.extras)
+
+
+def test_the_lookups_follow_a_replaced_menu_and_stay_out_of_equality_and_repr(
+    menu: Menu,
+) -> None:
+    darker = replace(menu, default_milk="oat", drinks=menu.drinks[:2])
+    assert darker.default_milk_for("latte") == "oat"
+    assert darker.drink_names == ("latte", "cappuccino")
+    with pytest.raises(KeyError):
+        darker.drink("mocha")
+    assert Menu.from_dict(menu.to_dict()) == menu != darker
+    assert "_index" not in repr(menu)
+    assert pickle.loads(pickle.dumps(menu)).default_milk_for("espresso") == NO_MILK

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from expresso_desktop.core.items import DrinkSpec
-from expresso_desktop.core.routing import Routed, StationView, Unroutable, route
+from expresso_desktop.core.menu import Menu
+from expresso_desktop.core.routing import (
+    Routed,
+    StationView,
+    Unroutable,
+    makeable_now,
+    route,
+    uses,
+)
 from expresso_desktop.core.stock import StockState
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -118,3 +127,92 @@ def test_deterministic_tie_break(menu, number: int) -> None:
     decision = route([latte()], stations, menu, now=NOW, requested_station=number)
     assert isinstance(decision, Routed) and decision.station_number == number
     assert route([latte()], stations, menu, now=NOW).station_number == 1  # type: ignore[union-attr]
+
+
+# -- each item's stock use worked out once per routing: the same decisions as asking per station --
+def _every_drink(menu: Menu) -> list[DrinkSpec]:
+    """Every drink, size and milk of ``menu``, with no extra, each extra, and two at once."""
+    extras = [(), *((e,) for e in menu.extra_names), menu.extra_names[:2]]
+    return [
+        DrinkSpec(d, s, m, quantity=q, extras=x)
+        for d in menu.drink_names
+        for s in menu.size_names
+        for m in menu.milk_names
+        for x in extras
+        for q in (1, 3)
+    ]
+
+
+def _floor(menu: Menu) -> list[StationView]:
+    every = frozenset(menu.drink_names)
+    some_milks = frozenset(menu.milk_names) - {"coconut", "macadamia"}
+    some_extras = frozenset(menu.extra_names) - {"caramel", "hazelnut"}
+    low = {"coffee beans": StockState(20), "milk:oat": StockState(100, out=True)}
+    return [
+        station(
+            1,
+            drinks=every,
+            milks=some_milks,
+            extras=some_extras,
+            queue_length=6,
+            stock={"milk:soy": StockState(300), "chocolate powder": StockState(0)},
+        ),
+        station(2, stock=low, extras=frozenset({"decaf"})),
+        station(3, drinks=every, stock={"cup:large": StockState(0)}, queue_length=3),
+        station(4, status="paused", drinks=every),
+    ]
+
+
+def _route_as_before(  # the routing this replaces: every station works out every item's use
+    items: list[DrinkSpec], stations: list[StationView], menu: Menu, requested: int | None
+) -> Routed | Unroutable:
+    drinks = sum(i.quantity for i in items)
+    open_now = [s for s in stations if s.is_open(NOW)]
+    capable = [s for s in open_now if all(s.why_not(i, menu) is None for i in items)]
+    if requested is not None:
+        for s in capable:
+            if s.number == requested:
+                minutes = max(1, round(s.wait_s(vip=False, drinks=drinks) / 60))
+                return Routed(s.id, s.number, minutes, "customer asked for this station")
+    if capable:
+        best = min(capable, key=lambda s: (s.wait_s(vip=False, drinks=drinks), s.number))
+        why = (
+            "the only open station that can make it"
+            if len(capable) == 1
+            else "shortest estimated wait"
+        )
+        if requested is not None:
+            why += f" (station {requested} can't make it now)"
+        minutes = max(1, round(best.wait_s(vip=False, drinks=drinks) / 60))
+        return Routed(best.id, best.number, minutes, why)
+    plain = [DrinkSpec(d, menu.default_size, menu.default_milk_for(d)) for d in menu.drink_names]
+    makeable = tuple(p.drink for p in plain if any(s.why_not(p, menu) is None for s in open_now))
+    return Unroutable("cannot_make", makeable, None)
+
+
+def test_routing_decides_as_asking_every_station_about_every_item(menu: Menu) -> None:
+    stations = _floor(menu)
+    specs = _every_drink(menu)
+    rng = random.Random(14)
+    for spec in specs:
+        for s in stations:
+            assert s.why_not(spec, menu, uses(spec, menu)) == s.why_not(spec, menu)
+    for _ in range(600):
+        items = rng.sample(specs, rng.choice((1, 1, 2)))
+        requested = rng.choice((None, 1, 2, 3))
+        expected = _route_as_before(items, stations, menu, requested)
+        assert route(items, stations, menu, now=NOW, requested_station=requested) == expected
+    for open_now in ([], stations[1:2], stations[1:3], stations):
+        expected = _route_as_before([DrinkSpec("nope", "medium", "oat")], open_now, menu, None)
+        assert isinstance(expected, Unroutable) or not open_now
+        assert makeable_now(open_now, menu) == (
+            expected.makeable_now if isinstance(expected, Unroutable) else ()
+        )
+
+
+def test_an_item_no_station_could_make_is_never_looked_up_in_the_menu(menu: Menu) -> None:
+    off_menu = DrinkSpec("babyccino", "medium", "full cream")  # taken off the menu since
+    decision = route([off_menu], [station(1)], menu, now=NOW)
+    assert isinstance(decision, Unroutable) and decision.reason == "cannot_make"
+    with pytest.raises(KeyError, match="babyccino"):  # a station still lists it: as before
+        route([off_menu], [station(1, drinks=frozenset({"babyccino"}))], menu, now=NOW)

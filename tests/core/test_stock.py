@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from expresso_desktop.core.items import DrinkSpec
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.stock import (
@@ -18,6 +20,7 @@ from expresso_desktop.core.stock import (
     return_round,
     use_round,
 )
+from expresso_desktop.core.stock import _consumption as _consumption  # the line worked out
 
 
 def test_latte_uses_beans_milk_and_a_cup(menu) -> None:
@@ -118,3 +121,37 @@ def test_thresholds_are_crossed_once() -> None:
     assert crossed(0, -5, 1000) == ("stock_negative",)  # already out
     assert crossed(300, -5, 1000) == ("stock_out", "stock_negative")
     assert crossed(-5, 2000, 1000) == ()  # a restock raises nothing
+
+
+# -- a menu's lines are worked out once and remembered -----------------------------------------
+def test_remembered_lines_are_what_working_them_out_gives_for_every_combination(
+    menu: Menu,
+) -> None:
+    extras = [(), *((e,) for e in menu.extra_names), menu.extra_names[:3]]
+    specs = [
+        DrinkSpec(d, s, m, quantity=q, extras=x)
+        for d in menu.drink_names
+        for s in menu.size_names
+        for m in menu.milk_names
+        for x in extras
+        for q in (1, 2)
+    ]
+    for spec in specs * 2:  # the second round from what was remembered
+        assert consumption(spec, menu) == _consumption(spec, menu)
+
+
+def test_a_remembered_line_is_the_callers_own_copy_and_each_menu_has_its_own(
+    menu: Menu,
+) -> None:
+    spec = DrinkSpec("latte", "large", "oat")
+    first = consumption(spec, menu)
+    first["milk:oat"] = 0
+    assert consumption(spec, menu)["milk:oat"] == _consumption(spec, menu)["milk:oat"] > 0
+    data = menu.to_dict()
+    data["grams_per_shot"] = 20
+    stronger = Menu.from_dict(data)  # equal drinks, another recipe
+    assert consumption(spec, stronger)["coffee beans"] == 40 != first["coffee beans"]
+    listed = DrinkSpec("latte", "large", "oat", extras=["decaf"])  # type: ignore[arg-type]
+    assert consumption(listed, menu) == _consumption(listed, menu)  # unhashable: worked out
+    with pytest.raises(KeyError, match="babyccino"):
+        consumption(DrinkSpec("babyccino", "small", "full cream"), menu)

@@ -176,3 +176,20 @@ def test_the_event_zone_falls_back_to_utc(organiser: OrganiserServices) -> None:
     set_zone("Mars/Olympus_Mons")
     with read_session(organiser.engine) as session:
         assert event_zone(session, organiser.event_id) == ZoneInfo("UTC")
+
+
+def test_a_floor_built_from_the_cache_has_the_views_of_a_fresh_read(
+    organiser: OrganiserServices,
+) -> None:
+    store(organiser, 2, LATTE, vip=True)
+    for hours in (0, 2, 30):  # open, and (shifts over) closed
+        at = utcnow() + timedelta(hours=hours)
+        cache = ReadCache(organiser.bus)
+        with read_session(organiser.engine) as session:
+            fresh = load_floor(session, organiser.event_id, at)
+            read = load_floor(session, organiser.event_id, at, cache=cache)
+            kept = load_floor(session, organiser.event_id, at, cache=cache)
+        assert read.views == kept.views == fresh.views
+        assert kept.rows.keys() == fresh.rows.keys()
+        assert [kept.station(v.id).number for v in kept.views] == [v.number for v in fresh.views]
+        cache.close()
