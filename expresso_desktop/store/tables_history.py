@@ -11,7 +11,7 @@ from typing import Literal, get_args
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .types import check_in, utc_field
+from .types import check_in, partial_index, utc_field
 
 OrderEventAction = Literal["placed", "start", "ready", "collect", "cancel", "undo", "move", "amend"]
 ORDER_EVENT_ACTIONS: tuple[str, ...] = get_args(OrderEventAction)
@@ -24,7 +24,11 @@ class OrderEvent(SQLModel, table=True):
     station's replica id). No foreign keys but the order's: the history outlives the rest."""
 
     __tablename__ = "order_events"
-    __table_args__ = (check_in("action", ORDER_EVENT_ACTIONS),)
+    __table_args__ = (
+        check_in("action", ORDER_EVENT_ACTIONS),
+        # Partial (migration 0006): a text's order has nobody's staff id.
+        partial_index("ix_order_events_staff_id", "staff_id", where="staff_id IS NOT NULL"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: str = Field(foreign_key="orders.id", ondelete="CASCADE", index=True)
@@ -33,7 +37,7 @@ class OrderEvent(SQLModel, table=True):
     from_status: str | None = None
     to_status: str | None = None
     station_id: int | None = None
-    staff_id: int | None = Field(default=None, index=True)
+    staff_id: int | None = None
     device_id: int | None = None
     client_id: str
     detail: str | None = None  # a cancel's reason, "station 1 → station 2", the new drinks

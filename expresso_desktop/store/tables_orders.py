@@ -18,6 +18,7 @@ from .types import (
     flag_field,
     json_field,
     new_uuid,
+    partial_index,
     text_choice,
     utc_field,
 )
@@ -63,9 +64,7 @@ class OrderBase(SQLModel):
     station_id: int | None = Field(default=None, foreign_key="stations.id", ondelete="SET NULL")
     source: OrderSource = text_choice("sms")
     vip: bool = flag_field()
-    group_id: str | None = Field(
-        default=None, foreign_key="group_orders.id", ondelete="SET NULL", index=True
-    )
+    group_id: str | None = Field(default=None, foreign_key="group_orders.id", ondelete="SET NULL")
     notes: str | None = None
 
 
@@ -101,10 +100,22 @@ class Order(OrderBase, Synced, table=True):
         sa.Index("ix_orders_station_status", "station_id", "status"),
         sa.Index("ix_orders_event_status", "event_id", "status"),
         # What grows with the event without them: a station's latest drinks (its make time,
-        # on every Done) and the notifier's sweep of recent ready and cancelled orders.
-        sa.Index("ix_orders_station_ready_at", "station_id", "ready_at"),
-        sa.Index("ix_orders_status_ready_at", "status", "ready_at"),
-        sa.Index("ix_orders_status_cancelled_at", "status", "cancelled_at"),
+        # on every Done) and the notifier's sweep of recent ready and cancelled orders. Partial
+        # (migration 0006): a new order has no group, ready or cancel time, so storing it
+        # writes none of these four (every page an insert touches is written and synced again).
+        partial_index("ix_orders_group_id", "group_id", where="group_id IS NOT NULL"),
+        partial_index(
+            "ix_orders_station_ready_at", "station_id", "ready_at", where="ready_at IS NOT NULL"
+        ),
+        partial_index(
+            "ix_orders_status_ready_at", "status", "ready_at", where="ready_at IS NOT NULL"
+        ),
+        partial_index(
+            "ix_orders_status_cancelled_at",
+            "status",
+            "cancelled_at",
+            where="cancelled_at IS NOT NULL",
+        ),
     )
 
     id: str = Field(default_factory=new_uuid, primary_key=True)

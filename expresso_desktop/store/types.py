@@ -104,6 +104,12 @@ def check_in(column: str, values: Iterable[str], *, nullable: bool = False) -> s
     return sa.CheckConstraint(condition, name=column)
 
 
+def partial_index(name: str, *columns: str, where: str) -> sa.Index:
+    """An index of the rows ``where`` holds only: a row outside it costs no index write (a
+    query uses it when its own WHERE implies ``where``, e.g. ``x > ?`` implies x IS NOT NULL)."""
+    return sa.Index(name, *columns, sqlite_where=sa.text(where))
+
+
 class Synced(SQLModel):
     """Columns every table that replicates to stations carries (sync.md 4.1).
 

@@ -243,3 +243,24 @@ os._exit(0)
             assert settings_repo.get("last words", session=session) == "committed"
     finally:
         engine.dispose()
+
+
+def test_indexes_of_columns_a_new_order_leaves_empty_are_partial(db_path: Path) -> None:
+    """Storing a text's order writes no page of an index that would only list it as NULL."""
+    engine = open_database(db_path, role="master")
+    engine.dispose()
+    connection = sqlite3.connect(db_path)
+    try:
+        indexes = dict(
+            connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        )
+    finally:
+        connection.close()
+    for name, column in [
+        ("ix_orders_group_id", "group_id"),
+        ("ix_orders_station_ready_at", "ready_at"),
+        ("ix_orders_status_ready_at", "ready_at"),
+        ("ix_orders_status_cancelled_at", "cancelled_at"),
+        ("ix_order_events_staff_id", "staff_id"),
+    ]:
+        assert indexes[name].endswith(f"WHERE {column} IS NOT NULL"), name
