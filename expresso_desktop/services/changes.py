@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal, TypeVar
 
+import sqlalchemy
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from expresso_desktop.store import raw
@@ -84,6 +86,9 @@ class ChangeSet:
     # phone numbers). Screens on the organiser refresh on these; stations never see them.
     touched: set[str] = field(default_factory=set)
     initiator: str | None = None
+    # The sync mutation (client id, seq) being applied, while it is: every log row written
+    # meanwhile names it (``origin_client``, ``origin_seq``), with no second pass over them.
+    origin: tuple[str, int] | None = None
 
     def of(self, entity: str) -> list[Change]:
         return [c for c in self.changes if c.entity == entity]
@@ -158,16 +163,52 @@ def emit(
     database). ``row_version`` is set before the flush, so it is written with the row, and the
     log row with plain SQL: this is every write's hot path, and ORM work made it slower.
     """
-    conn = session.connection()
     version = _next_version(session, changeset)
     if hasattr(row, "row_version"):
         row.row_version = version
     session.flush()  # the row is written, with its version, and has its primary key
     key = entity_id if entity_id is not None else str(row.id)  # type: ignore[attr-defined]
+    return _log(session, changeset, version, entity, key, row, origin)
+
+
+def emit_update(
+    session: Session,
+    changeset: ChangeSet,
+    entity: str,
+    row: SQLModel,
+    changed: dict[str, Any],
+) -> Change:
+    """``emit`` for an update of a row already in the database: the ``changed`` columns (key →
+    new value; those equal to the row's are left out, so SQLite rewrites only the indexes
+    that need it) and the row's version written with one plain UPDATE, and logged as ``emit``
+    logs (the full image, or a delete for a tombstone). ``row`` (``fetch``'s object) takes the
+    values as if loaded from the database, so no ORM flush writes them again: a tap or a
+    stock use without the unit of work (~0.3 ms each through it)."""
+    version = _next_version(session, changeset)
+    values = {name: value for name, value in changed.items() if getattr(row, name) != value}
+    values["row_version"] = version
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    key = sqlalchemy.inspect(row).identity[0]
+    update = _update_of(entity, tuple(values))
+    raw.execute(session, update.sql, update.params(values, key))
+    return _log(session, changeset, version, entity, str(key), row, None)
+
+
+def _log(
+    session: Session,
+    changeset: ChangeSet,
+    version: int,
+    entity: str,
+    key: str,
+    row: SQLModel,
+    origin: tuple[str, int] | None,
+) -> Change:
     op: Literal["upsert", "delete"] = "delete" if getattr(row, "deleted", False) else "upsert"
     data = row_image(row) if op == "upsert" else None
-    conn.execute(
-        _LOG_INSERT,
+    origin = origin or changeset.origin
+    _LOG_INSERT.one(
+        session,
         {
             "version": version,
             "entity": entity,
@@ -182,6 +223,33 @@ def emit(
     change = Change(version, entity, key, op, data)
     changeset.changes.append(change)
     return change
+
+
+def fetch(session: Session, model: type[T], key: Any) -> T | None:
+    """``model``'s row ``key`` as it stands in this transaction, or None: the session's own
+    object when it holds one, else read with one plain SELECT (each column's result
+    processing, as the ORM loads it) and joined to the session as loaded. Rows written by
+    ``emit_new_rows`` and ``emit_update`` are seen like any other. Pending ORM changes are
+    flushed first, as an ORM query would (usually there are none: ``emit`` flushes).
+
+    The object is kept until the transaction ends (the session holds its objects weakly): a
+    push asks for the same station and stock items again and again. It stays the row's
+    image: ``emit_update`` and the ORM's flushes write through it, and a rolled-back
+    savepoint makes the session forget every object (``Tx.savepoint``)."""
+    held = session.identity_map.get(model.__mapper__.identity_key_from_primary_key((key,)))  # type: ignore[attr-defined]
+    if held is not None:
+        return held
+    session.flush()
+    select = _select_of(model.__tablename__)
+    found = raw.first(session, select.sql, (key,))
+    if found is None:
+        return None
+    row = loaded(session, model, select.values(found))
+    session.info.setdefault(_HELD, []).append(row)
+    return row
+
+
+_HELD = "expresso.fetched"  # Session.info: the objects ``fetch`` read, kept for the transaction
 
 
 def emit_new(
@@ -208,6 +276,7 @@ def emit_new_rows(
     ``row_version``; the log image is what ``row_image`` gives for the same row."""
     first = _next_version(session, changeset)
     committed_at = datetime.now(UTC)
+    client, seq = changeset.origin or (None, None)
     log: list[dict[str, Any]] = []
     changes: list[Change] = []
     for version, (entity, values) in enumerate(rows, start=first):
@@ -216,7 +285,8 @@ def emit_new_rows(
         values["row_version"] = version
         data = {k: _image_value(v) for k, v in values.items()}
         log.append({"version": version, "entity": entity, "entity_id": str(key), "op": "upsert",
-                    "data_json": data, "committed_at": committed_at})  # fmt: skip
+                    "data_json": data, "committed_at": committed_at, "origin_client": client,
+                    "origin_seq": seq})  # fmt: skip
         changes.append(Change(version, entity, str(key), "upsert", data))
     start = 0
     for end in range(1, len(rows) + 1):  # one executemany per run of rows of one table
@@ -224,7 +294,7 @@ def emit_new_rows(
             entity, first_row = rows[start]
             _insert_of(entity, tuple(first_row)).many(session, [v for _, v in rows[start:end]])
             start = end
-    _LOG_INSERT_RAW.many(session, log)
+    _LOG_INSERT.many(session, log)
     changeset.changes.extend(changes)
     return changes
 
@@ -257,6 +327,60 @@ def _insert_of(entity: str, keys: tuple[str, ...]) -> raw.Insert:
     return raw.Insert(SQLModel.metadata.tables[entity], keys)
 
 
+def _key_column(table: Any) -> str:
+    (key,) = table.primary_key.columns
+    return str(key.name)
+
+
+class _Update:
+    """``UPDATE table SET columns = ? … WHERE key = ?`` with each column's bind processing."""
+
+    def __init__(self, entity: str, keys: tuple[str, ...]) -> None:
+        table = SQLModel.metadata.tables[entity]
+        cols = [table.columns[key] for key in keys]
+        self.keys = keys
+        self.processors = tuple(raw.bind_processor(c) for c in cols)
+        self.nones = tuple(None if p is None else p(None) for p in self.processors)  # as Insert
+        sets = ", ".join(f"{c.name} = ?" for c in cols)
+        self.sql = f"UPDATE {table.name} SET {sets} WHERE {_key_column(table)} = ?"
+
+    def params(self, values: dict[str, Any], key: Any) -> tuple[Any, ...]:
+        bound = [
+            none if value is None else value if proc is None else proc(value)
+            for value, proc, none in zip(
+                map(values.__getitem__, self.keys), self.processors, self.nones, strict=True
+            )
+        ]
+        return (*bound, key)
+
+
+@functools.cache
+def _update_of(entity: str, keys: tuple[str, ...]) -> _Update:
+    return _Update(entity, keys)
+
+
+class _Select:
+    """``SELECT every column FROM table WHERE key = ?``, read back as the ORM would."""
+
+    def __init__(self, entity: str) -> None:
+        table = SQLModel.metadata.tables[entity]
+        self.keys = tuple(c.key for c in table.columns)
+        self.processors = tuple(raw.result_processor(c) for c in table.columns)
+        names = ", ".join(c.name for c in table.columns)
+        self.sql = f"SELECT {names} FROM {table.name} WHERE {_key_column(table)} = ?"
+
+    def values(self, row: Sequence[Any]) -> dict[str, Any]:
+        return {
+            key: value if proc is None or value is None else proc(value)
+            for key, value, proc in zip(self.keys, row, self.processors, strict=True)
+        }
+
+
+@functools.cache
+def _select_of(entity: str) -> _Select:
+    return _Select(entity)
+
+
 def _next_version(session: Session, changeset: ChangeSet) -> int:
     """The next change_log version in this transaction: every log row is written by ``emit``
     with the transaction's one change set, so after the first it is the set's last + 1."""
@@ -270,11 +394,11 @@ _NEXT_VERSION = (
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),"
     " COALESCE((SELECT MAX(version) FROM change_log), 0)) + 1"
 )
-_LOG_INSERT = ChangeLog.__table__.insert()  # type: ignore[attr-defined]
-_LOG_INSERT_RAW = raw.Insert(
+_LOG_INSERT = raw.Insert(
     ChangeLog.__table__,  # type: ignore[attr-defined]
-    ("version", "entity", "entity_id", "op", "data_json", "committed_at"),
-)
+    ("version", "entity", "entity_id", "op", "data_json", "committed_at", "origin_client",
+     "origin_seq"),
+)  # fmt: skip
 
 
 Subscriber = Callable[[ChangeSet], None]

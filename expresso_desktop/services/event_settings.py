@@ -35,10 +35,11 @@ from expresso_desktop.core import station_settings as per_station
 from expresso_desktop.core.errors import ValidationError
 from expresso_desktop.core.menu import NO_MILK, Menu
 from expresso_desktop.core.templates import TemplateSet, validate_template
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services.changes import emit, emit_new_rows, fetch, loaded
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import settings_repo
 from expresso_desktop.store.tables import ChatMessage, Station
+from expresso_desktop.store.types import utcnow
 
 STATION_SETTINGS = "station_settings"
 MAX_DRINKS_PER_ORDER = 10
@@ -256,9 +257,23 @@ def _store(tx: Tx, key: str, value: Any, is_default: bool) -> None:
 
 def post_chat(tx: Tx, message: ChatMessage) -> ChatMessage:
     """Append-only: re-sending the same id returns the stored message unchanged."""
-    existing = tx.session.get(ChatMessage, message.id)
+    return post_chat_values(tx, message.model_dump())
+
+
+def post_chat_values(tx: Tx, values: Mapping[str, Any]) -> ChatMessage:
+    """``post_chat`` from a message's values (``id``, ``channel``, ``author``, ``body``, maybe
+    ``client_ts``; the rest as ``ChatMessage`` fills it in): a station's chat in its push is
+    stored with plain SQL, no model built (~0.1 ms less each). A new message is returned as a
+    snapshot of the row written (messages are never changed)."""
+    existing = fetch(tx.session, ChatMessage, values["id"])
     if existing is not None:
         return existing
-    tx.session.add(message)
-    emit(tx.session, tx.changes, "chat_messages", message)
-    return message
+    row = {"created_at": utcnow(), **_CHAT_DEFAULTS, **values}
+    emit_new_rows(tx.session, tx.changes, [("chat_messages", row)])
+    return loaded(None, ChatMessage, row)
+
+
+# Every column's default, as ``ChatMessage(...)`` would fill it in.
+_CHAT_DEFAULTS = ChatMessage(channel="", author="", body="").model_dump(
+    exclude={"id", "created_at"}
+)

@@ -22,7 +22,7 @@ from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.orders import OrderStatus, undo_of
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.services import order_history, order_rules, stock
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services.changes import emit, emit_update, fetch
 from expresso_desktop.services.orders import get_order, store_order
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store.repositories import orders_repo
@@ -78,10 +78,12 @@ def create_at_station(
 ) -> Order:
     """Store an order at a chosen station (a walk-in taken there), if ``actor`` may take
     orders there and the station can make every drink now (``order_rules.check_walk_in``).
-    Re-sending the same ``order_id`` returns the stored order instead of making a second one."""
+    Re-sending the same ``order_id`` returns the stored order instead of making a second one.
+    The order returned is for reading (a new one is a snapshot of the row written, not joined
+    to the session: every walk-in of a station's push); change it through the services."""
     session = tx.session
     if order_id is not None:
-        existing = session.get(Order, order_id)
+        existing = fetch(session, Order, order_id)
         if existing is not None:
             return existing
     order_rules.check_walk_in(  # the station exists, the actor may, it can make them now
@@ -105,6 +107,7 @@ def create_at_station(
         order_id=order_id,
         customer_id=customer_id,
         actor=actor,
+        in_session=False,
     )
     return order
 
@@ -122,14 +125,13 @@ def undo_last(tx: Tx, order_id: str, *, actor: Actor = ORGANISER, seen: str | No
     except IllegalTransition as exc:
         why = f"{order_rules.label(order)}: {exc.reason}"
         raise IllegalTransition(why, code=exc.code) from None
+    changed: dict[str, Any] = {"status": target.value}
     stamp = _STAMP.get(current)
     if stamp is not None:
-        setattr(order, stamp, None)
+        changed[stamp] = None
     if current is OrderStatus.READY:  # back to before ready: its recipe goes back to stock
         stock.return_for_order(tx, order)
-    order.status = target.value
-    session.add(order)
-    emit(session, tx.changes, "orders", order)
+    emit_update(session, tx.changes, "orders", order, changed)  # one plain UPDATE, as a tap
     order_history.record(tx, order, "undo", actor, from_status=current.value)
     return order
 

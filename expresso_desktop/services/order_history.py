@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from expresso_desktop.core.actors import Actor
+from expresso_desktop.services.changes import fetch
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.store import raw
 from expresso_desktop.store.tables import (
@@ -68,7 +69,7 @@ def known_staff(session: Session, staff_id: int | None) -> int | None:
     """``staff_id`` if it names an active staff member, else None."""
     if staff_id is None:
         return None
-    person = session.get(StaffUser, staff_id)
+    person = fetch(session, StaffUser, staff_id)  # kept for the transaction: every tap asks
     if person is None or person.deleted or not person.active:
         return None
     return staff_id

@@ -35,7 +35,9 @@ from expresso_desktop.core.orders import Action, OrderStatus
 from expresso_desktop.core.routing import StationView, capabilities, station_name, stock_states
 from expresso_desktop.core.staff import Permission, allowed
 from expresso_desktop.core.sync_protocol import Reason, taken_by
-from expresso_desktop.store.tables import Order, Station, StockItem
+from expresso_desktop.services.changes import fetch
+from expresso_desktop.store import raw
+from expresso_desktop.store.tables import Order, Station
 
 
 class NotAllowed(DomainError):
@@ -190,24 +192,22 @@ _FIELD_OF_PART = {"drink": ".drink", "milk": ".milk", "extras": ".extras"}  # st
 
 
 _STOCK_COLUMNS = ("name", "level", "low_threshold", "out_of_stock")
+# Plain SQL: every walk-in of a station's push asks (stock_states reads the flag with bool()).
+_STATION_STOCK = (
+    f"SELECT {', '.join(_STOCK_COLUMNS)} FROM stock_items WHERE station_id = ? AND deleted = 0"
+)
 
 
 def station_view(session: Session, event_id: int, station_id: int) -> StationView:
     """The station as routing sees what it can make: its capabilities and its stock, read for
     this one station (``load_floor`` reads the whole floor and its schedule: ~25 ms, too much
     for every walk-in of a station's push)."""
-    station = session.get(Station, station_id)
+    station = fetch(session, Station, station_id)
     if station is None or station.deleted or station.event_id != event_id:
         raise ValidationError(f"there is no station with id {station_id}", field="station_id")
     drinks, milks, extras = capabilities(station.capabilities_json)
-    stock = session.exec(
-        select(
-            StockItem.name, StockItem.level, StockItem.low_threshold, StockItem.out_of_stock
-        ).where(
-            StockItem.station_id == station_id,
-            StockItem.deleted == False,  # noqa: E712
-        )
-    ).all()
+    session.flush()  # a stock level changed through the ORM is read as it stands
+    stock = raw.execute(session, _STATION_STOCK, (station_id,)).fetchall()
     return StationView(
         id=str(station_id),
         number=station.number,

@@ -15,9 +15,8 @@ import logging
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmodel import col, func, select
+from datetime import UTC, datetime
+from typing import Any
 
 from expresso_desktop.core.actors import ORGANISER, Actor
 from expresso_desktop.core.errors import DomainError, IllegalTransition
@@ -27,10 +26,11 @@ from expresso_desktop.core.orders import Action, OrderStatus, Timestamps, transi
 from expresso_desktop.core.routing import Unroutable, route
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.services import order_history, order_rules, stock
-from expresso_desktop.services.changes import emit, emit_new_rows, loaded
+from expresso_desktop.services.changes import emit_new_rows, emit_update, fetch, loaded
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.services.station_views import load_floor
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.store import raw
 from expresso_desktop.store.repositories import orders_repo
 from expresso_desktop.store.tables import Order, OrderItem, OrderSource, Station
 from expresso_desktop.store.types import new_uuid, utcnow
@@ -215,8 +215,8 @@ def cancel_order(
 
 
 def get_order(tx: Tx, order_id: str) -> Order:
-    order = orders_repo.get(order_id, session=tx.session)
-    if order is None:
+    order = fetch(tx.session, Order, order_id)
+    if order is None or order.deleted:
         raise OrderNotFound(f"no order {order_id}")
     return order
 
@@ -244,19 +244,21 @@ def _move(
             f"{order_rules.label(order)}: {exc.reason}", code=exc.code
         ) from None
     at = now or utcnow()
-    if order_rules.claims(actor, order, action):
-        order.station_id = actor.station_id
-        order.assign_version += 1
     stamps = _timestamps(order).stamped(status, at)
-    order.status = status.value
-    order.started_at = stamps.started_at
-    order.ready_at = stamps.ready_at
-    order.collected_at = stamps.collected_at
-    order.cancelled_at = stamps.cancelled_at
+    changed: dict[str, Any] = {
+        "status": status.value,
+        "started_at": stamps.started_at,
+        "ready_at": stamps.ready_at,
+        "collected_at": stamps.collected_at,
+        "cancelled_at": stamps.cancelled_at,
+    }
+    if order_rules.claims(actor, order, action):
+        changed["station_id"] = actor.station_id
+        changed["assign_version"] = order.assign_version + 1
     if reason is not None:
-        order.cancel_reason = reason
-    session.add(order)
-    emit(session, tx.changes, "orders", order)
+        changed["cancel_reason"] = reason
+    # Every tap's path (a station's push, the LAN API): one plain UPDATE, no ORM flush.
+    emit_update(session, tx.changes, "orders", order, changed)
     order_history.record(tx, order, action.value, actor, from_status=before, at=at, detail=reason)
     return order
 
@@ -277,35 +279,40 @@ def _update_make_time(tx: Tx, order: Order) -> None:
     if order.station_id is None:
         return
     session = tx.session
-    # The station's latest drinks by (station_id, ready_at), then each one's drink count: a
-    # join grouped before the limit read every drink the station ever made (22 ms at 5,000).
-    drinks = (
-        select(func.sum(OrderItem.quantity))
-        .where(col(OrderItem.order_id) == col(Order.id))
-        .scalar_subquery()
-    )
-    recent = session.exec(
-        select(Order.created_at, Order.started_at, Order.ready_at, drinks)
-        .where(
-            Order.station_id == order.station_id,
-            col(Order.ready_at).is_not(None),
-            Order.deleted == False,  # noqa: E712
-        )
-        .order_by(col(Order.ready_at).desc())
-        .limit(MAKE_TIME_SAMPLES)
-    ).all()
+    session.flush()  # what the ORM holds unwritten is read as it stands
+    # The station's latest drinks by (station_id, ready_at), then each one's drink count, in
+    # one plain statement (every Done of a station's push asks).
+    recent = raw.execute(session, _RECENT_DRINKS, (order.station_id,)).fetchall()
     samples = []
     for created_at, started_at, ready_at, drinks in recent:
-        seconds = Timestamps(created_at, started_at, ready_at).make_seconds()
+        stamps = Timestamps(_utc_of(created_at), _stored_utc(started_at), _stored_utc(ready_at))
+        seconds = stamps.make_seconds()
         if seconds is not None and drinks:
             samples.append(seconds / drinks)
     if len(samples) < MAKE_TIME_MIN_SAMPLES:
         return
-    station = session.get(Station, order.station_id)
+    station = fetch(session, Station, order.station_id)
     if station is None:
         return
     median = round(statistics.median(samples), 1)
     if station.make_time_s != median:
-        station.make_time_s = median
-        session.add(station)
-        emit(session, tx.changes, "stations", station)
+        emit_update(session, tx.changes, "stations", station, {"make_time_s": median})
+
+
+def _utc_of(text: str) -> datetime:
+    """A ``UtcDateTime`` column's stored text ("2025-03-01 09:30:00.000000") as the aware
+    datetime the ORM reads."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _stored_utc(text: str | None) -> datetime | None:
+    return None if text is None else _utc_of(text)
+
+
+# A join grouped before the limit read every drink the station ever made (22 ms at 5,000).
+_RECENT_DRINKS = (
+    "SELECT created_at, started_at, ready_at,"
+    " (SELECT SUM(quantity) FROM order_items WHERE order_items.order_id = orders.id)"
+    " FROM orders WHERE station_id = ? AND ready_at IS NOT NULL AND deleted = 0"
+    f" ORDER BY ready_at DESC LIMIT {MAKE_TIME_SAMPLES}"
+)

@@ -22,12 +22,14 @@ Writer-only (``Tx``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import json
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from expresso_desktop.core.errors import DomainError, ValidationError
-from expresso_desktop.core.items import drink_of
+from expresso_desktop.core.items import DrinkSpec, drink_of
 from expresso_desktop.core.menu import Menu
 from expresso_desktop.core.routing import stock_words
 from expresso_desktop.core.stock import (
@@ -44,10 +46,12 @@ from expresso_desktop.core.stock import (
     use_round,
 )
 from expresso_desktop.core.sync_protocol import movement_id
-from expresso_desktop.services.changes import Alert, emit
+from expresso_desktop.services.changes import Alert, emit, emit_new_rows, emit_update, fetch
 from expresso_desktop.services.writer import Tx
+from expresso_desktop.store import raw
 from expresso_desktop.store.repositories import orders_repo
-from expresso_desktop.store.tables import MenuConfig, Order, Station, StockItem, StockMovement
+from expresso_desktop.store.tables import Order, Station, StockItem, StockMovement
+from expresso_desktop.store.types import new_uuid, utcnow
 
 _ROUND_REASONS = (ORDER_USE, ORDER_RETURN)
 
@@ -83,37 +87,61 @@ def record(
     generation: int | None = None,
     order_id: str | None = None,
     movement: str | None = None,
+    back_in: bool = False,
 ) -> StockItem:
     """One delta. ``generation``: the count generation the caller saw (None: the current one);
     ``movement``: the movement's id when the caller derives it (a sync mutation, a round);
-    ``order_id`` is linked only if that order exists (the use happened either way)."""
+    ``order_id`` is linked only if that order exists (the use happened either way);
+    ``back_in``: a marked-out item is back in (a restock), written with the level.
+
+    Plain SQL (every stock use of a station's push): the movement from values, the item's
+    level with one UPDATE (``emit_update``); no model is built or flushed."""
     session = tx.session
-    assert item.id is not None
-    if order_id is not None and session.get(Order, order_id) is None:
+    if order_id is not None and fetch(session, Order, order_id) is None:
         order_id = None
-    # A newer generation than the item's cannot be (one writer): it is treated as the current.
+    row = _movement(item, delta, reason, client_id, seq, generation, order_id, movement)
+    emit_new_rows(session, tx.changes, [("stock_movements", row)])
+    return _counted(tx, item, row, back_in=back_in)
+
+
+def _movement(
+    item: StockItem,
+    delta: float,
+    reason: str,
+    client_id: str,
+    seq: int,
+    generation: int | None,
+    order_id: str | None,
+    movement: str | None,
+) -> dict[str, Any]:
+    """The movement row of one delta, tagged with its generation: one newer than the item's
+    cannot be (one writer), so it is treated as the current."""
+    assert item.id is not None
     tagged = item.generation if generation is None else min(generation, item.generation)
-    counted = tagged == item.generation
-    row = StockMovement(
-        item_id=item.id,
-        client_id=client_id,
-        seq=seq,
-        delta=delta,
-        generation=tagged,
-        order_id=order_id,
-        reason=reason,
-        counted=counted,
-    )
-    if movement is not None:
-        row.id = movement
-    session.add(row)
-    emit(session, tx.changes, "stock_movements", row)
-    if not counted:
+    return _MOVEMENT_DEFAULTS | {
+        "id": movement if movement is not None else new_uuid(),
+        "item_id": item.id,
+        "client_id": client_id,
+        "seq": seq,
+        "delta": float(delta),
+        "generation": tagged,
+        "order_id": order_id,
+        "reason": reason,
+        "counted": tagged == item.generation,
+        "created_at": utcnow(),
+    }
+
+
+def _counted(tx: Tx, item: StockItem, movement: dict[str, Any], *, back_in: bool) -> StockItem:
+    """The item's level after ``movement`` (written): a late use of an older generation is
+    only reported for reconciliation."""
+    delta = movement["delta"]
+    if not movement["counted"]:
         tx.changes.alerts.append(
             Alert(
                 "stock_reconcile",
-                f"{_label(session, item)}: a use of {-delta:g} {item.unit} from before the last "
-                "count arrived late; recorded, not subtracted",
+                f"{_label(tx.session, item)}: a use of {-delta:g} {item.unit} from before the "
+                "last count arrived late; recorded, not subtracted",
                 str(item.id),
             )
         )
@@ -121,9 +149,18 @@ def record(
     # ``level`` is baseline + Σ counted deltas of the generation, kept so by every writer of
     # it (this module): adding the new delta is that sum, without re-reading the movements.
     before = item.level
-    item.level = before + delta
-    _save(tx, item, before)
+    changed: dict[str, Any] = {"level": before + delta}
+    if back_in:
+        changed["out_of_stock"] = False
+    emit_update(tx.session, tx.changes, "stock_items", item, changed)
+    _alert_crossings(tx, item, before)
     return item
+
+
+# Every column's default, as ``StockMovement(...)`` would fill it in.
+_MOVEMENT_DEFAULTS = StockMovement(
+    item_id=0, client_id="", seq=0, delta=0, generation=0
+).model_dump(exclude={"id", "created_at"})
 
 
 def restock(
@@ -136,8 +173,16 @@ def restock(
     movement: str | None = None,
 ) -> StockItem:
     """More stock arrived: a positive delta, and a marked-out item is back in."""
-    item.out_of_stock = False
-    return record(tx, item, qty, reason="restock", client_id=client_id, seq=seq, movement=movement)
+    return record(
+        tx,
+        item,
+        qty,
+        reason="restock",
+        client_id=client_id,
+        seq=seq,
+        movement=movement,
+        back_in=True,
+    )
 
 
 def count(tx: Tx, item: StockItem, counted: float) -> StockItem:
@@ -171,6 +216,10 @@ def mark_out(tx: Tx, item: StockItem, out: bool) -> StockItem:
 def _save(tx: Tx, item: StockItem, before: float) -> None:
     tx.session.add(item)
     emit(tx.session, tx.changes, "stock_items", item)
+    _alert_crossings(tx, item, before)
+
+
+def _alert_crossings(tx: Tx, item: StockItem, before: float) -> None:
     for kind in crossed(before, item.level, item.low_threshold):
         tx.changes.alerts.append(Alert(kind, _crossing(tx.session, item, kind), str(item.id)))
 
@@ -196,16 +245,18 @@ def _label(session: Session, item: StockItem) -> str:
 
 def consume_for_order(tx: Tx, order: Order, *, menu: Menu | None = None) -> list[StockItem]:
     """Done: the order's recipe (milk, beans, cups, syrups) out of its station's stock, linked
-    to the order (reason ``order``). Nothing when its recipe is already out (a repeated Done),
-    for items the station does not track, or for an order without a station."""
+    to the order (reason ``order``). Nothing when its recipe is already out (a repeated Done,
+    a collect after Done), for items the station does not track, or for an order without a
+    station. Read with plain statements: every Done and every collect of a push asks."""
     if order.station_id is None:
         return []
     session = tx.session
-    tracked = {i.name: i for i in _station_items(session, order.station_id)}
-    specs = [drink_of(row) for row in orders_repo.items(order.id, session=session)]
-    needs = recipe(specs, menu or _menu(session, order.event_id))
-    ids = {name: i.id for name, i in tracked.items() if i.id is not None}
-    taken = use_round(_history(session, order.id), needs, ids)
+    history = _history(session, order.id)
+    if is_taken(history):
+        return []
+    needs = recipe(_drinks(session, order.id), menu or _menu(session, order.event_id))
+    tracked = dict(raw.execute(session, _TRACKED, (order.station_id,)).fetchall())
+    taken = use_round(history, needs, tracked)
     return [] if taken is None else _apply(tx, order, taken, ORDER_USE)
 
 
@@ -228,46 +279,60 @@ def take_recipe(tx: Tx, order: Order) -> list[StockItem]:
 
 
 def _apply(tx: Tx, order: Order, moves: Round, reason: str) -> list[StockItem]:
+    """A round's deltas (every item of a recipe): its movements in one batch, then each
+    item's level."""
     client = order_client_id(order.id)
-    changed = []
+    taken = []
     for item_id, delta in sorted(moves.deltas.items()):
-        item = tx.session.get(StockItem, item_id)
+        item = fetch(tx.session, StockItem, item_id)
         if item is None or item.deleted or not delta:
             continue
-        record(
-            tx,
-            item,
-            delta,
-            reason=reason,
-            client_id=client,
-            seq=moves.seq,
-            order_id=order.id,
-            movement=movement_id(client, moves.seq, item_id),
-        )
-        changed.append(item)
-    return changed
+        movement = movement_id(client, moves.seq, item_id)
+        row = _movement(item, delta, reason, client, moves.seq, None, order.id, movement)
+        taken.append((item, row))
+    if taken:
+        emit_new_rows(tx.session, tx.changes, [("stock_movements", row) for _, row in taken])
+    return [_counted(tx, item, row, back_in=False) for item, row in taken]
 
 
 def _history(session: Session, order_id: str) -> list[OrderMove]:
-    rows = session.exec(
-        select(StockMovement.seq, StockMovement.item_id, StockMovement.delta).where(
-            StockMovement.order_id == order_id,
-            col(StockMovement.reason).in_(_ROUND_REASONS),
-            StockMovement.deleted == False,  # noqa: E712
-        )
-    ).all()
+    session.flush()  # what the ORM holds unwritten is read as it stands
+    rows = raw.execute(session, _HISTORY, (order_id, *_ROUND_REASONS)).fetchall()
     return [OrderMove(seq, item_id, delta) for seq, item_id, delta in rows]
 
 
-def _station_items(session: Session, station_id: int) -> Sequence[StockItem]:
-    return session.exec(
-        select(StockItem).where(
-            StockItem.station_id == station_id,
-            StockItem.deleted == False,  # noqa: E712
-        )
-    ).all()
+def _drinks(session: Session, order_id: str) -> list[DrinkSpec]:
+    """The order's drinks (``drink_of`` its item rows, by position)."""
+    rows = raw.execute(session, _DRINKS, (order_id,)).fetchall()
+    return [drink_of(_item_values(row)) for row in rows]
+
+
+def _item_values(row: Any) -> dict[str, Any]:
+    extras = row[5] if row[5] is None else json.loads(row[5])
+    return dict(zip(_DRINK_KEYS, (*row[:5], extras), strict=True))
 
 
 def _menu(session: Session, event_id: int) -> Menu:
-    stored = session.get(MenuConfig, event_id)
-    return event_menu(None if stored is None or stored.deleted else stored.menu_json)
+    stored = raw.first(session, _MENU, (event_id,))
+    return _menu_of(None if stored is None or stored[1] else stored[0])
+
+
+@functools.lru_cache(maxsize=4)
+def _menu_of(stored: str | None) -> Menu:
+    """The menu of a ``menu_configs`` row's stored JSON text (parsed once per text)."""
+    return event_menu(None if stored is None else json.loads(stored))
+
+
+# Plain SQL (every Done, collect and undo of a station's push reads these).
+_HISTORY = (
+    "SELECT seq, item_id, delta FROM stock_movements"
+    f" WHERE order_id = ? AND reason IN ({', '.join('?' for _ in _ROUND_REASONS)})"
+    " AND deleted = 0"
+)
+_DRINK_KEYS = ("drink", "size", "milk", "sugar", "quantity", "extras_json")
+_DRINKS = (
+    f"SELECT {', '.join(_DRINK_KEYS)} FROM order_items"
+    " WHERE order_id = ? AND deleted = 0 ORDER BY position"
+)
+_TRACKED = "SELECT name, id FROM stock_items WHERE station_id = ? AND deleted = 0"
+_MENU = "SELECT menu_json, deleted FROM menu_configs WHERE event_id = ?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,17 @@ from expresso_desktop.services.changes import (
     ChangeSet,
     emit,
     emit_new,
+    emit_update,
+    fetch,
+    row_image,
 )
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.writer import Tx, Writer
+from expresso_desktop.store import raw
 from expresso_desktop.store.engine import open_database, read_session
 from expresso_desktop.store.tables import Event, Order, OrderItem
 from expresso_desktop.store.tables_sync import ChangeLog
+from expresso_desktop.store.types import utcnow
 from tests.services import helpers
 
 
@@ -219,3 +225,107 @@ def test_new_rows_in_one_batch_are_logged_in_order_and_stay_in_the_session(
     assert [i.row_version for i in items] == [changes[1].version]
     assert tail[2].data_json["row_version"] == changes[1].version  # type: ignore[index]
     assert "Z002" not in set(numbers.all())
+
+
+def _walk_in(organiser: OrganiserServices) -> str:
+    station_id = helpers.station_id(organiser, 1)
+    return helpers.write(
+        organiser,
+        lambda tx: (
+            order_actions.create_at_station(
+                tx,
+                event_id=organiser.event_id,
+                station_id=station_id,
+                specs=[DrinkSpec("latte", "medium", "oat")],
+                menu=organiser.menu,
+                customer_name="Sam",
+            ).id
+        ),
+    )
+
+
+def test_an_update_writes_only_what_changed_and_logs_the_whole_row(
+    organiser: OrganiserServices,
+) -> None:
+    """``emit_update`` (a tap, a stock use): one UPDATE of the columns that changed and the
+    version, the log image is the row as the ORM reads it, and the session's object holds
+    the new values without anything left to flush."""
+    order_id = _walk_in(organiser)
+    statements: list[str] = []
+
+    def work(tx: Tx) -> tuple[Change, dict[str, object]]:
+        order = fetch(tx.session, Order, order_id)
+        assert order is not None
+        raw.connection(tx.session).set_trace_callback(statements.append)
+        started = utcnow()
+        change = emit_update(
+            tx.session,
+            tx.changes,
+            "orders",
+            order,
+            {"status": "in_progress", "started_at": started, "customer_name": "Sam"},
+        )
+        raw.connection(tx.session).set_trace_callback(None)
+        assert not tx.session.dirty and tx.session.get(Order, order_id) is order
+        assert order.status == "in_progress" and order.started_at == started
+        return change, row_image(order)
+
+    change, image = organiser.writer.run_sync(work)
+    (update,) = [s for s in statements if s.startswith("UPDATE")]
+    assert update.startswith("UPDATE orders SET status = 'in_progress', started_at = ")
+    assert "customer_name" not in update  # unchanged: not written
+    with read_session(organiser.engine) as session:
+        stored = session.get(Order, order_id)
+        (logged,) = session.exec(select(ChangeLog).where(ChangeLog.version == change.version))
+    assert stored is not None and stored.row_version == change.version
+    assert row_image(stored) == image == change.data == logged.data_json
+    assert (logged.entity, logged.entity_id, logged.op) == ("orders", order_id, "upsert")
+
+
+def test_fetch_reads_plain_sql_rows_as_the_orm_would_and_keeps_them(
+    organiser: OrganiserServices,
+) -> None:
+    """``fetch``: the session's object if it holds one, else one plain SELECT with every
+    column's own reading (aware datetimes, JSON, booleans), the object then kept for the
+    transaction; pending ORM changes are flushed first; None for no such row."""
+    order_id = _walk_in(organiser)
+    with read_session(organiser.engine) as session:
+        expected = row_image(session.get(Order, order_id))  # type: ignore[arg-type]
+        item = session.exec(select(OrderItem).where(OrderItem.order_id == order_id)).one()
+
+    def work(tx: Tx) -> None:
+        order = fetch(tx.session, Order, order_id)
+        assert order is not None and row_image(order) == expected
+        assert order.created_at.tzinfo is not None and order.vip is False
+        gc.collect()  # the session holds objects weakly; fetch keeps what it read
+        assert fetch(tx.session, Order, order_id) is order
+        row = fetch(tx.session, OrderItem, item.id)
+        assert row is not None and row.extras_json == item.extras_json
+        pending = Event(name="Day two")
+        tx.session.add(pending)  # not flushed yet
+        assert fetch(tx.session, Event, 1) is not None
+        assert pending.id is not None  # flushed by fetch
+        assert fetch(tx.session, Order, "no such order") is None
+
+    organiser.writer.run_sync(work)
+
+
+def test_a_rolled_back_update_is_forgotten_with_its_object(
+    organiser: OrganiserServices,
+) -> None:
+    """A savepoint that fails after ``emit_update`` takes the row's change back, and the
+    object fetched inside it is forgotten: the next fetch reads the row as it stands."""
+    order_id = _walk_in(organiser)
+
+    def work(tx: Tx) -> str:
+        with pytest.raises(RuntimeError), tx.savepoint():
+            order = fetch(tx.session, Order, order_id)
+            assert order is not None
+            emit_update(tx.session, tx.changes, "orders", order, {"status": "in_progress"})
+            raise RuntimeError("the mutation failed")
+        assert not tx.changes.changes
+        again = fetch(tx.session, Order, order_id)
+        assert again is not None
+        return again.status
+
+    assert organiser.writer.run_sync(work) == "new"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from expresso_desktop.core.errors import DomainError, IllegalTransition
@@ -20,6 +19,7 @@ from expresso_desktop.services.demo import seed_demo
 from expresso_desktop.services.organiser import OrganiserServices, build_organiser_services
 from expresso_desktop.services.writer import Tx
 from expresso_desktop.settings import AppPaths
+from expresso_desktop.store import raw
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.tables import ChangeLog, Order, OrderItem, Station, StockItem
 from expresso_desktop.store.types import utcnow
@@ -138,21 +138,21 @@ def test_marking_ready_reads_no_whole_orders_table(services: OrganiserServices) 
     the station has made (it grew to 22 ms on the writer at 5,000 orders)."""
     order_id = place(services, LATTE).order.id
     services.writer.run_sync(lambda tx: orders.start_order(tx, order_id))
-    selects: list[tuple[str, object]] = []
+    statements: list[str] = []
 
-    def seen(_conn, _cursor, statement: str, parameters: object, *_rest: object) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "orders" in statement:
-            selects.append((statement, parameters))
+    def ready(tx: Tx) -> None:  # every statement as SQLite runs it, plain or through the ORM
+        raw.connection(tx.session).set_trace_callback(statements.append)
+        try:
+            orders.mark_ready(tx, order_id)
+        finally:
+            raw.connection(tx.session).set_trace_callback(None)
 
-    event.listen(services.engine, "before_cursor_execute", seen)
-    try:
-        services.writer.run_sync(lambda tx: orders.mark_ready(tx, order_id))
-    finally:
-        event.remove(services.engine, "before_cursor_execute", seen)
+    services.writer.run_sync(ready)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "orders" in s]
     assert selects
     with closing(sqlite3.connect(services.paths.master_db)) as db:
-        for statement, parameters in selects:
-            plan = db.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()  # type: ignore[arg-type]
+        for statement in selects:
+            plan = db.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
             # A scan, or a sort of all it found (to keep the latest few), grows with the event.
             grows = [s for *_ids, s in plan if s.startswith("SCAN orders") or "TEMP B-TREE" in s]
             assert not grows, (statement, plan)

@@ -17,7 +17,7 @@ from expresso_desktop.core.errors import IllegalTransition
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import MAX_MESSAGE, MutationName, Reason
 from expresso_desktop.services import order_actions, orders
-from expresso_desktop.services.changes import Alert
+from expresso_desktop.services.changes import Alert, fetch
 from expresso_desktop.services.sync.context import (
     CustomerTexts,
     Handler,
@@ -35,7 +35,7 @@ from expresso_desktop.store.tables import Order
 
 def get_order(ctx: MutationCtx, args: Mapping[str, Any]) -> Order:
     order_id = arg_str(args, "order_id", max_len=64)
-    order = ctx.tx.session.get(Order, order_id)
+    order = fetch(ctx.tx.session, Order, order_id)
     if order is None or order.deleted:
         raise unknown(ctx, f"order {order_id}")
     return order

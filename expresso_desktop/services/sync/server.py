@@ -280,7 +280,6 @@ class SyncServer:
             recovering = float(until or 0) > self.clock()
         results: list[MutationResult] = []
         logged: list[dict[str, Any]] = []
-        origins: list[tuple[str, int, int, int]] = []
         stopped: dict[str, Any] = {}
         for index, m in enumerate(mutations, start=1):
             if m.seq <= last:
@@ -290,7 +289,7 @@ class SyncServer:
                 stopped = {"error": ErrorCode.GAP, "expected": last + 1}
                 break
             try:
-                result, origin = self._apply_one(tx, caller, m, recovering, guarded)
+                result = self._apply_one(tx, caller, m, recovering, guarded)
             except Deferred as exc:
                 stopped = {
                     "error": ErrorCode.DEFERRED,
@@ -300,15 +299,12 @@ class SyncServer:
                 break
             self._fault(f"mid_batch:{index}")
             logged.append(reads.log_row(caller.client_id, m, result))
-            if origin is not None:
-                origins.append(origin)
             last = m.seq
             results.append(result)
-        # The bookkeeping of the whole batch in three statements, still inside its transaction.
+        # The bookkeeping of the whole batch in two statements, still inside its transaction
+        # (the change log rows named their mutation as they were written: ``ChangeSet.origin``).
         if logged:
             reads.LOG_INSERT.many(session, logged)
-            if origins:
-                raw.execute_many(session, reads.ORIGIN_UPDATE_RAW, origins)
             raw.execute(session, _CLIENT_SEEN, (last, _utc(utcnow()), caller.client_id))
         return PushAnswer(
             results=tuple(results),
@@ -347,13 +343,14 @@ class SyncServer:
 
     def _apply_one(
         self, tx: Tx, caller: Caller, m: Mutation, recovering: bool, guarded: bool
-    ) -> tuple[MutationResult, tuple[str, int, int, int] | None]:
+    ) -> MutationResult:
         session = tx.session
         before = len(tx.changes.changes)
         ctx = MutationCtx(
             tx, caller, m.seq, self.event_id, self.menu, recovering, m.client_ts, self.texts
         )
         rejected: tuple[str, str] | None = None
+        tx.changes.origin = (caller.client_id, m.seq)  # the log rows written meanwhile
         try:
             with tx.savepoint() if guarded else contextlib.nullcontext():
                 spec = resolve(m.name)
@@ -372,15 +369,16 @@ class SyncServer:
             if isinstance(exc, Deferred):
                 raise
             rejected = self._refusal(tx, caller, m, exc)
+        finally:
+            tx.changes.origin = None
         if rejected is not None:
             version = reads.head_raw(session)
             code, why = rejected
-            return MutationResult(m.seq, ResultStatus.REJECTED, version, code, why), None
+            return MutationResult(m.seq, ResultStatus.REJECTED, version, code, why)
         new = tx.changes.changes[before:]
         if not new:
-            return MutationResult(m.seq, ResultStatus.APPLIED, reads.head_raw(session)), None
-        origin = (caller.client_id, m.seq, new[0].version, new[-1].version)
-        return MutationResult(m.seq, ResultStatus.APPLIED, new[-1].version), origin
+            return MutationResult(m.seq, ResultStatus.APPLIED, reads.head_raw(session))
+        return MutationResult(m.seq, ResultStatus.APPLIED, new[-1].version)
 
     @staticmethod
     def _refusal(tx: Tx, caller: Caller, m: Mutation, exc: Exception) -> tuple[str, str]:

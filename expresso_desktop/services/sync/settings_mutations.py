@@ -15,7 +15,7 @@ from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import MutationName, Reason
 from expresso_desktop.core.templates import load_default_templates
 from expresso_desktop.services import event_settings
-from expresso_desktop.services.changes import emit
+from expresso_desktop.services.changes import emit, fetch
 from expresso_desktop.services.sync.context import (
     MutationCtx,
     Refused,
@@ -27,7 +27,7 @@ from expresso_desktop.services.sync.context import (
     unknown,
 )
 from expresso_desktop.store.repositories import settings_repo
-from expresso_desktop.store.tables import ChatMessage, Setting, Station
+from expresso_desktop.store.tables import Setting, Station
 
 MAX_SETTING_BYTES = 4000
 
@@ -80,17 +80,17 @@ def chat_post(ctx: MutationCtx, args: Mapping[str, Any]) -> None:
         if not channel.startswith("station:") or not number.isdigit():
             raise Refused(Reason.INVALID_ARGS, "channel must be 'all' or 'station:<id>'")
         own_station(ctx, int(number))
-        station = ctx.tx.session.get(Station, int(number))
+        station = fetch(ctx.tx.session, Station, int(number))
         if station is None or station.deleted:
             raise unknown(ctx, f"station {number}")
-    message = ChatMessage(
-        id=arg_str(args, "message_id", max_len=64),
-        channel=channel,
-        author=ctx.caller.name or ctx.caller.client_id[:8],
-        body=arg_str(args, "body", max_len=1000),
-        client_ts=_client_time(args.get("client_ts") or ctx.client_ts),
-    )
-    event_settings.post_chat(ctx.tx, message)
+    message = {
+        "id": arg_str(args, "message_id", max_len=64),
+        "channel": channel,
+        "author": ctx.caller.name or ctx.caller.client_id[:8],
+        "body": arg_str(args, "body", max_len=1000),
+        "client_ts": _client_time(args.get("client_ts") or ctx.client_ts),
+    }
+    event_settings.post_chat_values(ctx.tx, message)
 
 
 HANDLERS: Registry = {

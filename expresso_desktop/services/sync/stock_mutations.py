@@ -14,6 +14,7 @@ from typing import Any
 from expresso_desktop.core.staff import Permission
 from expresso_desktop.core.sync_protocol import MutationName, Reason, movement_id
 from expresso_desktop.services import stock
+from expresso_desktop.services.changes import fetch
 from expresso_desktop.services.sync.context import (
     MutationCtx,
     Refused,
@@ -30,7 +31,7 @@ from expresso_desktop.store.tables import StockItem
 
 def _item(ctx: MutationCtx, args: Mapping[str, Any]) -> StockItem:
     item_id = arg_int(args, "item_id")
-    item = ctx.tx.session.get(StockItem, item_id)
+    item = fetch(ctx.tx.session, StockItem, item_id)
     if item is None or item.deleted:
         raise unknown(ctx, f"stock item {item_id}")
     return item

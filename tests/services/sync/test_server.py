@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy.exc
+from sqlmodel import col, select
 
 from expresso_desktop.core.sync_protocol import (
     SCHEMA_VERSION,
@@ -23,9 +24,11 @@ from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.services.sync.context import Caller, Spec
 from expresso_desktop.services.sync.mutations import HANDLERS
 from expresso_desktop.services.sync.server import SyncServer
+from expresso_desktop.services.sync.settings_mutations import chat_post
 from expresso_desktop.store.engine import read_session
-from expresso_desktop.store.tables import SyncClient
+from expresso_desktop.store.tables import ChangeLog, SyncClient
 
+from .. import helpers
 from .conftest import Client
 
 
@@ -115,3 +118,43 @@ def test_the_organisers_own_writes_take_the_same_path(sync: SyncServer) -> None:
     second = sync.apply_local("chat.post", {"message_id": "o-2", "channel": "nowhere", "body": "x"})
     assert (first.seq, first.status) == (1, ResultStatus.APPLIED)
     assert (second.seq, second.reason) == (2, Reason.INVALID_ARGS)
+
+
+def test_every_change_log_row_names_the_mutation_that_wrote_it(
+    organiser: OrganiserServices, client: Callable[..., Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk-in (the order and its item), a stock use (the movement and the level) and a chat
+    message: each log row carries its mutation's (client, seq); a rejected mutation's rows are
+    gone with it, also when the batch is redone with a savepoint each."""
+
+    def poison(ctx: Any, args: Any) -> None:
+        chat_post(ctx, {**args, "message_id": "never"})
+        raise ValueError("rejected after writing")
+
+    monkeypatch.setitem(HANDLERS, "test.poison", Spec(HANDLERS["chat.post"].permission, poison))
+    one = client(1)
+    milk = helpers.stock_item(organiser, 1, "milk:full cream")
+    walk_in = {"order_id": "o-1", "items": [{"drink": "latte"}]}
+    use = {"item_id": milk.id, "qty": 1, "generation": milk.generation}
+    answer = one.send(
+        Mutation(1, "order.create", walk_in),
+        Mutation(2, "test.poison", {"channel": "all", "body": "x"}),
+        Mutation(3, "stock.consume", use),
+        _chat(4),
+    )
+    assert [r.status for r in answer.results] == ["applied", "rejected", "applied", "applied"]
+    first = answer.results[0].version - 1  # the walk-in wrote two rows
+    with read_session(organiser.engine) as session:
+        rows = session.exec(
+            select(ChangeLog.entity, ChangeLog.origin_client, ChangeLog.origin_seq)
+            .where(col(ChangeLog.version) >= first)
+            .order_by(col(ChangeLog.version))
+        ).all()
+    me = one.caller.client_id
+    assert [tuple(r) for r in rows] == [
+        ("orders", me, 1),
+        ("order_items", me, 1),
+        ("stock_movements", me, 3),
+        ("stock_items", me, 3),
+        ("chat_messages", me, 4),
+    ]
