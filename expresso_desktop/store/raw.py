@@ -87,7 +87,8 @@ def _utc_text(value: datetime | None) -> str | None:
         return None
     if value.utcoffset() is None:
         raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)  # mostly UTC already
+    text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
     _LAST_UTC = (value, text)  # one tuple: a thread reads a matching pair or another one
     return text
 
