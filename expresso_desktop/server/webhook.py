@@ -20,7 +20,6 @@ logged per remote address through a token bucket (``logs.LogLimiter``).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -49,7 +48,7 @@ from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.read_cache import ReadCache
 from expresso_desktop.sms.conversation import Conversation
 from expresso_desktop.sms.credentials import TwilioConfig
-from expresso_desktop.sms.inbound import InboundQueue, InboundResult, InboundText
+from expresso_desktop.sms.inbound import InboundQueue, InboundText
 from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.sms.simulator import simulator_secret
 
@@ -162,14 +161,11 @@ async def sms(request: web.Request) -> web.Response:
         _note(request, logging.WARNING, "refused a text from %r: not a phone number", sender)
         return _twiml(NOT_A_PHONE_REPLY)
     text = InboundText(sid, phone, form.get("To", "")[:MAX_NUMBER], form.get("Body", "")[:MAX_BODY])
-    queue = request.app[INBOUND]
-    pending = queue.enqueue(text)
-    try:  # a StoreError becomes a 503 in the error middleware: Twilio retries
-        result = await asyncio.wait_for(asyncio.shield(pending), REPLY_DEADLINE_S)
-    except TimeoutError:  # the writer is behind: one line a minute says so, not one a text
+    # A StoreError becomes a 503 in the error middleware: Twilio retries.
+    result = await request.app[INBOUND].within(text, REPLY_DEADLINE_S)
+    if result is None:  # the writer is behind: one line a minute says so, not one a text
         _LATE_NOTES.log(log, logging.WARNING, "late", _LATE_NOTE, REPLY_DEADLINE_S)
-        pending.add_done_callback(partial(_send_late, queue, text))
-        return _twiml(None)
+        return _twiml(None)  # the reply follows as a text
     return _twiml(result.reply)
 
 
@@ -248,12 +244,3 @@ def _twiml(reply: str | None) -> web.Response:
 _XML = '<?xml version="1.0" encoding="UTF-8"?>'
 _LATE_NOTE = "reply took longer than %.1f s; it will follow as a text"
 _LATE_NOTES = LogLimiter(burst=1)
-
-
-def _send_late(queue: InboundQueue, text: InboundText, done: asyncio.Future[InboundResult]) -> None:
-    """The reply missed the webhook's deadline: queue it as an ordinary outbound text (with the
-    next batch of texts, ``InboundQueue.reply_late``)."""
-    if done.cancelled() or done.exception() is not None:
-        return
-    if reply := done.result().reply:
-        queue.reply_late(text, reply)

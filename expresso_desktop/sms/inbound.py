@@ -174,6 +174,35 @@ def _queue_late(tx: Tx, late: LateReply) -> None:
         log.exception("could not queue the late reply to %s", mask_phone(late.text.from_number))
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """A text in the queue, the future its sender waits on and the timer of its deadline."""
+
+    text: InboundText
+    future: asyncio.Future[InboundResult | None]
+    timer: asyncio.TimerHandle | None
+
+    def answer(self, result: InboundResult) -> bool:
+        """Hand ``result`` over; True if the deadline had passed (the sender got None)."""
+        if self.timer is not None:
+            self.timer.cancel()
+        if not self.future.done():
+            self.future.set_result(result)
+            return False
+        return not self.future.cancelled()  # a sender that gave up is owed nothing
+
+    def fail(self, exc: Exception) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if not self.future.done():
+            self.future.set_exception(exc)
+
+
+def _expire(future: asyncio.Future[InboundResult | None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class InboundQueue:
     """Hands texts to the writer, batching those that arrive while it is busy.
 
@@ -185,18 +214,27 @@ class InboundQueue:
         self.writer = writer
         self.conversation = conversation
         self.max_batch = max_batch
-        self._waiting: list[tuple[InboundText, asyncio.Future[InboundResult]]] = []
+        self._waiting: list[_Waiting] = []
         self._late: list[LateReply] = []
         self._drainer: asyncio.Task[None] | None = None
 
     async def submit(self, text: InboundText) -> InboundResult:
-        return await self.enqueue(text)
+        future: asyncio.Future[InboundResult | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(text, future, None))
+        self._drain_soon()
+        result = await future
+        assert result is not None  # no deadline: only the result ends the wait
+        return result
 
-    def enqueue(self, text: InboundText) -> asyncio.Future[InboundResult]:
-        """``submit`` without a coroutine around it: the future of ``text``'s result (the
-        webhook waits on it with a deadline, and a task per text would only relay it)."""
-        future: asyncio.Future[InboundResult] = asyncio.get_running_loop().create_future()
-        self._waiting.append((text, future))
+    def within(self, text: InboundText, deadline_s: float) -> asyncio.Future[InboundResult | None]:
+        """The future of ``text``'s result, or of None once ``deadline_s`` has passed without
+        one: the result, when it comes, is then queued as a late reply (``reply_late``). One
+        future and one timer per text (the webhook's answer; ``wait_for`` around ``shield``
+        made three more futures and their callbacks per text)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[InboundResult | None] = loop.create_future()
+        timer = loop.call_later(deadline_s, _expire, future)
+        self._waiting.append(_Waiting(text, future, timer))
         self._drain_soon()
         return future
 
@@ -214,17 +252,16 @@ class InboundQueue:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
             late, self._late = self._late, []
-            texts = [text for text, _ in batch]
+            texts = [waiting.text for waiting in batch]
             work = partial(receive_many, conversation=self.conversation, texts=texts, late=late)
             try:
                 results = await self.writer.run(work)
             except Exception as exc:  # the store failed: every text in the batch hears it
                 if late:
                     log.error("%d late replies were not queued: %s", len(late), exc)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+                for waiting in batch:
+                    waiting.fail(exc)
                 continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+            for waiting, result in zip(batch, results, strict=True):
+                if waiting.answer(result) and result.reply:  # too late: it follows as a text
+                    self._late.append(LateReply(waiting.text, result.reply))

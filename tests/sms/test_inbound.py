@@ -23,6 +23,7 @@ from expresso_desktop.sms.outbound import messages as outbound
 from expresso_desktop.store.engine import read_session
 from expresso_desktop.store.errors import StoreError
 from expresso_desktop.store.tables import Customer, Order, SmsMessage
+from tests.waiting import until
 
 PHONE = "+61400000001"
 OURS = "+15005550006"
@@ -210,6 +211,21 @@ async def test_a_late_reply_rides_with_the_next_texts_and_is_queued_once(
     (queued,) = rows(demo, SmsMessage, SmsMessage.dedupe_key == "late-reply:SM0")
     assert (queued.to_number, queued.body, queued.status) == (PHONE, "Order #A001 confirmed",
                                                               outbound.PENDING)  # fmt: skip
+
+
+async def test_a_text_past_its_deadline_is_answered_none_and_its_reply_follows_as_a_text(
+    demo: OrganiserServices, conversation: Conversation
+) -> None:
+    queue = InboundQueue(demo.writer, conversation)
+    on_time = await queue.within(text("SM1", "latte for Jo", "+61400000002"), 60)
+    assert on_time is not None and on_time.order_id is not None
+    assert await queue.within(text("SM2", "latte for Sam"), 0) is None  # the writer is slower
+    late = SmsMessage.dedupe_key == "late-reply:SM2"
+    await until(lambda: rows(demo, SmsMessage, late))  # queued in a commit after the answer
+    (queued,) = rows(demo, SmsMessage, late)
+    assert queued.to_number == PHONE and queued.body.startswith("Order #A002 confirmed")
+    assert queued.status == outbound.PENDING
+    assert rows(demo, SmsMessage, SmsMessage.dedupe_key == "late-reply:SM1") == []
 
 
 async def test_a_burst_larger_than_a_batch_is_split(
