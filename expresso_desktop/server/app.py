@@ -202,27 +202,34 @@ def _bearer(request: web.Request) -> str | None:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A Bearer device token on every LAN route but the public ones (``/pair``); its role must
-    hold the route's permission. Looked up on every request, so revocation is immediate. Every
+    hold the route's permission. Remembered for a second at most (``devices.KnownTokens``) and
+    forgotten whenever devices are written here, so revocation is immediate. Every
     authenticated request (sync and sockets included) counts as the device being seen."""
     op = op_of(request)
     if (op is not None and op.public) or _public_path(request):
         return await handler(request)
     token = _bearer(request)
+    hub = request.app.get(HUB)
     device = None
     if token is not None:
         engine = request.app[SERVICES].engine
+        known = hub.tokens if hub is not None else devices.KnownTokens(ttl_s=0)
+        generation = known.generation
 
         def lookup() -> devices.DeviceInfo | None:
             with read_session(engine) as session:
                 return devices.authenticate(token, session=session)
 
-        device = await asyncio.to_thread(lookup)
+        device = known.get(token)  # remembered: no read, no thread hop (see KnownTokens)
+        if device is None:
+            device = await asyncio.to_thread(lookup)
+            known.put(token, device, generation)
     if device is None:
         response = problem(401, "unauthorized", "a valid device token is required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="expresso"'
         return response
     request[DEVICE_KEY] = device
-    if (hub := request.app.get(HUB)) is not None:
+    if hub is not None:
         hub.seen(device.id)  # last seen: throttled, written off this request's path
     if op is not None and (op.permission is None or not allowed(device.role, op.permission)):
         return problem(403, "forbidden", f"a {device.role} device may not do this")

@@ -6,10 +6,12 @@ writer thread, FIFO callbacks). Each socket has its own queue and sender task, s
 station never delays the others. ``?since=V`` or ``{"type": "resume", "since": V}`` replays the
 change log after V; live events that arrive meanwhile wait until the replay has been sent.
 
-The hub also knows which devices are connected: it closes a revoked device's sockets, records
-when devices were last seen (every authenticated request and every open socket counts; the
-``devices.last_seen`` write is throttled by ``devices.Sightings`` and goes through the single
-writer off the request's path), and at shutdown closes every socket with "going away" (1001).
+The hub also remembers which tokens it authenticated (``devices.KnownTokens``, forgotten when
+``devices`` or ``stations`` are written) and knows which devices are connected: it closes a
+revoked device's sockets, records when devices were last seen (every authenticated request
+and every open socket counts; the ``devices.last_seen`` write is throttled by
+``devices.Sightings`` and goes through the single writer off the request's path), and at
+shutdown closes every socket with "going away" (1001).
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from sqlalchemy import text
 
 from expresso_desktop.server.keys import SERVICES
 from expresso_desktop.services.changes import Change, ChangeSet
-from expresso_desktop.services.devices import DeviceInfo, Sightings, mark_seen, revoked_among
+from expresso_desktop.services.devices import (
+    DeviceInfo,
+    KnownTokens,
+    Sightings,
+    mark_seen,
+    revoked_among,
+)
 from expresso_desktop.services.organiser import OrganiserServices
 from expresso_desktop.store.engine import read_session
 
@@ -47,6 +55,7 @@ REVOKED_CLOSE = 4401  # application close code: the device's token was revoked
 REVALIDATE_S = 0.5
 CLOSE_GRACE_S = 1.0  # at shutdown, how long a client has to answer our close frame
 SEEN_INITIATOR = "lan:seen"
+_DEVICE_TABLES = frozenset({"devices", "stations"})  # what a remembered DeviceInfo is read from
 
 
 @dataclass(eq=False)
@@ -69,6 +78,7 @@ class LiveHub:
         # Other sockets of a device that revocation must close too (the sync poke socket).
         self.others: dict[web.WebSocketResponse, int] = {}
         self.sightings = Sightings()
+        self.tokens = KnownTokens()  # the auth middleware's memory; forgotten on device writes
         self._tasks: set[asyncio.Task[None]] = set()  # last-seen writes, late closes
         self.closing = False  # shutting down: every socket closed, new ones refused
 
@@ -147,6 +157,10 @@ class LiveHub:
 
     # -- writer thread → loop ---------------------------------------------------------------
     def _on_commit(self, changeset: ChangeSet) -> None:
+        if _DEVICE_TABLES & changeset.touched or any(
+            c.entity in _DEVICE_TABLES for c in changeset.changes
+        ):
+            self.tokens.clear()  # a revocation, a renumbered station: authenticate again
         if not self.has_sockets or self._loop is None:
             return
         if "devices" in changeset.touched:  # maybe a revocation: check now, not at the tick

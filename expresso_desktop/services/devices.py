@@ -221,6 +221,51 @@ def authenticate(token: str, *, session: Session) -> DeviceInfo | None:
     return _info(device, _station_numbers(session))
 
 
+TOKEN_TTL_S = 1.0
+
+
+class KnownTokens:
+    """Devices recently authenticated, by token digest, so that a station's every request
+    (a push, a pull per poke) is not a database read and a thread hop. The LAN server calls
+    ``clear`` when the change bus says ``devices`` or ``stations`` were written: a revocation
+    through this organiser (API, Setup tab) is refused at the very next request. A write by
+    another process (``expresso devices revoke``) counts within ``ttl_s``. Only active
+    devices are remembered. Thread-safe."""
+
+    def __init__(
+        self, *, ttl_s: float = TOKEN_TTL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, DeviceInfo]] = {}
+        self.generation = 0  # bumped by ``clear``: a lookup begun before it is not kept
+
+    def get(self, token: str) -> DeviceInfo | None:
+        key = digest(token)
+        with self._lock:
+            found = self._known.get(key)
+            if found is None:
+                return None
+            if self._clock() - found[0] >= self.ttl_s:
+                del self._known[key]
+                return None
+            return found[1]
+
+    def put(self, token: str, device: DeviceInfo | None, generation: int) -> None:
+        """Remember what a lookup begun at ``generation`` found (unless cleared since)."""
+        if device is None or not device.active:
+            return
+        with self._lock:
+            if generation == self.generation:
+                self._known[digest(token)] = (self._clock(), device)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._known.clear()
+            self.generation += 1
+
+
 LAST_SEEN_EVERY_S = 30.0
 
 

@@ -262,8 +262,7 @@ class SyncEngine:
                 # every page (they dominated long catch-ups). Until then the flag says so, and
                 # whoever opens the replica first rebases (outbox.ensure_rebased).
                 outbox.defer_rebase(conn)
-            else:
-                outbox.rebase(conn)
+            elif outbox.rebase(conn):  # no pending mutator ran: no base to count
                 touch_bases(conn, touched)
             self.replica.hit("pull:rebased")
             changed = touched.changed(conn)

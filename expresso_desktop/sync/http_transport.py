@@ -6,6 +6,7 @@ the network cannot even complete the handshake), and a device token on every req
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +31,7 @@ from expresso_desktop.core.sync_protocol import (
     SnapshotRequest,
     pull_answer_from_json,
 )
+from expresso_desktop.store import sync_rows
 
 from .transport import GoingAway, ReplicaRefused, ServerBusy, TransportError
 
@@ -127,7 +129,10 @@ class HttpTransport:
         body: JSON | None = None,
         params: JSON | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
+        bulk: bool = False,
     ) -> T:
+        """``bulk``: an answer of 100,000s of values (a snapshot), decoded without the garbage
+        collector (``sync_rows.collector_paused``)."""
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
             async with self._client().request(
@@ -145,7 +150,8 @@ class HttpTransport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from exc
         try:
-            data: Any = json.loads(raw) if raw else None
+            with sync_rows.collector_paused() if bulk else contextlib.nullcontext():
+                data: Any = json.loads(raw) if raw else None
         except ValueError as exc:
             if status in (401, 403):
                 raise Unauthorized(
@@ -159,7 +165,8 @@ class HttpTransport:
         if status not in _ANSWERED or not isinstance(data, dict):
             raise TransportError(f"{path}: HTTP {status}: {str(data)[:200]}")
         try:
-            return read(data)
+            with sync_rows.collector_paused() if bulk else contextlib.nullcontext():
+                return read(data)
         except ValidationError as exc:  # a 503 of the error middleware, or a newer organiser
             raise ServerBusy(f"{path}: HTTP {status}: unexpected answer ({exc.reason})") from exc
 
@@ -179,6 +186,7 @@ class HttpTransport:
             Snapshot.from_json,
             params=req.to_json(),
             timeout=self._snapshot_timeout,
+            bulk=True,
         )
 
     async def check_pin(self, req: PinCheckRequest) -> PinCheckAnswer:

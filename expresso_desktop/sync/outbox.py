@@ -9,6 +9,7 @@ set once the organiser has applied it), ``acked`` (its effect arrived with a pul
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,11 +63,12 @@ def record(replica: Replica, name: str, args: Mapping[str, Any]) -> int:
         now = utcnow()
         args = barista.stamped(conn, args)  # who is logged in here did it
         run_mutator(conn, seq, name, args, now.isoformat(), strict=True)
-        conn.execute(
-            sa.insert(OUTBOX).values(seq=seq, name=name, args_json=dict(args), client_ts=now)
-        )
+        conn.execute(_QUEUE, {"seq": seq, "name": name, "args_json": dict(args), "client_ts": now})
         put(conn, "next_seq", str(seq + 1))
     return seq
+
+
+_QUEUE = sa.insert(OUTBOX)  # values given per tap: seq, name, args_json, client_ts
 
 
 def run_mutator(
@@ -106,15 +108,8 @@ def rows(
     limit: int = 0,
     seq: int | None = None,
 ) -> list[Row]:
-    query = sa.select(OUTBOX).order_by(OUTBOX.c.seq)
-    if seq is not None:
-        query = query.where(OUTBOX.c.seq == seq)
-    if status is not None:
-        query = query.where(OUTBOX.c.status == status)
-    if unpushed:
-        query = query.where(OUTBOX.c.server_version.is_(None))
-    if limit:
-        query = query.limit(limit)
+    query = _rows_query(seq is not None, status is not None, unpushed, bool(limit))
+    params = {"seq": seq, "status": status, "limit": limit}
     return [
         Row(
             r.seq,
@@ -127,8 +122,23 @@ def rows(
             r.attempts,
             r.message,
         )
-        for r in conn.execute(query)
+        for r in conn.execute(query, params)
     ]
+
+
+@functools.cache
+def _rows_query(seq: bool, status: bool, unpushed: bool, limit: bool) -> sa.Select[Any]:
+    """Built once per shape (every round reads the outbox; building cost more than the read)."""
+    query = sa.select(OUTBOX).order_by(OUTBOX.c.seq)
+    if seq:
+        query = query.where(OUTBOX.c.seq == sa.bindparam("seq"))
+    if status:
+        query = query.where(OUTBOX.c.status == sa.bindparam("status"))
+    if unpushed:
+        query = query.where(OUTBOX.c.server_version.is_(None))
+    if limit:
+        query = query.limit(sa.bindparam("limit"))
+    return query
 
 
 def rebase(conn: Connection) -> int:
@@ -136,6 +146,8 @@ def rebase(conn: Connection) -> int:
     organiser's state (no bases are saved at this point)."""
     put(conn, REBASE_DUE, "0")
     pending = rows(conn, status="pending")
+    if not pending:
+        return 0
     bases, identity = Bases(fresh=True), _identity(conn)
     for row in pending:
         stamp = row.client_ts.isoformat()
@@ -201,12 +213,15 @@ def apply_acks(conn: Connection, last_seq: int, rejected: Sequence[Rejection]) -
         )
         if done.rowcount:
             newly.extend(rows(conn, seq=rejection.seq))
-    conn.execute(
-        sa.update(OUTBOX)
-        .where((OUTBOX.c.seq <= last_seq) & (OUTBOX.c.status == "pending"))
-        .values(status="acked")
-    )
+    conn.execute(_ACK, {"last": last_seq})
     return newly
+
+
+_ACK = (
+    sa.update(OUTBOX)
+    .where((OUTBOX.c.seq <= sa.bindparam("last")) & (OUTBOX.c.status == "pending"))
+    .values(status="acked")
+)
 
 
 def settle(conn: Connection, last_seq: int, rejected: Sequence[Rejection]) -> list[Row]:
@@ -256,9 +271,10 @@ def reopen(conn: Connection, after_seq: int) -> int:
 
 
 def first_pending_seq(conn: Connection) -> int | None:
-    return conn.execute(
-        sa.select(sa.func.min(OUTBOX.c.seq)).where(OUTBOX.c.status == "pending")
-    ).scalar()
+    return conn.execute(_FIRST_PENDING).scalar()
+
+
+_FIRST_PENDING = sa.select(sa.func.min(OUTBOX.c.seq)).where(OUTBOX.c.status == "pending")
 
 
 def counts(conn: Connection) -> dict[str, int]:

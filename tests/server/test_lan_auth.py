@@ -14,6 +14,7 @@ from expresso_desktop.core.staff import PERMISSIONS, Permission, Role
 from expresso_desktop.server.app import APIS
 from expresso_desktop.services import devices
 from expresso_desktop.services.changes import Alert
+from expresso_desktop.store.engine import write_session
 from expresso_desktop.store.tables import PairingCode
 
 from .conftest import Lan
@@ -67,6 +68,26 @@ async def test_revoked_token_is_refused_at_once(lan: Lan) -> None:
     assert (await lan.organiser.post("/devices/999/revoke"))[0] == 404
     listed = await lan.organiser.ok("GET", "/devices")
     assert any(d["id"] == lan.barista_device_id and d["revoked_at"] for d in listed)
+
+
+async def test_a_revocation_written_by_another_process_is_refused_within_a_second(
+    lan: Lan,
+) -> None:
+    """What ``expresso devices revoke`` does: a write this server's change bus never hears.
+    Tokens are remembered (``devices.KnownTokens``) no longer than its ttl."""
+    assert (await lan.barista.get("/orders"))[0] == 200  # now remembered
+    with write_session(lan.services.engine) as session:
+        devices.revoke_device(lan.barista_device_id, session=session)
+    refused: list[int] = []
+
+    async def refused_now() -> bool:
+        refused.append((await lan.barista.get("/orders"))[0])
+        return refused[-1] == 401
+
+    deadline = asyncio.get_running_loop().time() + devices.TOKEN_TTL_S + 2.0
+    while not await refused_now():
+        assert asyncio.get_running_loop().time() < deadline, refused
+        await asyncio.sleep(0.05)
 
 
 async def test_pairing_code_is_single_use(lan: Lan) -> None:

@@ -135,6 +135,47 @@ def test_sightings_are_written_at_most_once_per_device_per_interval() -> None:
     assert sightings.due([3]) == [3]
 
 
+def test_known_tokens_answer_from_memory_until_cleared_or_stale(
+    organiser: OrganiserServices,
+) -> None:
+    issued = organiser.writer.run_sync(
+        lambda tx: devices.add_device(session=tx.session, name="till", role="display")
+    )
+    with read_session(organiser.engine) as session:
+        device = devices.authenticate(issued.token, session=session)
+    now = [10.0]
+    known = devices.KnownTokens(ttl_s=1.0, clock=lambda: now[0])
+    assert known.get(issued.token) is None
+    known.put(issued.token, device, known.generation)
+    assert known.get(issued.token) == device
+    assert known.get(issued.token + "x") is None
+    now[0] += 1.0  # another process may have revoked it meanwhile: read again
+    assert known.get(issued.token) is None
+    begun = known.generation  # a lookup begins, then a revocation clears the memory
+    known.clear()
+    known.put(issued.token, device, begun)
+    assert known.get(issued.token) is None  # what that lookup read is not kept
+    known.put(issued.token, device, known.generation)
+    assert known.get(issued.token) == device
+    known.clear()
+    assert known.get(issued.token) is None
+
+
+def test_known_tokens_never_remember_a_refusal_or_a_revoked_device(
+    organiser: OrganiserServices,
+) -> None:
+    def pair_and_revoke(tx: Tx) -> devices.DeviceInfo | None:
+        issued = devices.add_device(session=tx.session, name="old", role="display")
+        return devices.revoke_device(issued.device_id, session=tx.session)
+
+    revoked = organiser.writer.run_sync(pair_and_revoke)
+    assert revoked is not None and not revoked.active
+    known = devices.KnownTokens()
+    known.put("t1", revoked, known.generation)
+    known.put("t2", None, known.generation)
+    assert known.get("t1") is None and known.get("t2") is None
+
+
 def test_a_sighting_stamps_last_seen_and_tells_the_screens(
     organiser: OrganiserServices, heard: list[ChangeSet]
 ) -> None:

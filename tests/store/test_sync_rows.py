@@ -1,5 +1,7 @@
 """Raw snapshot copies (``sync_rows.read_raw`` / ``write_raw``) between two real databases."""
 
+import gc
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,3 +66,67 @@ def test_check_constraints_apply_again_after_a_snapshot(
         sync_rows.write_raw(conn, tables)
         with pytest.raises(sa.exc.IntegrityError, match="CHECK"):
             conn.execute(sa.text(ITEM), {"id": "bad", "order": "o0", "quantity": 0})
+
+
+def _indexes(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " ORDER BY name"
+        )
+        return [(name, sql) for name, sql in rows]
+
+
+def test_a_download_into_empty_tables_builds_their_indexes_afterwards(
+    engine: Engine,
+    replica: Engine,
+    event_id: int,
+    station_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sync_rows, "BULK_ROWS", 2)  # the 3 orders and items take that path
+    tables = _snapshot(engine, event_id, station_id)
+    indexes = _indexes(replica)
+    assert any(sql for name, sql in indexes if "orders" in sql)
+    with write_connection(replica) as conn:
+        sync_rows.write_raw(conn, tables)
+    assert _indexes(replica) == indexes  # dropped for the insert, built again, same SQL
+    with engine.connect() as a, replica.connect() as b:
+        assert sync_rows.state_hash(a) == sync_rows.state_hash(b)
+        plan = b.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM order_items WHERE order_id = 'o1'"
+        ).all()
+    assert "USING INDEX" in str(plan) or "USING COVERING INDEX" in str(plan)
+
+
+def test_a_failed_download_keeps_the_indexes(
+    engine: Engine,
+    replica: Engine,
+    event_id: int,
+    station_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sync_rows, "BULK_ROWS", 2)
+    tables = _snapshot(engine, event_id, station_id)
+    items = tables["order_items"]
+    twice = {"columns": items["columns"], "rows": [*items["rows"], items["rows"][0]]}
+    indexes = _indexes(replica)
+    with pytest.raises(sqlite3.IntegrityError), write_connection(replica) as conn:
+        sync_rows.write_raw(conn, tables | {"order_items": twice})  # a primary key twice
+    assert _indexes(replica) == indexes  # the drop was rolled back with the rows
+    with replica.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM orders").scalar() == 0
+
+
+def test_the_collector_is_paused_only_while_a_snapshot_is_built() -> None:
+    assert gc.isenabled()
+    with sync_rows.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # someone else paused it: left as found
+    try:
+        with sync_rows.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

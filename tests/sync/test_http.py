@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from expresso_desktop.server.api_devices import LanInfo
-from expresso_desktop.server.api_sync import POKES
+from expresso_desktop.server.api_sync import NEAR_HEAD, POKES
 from expresso_desktop.server.app import create_lan_app
 from expresso_desktop.server.components import HttpListener
 from expresso_desktop.services import devices
@@ -130,6 +130,30 @@ async def test_pokes_make_a_change_visible_at_once(
     finally:
         stop.set()
         await task
+        engine.replica.close()
+
+
+async def test_a_catch_up_far_behind_converges_page_by_page(
+    org: Organiser, lan: tuple[str, bytes], listener: HttpListener, tmp_path: Path
+) -> None:
+    """Pages far from the head are read on a worker thread, the last ones near it on the
+    loop (``api_sync.NEAR_HEAD``): the station ends equal to the organiser either way."""
+    url, fp = lan
+    hub = listener.app[POKES]
+    assert hub.head == org.head()  # known from the start, before any commit is announced
+    engine = _station(tmp_path, org, url, _token(org), fp)
+    engine.page_size = 10
+    try:
+        await engine.sync_once()
+        for n in range(NEAR_HEAD):
+            org.add_order(org.station_ids()[n % 2], name=f"guest {n}")
+        await until(lambda: hub.head == org.head())
+        assert hub.head - engine.replica.cursor > NEAR_HEAD
+        await engine.sync_once()
+        assert engine.replica.cursor == org.head()
+        assert engine.replica.state_hash() == org.state_hash()
+    finally:
+        await engine.transport.close()
         engine.replica.close()
 
 

@@ -119,10 +119,11 @@ def snapshot(engine: Engine, req: SnapshotRequest) -> Snapshot:
             ),
             {"c": req.client_id},
         )
-        tables = {
-            name: SnapshotTable(raw["columns"], raw["rows"])
-            for name, raw in sync_rows.read_raw(conn).items()
-        }
+        with sync_rows.collector_paused():
+            tables = {
+                name: SnapshotTable(raw["columns"], raw["rows"])
+                for name, raw in sync_rows.read_raw(conn).items()
+            }
         return Snapshot(
             epoch=meta(conn, "epoch") or "",
             head=top,
@@ -181,9 +182,6 @@ def stored_result(session: Session, client_id: str, seq: int) -> MutationResult:
     )
 
 
-ORIGIN_UPDATE_RAW = (
-    "UPDATE change_log SET origin_client = ?, origin_seq = ? WHERE version BETWEEN ? AND ?"
-)
 LOG_INSERT = raw.Insert(
     MutationLog.__table__,  # type: ignore[attr-defined]
     ("client_id", "seq", "name", "args_json", "status", "reason", "message", "version",
