@@ -226,14 +226,17 @@ def restore_bases(conn: Connection, touched: Touched | None = None) -> int:
     entries = []
     for key, value in _bases(conn):
         entity, _, entity_id = key[len(BASE) :].partition("/")
-        entries.append((_ORDER.get(entity, 0), entity, entity_id, json.loads(value)))
+        image = None if value == "null" else json.loads(value)  # most bases: rows made here
+        entries.append((_ORDER.get(entity, 0), entity, entity_id, image))
     # Parents first when putting rows back, children first when removing them.
+    writes = sync_rows.Writes(conn)
     for _, entity, entity_id, image in sorted(entries, key=lambda e: -e[0]):
         if image is None:
-            sync_rows.delete_row(conn, entity, entity_id)
+            writes.delete(entity, entity_id)
     for _, entity, _entity_id, image in sorted(entries, key=lambda e: e[0]):
         if image is not None:
-            sync_rows.upsert(conn, entity, image)
+            writes.upsert(entity, image)
+    writes.flush()
     if entries:
         clear_bases(conn)
     if touched is not None:
@@ -268,16 +271,18 @@ _ORDER = {name: i for i, name in enumerate(sync_rows.ORDERED)}
 def apply_changes(
     conn: Connection, changes: Iterable[Change], touched: Touched | None = None
 ) -> None:
+    writes = sync_rows.Writes(conn)
     for change in changes:
         entity = change.entity
         if entity not in sync_rows.TABLES:
             continue  # a table this version does not know (forward compatible)
         if change.op == "delete":
-            sync_rows.tombstone(conn, entity, change.id, change.v)
+            writes.tombstone(entity, change.id, change.v)
         else:
-            sync_rows.upsert(conn, entity, change.data or {})
+            writes.upsert(entity, change.data or {})
         if touched is not None:
             touched.add(entity, change.id, change.data)
+    writes.flush()
 
 
 # -- what one local transaction changed -------------------------------------------------------

@@ -130,3 +130,89 @@ def test_the_collector_is_paused_only_while_a_snapshot_is_built() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- row writes and reads on the driver's connection (a pulled page, a rebase, a tap) ----------
+
+
+def _core_images(conn: sa.Connection) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every synced row's image as Core reads it (``select`` + ``image_of``), by table and id."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in sync_rows.ORDERED:
+        pk = sync_rows.pk_column(name).name
+        rows = conn.execute(sa.select(sync_rows.table(name))).mappings()
+        out[name] = {str(row[pk]): sync_rows.image_of(row) for row in rows}
+    return out
+
+
+def test_read_image_reads_every_row_as_core_does(
+    engine: Engine, event_id: int, station_id: int
+) -> None:
+    _snapshot(engine, event_id, station_id)
+    with engine.connect() as conn:
+        images = _core_images(conn)
+        assert images["events"] and images["stations"] and images["order_items"]
+        for name, rows in images.items():
+            for key, image in rows.items():
+                assert sync_rows.read_image(conn, name, key) == image, name
+        assert sync_rows.read_image(conn, "orders", "nowhere") is None
+
+
+def test_written_images_are_stored_exactly_as_the_organiser_stored_them(
+    engine: Engine, replica: Engine, event_id: int, station_id: int
+) -> None:
+    _snapshot(engine, event_id, station_id)
+    with engine.connect() as conn:
+        images = _core_images(conn)
+        stored = sync_rows.read_raw(conn)
+    with write_connection(replica) as conn:
+        writes = sync_rows.Writes(conn)
+        for name in sync_rows.ORDERED:
+            for image in images[name].values():
+                writes.upsert(name, image)
+        writes.flush()
+    with replica.connect() as conn:
+        assert sync_rows.read_raw(conn) == stored
+
+
+def test_writes_run_in_the_order_given(
+    engine: Engine, replica: Engine, event_id: int, station_id: int
+) -> None:
+    tables = _snapshot(engine, event_id, station_id)
+    with engine.connect() as conn:
+        order = _core_images(conn)["orders"]["o0"]
+    with write_connection(replica) as conn:
+        sync_rows.write_raw(conn, tables)
+        writes = sync_rows.Writes(conn)
+        writes.tombstone("orders", "o0", 7)
+        writes.upsert("orders", order | {"number": "9"})  # after the tombstone: live again
+        writes.delete("order_items", "i1")
+        writes.tombstone("orders", "o1", 8)
+        writes.flush()
+        assert sync_rows.read_image(conn, "orders", "o0") == order | {"number": "9"}
+        assert sync_rows.read_image(conn, "order_items", "i1") is None
+        o1 = sync_rows.read_image(conn, "orders", "o1")
+        assert o1 is not None and o1["deleted"] is True and o1["row_version"] == 8
+
+
+def test_an_image_without_a_defaulted_column_gets_the_default(
+    replica: Engine, engine: Engine, event_id: int, station_id: int
+) -> None:
+    tables = _snapshot(engine, event_id, station_id)
+    with write_connection(replica) as conn:
+        sync_rows.write_raw(conn, tables)
+        image = {"id": "m1", "channel": "all", "author": "bar", "body": "hi"}
+        sync_rows.upsert(conn, "chat_messages", image)
+        message = sync_rows.read_image(conn, "chat_messages", "m1")
+    assert message is not None and message["row_version"] == 0 and message["created_at"]
+
+
+def test_a_refused_write_raises_as_core_does(
+    engine: Engine, replica: Engine, event_id: int, station_id: int
+) -> None:
+    tables = _snapshot(engine, event_id, station_id)
+    with engine.connect() as conn:
+        item = _core_images(conn)["order_items"]["i0"]
+    with pytest.raises(sa.exc.IntegrityError, match="CHECK"), write_connection(replica) as conn:
+        sync_rows.write_raw(conn, tables)
+        sync_rows.upsert(conn, "order_items", item | {"quantity": 0})
