@@ -37,7 +37,7 @@ from expresso_desktop.core.sync_protocol import (
     SnapshotRequest,
 )
 from expresso_desktop.server.api_base import SERVICES, Api, Ctx, read_json
-from expresso_desktop.server.live import HUB
+from expresso_desktop.server.live import CLOSE_GRACE_S, HUB
 from expresso_desktop.services.changes import ChangeSet
 from expresso_desktop.services.sync.context import Caller
 from expresso_desktop.services.sync.server import ClientRefused, SyncServer
@@ -94,8 +94,12 @@ async def sync_context(app: web.Application) -> AsyncIterator[None]:
     hub.head = max(hub.head, (await asyncio.to_thread(services.sync.hello_info)).head)
     yield
     unsubscribe()
-    for ws in list(hub.sockets):
-        await ws.close(message=b"server stopping")
+    # Bounded, and never a second close of a socket already closing (a revocation's): aiohttp
+    # can wait for ever on a close frame nobody is left to read.
+    closing = [ws.close(message=b"server stopping") for ws in hub.sockets if not ws.closed]
+    if closing:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), CLOSE_GRACE_S)
 
 
 def _caller(ctx: Ctx) -> Caller:

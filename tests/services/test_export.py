@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import stat
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,12 +25,14 @@ from tests.services.helpers import station_id, write
 
 OURS = "+15005550006"
 PHONES = ("+61400550001", "+61400550002")
-START = utcnow().replace(microsecond=0) - timedelta(hours=1)
 
 
-def an_event(organiser: OrganiserServices) -> list[str]:
+def an_event(organiser: OrganiserServices) -> datetime:
     """Two customers text orders, a walk-in with a name a spreadsheet would run, and the first
-    order is made and collected. Returns the orders' numbers, oldest first."""
+    order is made and collected, from half an hour ago (inside the demo's service hours, which
+    start an hour before the organiser was made: a time taken when this module was imported
+    falls before them once the suite has run for a while). Returns when the first order came."""
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     conversation = Conversation(
         event_id=organiser.event_id, menu=organiser.menu, templates=organiser.templates
     )
@@ -38,7 +40,7 @@ def an_event(organiser: OrganiserServices) -> list[str]:
     numbers = []
     for n, (phone, body) in enumerate(zip(PHONES, bodies, strict=True)):
         text = InboundText(sid=f"SMx{n}", from_number=phone, to_number=OURS, body=body)
-        at = START + timedelta(minutes=n)
+        at = start + timedelta(minutes=n)
         result = write(
             organiser, lambda tx, text=text, at=at: receive(tx, conversation, text, now=at)
         )
@@ -53,14 +55,15 @@ def an_event(organiser: OrganiserServices) -> list[str]:
             specs=[DrinkSpec("chai latte", "medium", "soy")],
             customer_name='=HYPERLINK("http://x")',
             source="walk_in",
-            now=START + timedelta(minutes=5),
+            now=start + timedelta(minutes=5),
         ),
     )
     first = numbers[0]
-    write(organiser, lambda tx: orders.start_order(tx, first, now=START + timedelta(minutes=2)))
-    write(organiser, lambda tx: orders.mark_ready(tx, first, now=START + timedelta(minutes=4)))
-    write(organiser, lambda tx: orders.collect_order(tx, first, now=START + timedelta(minutes=6)))
-    return [*numbers, walk_in.id]
+    write(organiser, lambda tx: orders.start_order(tx, first, now=start + timedelta(minutes=2)))
+    write(organiser, lambda tx: orders.mark_ready(tx, first, now=start + timedelta(minutes=4)))
+    write(organiser, lambda tx: orders.collect_order(tx, first, now=start + timedelta(minutes=6)))
+    assert walk_in.id is not None
+    return start
 
 
 @pytest.fixture
@@ -77,7 +80,7 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def test_one_row_per_order_with_numbers_masked(organiser: OrganiserServices, out: Path) -> None:
-    an_event(organiser)
+    start = an_event(organiser)
     path = out / "orders.csv"
     seen: list[ExportProgress] = []
 
@@ -99,7 +102,7 @@ def test_one_row_per_order_with_numbers_masked(organiser: OrganiserServices, out
     ann, ben, walk_in = body
     assert ann["customer name"] == "Ann" and ann["drinks"] == "large oat latte"
     assert ann["status"] == "Collected" and ann["make time (s)"] == "120"
-    assert ann["created (UTC)"] == START.strftime("%Y-%m-%d %H:%M:%S")
+    assert ann["created (UTC)"] == start.strftime("%Y-%m-%d %H:%M:%S")
     # a masked number starts with "+": defused like any cell a spreadsheet would run
     assert ann["phone (masked)"] == "'" + mask_phone(PHONES[0])
     assert ben["phone (masked)"] == "'" + mask_phone(PHONES[1]) and ben["drinks"] == "2× flat white"
