@@ -338,20 +338,12 @@ class _Update:
     def __init__(self, entity: str, keys: tuple[str, ...]) -> None:
         table = SQLModel.metadata.tables[entity]
         cols = [table.columns[key] for key in keys]
-        self.keys = keys
-        self.processors = tuple(raw.bind_processor(c) for c in cols)
-        self.nones = tuple(None if p is None else p(None) for p in self.processors)  # as Insert
+        self.binder = raw.Binder(cols)
         sets = ", ".join(f"{c.name} = ?" for c in cols)
         self.sql = f"UPDATE {table.name} SET {sets} WHERE {_key_column(table)} = ?"
 
     def params(self, values: dict[str, Any], key: Any) -> tuple[Any, ...]:
-        bound = [
-            none if value is None else value if proc is None else proc(value)
-            for value, proc, none in zip(
-                map(values.__getitem__, self.keys), self.processors, self.nones, strict=True
-            )
-        ]
-        return (*bound, key)
+        return (*self.binder.bind(values), key)
 
 
 @functools.cache

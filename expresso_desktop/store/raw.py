@@ -101,6 +101,26 @@ def result_processor(column: sa.Column[Any]) -> Processor:
     return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
 
 
+class Binder:
+    """Values for ``columns`` as SQLite takes them: each column's own bind processing, worked
+    out once (a missing key is NULL)."""
+
+    def __init__(self, columns: Iterable[sa.Column[Any]]) -> None:
+        cols = list(columns)
+        self.keys = tuple(c.key for c in cols)
+        self.processors = tuple(bind_processor(c) for c in cols)
+        # What each column writes for None (NULL, or JSON's 'null'), worked out once.
+        self.nones = tuple(None if p is None else p(None) for p in self.processors)
+
+    def bind(self, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            none if value is None else value if proc is None else proc(value)
+            for value, proc, none in zip(
+                map(row.get, self.keys), self.processors, self.nones, strict=True
+            )
+        ]
+
+
 class Insert:
     """``INSERT INTO table (columns) VALUES (?, …)`` from mappings of column key → value
     (a missing key is NULL), ``RETURNING`` the ``returning`` columns if any."""
@@ -109,10 +129,8 @@ class Insert:
         self, table: sa.Table, columns: Iterable[str], *, suffix: str = "", returning: str = ""
     ):
         cols = [table.columns[key] for key in columns]
-        self.keys = tuple(c.key for c in cols)
-        self.processors = tuple(bind_processor(c) for c in cols)
-        # What each column writes for None (NULL, or JSON's 'null'), worked out once.
-        self.nones = tuple(None if p is None else p(None) for p in self.processors)
+        self.binder = Binder(cols)
+        self.keys = self.binder.keys
         names = ", ".join(c.name for c in cols)
         marks = ", ".join("?" for _ in cols)
         self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}"
@@ -120,14 +138,7 @@ class Insert:
             self.sql += f" RETURNING {returning}"
 
     def params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            [
-                none if value is None else value if proc is None else proc(value)
-                for value, proc, none in zip(
-                    map(row.get, self.keys), self.processors, self.nones, strict=True
-                )
-            ]
-        )
+        return tuple(self.binder.bind(row))
 
     def one(self, session: Session, row: Mapping[str, Any]) -> Any:
         """Insert ``row``; its ``RETURNING`` row, if the statement has one."""
